@@ -1,0 +1,32 @@
+# Module manifest for OpenMsiStream.
+# ModuleVersion below is the single source of the product version: Directory.Build.props reads it
+# for every assembly, so change it here and nowhere else.
+@{
+    RootModule           = 'OpenMsiStream.PowerShell.dll'
+    ModuleVersion        = '0.1.0'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    GUID                 = '5c0f2a57-0a53-4a47-9d3e-6f5c1d7e2b41'
+    Author               = 'OpenMsiStream for PowerShell contributors'
+    CompanyName          = 'OpenMsiStream for PowerShell'
+    Copyright            = '(c) OpenMsiStream for PowerShell contributors. All rights reserved.'
+    Description          = 'Streams laboratory data files through Apache Kafka: chunked, verified, wire-compatible with OpenMSIStream.'
+    PowerShellVersion    = '5.1'
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess     = @('OpenMsiStream.Format.ps1xml')
+    # For best performance, do not use wildcards in the export lists.
+    CmdletsToExport      = @(
+        'Send-MsiDataFile'
+        'Receive-MsiDataFile'
+        'Start-MsiLocalBroker'
+        'Stop-MsiLocalBroker'
+        'Test-MsiConnection'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags = @('Kafka', 'OpenMSIStream', 'Laboratory', 'Streaming', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using OpenMsiStream.Diagnostics;
+
+namespace OpenMsiStream.Config
+{
+    /// <summary>
+    /// Finds a config file the way OpenMSIStream does, so lab scripts keep working: a name without a
+    /// dot gets <c>.config</c> appended; an existing file is used as given; otherwise the name is looked
+    /// up in <c>$OPENMSISTREAM_CONFIG_FILE_DIR</c>.
+    /// </summary>
+    public static class ConfigFileLocator
+    {
+        public const string ConfigDirectoryVariable = "OPENMSISTREAM_CONFIG_FILE_DIR";
+
+        public static string Resolve(string nameOrPath, Func<string, string?>? environment = null)
+        {
+            if (string.IsNullOrWhiteSpace(nameOrPath))
+            {
+                throw new OpenMsiStreamException(ErrorIds.ConfigFileNotFound, ErrorKind.ObjectNotFound, "A config file path is required.");
+            }
+            environment ??= Environment.GetEnvironmentVariable;
+            string candidate = Path.GetFileName(nameOrPath).Contains(".") ? nameOrPath : nameOrPath + ".config";
+            var looked = new List<string>();
+            string full = Path.GetFullPath(candidate);
+            looked.Add(full);
+            if (File.Exists(full))
+            {
+                return full;
+            }
+            string? configDirectory = environment(ConfigDirectoryVariable);
+            if (!string.IsNullOrEmpty(configDirectory) && !Path.IsPathRooted(candidate))
+            {
+                string inDirectory = Path.GetFullPath(Path.Combine(configDirectory, candidate));
+                looked.Add(inDirectory);
+                if (File.Exists(inDirectory))
+                {
+                    return inDirectory;
+                }
+            }
+            throw new OpenMsiStreamException(ErrorIds.ConfigFileNotFound, ErrorKind.ObjectNotFound,
+                $"Config file '{nameOrPath}' was not found (looked for {string.Join(" and ", looked.ConvertAll(p => "'" + p + "'"))}).",
+                target: nameOrPath);
+        }
+    }
+}

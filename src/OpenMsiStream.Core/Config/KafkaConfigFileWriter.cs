@@ -1,0 +1,30 @@
+using System.Text;
+using OpenMsiStream.FileSystem;
+
+namespace OpenMsiStream.Config
+{
+    /// <summary>Writes config files that both this product and Python OpenMSIStream read.</summary>
+    public static class KafkaConfigFileWriter
+    {
+        public static void WriteForBootstrap(string path, string bootstrapServers, string comment)
+        {
+            var text = new StringBuilder();
+            foreach (string line in comment.Split('\n'))
+            {
+                text.Append("# ").Append(line.TrimEnd('\r')).Append('\n');
+            }
+            text.Append("\n[broker]\n")
+                .Append("bootstrap.servers = ").Append(bootstrapServers).Append('\n')
+                .Append("\n[producer]\n")
+                .Append("# The serializer names are for Python OpenMSIStream; OpenMsiStream for PowerShell knows the format.\n")
+                .Append("key.serializer = StringSerializer\n")
+                .Append("value.serializer = DataFileChunkSerializer\n")
+                .Append("\n[consumer]\n")
+                .Append("auto.offset.reset = earliest\n")
+                .Append("enable.auto.commit = False\n")
+                .Append("key.deserializer = StringDeserializer\n")
+                .Append("value.deserializer = DataFileChunkDeserializer\n");
+            AtomicFile.WriteAllText(path, text.ToString());
+        }
+    }
+}

@@ -1,0 +1,36 @@
+namespace OpenMsiStream.Diagnostics
+{
+    /// <summary>The stable error ids. Documented in the README; never rename one.</summary>
+    public static class ErrorIds
+    {
+        public const string InvalidChunkSize = "InvalidChunkSize";
+        public const string InvalidTopicName = "InvalidTopicName";
+        public const string InvalidArgument = "InvalidArgument";
+        public const string ConfigFileNotFound = "ConfigFileNotFound";
+        public const string ConfigFileInvalid = "ConfigFileInvalid";
+        public const string ConfigUnknownSection = "ConfigUnknownSection";
+        public const string ConfigUnsetVariable = "ConfigUnsetVariable";
+        public const string ConfigInvalidProperty = "ConfigInvalidProperty";
+        public const string NoBrokerSpecified = "NoBrokerSpecified";
+        public const string BrokerUnreachable = "BrokerUnreachable";
+        public const string AuthenticationFailed = "AuthenticationFailed";
+        public const string TopicNotFound = "TopicNotFound";
+        public const string FileNotFound = "FileNotFound";
+        public const string FileUnreadable = "FileUnreadable";
+        public const string FileOutsideRootDirectory = "FileOutsideRootDirectory";
+        public const string FileChangedDuringSend = "FileChangedDuringSend";
+        public const string MessageTooLarge = "MessageTooLarge";
+        public const string DeliveryFailed = "DeliveryFailed";
+        public const string UndecodableMessage = "UndecodableMessage";
+        public const string CorruptChunk = "CorruptChunk";
+        public const string InconsistentChunks = "InconsistentChunks";
+        public const string HashMismatch = "HashMismatch";
+        public const string UnsafePath = "UnsafePath";
+        public const string FileTooLargeForMemory = "FileTooLargeForMemory";
+        public const string OutputWriteFailed = "OutputWriteFailed";
+        public const string LocalBrokerAlreadyRunning = "LocalBrokerAlreadyRunning";
+        public const string LocalBrokerNotRunning = "LocalBrokerNotRunning";
+        public const string LocalBrokerStartFailed = "LocalBrokerStartFailed";
+        public const string ConsumerFailed = "ConsumerFailed";
+    }
+}

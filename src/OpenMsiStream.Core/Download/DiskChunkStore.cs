@@ -1,0 +1,83 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
+namespace OpenMsiStream.Download
+{
+    /// <summary>
+    /// Keeps a file in progress in a staging file inside the output directory (so the final rename is
+    /// atomic and never crosses volumes). Chunks that arrive in order are hashed as they are written,
+    /// so the usual case never reads the file back; the rest is read back once at completion.
+    /// </summary>
+    internal sealed class DiskChunkStore : IChunkStore
+    {
+        private const int ReadBackBlock = 1 << 20;
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
+        private long _hashedUpTo;
+
+        public DiskChunkStore(string stagingPath) => StagingPath = stagingPath;
+
+        public string StagingPath { get; }
+
+        public void Write(long offset, ReadOnlyMemory<byte> data)
+        {
+            ArraySegment<byte> segment = AsSegment(data);
+            using (var stream = new FileStream(StagingPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, bufferSize: 1))
+            {
+                stream.Position = offset;
+                stream.Write(segment.Array!, segment.Offset, segment.Count);
+            }
+            if (offset == _hashedUpTo)
+            {
+                _hash.AppendData(segment.Array!, segment.Offset, segment.Count);
+                _hashedUpTo += segment.Count;
+            }
+        }
+
+        public byte[] ComputeHash(long length)
+        {
+            using (var stream = new FileStream(StagingPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 1))
+            {
+                // Durable before it is verified and renamed: one fsync per file, not per chunk.
+                stream.Flush(flushToDisk: true);
+                if (_hashedUpTo < length)
+                {
+                    var buffer = new byte[(int)Math.Min(ReadBackBlock, length - _hashedUpTo)];
+                    stream.Position = _hashedUpTo;
+                    while (_hashedUpTo < length)
+                    {
+                        int read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, length - _hashedUpTo));
+                        if (read == 0)
+                        {
+                            break;
+                        }
+                        _hash.AppendData(buffer, 0, read);
+                        _hashedUpTo += read;
+                    }
+                }
+            }
+            return _hash.GetHashAndReset();
+        }
+
+        /// <summary>Renames the verified staging file to <paramref name="target"/>, replacing what is there.</summary>
+        public void MoveTo(string target) => FileSystem.AtomicFile.MoveReplacing(StagingPath, target);
+
+        public void Discard()
+        {
+            try
+            {
+                File.Delete(StagingPath);
+            }
+            catch (IOException)
+            {
+                // Best effort: a leftover staging file is removed by the next run's cleanup.
+            }
+        }
+
+        public void Dispose() => _hash.Dispose();
+
+        private static ArraySegment<byte> AsSegment(ReadOnlyMemory<byte> data) =>
+            MemoryMarshal.TryGetArray(data, out ArraySegment<byte> segment) ? segment : new ArraySegment<byte>(data.ToArray());
+    }
+}

@@ -1,0 +1,75 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Wire;
+
+namespace OpenMsiStream.Download
+{
+    /// <summary>
+    /// One file being rebuilt: which chunks arrived (duplicates are recognised by offset, as
+    /// OpenMSIStream does), the messages that carried them, and the store that holds the bytes.
+    /// </summary>
+    internal sealed class FileAssembly : IDisposable
+    {
+        private readonly Dictionary<long, int> _lengthsByOffset = new Dictionary<long, int>();
+        private readonly List<MessagePosition> _positions = new List<MessagePosition>();
+
+        public FileAssembly(string relativePath, FileGeneration generation, IChunkStore store)
+        {
+            RelativePath = relativePath;
+            Generation = generation;
+            Store = store;
+        }
+
+        public string RelativePath { get; }
+
+        public FileGeneration Generation { get; }
+
+        public IChunkStore Store { get; }
+
+        /// <summary>The messages that carried this file's chunks, to be committed once it is handled.</summary>
+        public IReadOnlyList<MessagePosition> Positions => _positions;
+
+        public bool IsComplete => _lengthsByOffset.Count == Generation.TotalChunks;
+
+        public int ReceivedChunks => _lengthsByOffset.Count;
+
+        public double? Mtime => Generation.Mtime;
+
+        /// <summary>Stores the chunk; false when a chunk at that offset is already here.</summary>
+        public bool Add(DataFileChunk chunk, MessagePosition position)
+        {
+            if (_lengthsByOffset.ContainsKey(chunk.Offset))
+            {
+                return false;
+            }
+            Store.Write(chunk.Offset, chunk.Data);
+            _lengthsByOffset.Add(chunk.Offset, chunk.Data.Length);
+            _positions.Add(position);
+            return true;
+        }
+
+        /// <summary>
+        /// The file length, once every chunk is here, after checking that the chunks cover it exactly
+        /// (no gaps, no overlaps), which a hash check alone would report less clearly.
+        /// </summary>
+        public long CheckCoverage()
+        {
+            long end = 0;
+            foreach (KeyValuePair<long, int> chunk in _lengthsByOffset.OrderBy(c => c.Key))
+            {
+                if (chunk.Key != end)
+                {
+                    throw new OpenMsiStreamException(ErrorIds.InconsistentChunks, ErrorKind.InvalidData,
+                        $"The chunks of '{RelativePath}' do not fit together: a chunk starts at byte {chunk.Key} where byte {end} was expected. The file was not written.",
+                        target: RelativePath);
+                }
+                end += chunk.Value;
+            }
+            return end;
+        }
+
+        public void Dispose() => Store.Dispose();
+    }
+}

@@ -1,0 +1,250 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using Confluent.Kafka;
+using OpenMsiStream.Config;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Kafka;
+using OpenMsiStream.Wire;
+
+namespace OpenMsiStream.Download
+{
+    /// <summary>
+    /// Consumes a topic of chunk messages as a member of a consumer group and rebuilds the files,
+    /// reporting each verified file as soon as it is complete. Offsets are committed by hand, and only
+    /// up to the oldest message whose file is not yet handled.
+    /// </summary>
+    public sealed class FileReceiver : IDisposable
+    {
+        private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(100);
+        private static readonly TimeSpan CommitInterval = TimeSpan.FromSeconds(1);
+        private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+
+        private readonly KafkaSettings _settings;
+        private readonly ReceiveOptions _options;
+        private readonly IConsumer<byte[], byte[]> _consumer;
+        private readonly Reassembler _reassembler;
+        private readonly DirectoryTarget? _directory;
+        private readonly Quarantine? _quarantine;
+        private readonly OffsetTracker _offsets = new OffsetTracker();
+        private IReceiveObserver? _observer;
+
+        public FileReceiver(KafkaSettings settings, ReceiveOptions options, ClientDiagnostics? diagnostics = null)
+        {
+            TopicName.Validate(options.Topic);
+            _settings = settings;
+            _options = options;
+            Diagnostics = diagnostics ?? new ClientDiagnostics();
+            GroupId = ResolveGroupId(settings, options.GroupId);
+            ClientPropertySet properties = KafkaClientFactory.ConsumerProperties(settings, GroupId);
+            ReassemblyTarget target;
+            if (options.OutputDirectory != null)
+            {
+                _directory = new DirectoryTarget(options.OutputDirectory);
+                _quarantine = new Quarantine(_directory.QuarantineDirectory);
+                target = _directory;
+            }
+            else
+            {
+                target = new MemoryTarget(options.MaxMemoryFileSize);
+            }
+            _reassembler = new Reassembler(target, options.Topic);
+            _consumer = KafkaClientFactory.BuildConsumer(properties, Diagnostics, onAssigned: null, onRevoked: OnRevoked);
+        }
+
+        public ClientDiagnostics Diagnostics { get; }
+
+        /// <summary>The consumer group this receiver joined.</summary>
+        public string GroupId { get; }
+
+        /// <summary>
+        /// Receives until <see cref="ReceiveOptions.Count"/> files arrived, nothing arrived for
+        /// <see cref="ReceiveOptions.IdleTimeout"/>, or <paramref name="cancellationToken"/> fires.
+        /// </summary>
+        public ReceiveSummary Run(IReceiveObserver observer, CancellationToken cancellationToken)
+        {
+            _observer = observer;
+            var clock = Stopwatch.StartNew();
+            int received = 0, errors = 0;
+            long messages = 0, bytes = 0;
+            TimeSpan lastActivity = TimeSpan.Zero, lastCommit = TimeSpan.Zero, lastProgress = TimeSpan.Zero;
+            bool topicMissingReported = false;
+            ReceiveStopReason reason = ReceiveStopReason.Cancelled;
+
+            using (IAdminClient admin = new DependentAdminClientBuilder(_consumer.Handle).Build())
+            {
+                ClusterMetadata metadata = KafkaConnectionProbe.Probe(admin, _options.Topic, _options.ConnectTimeout, _settings, Diagnostics, cancellationToken);
+                if (metadata.TopicExists == false)
+                {
+                    observer.Warning($"Topic '{_options.Topic}' does not exist yet on {_settings.BootstrapServers}; waiting for it.");
+                    topicMissingReported = true;
+                }
+            }
+            _consumer.Subscribe(_options.Topic);
+            try
+            {
+                while (true)
+                {
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        reason = ReceiveStopReason.Cancelled;
+                        break;
+                    }
+                    if (_options.IdleTimeout.HasValue && clock.Elapsed - lastActivity >= _options.IdleTimeout.Value)
+                    {
+                        reason = ReceiveStopReason.IdleTimeout;
+                        break;
+                    }
+                    ConsumeResult<byte[], byte[]>? result = ConsumeOnce(ref topicMissingReported);
+                    if (result?.Message != null)
+                    {
+                        lastActivity = clock.Elapsed;
+                        messages++;
+                        bytes += result.Message.Value?.Length ?? 0;
+                        ChunkResult outcome = Handle(result);
+                        _offsets.Resolve(outcome.Resolved);
+                        if (outcome.Warning != null)
+                        {
+                            observer.Warning(outcome.Warning);
+                        }
+                        if (outcome.Error != null)
+                        {
+                            errors++;
+                            observer.Error(outcome.Error);
+                        }
+                        if (outcome.File != null)
+                        {
+                            received++;
+                            observer.FileReceived(outcome.File);
+                            if (_options.Count.HasValue && received >= _options.Count.Value)
+                            {
+                                reason = ReceiveStopReason.CountReached;
+                                break;
+                            }
+                        }
+                    }
+                    if (clock.Elapsed - lastCommit >= CommitInterval)
+                    {
+                        Commit();
+                        lastCommit = clock.Elapsed;
+                    }
+                    if (clock.Elapsed - lastProgress >= ProgressInterval)
+                    {
+                        observer.Progress(new ReceiveProgress(messages, bytes, received, _reassembler.FilesInProgress));
+                        lastProgress = clock.Elapsed;
+                    }
+                }
+            }
+            finally
+            {
+                Commit();
+                _consumer.Close();
+                observer.Progress(new ReceiveProgress(messages, bytes, received, _reassembler.FilesInProgress));
+            }
+            return new ReceiveSummary(received, errors, messages, bytes, clock.Elapsed, reason);
+        }
+
+        public void Dispose()
+        {
+            _consumer.Dispose();
+            _reassembler.Dispose();
+            _directory?.Cleanup();
+        }
+
+        private ConsumeResult<byte[], byte[]>? ConsumeOnce(ref bool topicMissingReported)
+        {
+            try
+            {
+                return _consumer.Consume(PollSlice);
+            }
+            catch (ConsumeException ex) when (!ex.Error.IsFatal && (ex.Error.Code == ErrorCode.UnknownTopicOrPart || ex.Error.Code == ErrorCode.Local_UnknownTopic))
+            {
+                if (!topicMissingReported)
+                {
+                    _observer!.Warning($"Topic '{_options.Topic}' does not exist yet on {_settings.BootstrapServers}; waiting for it.");
+                    topicMissingReported = true;
+                }
+                return null;
+            }
+            catch (ConsumeException ex)
+            {
+                throw KafkaErrors.From(ex.Error, $"Reading topic '{_options.Topic}'", _settings, Diagnostics, _options.Topic);
+            }
+        }
+
+        private ChunkResult Handle(ConsumeResult<byte[], byte[]> result)
+        {
+            var position = new MessagePosition(result.Partition.Value, result.Offset.Value);
+            _offsets.Begin(position);
+            DataFileChunk chunk;
+            try
+            {
+                chunk = ChunkMessageDeserializer.Deserialize(result.Message.Value ?? Array.Empty<byte>());
+            }
+            catch (OpenMsiStreamException error)
+            {
+                return ChunkResult.Failed(Quarantined(error, result, position), new[] { position });
+            }
+            if (_options.Filter != null && !_options.Filter.IsMatch(chunk.RelativePath))
+            {
+                return ChunkResult.Skipped(position);
+            }
+            ChunkResult outcome = _reassembler.Accept(chunk, position);
+            if (outcome.Error?.ErrorId == ErrorIds.UnsafePath)
+            {
+                return ChunkResult.Failed(Quarantined(outcome.Error, result, position), outcome.Resolved);
+            }
+            return outcome;
+        }
+
+        private OpenMsiStreamException Quarantined(OpenMsiStreamException error, ConsumeResult<byte[], byte[]> result, MessagePosition position)
+        {
+            string where = $"topic '{_options.Topic}', {position}";
+            if (_quarantine == null)
+            {
+                return new OpenMsiStreamException(error.ErrorId, error.Kind, $"{error.Message} (message at {where})", error.InnerException, error.Target);
+            }
+            string kept = _quarantine.Keep(_options.Topic, position, result.Message.Key, result.Message.Value, error.Message);
+            return new OpenMsiStreamException(error.ErrorId, error.Kind, $"{error.Message} (message at {where}, kept in '{kept}')", error.InnerException, error.Target);
+        }
+
+        private void Commit()
+        {
+            IReadOnlyList<KeyValuePair<int, long>> committable = _offsets.TakeCommittable();
+            if (committable.Count == 0)
+            {
+                return;
+            }
+            try
+            {
+                _consumer.Commit(committable.Select(c => new TopicPartitionOffset(_options.Topic, new Partition(c.Key), new Offset(c.Value))));
+            }
+            catch (KafkaException ex)
+            {
+                _observer?.Warning($"Could not commit offsets for topic '{_options.Topic}' ({ex.Error.Reason}); messages since the last commit may be read again.");
+            }
+        }
+
+        private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> revoked)
+        {
+            Commit();
+            _offsets.Forget(revoked.Select(r => r.Partition.Value));
+        }
+
+        private static string ResolveGroupId(KafkaSettings settings, string? requested)
+        {
+            if (!string.IsNullOrWhiteSpace(requested))
+            {
+                return requested!;
+            }
+            string? configured = settings.Find(KafkaSettings.ConsumerSection, "group.id")?.Value;
+            if (!string.IsNullOrWhiteSpace(configured) && configured != "create_new")
+            {
+                return configured!;
+            }
+            return "openmsistream-" + Guid.NewGuid().ToString("N");
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using System;
+
+namespace OpenMsiStream.Download
+{
+    /// <summary>Where the chunks of one file in progress are kept until it is complete and verified.</summary>
+    internal interface IChunkStore : IDisposable
+    {
+        void Write(long offset, ReadOnlyMemory<byte> data);
+
+        /// <summary>SHA-512 of the first <paramref name="length"/> bytes, read back only where needed.</summary>
+        byte[] ComputeHash(long length);
+
+        /// <summary>Removes whatever the store holds (an abandoned or failed file).</summary>
+        void Discard();
+    }
+}

@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Wire;
+
+namespace OpenMsiStream.Download
+{
+    /// <summary>
+    /// Rebuilds files from chunks in any order: one <see cref="FileAssembly"/> per path, duplicates
+    /// ignored, newer versions of a file replacing older ones (<see cref="GenerationPolicy"/>), and a
+    /// complete file verified against its SHA-512 before it is handed out or moved into place.
+    /// Untrusted paths are checked by <see cref="SafeRelativePath"/> before anything is written.
+    /// </summary>
+    internal sealed class Reassembler : IDisposable
+    {
+        private readonly Dictionary<string, FileAssembly> _inProgress = new Dictionary<string, FileAssembly>(StringComparer.Ordinal);
+        private readonly RecentFiles _finished = new RecentFiles(capacity: 10000);
+        private readonly ReassemblyTarget _target;
+        private readonly string _topic;
+
+        public Reassembler(ReassemblyTarget target, string topic)
+        {
+            _target = target;
+            _topic = topic;
+        }
+
+        public int FilesInProgress => _inProgress.Count;
+
+        public ChunkResult Accept(DataFileChunk chunk, MessagePosition position)
+        {
+            string relativePath;
+            try
+            {
+                relativePath = SafeRelativePath.Resolve(chunk.Subdirectory, chunk.Filename, chunk.FilenameAppend);
+            }
+            catch (OpenMsiStreamException error)
+            {
+                return ChunkResult.Failed(error, new[] { position });
+            }
+
+            string? warning = null;
+            IReadOnlyList<MessagePosition> abandoned = Array.Empty<MessagePosition>();
+            if (_inProgress.TryGetValue(relativePath, out FileAssembly? assembly))
+            {
+                switch (GenerationPolicy.Judge(assembly.Generation, chunk))
+                {
+                    case GenerationVerdict.Same:
+                        return AddTo(assembly, chunk, position, abandoned, warning);
+                    case GenerationVerdict.Contradictory:
+                        return ChunkResult.Failed(Contradiction(relativePath), new[] { position });
+                    case GenerationVerdict.Stale:
+                        return ChunkResult.Stale(new[] { position }, StaleWarning(relativePath, chunk, assembly.Generation));
+                    default:
+                        abandoned = Abandon(assembly);
+                        warning = $"A newer version of '{relativePath}' arrived ({chunk.TotalChunks} chunks); the older one ({assembly.ReceivedChunks} of {assembly.Generation.TotalChunks} chunks received) was abandoned.";
+                        break;
+                }
+            }
+            else if (_finished.TryGet(relativePath, out FileGeneration finished))
+            {
+                switch (GenerationPolicy.Judge(finished, chunk))
+                {
+                    case GenerationVerdict.Same:
+                        return ChunkResult.Duplicate(position); // a late copy of a file already handled
+                    case GenerationVerdict.Contradictory:
+                        return ChunkResult.Failed(Contradiction(relativePath), new[] { position });
+                    case GenerationVerdict.Stale:
+                        return ChunkResult.Stale(new[] { position }, StaleWarning(relativePath, chunk, finished));
+                }
+            }
+
+            FileGeneration generation = FileGeneration.Of(chunk);
+            try
+            {
+                assembly = new FileAssembly(relativePath, generation, _target.CreateStore(relativePath, chunk));
+            }
+            catch (OpenMsiStreamException error)
+            {
+                _finished.Remember(relativePath, generation); // one error per file, not one per chunk
+                return ChunkResult.Failed(error, Concat(abandoned, position));
+            }
+            _inProgress[relativePath] = assembly;
+            return AddTo(assembly, chunk, position, abandoned, warning);
+        }
+
+        public void Dispose()
+        {
+            foreach (FileAssembly assembly in _inProgress.Values)
+            {
+                assembly.Store.Discard();
+                assembly.Dispose();
+            }
+            _inProgress.Clear();
+        }
+
+        private ChunkResult AddTo(FileAssembly assembly, DataFileChunk chunk, MessagePosition position, IReadOnlyList<MessagePosition> abandoned, string? warning)
+        {
+            try
+            {
+                if (!assembly.Add(chunk, position))
+                {
+                    return abandoned.Count == 0 && warning == null ? ChunkResult.Duplicate(position) : ChunkResult.InProgressWithWarning(Concat(abandoned, position), warning!);
+                }
+                if (!assembly.IsComplete)
+                {
+                    return warning == null ? ChunkResult.InProgress : ChunkResult.InProgressWithWarning(abandoned, warning);
+                }
+                return Finish(assembly, abandoned, warning);
+            }
+            catch (OpenMsiStreamException error)
+            {
+                return FailAssembly(assembly, error, abandoned);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // The output directory is the problem, not the message: report it, and leave the
+                // messages uncommitted so the file is read again after the cause is fixed.
+                Remove(assembly);
+                var error = new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
+                    $"Could not write '{assembly.RelativePath}': {ex.Message}", ex, assembly.RelativePath);
+                return ChunkResult.Failed(error, abandoned);
+            }
+        }
+
+        private ChunkResult Finish(FileAssembly assembly, IReadOnlyList<MessagePosition> abandoned, string? warning)
+        {
+            long length = assembly.CheckCoverage();
+            byte[] actual = assembly.Store.ComputeHash(length);
+            if (!actual.AsSpan().SequenceEqual(assembly.Generation.FileHash))
+            {
+                var mismatch = new OpenMsiStreamException(ErrorIds.HashMismatch, ErrorKind.InvalidData,
+                    $"'{assembly.RelativePath}' was rebuilt from all {assembly.Generation.TotalChunks} chunks but its SHA-512 does not match the producer's; it was not written.",
+                    target: assembly.RelativePath);
+                return FailAssembly(assembly, mismatch, abandoned);
+            }
+            ReceivedFile file = _target.Deliver(assembly, length, Hex.Lower(actual), _topic);
+            Remove(assembly);
+            _finished.Remember(assembly.RelativePath, assembly.Generation);
+            return ChunkResult.Completed(file, Concat(abandoned, assembly.Positions), warning);
+        }
+
+        private ChunkResult FailAssembly(FileAssembly assembly, OpenMsiStreamException error, IReadOnlyList<MessagePosition> abandoned)
+        {
+            Remove(assembly);
+            _finished.Remember(assembly.RelativePath, assembly.Generation);
+            return ChunkResult.Failed(error, Concat(abandoned, assembly.Positions));
+        }
+
+        private IReadOnlyList<MessagePosition> Abandon(FileAssembly assembly)
+        {
+            Remove(assembly);
+            return assembly.Positions;
+        }
+
+        private void Remove(FileAssembly assembly)
+        {
+            _inProgress.Remove(assembly.RelativePath);
+            assembly.Store.Discard();
+            assembly.Dispose();
+        }
+
+        private static IReadOnlyList<MessagePosition> Concat(IReadOnlyList<MessagePosition> first, IReadOnlyList<MessagePosition> second)
+        {
+            var all = new List<MessagePosition>(first.Count + second.Count);
+            all.AddRange(first);
+            all.AddRange(second);
+            return all;
+        }
+
+        private static IReadOnlyList<MessagePosition> Concat(IReadOnlyList<MessagePosition> first, MessagePosition position) => Concat(first, new[] { position });
+
+        private static OpenMsiStreamException Contradiction(string relativePath) =>
+            new OpenMsiStreamException(ErrorIds.InconsistentChunks, ErrorKind.InvalidData,
+                $"Chunks of '{relativePath}' with the same file hash disagree about the number of chunks; the chunk was rejected.", target: relativePath);
+
+        private static string StaleWarning(string relativePath, DataFileChunk chunk, FileGeneration kept) =>
+            $"Skipped a chunk of an older version of '{relativePath}' ({chunk.TotalChunks} chunks, versus {kept.TotalChunks} in the version kept).";
+    }
+}

@@ -1,0 +1,60 @@
+using System;
+
+namespace OpenMsiStream.Download
+{
+    /// <summary>A file rebuilt from its chunks whose whole-file SHA-512 matched what the producer sent.</summary>
+    public sealed class ReceivedFile
+    {
+        private static readonly DateTime Epoch = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+        public ReceivedFile(string relativePath, string? fullName, byte[]? bytes, long length, int chunkCount, string sha512, string topic, int partition, double? sourceMtime)
+        {
+            RelativePath = relativePath;
+            FullName = fullName;
+            Bytes = bytes;
+            Length = length;
+            ChunkCount = chunkCount;
+            Sha512 = sha512;
+            Topic = topic;
+            Partition = partition;
+            SourceLastWriteTimeUtc = sourceMtime.HasValue ? Epoch.AddTicks((long)(sourceMtime.Value * TimeSpan.TicksPerSecond)) : (DateTime?)null;
+            ReceivedAt = DateTimeOffset.Now;
+        }
+
+        /// <summary>File name (with any filename_append the producer asked for).</summary>
+        public string Name
+        {
+            get
+            {
+                int slash = RelativePath.LastIndexOf('/');
+                return slash < 0 ? RelativePath : RelativePath.Substring(slash + 1);
+            }
+        }
+
+        /// <summary>Path relative to the output directory, POSIX separators.</summary>
+        public string RelativePath { get; }
+
+        /// <summary>Where the file was written, or null when it was received into memory.</summary>
+        public string? FullName { get; }
+
+        /// <summary>The content, when received into memory; null when written to disk.</summary>
+        public byte[]? Bytes { get; }
+
+        public long Length { get; }
+
+        public int ChunkCount { get; }
+
+        /// <summary>Verified SHA-512 of the content, lower-case hex.</summary>
+        public string Sha512 { get; }
+
+        public string Topic { get; }
+
+        /// <summary>The partition the file's chunks came from (the first one, if a producer spread them).</summary>
+        public int Partition { get; }
+
+        /// <summary>The producer's mtime of the file, when the message carried one.</summary>
+        public DateTime? SourceLastWriteTimeUtc { get; }
+
+        public DateTimeOffset ReceivedAt { get; }
+    }
+}

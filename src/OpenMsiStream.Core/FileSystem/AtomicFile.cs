@@ -1,0 +1,56 @@
+using System;
+using System.IO;
+using System.Text;
+
+namespace OpenMsiStream.FileSystem
+{
+    /// <summary>Moves and writes that a reader (or a crash) never sees half done.</summary>
+    public static class AtomicFile
+    {
+        /// <summary>
+        /// Renames <paramref name="source"/> to <paramref name="target"/>, replacing an existing file of
+        /// any length. Both must be on the same volume. netstandard2.0 has no File.Move(overwrite), and
+        /// File.Replace needs an existing target, so the two are combined.
+        /// </summary>
+        public static void MoveReplacing(string source, string target)
+        {
+            if (!File.Exists(target))
+            {
+                try
+                {
+                    File.Move(source, target);
+                    return;
+                }
+                catch (IOException) when (File.Exists(target))
+                {
+                    // The target appeared in between: fall through and replace it.
+                }
+            }
+            File.Replace(source, target, destinationBackupFileName: null);
+        }
+
+        /// <summary>Writes <paramref name="text"/> as UTF-8 through a temporary file in the same directory.</summary>
+        public static void WriteAllText(string path, string text)
+        {
+            string full = Path.GetFullPath(path);
+            string? directory = Path.GetDirectoryName(full);
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+            string temp = full + ".tmp-" + Guid.NewGuid().ToString("N");
+            try
+            {
+                File.WriteAllText(temp, text, new UTF8Encoding(false));
+                MoveReplacing(temp, full);
+            }
+            finally
+            {
+                if (File.Exists(temp))
+                {
+                    File.Delete(temp);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System;
+
+namespace OpenMsiStream.Kafka
+{
+    public enum DiagnosticLevel
+    {
+        Debug,
+        Info,
+        Warning,
+        Error,
+    }
+
+    /// <summary>A message from a Kafka client (librdkafka's log and error callbacks) or from Core itself.</summary>
+    public sealed class DiagnosticMessage
+    {
+        public DiagnosticMessage(DiagnosticLevel level, string source, string text)
+        {
+            Level = level;
+            Source = source;
+            Text = text;
+            Time = DateTimeOffset.Now;
+        }
+
+        public DiagnosticLevel Level { get; }
+
+        public string Source { get; }
+
+        public string Text { get; }
+
+        public DateTimeOffset Time { get; }
+
+        public override string ToString() => $"{Level}: {Source}: {Text}";
+    }
+
+    /// <summary>
+    /// Collects what librdkafka reports on its own threads, so errors can name the real cause
+    /// ("Connection refused", "SASL authentication error") instead of "Local: Timed out", and so the
+    /// front ends can show it (Verbose stream, log file) without librdkafka printing to the console.
+    /// </summary>
+    public sealed class ClientDiagnostics
+    {
+        private readonly object _gate = new object();
+        private string? _lastErrorReason;
+        private bool _lastErrorWasAuthentication;
+
+        /// <summary>Raised on librdkafka's threads; handlers must be quick and thread-safe.</summary>
+        public event Action<DiagnosticMessage>? Message;
+
+        /// <summary>The most recent client error text, if any.</summary>
+        public string? LastErrorReason
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _lastErrorReason;
+                }
+            }
+        }
+
+        /// <summary>Whether the most recent client error was an authentication failure.</summary>
+        public bool LastErrorWasAuthentication
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _lastErrorWasAuthentication;
+                }
+            }
+        }
+
+        internal void RecordError(string source, string reason, bool isAuthentication)
+        {
+            lock (_gate)
+            {
+                _lastErrorReason = reason;
+                _lastErrorWasAuthentication = isAuthentication;
+            }
+            Publish(DiagnosticLevel.Error, source, reason);
+        }
+
+        internal void Publish(DiagnosticLevel level, string source, string text) => Message?.Invoke(new DiagnosticMessage(level, source, text));
+    }
+}

@@ -1,0 +1,129 @@
+using System;
+using System.Globalization;
+using Confluent.Kafka;
+using OpenMsiStream.Chunks;
+using OpenMsiStream.Config;
+
+namespace OpenMsiStream.Kafka
+{
+    /// <summary>
+    /// Builds the Confluent.Kafka clients every program uses, from settings whose every property has
+    /// been checked by librdkafka (see <see cref="ClientPropertySet"/>), with librdkafka's log and error
+    /// output routed to <see cref="ClientDiagnostics"/> instead of the console.
+    /// </summary>
+    internal static class KafkaClientFactory
+    {
+        public const string ClientId = "openmsistream-powershell";
+        private const string ProductDefault = "product default";
+        private const string Required = "required by OpenMsiStream";
+
+        public static ClientPropertySet ProducerProperties(KafkaSettings settings)
+        {
+            settings.RequireBootstrapServers();
+            var properties = new ClientPropertySet();
+            properties.Set("client.id", ClientId, ProductDefault);
+            // No duplicates on retry, and order kept within a partition.
+            properties.Set("enable.idempotence", "true", ProductDefault);
+            // librdkafka's default queue is 1 GiB; 128 MiB bounds memory and still keeps the broker busy.
+            properties.Set("queue.buffering.max.kbytes", "131072", ProductDefault);
+            properties.AddSection(settings, KafkaSettings.BrokerSection);
+            properties.AddSection(settings, KafkaSettings.ProducerSection);
+            properties.Validate();
+            return properties;
+        }
+
+        public static ClientPropertySet ConsumerProperties(KafkaSettings settings, string groupId)
+        {
+            settings.RequireBootstrapServers();
+            var properties = new ClientPropertySet();
+            properties.Set("client.id", ClientId, ProductDefault);
+            properties.Set("auto.offset.reset", "earliest", ProductDefault);
+            properties.AddSection(settings, KafkaSettings.BrokerSection);
+            properties.AddSection(settings, KafkaSettings.ConsumerSection);
+            if (properties["auto.offset.reset"] == "none")
+            {
+                properties.Remove("auto.offset.reset"); // OpenMSIStream's way of saying "no reset policy"
+            }
+            // Offsets are committed only for chunks that are safely handled; automatic commits would
+            // commit chunks of files that were never completed.
+            properties.Set("enable.auto.commit", "false", Required);
+            properties.Set("enable.auto.offset.store", "false", Required);
+            properties.Set("group.id", groupId, Required);
+            properties.Validate();
+            return properties;
+        }
+
+        /// <summary>The largest message the producer will send, for the chunk-size check.</summary>
+        public static int MessageMaxBytes(ClientPropertySet producerProperties) =>
+            int.TryParse(producerProperties["message.max.bytes"], NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)
+                ? value
+                : ChunkSizeRules.DefaultMessageMaxBytes;
+
+        public static IProducer<byte[], byte[]> BuildProducer(ClientPropertySet properties, ClientDiagnostics diagnostics, PartitionerDelegate? partitioner)
+        {
+            var config = new ProducerConfig(new ClientConfig(properties.ToDictionary()));
+            config.Set("dotnet.producer.delivery.report.fields", "status");
+            var builder = new ProducerBuilder<byte[], byte[]>(config)
+                .SetErrorHandler((_, error) => OnError(diagnostics, "producer", error))
+                .SetLogHandler((_, log) => OnLog(diagnostics, log));
+            if (partitioner != null)
+            {
+                builder.SetDefaultPartitioner(partitioner);
+            }
+            return builder.Build();
+        }
+
+        public static IConsumer<byte[], byte[]> BuildConsumer(
+            ClientPropertySet properties,
+            ClientDiagnostics diagnostics,
+            Action<IConsumer<byte[], byte[]>, System.Collections.Generic.List<TopicPartition>>? onAssigned,
+            Action<IConsumer<byte[], byte[]>, System.Collections.Generic.List<TopicPartitionOffset>>? onRevoked)
+        {
+            var config = new ConsumerConfig(new ClientConfig(properties.ToDictionary()));
+            var builder = new ConsumerBuilder<byte[], byte[]>(config)
+                .SetErrorHandler((_, error) => OnError(diagnostics, "consumer", error))
+                .SetLogHandler((_, log) => OnLog(diagnostics, log));
+            if (onAssigned != null)
+            {
+                builder.SetPartitionsAssignedHandler(onAssigned);
+            }
+            if (onRevoked != null)
+            {
+                builder.SetPartitionsRevokedHandler(onRevoked);
+            }
+            return builder.Build();
+        }
+
+        public static IAdminClient BuildAdminClient(KafkaSettings settings, ClientDiagnostics diagnostics)
+        {
+            settings.RequireBootstrapServers();
+            var properties = new ClientPropertySet();
+            properties.Set("client.id", ClientId, ProductDefault);
+            properties.AddSection(settings, KafkaSettings.BrokerSection);
+            properties.Validate();
+            return new AdminClientBuilder(new AdminClientConfig(new ClientConfig(properties.ToDictionary())))
+                .SetErrorHandler((_, error) => OnError(diagnostics, "admin", error))
+                .SetLogHandler((_, log) => OnLog(diagnostics, log))
+                .Build();
+        }
+
+        internal static bool IsAuthenticationError(Error error) =>
+            error.Code == ErrorCode.Local_Authentication || error.Code == ErrorCode.SaslAuthenticationFailed
+            || error.Reason.IndexOf("SASL authentication", StringComparison.OrdinalIgnoreCase) >= 0;
+
+        private static void OnError(ClientDiagnostics diagnostics, string client, Error error) =>
+            diagnostics.RecordError("librdkafka " + client, error.Reason, IsAuthenticationError(error));
+
+        private static void OnLog(ClientDiagnostics diagnostics, LogMessage log)
+        {
+            DiagnosticLevel level = log.Level switch
+            {
+                SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical or SyslogLevel.Error => DiagnosticLevel.Error,
+                SyslogLevel.Warning => DiagnosticLevel.Warning,
+                SyslogLevel.Notice or SyslogLevel.Info => DiagnosticLevel.Info,
+                _ => DiagnosticLevel.Debug,
+            };
+            diagnostics.Publish(level, "librdkafka " + log.Name, log.Facility + ": " + log.Message);
+        }
+    }
+}

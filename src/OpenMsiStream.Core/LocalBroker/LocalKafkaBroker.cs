@@ -1,0 +1,156 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+using OpenMsiStream.Config;
+using OpenMsiStream.Native;
+
+namespace OpenMsiStream.LocalBroker
+{
+    /// <summary>
+    /// The embedded local broker: librdkafka's mock cluster, a Kafka-protocol broker that runs inside
+    /// this process and listens on loopback TCP, so any Kafka client (in this or another process) can
+    /// use it. It is for trying the product and for tests, not for data that matters: everything is
+    /// in memory, gone when the process exits, and each partition keeps at most 5 MiB (older messages
+    /// are dropped silently, a limit compiled into librdkafka).
+    /// </summary>
+    public sealed class LocalKafkaBroker : IDisposable
+    {
+        /// <summary>Partition count the mock cluster gives topics that are created on first use.</summary>
+        public const int AutoCreatedTopicPartitions = 4;
+
+        /// <summary>Per-partition retention of the mock cluster (librdkafka's compiled-in cap).</summary>
+        public const long PartitionCapacityBytes = 5L * 1024 * 1024;
+
+        private readonly object _gate = new object();
+        private readonly Dictionary<string, int> _topics = new Dictionary<string, int>(StringComparer.Ordinal);
+        private IntPtr _client;
+        private IntPtr _cluster;
+
+        private LocalKafkaBroker(IntPtr client, IntPtr cluster, int brokerCount)
+        {
+            _client = client;
+            _cluster = cluster;
+            BrokerCount = brokerCount;
+            BootstrapServers = LibRdKafkaNative.PtrToUtf8(LibRdKafkaNative.rd_kafka_mock_cluster_bootstraps(cluster))
+                ?? throw new InvalidOperationException("The embedded broker did not report a bootstrap address.");
+            StartedAt = DateTimeOffset.Now;
+        }
+
+        public string BootstrapServers { get; }
+
+        public int BrokerCount { get; }
+
+        public DateTimeOffset StartedAt { get; }
+
+        public bool IsRunning
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _cluster != IntPtr.Zero;
+                }
+            }
+        }
+
+        /// <summary>Topics created explicitly, with their partition counts.</summary>
+        public IReadOnlyDictionary<string, int> Topics
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return new Dictionary<string, int>(_topics, StringComparer.Ordinal);
+                }
+            }
+        }
+
+        /// <summary>Starts a mock cluster with <paramref name="brokerCount"/> brokers on loopback.</summary>
+        public static LocalKafkaBroker Start(int brokerCount = 1)
+        {
+            if (brokerCount < 1 || brokerCount > 9)
+            {
+                throw new ArgumentOutOfRangeException(nameof(brokerCount), brokerCount, "The embedded broker supports 1 to 9 brokers.");
+            }
+            LibRdKafkaResolver.EnsureInstalled();
+            IntPtr conf = LibRdKafkaNative.rd_kafka_conf_new();
+            var error = new StringBuilder(512);
+            // Only errors from the mock cluster's own client reach stderr; its connection chatter does not.
+            if (LibRdKafkaNative.rd_kafka_conf_set(conf, LibRdKafkaNative.Utf8z("log_level"), LibRdKafkaNative.Utf8z("3"), error, (UIntPtr)error.Capacity) != LibRdKafkaNative.ConfOk)
+            {
+                LibRdKafkaNative.rd_kafka_conf_destroy(conf);
+                throw new InvalidOperationException("Could not configure the embedded broker: " + error);
+            }
+            IntPtr client = LibRdKafkaNative.rd_kafka_new(LibRdKafkaNative.ProducerType, conf, error, (UIntPtr)error.Capacity);
+            if (client == IntPtr.Zero)
+            {
+                LibRdKafkaNative.rd_kafka_conf_destroy(conf); // rd_kafka_new only takes ownership on success
+                throw new InvalidOperationException("Could not create the embedded broker's client: " + error);
+            }
+            IntPtr cluster = LibRdKafkaNative.rd_kafka_mock_cluster_new(client, brokerCount);
+            if (cluster == IntPtr.Zero)
+            {
+                LibRdKafkaNative.rd_kafka_destroy(client);
+                throw new InvalidOperationException("librdkafka could not start the embedded broker (no free loopback port?).");
+            }
+            // Like Kafka, the mock waits 3 s before the first rebalance of a new group; nobody else joins
+            // a trial broker that fast, so consumers start at once.
+            LibRdKafkaNative.rd_kafka_mock_group_initial_rebalance_delay_ms(cluster, 0);
+            return new LocalKafkaBroker(client, cluster, brokerCount);
+        }
+
+        /// <summary>
+        /// Creates <paramref name="topic"/> with <paramref name="partitions"/> partitions. Topics that are
+        /// not created here are created on first use with <see cref="AutoCreatedTopicPartitions"/>.
+        /// </summary>
+        public void CreateTopic(string topic, int partitions)
+        {
+            TopicName.Validate(topic);
+            if (partitions < 1 || partitions > 10000)
+            {
+                throw new ArgumentOutOfRangeException(nameof(partitions), partitions, "A topic needs 1 to 10000 partitions.");
+            }
+            lock (_gate)
+            {
+                ThrowIfStopped();
+                int err = LibRdKafkaNative.rd_kafka_mock_topic_create(_cluster, LibRdKafkaNative.Utf8z(topic), partitions, 1);
+                if (err != 0)
+                {
+                    string reason = LibRdKafkaNative.PtrToUtf8(LibRdKafkaNative.rd_kafka_err2str(err)) ?? ("error " + err);
+                    throw new InvalidOperationException($"The embedded broker could not create topic '{topic}': {reason}.");
+                }
+                _topics[topic] = partitions;
+            }
+        }
+
+        /// <summary>Writes an OpenMSIStream-format config file that points other programs at this broker.</summary>
+        public void WriteConfigFile(string path) => KafkaConfigFileWriter.WriteForBootstrap(path, BootstrapServers,
+            "Embedded local broker (librdkafka mock cluster) started " + StartedAt.ToString("u") +
+            ". In memory only, at most 5 MiB per partition; valid while the process that started it runs.");
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                if (_cluster != IntPtr.Zero)
+                {
+                    LibRdKafkaNative.rd_kafka_mock_cluster_destroy(_cluster);
+                    _cluster = IntPtr.Zero;
+                }
+                if (_client != IntPtr.Zero)
+                {
+                    LibRdKafkaNative.rd_kafka_destroy(_client);
+                    _client = IntPtr.Zero;
+                }
+            }
+        }
+
+        private void ThrowIfStopped()
+        {
+            if (_cluster == IntPtr.Zero)
+            {
+                throw new ObjectDisposedException(nameof(LocalKafkaBroker), "The embedded broker has been stopped.");
+            }
+        }
+    }
+}

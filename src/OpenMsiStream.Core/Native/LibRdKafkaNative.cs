@@ -1,0 +1,77 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace OpenMsiStream.Native
+{
+    /// <summary>
+    /// The librdkafka C functions that Confluent.Kafka does not wrap: per-property configuration checks and the mock cluster behind the embedded broker.
+    /// Both load the same librdkafka file as Confluent.Kafka (see LibRdKafkaResolver).
+    /// </summary>
+    internal static class LibRdKafkaNative
+    {
+        private const string Library = "librdkafka";
+
+        public const int ProducerType = 0;
+        public const int ConfOk = 0;
+        public const int ConfUnknown = -2;
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern IntPtr rd_kafka_conf_new();
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int rd_kafka_conf_set(IntPtr conf, byte[] name, byte[] value, StringBuilder errstr, UIntPtr errstrSize);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void rd_kafka_conf_destroy(IntPtr conf);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern IntPtr rd_kafka_new(int type, IntPtr conf, StringBuilder errstr, UIntPtr errstrSize);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void rd_kafka_destroy(IntPtr rk);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern IntPtr rd_kafka_mock_cluster_new(IntPtr rk, int brokerCount);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void rd_kafka_mock_cluster_destroy(IntPtr mcluster);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern IntPtr rd_kafka_mock_cluster_bootstraps(IntPtr mcluster);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int rd_kafka_mock_topic_create(IntPtr mcluster, byte[] topic, int partitionCount, int replicationFactor);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr mcluster, int delayMs);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern IntPtr rd_kafka_err2str(int err);
+
+        /// <summary>A NUL-terminated UTF-8 copy of <paramref name="text"/> for a <c>const char*</c> argument.</summary>
+        public static byte[] Utf8z(string text)
+        {
+            int length = Encoding.UTF8.GetByteCount(text);
+            var bytes = new byte[length + 1];
+            Encoding.UTF8.GetBytes(text, 0, text.Length, bytes, 0);
+            return bytes;
+        }
+
+        public static string? PtrToUtf8(IntPtr ptr)
+        {
+            if (ptr == IntPtr.Zero)
+            {
+                return null;
+            }
+            int length = 0;
+            while (Marshal.ReadByte(ptr, length) != 0)
+            {
+                length++;
+            }
+            var bytes = new byte[length];
+            Marshal.Copy(ptr, bytes, 0, length);
+            return Encoding.UTF8.GetString(bytes);
+        }
+    }
+}

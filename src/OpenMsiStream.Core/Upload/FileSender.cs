@@ -1,0 +1,141 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using OpenMsiStream.Chunks;
+using OpenMsiStream.Config;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Kafka;
+
+namespace OpenMsiStream.Upload
+{
+    /// <summary>
+    /// Sends files as OpenMSIStream chunk messages to one topic. Several files are read at once and
+    /// many can wait for acknowledgements at once; a file counts as sent only when the broker
+    /// acknowledged every one of its chunks.
+    /// </summary>
+    public sealed class FileSender : IDisposable
+    {
+        private readonly ChunkProducer _producer;
+        private readonly SendOptions _options;
+        private readonly SemaphoreSlim _readSlots;
+
+        public FileSender(KafkaSettings settings, SendOptions options, ClientDiagnostics? diagnostics = null)
+        {
+            TopicName.Validate(options.Topic);
+            _options = options;
+            Diagnostics = diagnostics ?? new ClientDiagnostics();
+            _producer = new ChunkProducer(settings, Diagnostics);
+            try
+            {
+                ChunkSizeRules.Validate(options.ChunkSize, _producer.MessageMaxBytes);
+            }
+            catch
+            {
+                _producer.Dispose();
+                throw;
+            }
+            _readSlots = new SemaphoreSlim(Math.Max(1, options.MaxConcurrentFiles));
+        }
+
+        public ClientDiagnostics Diagnostics { get; }
+
+        public string Topic => _options.Topic;
+
+        /// <summary>Checks that the broker answers before any file is read; throws a clear error otherwise.</summary>
+        public void Connect(CancellationToken cancellationToken) => _producer.Probe(_options.Topic, _options.ConnectTimeout, cancellationToken);
+
+        /// <summary>
+        /// Sends one file. <paramref name="onBytesQueued"/> is called (on a worker thread) with the data
+        /// bytes of each chunk handed to the producer.
+        /// </summary>
+        public async Task<SentFile> SendAsync(FileToSend file, Action<long>? onBytesQueued, CancellationToken cancellationToken)
+        {
+            var clock = Stopwatch.StartNew();
+            FileChunkReader reader;
+            DeliveryTracker tracker;
+            await _readSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                (reader, tracker) = await Task.Run(() => ProduceChunks(file, onBytesQueued, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _readSlots.Release();
+            }
+
+            await WaitAsync(tracker.Completion, cancellationToken).ConfigureAwait(false);
+            if (tracker.FirstError != null)
+            {
+                throw KafkaErrors.From(tracker.FirstError, $"Sending chunk {tracker.FirstErrorChunk} of '{file.FullPath}'", _producer.Settings, Diagnostics, _options.Topic);
+            }
+            return new SentFile(file.FullPath, file.RelativePath, _options.Topic, tracker.Partition, reader.State.Length, reader.ChunkCount,
+                _options.ChunkSize, Hex.Lower(reader.FileHash), reader.State.LastWriteTimeUtc, clock.Elapsed);
+        }
+
+        /// <summary>Waits for every queued chunk to be acknowledged or to fail.</summary>
+        public void Flush(CancellationToken cancellationToken) => _producer.Flush(cancellationToken);
+
+        public void Dispose()
+        {
+            _producer.Dispose();
+            _readSlots.Dispose();
+        }
+
+        private (FileChunkReader, DeliveryTracker) ProduceChunks(FileToSend file, Action<long>? onBytesQueued, CancellationToken cancellationToken)
+        {
+            FileChunkReader reader = FileChunkReader.Open(file.FullPath, file.Subdirectory, _options.ChunkSize, cancellationToken);
+            var tracker = new DeliveryTracker();
+            try
+            {
+                foreach (OutgoingChunk chunk in reader.ReadChunks(cancellationToken))
+                {
+                    if (tracker.HasFailed)
+                    {
+                        break; // the file has failed; do not put more of it on the wire
+                    }
+                    EnsureFits(chunk, file);
+                    tracker.Produced();
+                    try
+                    {
+                        _producer.Produce(_options.Topic, chunk, report => tracker.Delivered(chunk.ChunkIndex, report), cancellationToken);
+                    }
+                    catch
+                    {
+                        tracker.Delivered(chunk.ChunkIndex, DeliveryReports.NotSent); // undo the count taken above
+                        throw;
+                    }
+                    onBytesQueued?.Invoke(chunk.DataLength);
+                }
+            }
+            finally
+            {
+                tracker.Seal();
+            }
+            return (reader, tracker);
+        }
+
+        private void EnsureFits(OutgoingChunk chunk, FileToSend file)
+        {
+            if ((long)chunk.Key.Length + chunk.Value.Length > _producer.MessageMaxBytes)
+            {
+                throw new OpenMsiStreamException(ErrorIds.MessageTooLarge, ErrorKind.InvalidArgument,
+                    $"A chunk of '{file.FullPath}' needs {chunk.Key.Length + chunk.Value.Length} bytes, more than message.max.bytes ({_producer.MessageMaxBytes}); the file or directory name is very long. Use a smaller -ChunkSize.",
+                    target: file.FullPath);
+            }
+        }
+
+        private static async Task WaitAsync(Task task, CancellationToken cancellationToken)
+        {
+            if (task.IsCompleted)
+            {
+                return;
+            }
+            var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (cancellationToken.Register(() => cancelled.TrySetCanceled(cancellationToken)))
+            {
+                await (await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false)).ConfigureAwait(false);
+            }
+        }
+    }
+}

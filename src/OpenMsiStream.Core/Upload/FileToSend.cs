@@ -1,0 +1,76 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using OpenMsiStream.Diagnostics;
+
+namespace OpenMsiStream.Upload
+{
+    /// <summary>A file and the directory it is sent relative to (which decides the consumer-side path).</summary>
+    public sealed class FileToSend
+    {
+        private FileToSend(string fullPath, string rootDirectory, string subdirectory)
+        {
+            FullPath = fullPath;
+            RootDirectory = rootDirectory;
+            Subdirectory = subdirectory;
+        }
+
+        public string FullPath { get; }
+
+        public string RootDirectory { get; }
+
+        /// <summary>POSIX directory of the file relative to <see cref="RootDirectory"/>; empty at the top level.</summary>
+        public string Subdirectory { get; }
+
+        public string RelativePath => Subdirectory.Length == 0 ? Path.GetFileName(FullPath) : Subdirectory + "/" + Path.GetFileName(FullPath);
+
+        /// <summary>
+        /// <paramref name="path"/> relative to <paramref name="rootDirectory"/>, or to its own directory
+        /// when no root is given (as OpenMSIStream's UploadDataFile does).
+        /// </summary>
+        public static FileToSend Create(string path, string? rootDirectory = null)
+        {
+            string full = Path.GetFullPath(path);
+            if (Directory.Exists(full))
+            {
+                throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.InvalidArgument,
+                    $"'{full}' is a directory. Send the files in it (for example Get-ChildItem -File -Recurse | Send-MsiDataFile -RootDirectory '{full}').", target: full);
+            }
+            if (!File.Exists(full))
+            {
+                throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"File '{full}' does not exist.", target: full);
+            }
+            string fileDirectory = Path.GetDirectoryName(full)!;
+            string root = rootDirectory == null ? fileDirectory : TrimSeparators(Path.GetFullPath(rootDirectory));
+            if (PathsEqual(fileDirectory, root))
+            {
+                return new FileToSend(full, root, string.Empty);
+            }
+            string prefix = root + Path.DirectorySeparatorChar;
+            if (!fileDirectory.StartsWith(prefix, PathComparison))
+            {
+                throw new OpenMsiStreamException(ErrorIds.FileOutsideRootDirectory, ErrorKind.InvalidArgument,
+                    $"File '{full}' is not inside the root directory '{root}'.", target: full);
+            }
+            string relative = fileDirectory.Substring(prefix.Length);
+            if (Path.DirectorySeparatorChar != '/')
+            {
+                relative = relative.Replace(Path.DirectorySeparatorChar, '/');
+            }
+            return new FileToSend(full, root, relative);
+        }
+
+        private static StringComparison PathComparison =>
+            RuntimeInformation.IsOSPlatform(OSPlatform.Windows) || RuntimeInformation.IsOSPlatform(OSPlatform.OSX)
+                ? StringComparison.OrdinalIgnoreCase
+                : StringComparison.Ordinal;
+
+        private static bool PathsEqual(string a, string b) => string.Equals(TrimSeparators(a), TrimSeparators(b), PathComparison);
+
+        private static string TrimSeparators(string path)
+        {
+            string trimmed = path.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+            return trimmed.Length == 0 || trimmed.EndsWith(":", StringComparison.Ordinal) ? path : trimmed; // keep "/" and "C:\"
+        }
+    }
+}

@@ -1,0 +1,208 @@
+using System;
+using System.Management.Automation;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+using OpenMsiStream.Config;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Download;
+using OpenMsiStream.Kafka;
+using OpenMsiStream.PowerShell.Infrastructure;
+
+namespace OpenMsiStream.PowerShell.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Receives files from a Kafka topic of OpenMSIStream chunk messages.</para>
+    /// <para type="description">Rebuilds every file from its chunks, checks its SHA-512 and emits one
+    /// object per verified file as soon as it is complete: written to -OutputDirectory, or kept in
+    /// memory (the Bytes property). Runs until -Count files arrived, nothing arrived for -IdleTimeout
+    /// seconds, or Ctrl+C.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Receive, "MsiDataFile", SupportsShouldProcess = true)]
+    [OutputType(typeof(ReceivedFile))]
+    public sealed class ReceiveMsiDataFileCommand : KafkaCmdlet
+    {
+        private const int ProgressActivityId = 2;
+        private readonly PipelineQueue _queue = new PipelineQueue();
+        private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();
+        private ReceiveProgress? _latestProgress;
+
+        /// <summary>The topic to consume.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Topic { get; set; } = string.Empty;
+
+        /// <summary>Directory to rebuild files in; without it files are emitted with their bytes in memory.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? OutputDirectory { get; set; }
+
+        /// <summary>Consumer group; give a fixed one to resume where the last run stopped.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? GroupId { get; set; }
+
+        /// <summary>Regular expression on the relative path (POSIX separators); other files are skipped.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Filter { get; set; }
+
+        /// <summary>Stop after this many files.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int Count { get; set; }
+
+        /// <summary>Stop when no message arrived for this many seconds.</summary>
+        [Parameter]
+        [ValidateRange(0.1, 31536000.0)]
+        public double IdleTimeout { get; set; }
+
+        /// <summary>Largest file kept in memory when there is no -OutputDirectory (default 256 MB).</summary>
+        [Parameter]
+        [ValidateRange(1L, long.MaxValue)]
+        public long MaxMemoryFileSize { get; set; } = 256L * 1024 * 1024;
+
+        protected override void EndProcessing()
+        {
+            ReceiveOptions options = BuildOptions();
+            string target = options.OutputDirectory ?? "memory";
+            if (!ShouldProcess(target, $"Receive files from topic '{Topic}'"))
+            {
+                return;
+            }
+            KafkaSettings settings = ResolveSettings();
+            var diagnostics = new ClientDiagnostics();
+            ForwardDiagnostics(diagnostics, _queue);
+            FileReceiver receiver;
+            try
+            {
+                receiver = new FileReceiver(settings, options, diagnostics);
+            }
+            catch (OpenMsiStreamException error)
+            {
+                ThrowTerminatingError(error);
+                return;
+            }
+            using (receiver)
+            using (var run = CancellationTokenSource.CreateLinkedTokenSource(StopToken))
+            {
+                WriteVerbose($"Receiving from topic '{Topic}' on {settings.BootstrapServers} as consumer group '{receiver.GroupId}'.");
+                Task<ReceiveSummary> work = Task.Run(() =>
+                {
+                    try
+                    {
+                        return receiver.Run(new QueueObserver(_queue, this), run.Token);
+                    }
+                    finally
+                    {
+                        _queue.Complete();
+                    }
+                });
+                try
+                {
+                    _queue.WriteUntilCompleted(this, WriteReceiveProgress);
+                    work.GetAwaiter().GetResult();
+                }
+                catch (OpenMsiStreamException error)
+                {
+                    ThrowTerminatingError(error);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new PipelineStoppedException();
+                }
+                finally
+                {
+                    // Whatever ended the pipeline (Ctrl+C, a downstream error, Select-Object -First),
+                    // the receiver commits and closes before it is disposed.
+                    run.Cancel();
+                    WaitQuietly(work);
+                    if (!StopToken.IsCancellationRequested)
+                    {
+                        WriteProgress(new ProgressRecord(ProgressActivityId, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+                    }
+                }
+            }
+        }
+
+        private static void WaitQuietly(Task task)
+        {
+            try
+            {
+                task.Wait();
+            }
+            catch (AggregateException)
+            {
+                // Already reported through GetResult above, or irrelevant once the pipeline stopped.
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _queue.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+
+        private string Activity => $"Receiving files from topic '{Topic}'";
+
+        private ReceiveOptions BuildOptions()
+        {
+            var options = new ReceiveOptions(Topic)
+            {
+                GroupId = GroupId,
+                OutputDirectory = OutputDirectory == null ? null : ResolvePath(OutputDirectory),
+                Count = MyInvocation.BoundParameters.ContainsKey(nameof(Count)) ? Count : (int?)null,
+                IdleTimeout = MyInvocation.BoundParameters.ContainsKey(nameof(IdleTimeout)) ? TimeSpan.FromSeconds(IdleTimeout) : (TimeSpan?)null,
+                MaxMemoryFileSize = MaxMemoryFileSize,
+            };
+            if (Filter != null)
+            {
+                try
+                {
+                    options.Filter = new Regex(Filter, RegexOptions.CultureInvariant);
+                }
+                catch (ArgumentException ex)
+                {
+                    ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                        $"-Filter '{Filter}' is not a valid regular expression: {ex.Message}", ex, Filter));
+                }
+            }
+            return options;
+        }
+
+        private void WriteReceiveProgress()
+        {
+            ReceiveProgress? progress = _latestProgress;
+            if (progress == null || !_progressThrottle.IsDue())
+            {
+                return;
+            }
+            WriteProgress(new ProgressRecord(ProgressActivityId, Activity,
+                $"{progress.FilesReceived} files received, {progress.FilesInProgress} in progress, {progress.Messages} messages ({ByteSize.Format(progress.Bytes)})"));
+        }
+
+        /// <summary>Runs on the receiver's thread: queues everything for the pipeline thread.</summary>
+        private sealed class QueueObserver : IReceiveObserver
+        {
+            private readonly PipelineQueue _queue;
+            private readonly ReceiveMsiDataFileCommand _command;
+
+            public QueueObserver(PipelineQueue queue, ReceiveMsiDataFileCommand command)
+            {
+                _queue = queue;
+                _command = command;
+            }
+
+            public void FileReceived(ReceivedFile file) => _queue.Output(file);
+
+            public void Error(OpenMsiStreamException error) => _queue.Error(error);
+
+            public void Warning(string message) => _queue.Warning(message);
+
+            public void Progress(ReceiveProgress progress) => _command._latestProgress = progress;
+        }
+    }
+}

@@ -1,0 +1,250 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using OpenMsiStream.Chunks;
+using OpenMsiStream.Config;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Kafka;
+using OpenMsiStream.PowerShell.Infrastructure;
+using OpenMsiStream.Upload;
+
+namespace OpenMsiStream.PowerShell.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Sends files to a Kafka topic as OpenMSIStream chunk messages.</para>
+    /// <para type="description">Each file is split into chunks, hashed (SHA-512 per chunk and for the
+    /// whole file) and produced to the topic; it is reported as sent once the broker acknowledged every
+    /// chunk. Files come from -Path or the pipeline (Get-ChildItem | Send-MsiDataFile).</para>
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Send, "MsiDataFile", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+    [OutputType(typeof(SentFile))]
+    public sealed class SendMsiDataFileCommand : KafkaCmdlet
+    {
+        private const string PathSet = "Path";
+        private const string LiteralPathSet = "LiteralPath";
+        private const int MaxFilesInFlight = 64;
+        private const int ProgressActivityId = 1;
+
+        private readonly List<KeyValuePair<FileToSend, Task<SentFile>>> _inFlight = new List<KeyValuePair<FileToSend, Task<SentFile>>>();
+        private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();
+        private readonly PipelineQueue _diagnostics = new PipelineQueue();
+        private FileSender? _sender;
+        private long _bytesApproved;
+        private long _bytesQueued;
+        private int _filesApproved;
+        private int _filesDone;
+
+        /// <summary>Files to send; wildcards allowed.</summary>
+        [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; } = Array.Empty<string>();
+
+        /// <summary>Files to send, taken literally; binds FileInfo objects from the pipeline.</summary>
+        [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "LP", "FullName")]
+        [ValidateNotNullOrEmpty]
+        public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+        /// <summary>The topic to produce to.</summary>
+        [Parameter(Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        public string Topic { get; set; } = string.Empty;
+
+        /// <summary>Bytes per chunk, a power of two (default 524288).</summary>
+        [Parameter]
+        public int ChunkSize { get; set; } = ChunkSizeRules.Default;
+
+        /// <summary>Directory the consumer-side path is relative to (default: each file's own directory).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? RootDirectory { get; set; }
+
+        protected override void BeginProcessing()
+        {
+            try
+            {
+                TopicName.Validate(Topic);
+                ChunkSizeRules.Validate(ChunkSize, int.MaxValue); // the message-size bound is checked against the real config later
+            }
+            catch (OpenMsiStreamException error)
+            {
+                ThrowTerminatingError(error);
+            }
+        }
+
+        protected override void ProcessRecord()
+        {
+            foreach (string path in InputPaths())
+            {
+                FileToSend file;
+                try
+                {
+                    file = FileToSend.Create(path, RootDirectory == null ? null : ResolvePath(RootDirectory));
+                }
+                catch (OpenMsiStreamException error)
+                {
+                    WriteError(error, path);
+                    continue;
+                }
+                long length = new FileInfo(file.FullPath).Length;
+                if (!ShouldProcess($"{file.FullPath} ({ByteSize.Format(length)})", $"Send to topic '{Topic}' as '{file.RelativePath}'"))
+                {
+                    continue;
+                }
+                FileSender sender = EnsureSender();
+                _filesApproved++;
+                _bytesApproved += length;
+                _inFlight.Add(new KeyValuePair<FileToSend, Task<SentFile>>(file,
+                    sender.SendAsync(file, bytes => Interlocked.Add(ref _bytesQueued, bytes), StopToken)));
+                WriteFinished(waitForOne: _inFlight.Count >= MaxFilesInFlight);
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            while (_inFlight.Count > 0)
+            {
+                WriteFinished(waitForOne: true);
+            }
+            _diagnostics.WriteAvailable(this);
+            if (_filesApproved > 0)
+            {
+                WriteProgress(new ProgressRecord(ProgressActivityId, Activity, $"{_filesDone} of {_filesApproved} files sent") { RecordType = ProgressRecordType.Completed });
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _sender?.Dispose();
+                _diagnostics.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+
+        private string Activity => $"Sending files to topic '{Topic}'";
+
+        private FileSender EnsureSender()
+        {
+            if (_sender != null)
+            {
+                return _sender;
+            }
+            KafkaSettings settings = ResolveSettings();
+            try
+            {
+                var diagnostics = new ClientDiagnostics();
+                ForwardDiagnostics(diagnostics, _diagnostics);
+                _sender = new FileSender(settings, new SendOptions(Topic) { ChunkSize = ChunkSize }, diagnostics);
+                WriteVerbose($"Connecting to {settings.BootstrapServers} ({settings.Source}).");
+                _sender.Connect(StopToken);
+            }
+            catch (OpenMsiStreamException error)
+            {
+                ThrowTerminatingError(error);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new PipelineStoppedException();
+            }
+            return _sender!;
+        }
+
+        /// <summary>Writes results of finished sends (and progress); optionally waits until one finishes.</summary>
+        private void WriteFinished(bool waitForOne)
+        {
+            while (true)
+            {
+                _diagnostics.WriteAvailable(this);
+                WriteSendProgress();
+                var done = _inFlight.Where(f => f.Value.IsCompleted).ToList();
+                foreach (KeyValuePair<FileToSend, Task<SentFile>> finished in done)
+                {
+                    _inFlight.Remove(finished);
+                    WriteResult(finished.Key, finished.Value);
+                }
+                if (done.Count > 0 || !waitForOne || _inFlight.Count == 0)
+                {
+                    return;
+                }
+                Task.WaitAny(_inFlight.Select(f => (Task)f.Value).ToArray(), 250);
+                if (StopToken.IsCancellationRequested)
+                {
+                    throw new PipelineStoppedException();
+                }
+            }
+        }
+
+        private void WriteResult(FileToSend file, Task<SentFile> task)
+        {
+            if (task.Status == TaskStatus.RanToCompletion)
+            {
+                _filesDone++;
+                WriteObject(task.Result);
+                return;
+            }
+            Exception? error = task.Exception?.GetBaseException();
+            if (error is OpenMsiStreamException known)
+            {
+                WriteError(known, file.FullPath);
+            }
+            else if (error != null && !(error is OperationCanceledException))
+            {
+                WriteError(new ErrorRecord(error, "SendFailed", ErrorCategory.NotSpecified, file.FullPath));
+            }
+        }
+
+        private void WriteSendProgress()
+        {
+            if (_filesApproved == 0 || !_progressThrottle.IsDue())
+            {
+                return;
+            }
+            long queued = Interlocked.Read(ref _bytesQueued);
+            int percent = _bytesApproved > 0 ? (int)Math.Min(100, queued * 100 / _bytesApproved) : 0;
+            WriteProgress(new ProgressRecord(ProgressActivityId, Activity,
+                $"{_filesDone} of {_filesApproved} files sent, {ByteSize.Format(queued)} of {ByteSize.Format(_bytesApproved)} read")
+            { PercentComplete = percent });
+        }
+
+        private IEnumerable<string> InputPaths()
+        {
+            if (ParameterSetName == LiteralPathSet)
+            {
+                foreach (string literal in LiteralPath)
+                {
+                    yield return ResolvePath(literal);
+                }
+                yield break;
+            }
+            foreach (string pattern in Path)
+            {
+                IEnumerable<string> matches;
+                try
+                {
+                    matches = GetResolvedProviderPathFromPSPath(pattern, out ProviderInfo provider);
+                    if (provider.Name != "FileSystem")
+                    {
+                        WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.InvalidArgument, $"'{pattern}' is not a file-system path.", target: pattern));
+                        continue;
+                    }
+                }
+                catch (ItemNotFoundException)
+                {
+                    WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"File '{pattern}' does not exist.", target: pattern));
+                    continue;
+                }
+                foreach (string match in matches)
+                {
+                    yield return match;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.PowerShell.Infrastructure;
+
+namespace OpenMsiStream.PowerShell.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Starts the embedded local Kafka broker, for trying the module and for tests.</para>
+    /// <para type="description">librdkafka's mock cluster, running inside this PowerShell process and
+    /// listening on loopback. In memory only, gone when the process exits, and at most 5 MiB per
+    /// partition (older messages are dropped silently): receive while you send. Writes an
+    /// OpenMSIStream-format config file that other commands and processes take with -Config.</para>
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Start, "MsiLocalBroker", SupportsShouldProcess = true)]
+    [OutputType(typeof(LocalBrokerInfo))]
+    public sealed class StartMsiLocalBrokerCommand : MsiCmdlet
+    {
+        /// <summary>Partitions of the topics named by -Topic (topics created later get 4).</summary>
+        [Parameter]
+        [ValidateRange(1, 1000)]
+        public int Partitions { get; set; } = 4;
+
+        /// <summary>Topics to create now, with -Partitions partitions each.</summary>
+        [Parameter(Position = 0)]
+        [ValidateNotNull]
+        public string[] Topic { get; set; } = Array.Empty<string>();
+
+        /// <summary>Where to write the config file (default: a file in the temp directory).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ConfigPath { get; set; }
+
+        protected override void EndProcessing()
+        {
+            if (LocalBrokerSession.Current is LocalBrokerInfo running)
+            {
+                WriteError(new OpenMsiStreamException(ErrorIds.LocalBrokerAlreadyRunning, ErrorKind.InvalidOperation,
+                    $"The embedded broker is already running at {running.BootstrapServers} (config file '{running.ConfigPath}'). Stop it first with Stop-MsiLocalBroker.",
+                    target: running.BootstrapServers));
+                return;
+            }
+            string configPath = ConfigPath != null
+                ? ResolvePath(ConfigPath)
+                : Path.Combine(Path.GetTempPath(), $"openmsistream-local-broker-{Guid.NewGuid():N}.config");
+            if (!ShouldProcess("embedded local Kafka broker", $"Start, with config file '{configPath}'"))
+            {
+                return;
+            }
+            try
+            {
+                WriteObject(LocalBrokerSession.Start(Partitions, Topic, configPath));
+            }
+            catch (OpenMsiStreamException error)
+            {
+                WriteError(error);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException || ex is DllNotFoundException || ex is IOException || ex is UnauthorizedAccessException)
+            {
+                WriteError(new OpenMsiStreamException(ErrorIds.LocalBrokerStartFailed, ErrorKind.InvalidOperation,
+                    "The embedded broker could not start: " + ex.Message, ex));
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using System.Management.Automation;
+using OpenMsiStream.Diagnostics;
+
+namespace OpenMsiStream.PowerShell.Infrastructure
+{
+    /// <summary>Builds error records whose id is Core's stable error id (FQID "&lt;ErrorId&gt;,&lt;cmdlet class&gt;").</summary>
+    internal static class ErrorRecords
+    {
+        public static ErrorRecord From(OpenMsiStreamException error, object? target = null) =>
+            new ErrorRecord(error, error.ErrorId, CategoryOf(error.Kind), target ?? error.Target);
+
+        private static ErrorCategory CategoryOf(ErrorKind kind) => kind switch
+        {
+            ErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+            ErrorKind.InvalidConfiguration => ErrorCategory.InvalidData,
+            ErrorKind.ObjectNotFound => ErrorCategory.ObjectNotFound,
+            ErrorKind.ConnectionError => ErrorCategory.ConnectionError,
+            ErrorKind.AuthenticationError => ErrorCategory.AuthenticationError,
+            ErrorKind.InvalidData => ErrorCategory.InvalidData,
+            ErrorKind.ReadError => ErrorCategory.ReadError,
+            ErrorKind.WriteError => ErrorCategory.WriteError,
+            ErrorKind.OperationTimeout => ErrorCategory.OperationTimeout,
+            _ => ErrorCategory.InvalidOperation,
+        };
+    }
+}

@@ -1,0 +1,71 @@
+using System.IO;
+using System.Management.Automation;
+using OpenMsiStream.Config;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Kafka;
+
+namespace OpenMsiStream.PowerShell.Infrastructure
+{
+    /// <summary>Cmdlets that talk to a broker: -Config and -BootstrapServers, resolved the same way everywhere.</summary>
+    public abstract class KafkaCmdlet : MsiCmdlet
+    {
+        /// <summary>An OpenMSIStream-format config file (a path, or a name looked up in $env:OPENMSISTREAM_CONFIG_FILE_DIR).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Config { get; set; }
+
+        /// <summary>host:port of the broker(s); overrides bootstrap.servers from -Config.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? BootstrapServers { get; set; }
+
+        /// <summary>
+        /// The broker settings from -Config and/or -BootstrapServers; with neither, the embedded broker
+        /// this session started. Throws a terminating error when there is nothing to connect to.
+        /// </summary>
+        protected KafkaSettings ResolveSettings()
+        {
+            try
+            {
+                KafkaSettings? settings = null;
+                if (Config != null)
+                {
+                    settings = KafkaSettings.FromFile(ConfigArgument(Config));
+                }
+                if (BootstrapServers != null)
+                {
+                    settings = settings == null ? KafkaSettings.FromBootstrapServers(BootstrapServers) : settings.WithBootstrapServers(BootstrapServers);
+                }
+                if (settings == null)
+                {
+                    LocalBrokerInfo? local = LocalBrokerSession.Current;
+                    if (local == null)
+                    {
+                        throw new OpenMsiStreamException(ErrorIds.NoBrokerSpecified, ErrorKind.InvalidArgument,
+                            "No broker given: use -Config <file> or -BootstrapServers host:port, or start the embedded broker with Start-MsiLocalBroker.");
+                    }
+                    WriteVerbose($"Using the embedded local broker at {local.BootstrapServers}.");
+                    settings = KafkaSettings.FromBootstrapServers(local.BootstrapServers);
+                }
+                return settings;
+            }
+            catch (OpenMsiStreamException error)
+            {
+                ThrowTerminatingError(error);
+                throw; // not reached: ThrowTerminatingError always throws
+            }
+        }
+
+        /// <summary>Forwards librdkafka's messages to the Verbose stream (queued: they arrive on librdkafka's threads).</summary>
+        protected static void ForwardDiagnostics(ClientDiagnostics diagnostics, PipelineQueue queue) =>
+            diagnostics.Message += message => queue.Verbose(message.ToString());
+
+        private string ConfigArgument(string config)
+        {
+            // Relative paths are relative to the PowerShell location; bare names (no file there) are
+            // left for the OpenMSIStream lookup in $env:OPENMSISTREAM_CONFIG_FILE_DIR.
+            string resolved = ResolvePath(config);
+            return File.Exists(resolved) || File.Exists(resolved + ".config") || Path.IsPathRooted(config) ? resolved : config;
+        }
+    }
+}
