@@ -20,7 +20,7 @@ namespace OpenMsiStream.Download
     {
         private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(100);
         private static readonly TimeSpan CommitInterval = TimeSpan.FromSeconds(1);
-        private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+        private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
 
         private readonly KafkaSettings _settings;
         private readonly ReceiveOptions _options;

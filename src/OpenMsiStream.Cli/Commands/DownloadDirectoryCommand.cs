@@ -1,0 +1,83 @@
+using System;
+using System.CommandLine;
+using System.Text.RegularExpressions;
+using OpenMsiStream.Cli.Infrastructure;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Download;
+
+namespace OpenMsiStream.Cli.Commands
+{
+    /// <summary><c>openmsistream download-directory</c>: rebuilds files from a topic into a directory.</summary>
+    internal static class DownloadDirectoryCommand
+    {
+        public static Command Create()
+        {
+            var directory = new Argument<string>("directory") { Description = "directory to rebuild files in (created if missing)" };
+            var topic = new Option<string>("--topic") { Description = "topic to consume", Required = true };
+            var groupId = new Option<string?>("--group-id") { Description = "consumer group; give a fixed one to resume where the last run stopped (default: a new group that reads the topic from the beginning)" };
+            var count = new Option<int?>("--count") { Description = "stop after this many files" };
+            var idleTimeout = new Option<double?>("--idle-timeout") { Description = "stop when no message arrived for this many seconds" };
+            var filter = new Option<string?>("--filter") { Description = "regular expression on the relative path (POSIX separators); other files are skipped" };
+            var verbose = CommandRunner.Verbose();
+            var broker = new BrokerOptions();
+            var command = new Command("download-directory", "Rebuild and verify files from a topic into a directory, one line per file, until --count, --idle-timeout, Ctrl+C or SIGTERM.")
+            {
+                directory,
+                topic,
+                groupId,
+                count,
+                idleTimeout,
+                filter,
+                verbose,
+            };
+            broker.AddTo(command);
+            CommandRunner.SetAction(command, (parse, cancellationToken) =>
+            {
+                var options = new ReceiveOptions(parse.GetValue(topic)!)
+                {
+                    OutputDirectory = parse.GetValue(directory),
+                    GroupId = parse.GetValue(groupId),
+                    Count = parse.GetValue(count),
+                    IdleTimeout = parse.GetValue(idleTimeout) is double seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null,
+                    Filter = ParseFilter(parse.GetValue(filter)),
+                };
+                using var receiver = new FileReceiver(broker.Resolve(parse), options, CliConsole.Diagnostics(parse.GetValue(verbose)));
+                CliConsole.ErrorLine($"receiving from topic '{options.Topic}' as consumer group '{receiver.GroupId}'");
+                ReceiveSummary summary = receiver.Run(new ConsoleObserver(), cancellationToken);
+                CliConsole.ErrorLine($"{summary.FilesReceived} files received, {summary.Errors} errors, {summary.Messages} messages in {summary.Elapsed.TotalSeconds:0.0} s ({summary.StopReason}).");
+                return summary.Errors == 0 ? ExitCodes.Success : ExitCodes.Failed;
+            });
+            return command;
+        }
+
+        private static Regex? ParseFilter(string? pattern)
+        {
+            if (pattern == null)
+            {
+                return null;
+            }
+            try
+            {
+                return new Regex(pattern, RegexOptions.CultureInvariant);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, $"--filter '{pattern}' is not a valid regular expression: {ex.Message}", ex);
+            }
+        }
+
+        private sealed class ConsoleObserver : IReceiveObserver
+        {
+            public void FileReceived(ReceivedFile file) =>
+                CliConsole.Line($"received {file.RelativePath} ({ByteSize.Format(file.Length)}, {file.ChunkCount} chunks) sha512 {file.Sha512}");
+
+            public void Error(OpenMsiStreamException error) => CliConsole.Error(error);
+
+            public void Warning(string message) => CliConsole.Warning(message);
+
+            public void Progress(ReceiveProgress progress)
+            {
+            }
+        }
+    }
+}

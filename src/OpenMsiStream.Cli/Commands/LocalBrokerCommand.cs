@@ -1,0 +1,47 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using System.Threading;
+using OpenMsiStream.Cli.Infrastructure;
+using OpenMsiStream.LocalBroker;
+
+namespace OpenMsiStream.Cli.Commands
+{
+    /// <summary><c>openmsistream local-broker</c>: runs the embedded broker until Ctrl+C or SIGTERM.</summary>
+    internal static class LocalBrokerCommand
+    {
+        public static Command Create()
+        {
+            var partitions = new Option<int>("--partitions") { Description = "partitions of the topics given with --topic (others get 4)", DefaultValueFactory = _ => 4 };
+            var topics = new Option<string[]>("--topic") { Description = "topic to create at start (repeatable)", AllowMultipleArgumentsPerToken = true };
+            var configOut = new Option<string?>("--config-out") { Description = "write an OpenMSIStream-format config file for this broker here" };
+            var command = new Command("local-broker",
+                "Run the embedded local Kafka broker (librdkafka's mock cluster) until Ctrl+C or SIGTERM. " +
+                "In memory only, at most 5 MiB per partition: for trying the product and for tests.")
+            {
+                partitions,
+                topics,
+                configOut,
+            };
+            CommandRunner.SetAction(command, (parse, cancellationToken) =>
+            {
+                int partitionCount = parse.GetValue(partitions);
+                string configPath = Path.GetFullPath(parse.GetValue(configOut) ?? Path.Combine(Path.GetTempPath(), $"openmsistream-local-broker-{Environment.ProcessId}.config"));
+                using LocalKafkaBroker broker = LocalKafkaBroker.Start();
+                foreach (string topic in parse.GetValue(topics) ?? Array.Empty<string>())
+                {
+                    broker.CreateTopic(topic, partitionCount);
+                    CliConsole.Line($"Created topic '{topic}' with {partitionCount} partitions.");
+                }
+                broker.WriteConfigFile(configPath);
+                CliConsole.Line($"Embedded local broker listening on {broker.BootstrapServers}");
+                CliConsole.Line($"Config file: {configPath}");
+                CliConsole.Line("In memory only; each partition keeps at most 5 MiB (older messages are dropped). Stop with Ctrl+C.");
+                cancellationToken.WaitHandle.WaitOne();
+                CliConsole.Line("Embedded local broker stopped.");
+                return ExitCodes.Success;
+            });
+            return command;
+        }
+    }
+}
