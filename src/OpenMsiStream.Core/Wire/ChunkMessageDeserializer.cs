@@ -44,6 +44,10 @@ namespace OpenMsiStream.Wire
 
         private static DataFileChunk Decode(ReadOnlyMemory<byte> value)
         {
+            if (value.IsEmpty)
+            {
+                throw Undecodable("the value is empty");
+            }
             var reader = new MessagePackReader(value);
             if (reader.NextMessagePackType != MessagePackType.Array)
             {

@@ -1,0 +1,154 @@
+using System;
+using System.IO;
+using System.Linq;
+using OpenMsiStream.Chunks;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Tests.Support;
+using OpenMsiStream.Wire;
+using Xunit;
+
+namespace OpenMsiStream.Tests.Chunks
+{
+    public class FileChunkReaderTests
+    {
+        [Theory]
+        [InlineData(0, 1024, 1)]
+        [InlineData(1, 1024, 1)]
+        [InlineData(1024, 1024, 1)]
+        [InlineData(4096, 1024, 4)]
+        [InlineData(4097, 1024, 5)]
+        public void FilesSplitIntoChunksThatRebuildThemExactly(int length, int chunkSize, int expectedChunks)
+        {
+            using var temp = new TempDirectory("chunks");
+            byte[] content = TestData.Bytes(length);
+            string path = temp.WriteFile("data.bin", content);
+
+            var reader = FileChunkReader.Open(path, "", chunkSize, default);
+            DataFileChunk[] chunks = reader.ReadChunks(default).Select(c => ChunkMessageDeserializer.Deserialize(c.Value)).ToArray();
+
+            Assert.Equal(expectedChunks, reader.ChunkCount);
+            Assert.Equal(expectedChunks, chunks.Length);
+            Assert.Equal(Enumerable.Range(1, expectedChunks), chunks.Select(c => c.ChunkIndex));
+            Assert.All(chunks, c => Assert.Equal(expectedChunks, c.TotalChunks));
+            Assert.Equal(Enumerable.Range(0, expectedChunks).Select(i => (long)i * chunkSize), chunks.Select(c => c.Offset));
+            Assert.All(chunks.Take(expectedChunks - 1), c => Assert.Equal(chunkSize, c.Data.Length));
+            Assert.Equal(content, chunks.SelectMany(c => c.Data.ToArray()).ToArray());
+            Assert.All(chunks, c => Assert.Equal(TestData.Sha512Hex(content), Hex.Lower(c.FileHash)));
+        }
+
+        [Fact]
+        public void AMultiGigabyteFileStreamsThroughWithMemoryThatDoesNotGrowWithItsSize()
+        {
+            using var temp = new TempDirectory("sparse");
+            string path = temp.Combine("sparse.raw");
+            const long length = (2L << 30) + 1; // 2 GiB and one byte: 4097 chunks of 512 KiB
+            using (var stream = new FileStream(path, FileMode.CreateNew))
+            {
+                stream.SetLength(length); // sparse: no disk space used
+            }
+            long baseline = GC.GetTotalMemory(forceFullCollection: true);
+            long peakLive = 0;
+            int count = 0;
+            long bytes = 0;
+            DataFileChunk? first = null, last = null;
+
+            var reader = FileChunkReader.Open(path, "", ChunkSizeRules.Default, default);
+            foreach (OutgoingChunk outgoing in reader.ReadChunks(default))
+            {
+                Assert.Equal(++count, outgoing.ChunkIndex);
+                bytes += outgoing.DataLength;
+                if (count == 1 || count == 4097)
+                {
+                    DataFileChunk chunk = ChunkMessageDeserializer.Deserialize(outgoing.Value);
+                    first ??= chunk;
+                    last = chunk;
+                }
+                if (count % 512 == 0)
+                {
+                    peakLive = Math.Max(peakLive, GC.GetTotalMemory(forceFullCollection: true) - baseline);
+                }
+            }
+
+            Assert.Equal(4097, count);
+            Assert.Equal(length, bytes);
+            Assert.Equal((0L, 4097), (first!.Offset, first.TotalChunks));
+            Assert.Equal((length - 1, 1), (last!.Offset, last.Data.Length));
+            Assert.True(peakLive < 16L * 1024 * 1024, $"live managed memory grew by {peakLive} bytes while streaming a 2 GiB file");
+        }
+
+        [Fact]
+        public void AFileChangedBetweenHashingAndSendingIsDetected()
+        {
+            using var temp = new TempDirectory("chunks");
+            byte[] content = TestData.Bytes(5000);
+            string path = temp.WriteFile("growing.csv", content);
+            var reader = FileChunkReader.Open(path, "", 1024, default);
+
+            content[3000] ^= 0x55;
+            File.WriteAllBytes(path, content);
+            var error = Assert.Throws<OpenMsiStreamException>(() => reader.ReadChunks(default).ToList());
+
+            Assert.Equal(ErrorIds.FileChangedDuringSend, error.ErrorId);
+            Assert.Equal($"File '{path}' changed while it was being sent (chunk 3 differs from the first read) and was not sent completely. Send it again once it is complete.", error.Message);
+        }
+
+        [Fact]
+        public void AFileTruncatedBeforeSendingIsDetected()
+        {
+            using var temp = new TempDirectory("chunks");
+            string path = temp.WriteFile("shrinking.csv", TestData.Bytes(5000));
+            var reader = FileChunkReader.Open(path, "", 1024, default);
+
+            File.WriteAllBytes(path, TestData.Bytes(100));
+            var error = Assert.Throws<OpenMsiStreamException>(() => reader.ReadChunks(default).ToList());
+
+            Assert.Equal(ErrorIds.FileChangedDuringSend, error.ErrorId);
+            Assert.Contains("became shorter", error.Message);
+        }
+
+        [Fact]
+        public void AMissingFileIsReportedByName()
+        {
+            using var temp = new TempDirectory("chunks");
+            string path = temp.Combine("vanished.dat");
+
+            var error = Assert.Throws<OpenMsiStreamException>(() => FileChunkReader.Open(path, "", 1024, default));
+
+            Assert.Equal(ErrorIds.FileNotFound, error.ErrorId);
+            Assert.Equal($"File '{path}' does not exist.", error.Message);
+        }
+    }
+
+    public class ChunkSizeRulesTests
+    {
+        [Theory]
+        [InlineData(0)]
+        [InlineData(-4096)]
+        [InlineData(1000)]
+        [InlineData(524289)]
+        public void ChunkSizesThatAreNotPowersOfTwoAreRejected(int size)
+        {
+            var error = Assert.Throws<OpenMsiStreamException>(() => ChunkSizeRules.Validate(size));
+
+            Assert.Equal(ErrorIds.InvalidChunkSize, error.ErrorId);
+            Assert.Equal($"Chunk size {size} is not a power of two. Use a power of two such as 524288 (the default), 262144 or 16384.", error.Message);
+        }
+
+        [Fact]
+        public void AChunkSizeThatDoesNotFitTheMessageLimitIsRejectedWithTheLargestThatFits()
+        {
+            var error = Assert.Throws<OpenMsiStreamException>(() => ChunkSizeRules.Validate(1048576));
+
+            Assert.Equal("Chunk size 1048576 does not fit in a Kafka message: message.max.bytes is 1000000 and a chunk needs up to 2048 more bytes for its header. " +
+                "Use 524288 or smaller, or raise message.max.bytes on the producer and on the broker or topic.", error.Message);
+        }
+
+        [Fact]
+        public void ALargerChunkSizeIsAcceptedWhenTheMessageLimitIsRaised()
+        {
+            ChunkSizeRules.Validate(1048576, messageMaxBytes: 2000000);
+            ChunkSizeRules.Validate(ChunkSizeRules.Default);
+            ChunkSizeRules.Validate(1);
+        }
+    }
+}

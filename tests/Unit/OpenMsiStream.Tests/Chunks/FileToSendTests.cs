@@ -1,0 +1,67 @@
+using System.IO;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Tests.Support;
+using OpenMsiStream.Upload;
+using Xunit;
+
+namespace OpenMsiStream.Tests.Chunks
+{
+    public class FileToSendTests
+    {
+        [Fact]
+        public void TheSubdirectoryIsThePosixPathUnderTheRoot()
+        {
+            using var temp = new TempDirectory("send");
+            string path = temp.WriteFile(Path.Combine("a b", "ü;c", "x.dat"), new byte[1]);
+
+            FileToSend file = FileToSend.Create(path, temp.Path);
+
+            Assert.Equal("a b/ü;c", file.Subdirectory);
+            Assert.Equal("a b/ü;c/x.dat", file.RelativePath);
+        }
+
+        [Fact]
+        public void WithoutARootAFileIsSentRelativeToItsOwnDirectory()
+        {
+            using var temp = new TempDirectory("send");
+            string path = temp.WriteFile(Path.Combine("deep", "x.dat"), new byte[1]);
+
+            Assert.Equal("", FileToSend.Create(path).Subdirectory);
+            Assert.Equal("", FileToSend.Create(path, temp.Combine("deep") + Path.DirectorySeparatorChar).Subdirectory);
+        }
+
+        [Fact]
+        public void AFileOutsideTheRootIsRefused()
+        {
+            using var temp = new TempDirectory("send");
+            string path = temp.WriteFile("x.dat", new byte[1]);
+            string root = temp.Combine("root");
+            Directory.CreateDirectory(root);
+
+            var error = Assert.Throws<OpenMsiStreamException>(() => FileToSend.Create(path, root));
+
+            Assert.Equal(ErrorIds.FileOutsideRootDirectory, error.ErrorId);
+            Assert.Equal($"File '{path}' is not inside the root directory '{root}'.", error.Message);
+        }
+
+        [Fact]
+        public void ASiblingDirectoryWithACommonPrefixIsNotInsideTheRoot()
+        {
+            using var temp = new TempDirectory("send");
+            string path = temp.WriteFile(Path.Combine("data2", "x.dat"), new byte[1]);
+
+            var error = Assert.Throws<OpenMsiStreamException>(() => FileToSend.Create(path, temp.Combine("data")));
+
+            Assert.Equal(ErrorIds.FileOutsideRootDirectory, error.ErrorId);
+        }
+
+        [Fact]
+        public void ADirectoryOrAMissingFileIsReported()
+        {
+            using var temp = new TempDirectory("send");
+
+            Assert.Equal(ErrorIds.FileNotFound, Assert.Throws<OpenMsiStreamException>(() => FileToSend.Create(temp.Path)).ErrorId);
+            Assert.Equal(ErrorIds.FileNotFound, Assert.Throws<OpenMsiStreamException>(() => FileToSend.Create(temp.Combine("nope"))).ErrorId);
+        }
+    }
+}

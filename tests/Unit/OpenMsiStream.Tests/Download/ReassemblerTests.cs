@@ -1,0 +1,226 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Download;
+using OpenMsiStream.Tests.Support;
+using OpenMsiStream.Wire;
+using Xunit;
+
+namespace OpenMsiStream.Tests.Download
+{
+    public class ReassemblerTests : IDisposable
+    {
+        private readonly TempDirectory _temp = new TempDirectory("reassembly");
+        private readonly string _output;
+        private readonly Reassembler _reassembler;
+        private long _nextOffset;
+
+        public ReassemblerTests()
+        {
+            _output = _temp.Combine("out");
+            _reassembler = new Reassembler(new DirectoryTarget(_output), "topic");
+        }
+
+        public void Dispose()
+        {
+            _reassembler.Dispose();
+            _temp.Dispose();
+        }
+
+        [Fact]
+        public void ChunksInAnyOrderWithDuplicatesRebuildTheFileOnce()
+        {
+            byte[] content = TestData.Bytes(10_000);
+            List<DataFileChunk> chunks = ChunkFactory.Split(content, 1024, "sub/dir", "data.bin");
+            var order = new[] { 9, 3, 0, 3, 7, 1, 2, 9, 4, 5, 6 }; // chunk 8 last, 4 and 10 duplicated
+            var results = order.Select(i => Accept(chunks[i])).ToList();
+            results.Add(Accept(chunks[8]));
+
+            Assert.Equal(2, results.Count(r => r.Kind == ChunkResultKind.Duplicate));
+            Assert.Equal(ChunkResultKind.Completed, results.Last().Kind);
+            Assert.Single(results, r => r.File != null);
+            ReceivedFile file = results.Last().File!;
+            Assert.Equal("sub/dir/data.bin", file.RelativePath);
+            Assert.Equal(Path.Combine(_output, "sub", "dir", "data.bin"), file.FullName);
+            Assert.Equal(content, File.ReadAllBytes(file.FullName!));
+            Assert.Equal(TestData.Sha512Hex(content), file.Sha512);
+            Assert.Equal(10, results.Last().Resolved.Count);
+            Assert.Empty(Directory.GetFiles(Path.Combine(_output, ".openmsistream", "staging"), "*", SearchOption.AllDirectories));
+        }
+
+        [Fact]
+        public void AFileReplacesALongerFileOfTheSameName()
+        {
+            File.WriteAllBytes(_temp.WriteFile(Path.Combine("out", "file.dat"), TestData.Bytes(50_000, seed: 9)), TestData.Bytes(50_000, seed: 9));
+            byte[] content = TestData.Bytes(100);
+
+            ChunkResult result = Accept(ChunkFactory.Split(content, 1024).Single());
+
+            Assert.Equal(ChunkResultKind.Completed, result.Kind);
+            Assert.Equal(content, File.ReadAllBytes(Path.Combine(_output, "file.dat")));
+        }
+
+        [Fact]
+        public void AnEmptyFileIsRebuilt()
+        {
+            ChunkResult result = Accept(ChunkFactory.Split(Array.Empty<byte>(), 1024).Single());
+
+            Assert.Equal(0, result.File!.Length);
+            Assert.Empty(File.ReadAllBytes(Path.Combine(_output, "file.dat")));
+        }
+
+        [Fact]
+        public void AFileWhoseContentDoesNotMatchItsHashIsNeverWritten()
+        {
+            byte[] content = TestData.Bytes(3000);
+            List<DataFileChunk> chunks = ChunkFactory.Split(content, 1024, claimedFileHash: SHA512.HashData(new byte[] { 1 }));
+
+            ChunkResult last = AcceptAll(chunks).Last();
+
+            Assert.Equal(ChunkResultKind.Failed, last.Kind);
+            Assert.Equal(ErrorIds.HashMismatch, last.Error!.ErrorId);
+            Assert.Equal("'file.dat' was rebuilt from all 3 chunks but its SHA-512 does not match the producer's; it was not written.", last.Error.Message);
+            Assert.Equal(3, last.Resolved.Count);
+            Assert.False(File.Exists(Path.Combine(_output, "file.dat")));
+            Assert.Empty(Directory.GetFiles(Path.Combine(_output, ".openmsistream", "staging"), "*", SearchOption.AllDirectories));
+        }
+
+        [Fact]
+        public void ANewerMtimeWinsEvenWhenTheFileShrank()
+        {
+            List<DataFileChunk> older = ChunkFactory.Split(TestData.Bytes(3000, seed: 1), 1024, mtime: 1000);
+            byte[] newerContent = TestData.Bytes(1500, seed: 2);
+            List<DataFileChunk> newer = ChunkFactory.Split(newerContent, 1024, mtime: 2000);
+
+            Accept(older[0]);
+            ChunkResult switched = Accept(newer[0]);
+            ChunkResult stale = Accept(older[1]);
+            ChunkResult done = Accept(newer[1]);
+
+            Assert.Contains("A newer version of 'file.dat' arrived (2 chunks); the older one (1 of 3 chunks received) was abandoned.", switched.Warning);
+            Assert.Single(switched.Resolved); // the abandoned generation's message
+            Assert.Equal(ChunkResultKind.Stale, stale.Kind);
+            Assert.Equal(newerContent, File.ReadAllBytes(done.File!.FullName!));
+        }
+
+        [Fact]
+        public void WithoutMtimesMoreChunksIsNewerAndAnEqualCountKeepsTheFirst()
+        {
+            List<DataFileChunk> small = ChunkFactory.Split(TestData.Bytes(2000, seed: 1), 1024, mtime: null);
+            List<DataFileChunk> other = ChunkFactory.Split(TestData.Bytes(2000, seed: 3), 1024, mtime: null);
+            byte[] grownContent = TestData.Bytes(5000, seed: 2);
+            List<DataFileChunk> grown = ChunkFactory.Split(grownContent, 1024, mtime: null);
+
+            Accept(small[0]);
+            Assert.Equal(ChunkResultKind.Stale, Accept(other[0]).Kind);
+            Assert.NotNull(Accept(grown[0]).Warning);
+            Assert.Equal(ChunkResultKind.Stale, Accept(small[1]).Kind);
+            ChunkResult done = AcceptAll(grown.Skip(1)).Last();
+
+            Assert.Equal(grownContent, File.ReadAllBytes(done.File!.FullName!));
+        }
+
+        [Fact]
+        public void LateChunksOfAFinishedFileDoNotStartAFileThatNeverCompletes()
+        {
+            List<DataFileChunk> first = ChunkFactory.Split(TestData.Bytes(2000, seed: 1), 1024, mtime: 1000);
+            List<DataFileChunk> older = ChunkFactory.Split(TestData.Bytes(3000, seed: 5), 1024, mtime: 500);
+            first.ForEach(c => Accept(c));
+
+            Assert.Equal(ChunkResultKind.Duplicate, Accept(first[0]).Kind);
+            Assert.Equal(ChunkResultKind.Stale, Accept(older[0]).Kind);
+            Assert.Equal(0, _reassembler.FilesInProgress);
+
+            byte[] later = TestData.Bytes(10, seed: 7);
+            ChunkResult again = Accept(ChunkFactory.Split(later, 1024, mtime: 3000).Single());
+            Assert.Equal(later, File.ReadAllBytes(again.File!.FullName!));
+        }
+
+        [Fact]
+        public void ChunksThatDisagreeAboutTheirCountAreRejected()
+        {
+            List<DataFileChunk> chunks = ChunkFactory.Split(TestData.Bytes(3000), 1024);
+            DataFileChunk liar = new DataFileChunk(chunks[1].Filename, chunks[1].FileHash, chunks[1].ChunkHash, chunks[1].Offset, 2, 4, "", "", chunks[1].Data, chunks[1].FileMtime);
+
+            Accept(chunks[0]);
+            ChunkResult result = Accept(liar);
+
+            Assert.Equal(ErrorIds.InconsistentChunks, result.Error!.ErrorId);
+        }
+
+        [Fact]
+        public void ChunksThatLeaveAGapAreRejectedAndNothingIsWritten()
+        {
+            List<DataFileChunk> chunks = ChunkFactory.Split(TestData.Bytes(3000), 1024);
+            DataFileChunk shifted = new DataFileChunk(chunks[2].Filename, chunks[2].FileHash, chunks[2].ChunkHash, 5000, 3, 3, "", "", chunks[2].Data, chunks[2].FileMtime);
+
+            Accept(chunks[0]);
+            Accept(chunks[1]);
+            ChunkResult result = Accept(shifted);
+
+            Assert.Equal(ErrorIds.InconsistentChunks, result.Error!.ErrorId);
+            Assert.Equal("The chunks of 'file.dat' do not fit together: a chunk starts at byte 5000 where byte 2048 was expected. The file was not written.", result.Error.Message);
+            Assert.False(File.Exists(Path.Combine(_output, "file.dat")));
+        }
+
+        [Fact]
+        public void AHostilePathIsRefusedAndNothingIsWrittenOutsideTheOutputDirectory()
+        {
+            DataFileChunk hostile = ChunkFactory.Split(TestData.Bytes(10), 1024, subdirectory: "../../escaped", filename: "evil.sh").Single();
+
+            ChunkResult result = Accept(hostile);
+
+            Assert.Equal(ErrorIds.UnsafePath, result.Error!.ErrorId);
+            Assert.Equal(new[] { "out" }, Directory.GetFileSystemEntries(_temp.Path).Select(Path.GetFileName));
+            Assert.Empty(TestData.RelativeFiles(_output));
+        }
+
+        [Fact]
+        public void ASymbolicLinkInTheOutputDirectoryIsNotFollowed()
+        {
+            string elsewhere = _temp.Combine("elsewhere");
+            Directory.CreateDirectory(elsewhere);
+            Directory.CreateSymbolicLink(Path.Combine(_output, "link"), elsewhere);
+
+            ChunkResult result = Accept(ChunkFactory.Split(TestData.Bytes(10), 1024, subdirectory: "link").Single());
+
+            Assert.Equal(ErrorIds.UnsafePath, result.Error!.ErrorId);
+            Assert.Empty(Directory.GetFileSystemEntries(elsewhere));
+        }
+
+        [Fact]
+        public void InMemoryTheBytesAreHandedOver()
+        {
+            using var memory = new Reassembler(new MemoryTarget(1 << 20), "topic");
+            byte[] content = TestData.Bytes(5000);
+
+            ChunkResult last = ChunkFactory.Split(content, 1024).AsEnumerable().Reverse().Select(c => memory.Accept(c, Next())).ToList().Last();
+
+            Assert.Null(last.File!.FullName);
+            Assert.Equal(content, last.File.Bytes);
+        }
+
+        [Fact]
+        public void AFileOverTheMemoryLimitFailsOnceOnItsFirstChunk()
+        {
+            using var memory = new Reassembler(new MemoryTarget(4096), "topic");
+            List<DataFileChunk> chunks = ChunkFactory.Split(TestData.Bytes(10_000), 1024);
+
+            List<ChunkResult> results = chunks.Select(c => memory.Accept(c, Next())).ToList();
+
+            Assert.Equal(ErrorIds.FileTooLargeForMemory, results[0].Error!.ErrorId);
+            Assert.Equal("'file.dat' is larger than the in-memory limit of 4096 bytes; receive it with -OutputDirectory, or raise -MaxMemoryFileSize.", results[0].Error!.Message);
+            Assert.All(results.Skip(1), r => Assert.Equal(ChunkResultKind.Duplicate, r.Kind));
+        }
+
+        private ChunkResult Accept(DataFileChunk chunk) => _reassembler.Accept(chunk, Next());
+
+        // Materialised: LINQ's Select(...).Last() on a list would only run the selector for the last item.
+        private List<ChunkResult> AcceptAll(IEnumerable<DataFileChunk> chunks) => chunks.Select(Accept).ToList();
+
+        private MessagePosition Next() => new MessagePosition(0, _nextOffset++);
+    }
+}
