@@ -29,6 +29,9 @@ namespace OpenMsiStream.Download
         private readonly DirectoryTarget? _directory;
         private readonly Quarantine? _quarantine;
         private readonly OffsetTracker _offsets = new OffsetTracker();
+        private readonly TimeSpan _joinAllowance;
+        private readonly Stopwatch _clock = new Stopwatch();
+        private TimeSpan? _lastAssignment;
         private IReceiveObserver? _observer;
 
         public FileReceiver(KafkaSettings settings, ReceiveOptions options, ClientDiagnostics? diagnostics = null)
@@ -39,6 +42,7 @@ namespace OpenMsiStream.Download
             Diagnostics = diagnostics ?? new ClientDiagnostics();
             GroupId = ResolveGroupId(settings, options.GroupId);
             ClientPropertySet properties = KafkaClientFactory.ConsumerProperties(settings, GroupId);
+            _joinAllowance = TimeSpan.FromMilliseconds(KafkaClientFactory.SessionTimeoutMs(properties));
             ReassemblyTarget target;
             if (options.OutputDirectory != null)
             {
@@ -51,7 +55,7 @@ namespace OpenMsiStream.Download
                 target = new MemoryTarget(options.MaxMemoryFileSize);
             }
             _reassembler = new Reassembler(target, options.Topic);
-            _consumer = KafkaClientFactory.BuildConsumer(properties, Diagnostics, onAssigned: null, onRevoked: OnRevoked);
+            _consumer = KafkaClientFactory.BuildConsumer(properties, Diagnostics, onAssigned: OnAssigned, onRevoked: OnRevoked);
         }
 
         public ClientDiagnostics Diagnostics { get; }
@@ -66,7 +70,8 @@ namespace OpenMsiStream.Download
         public ReceiveSummary Run(IReceiveObserver observer, CancellationToken cancellationToken)
         {
             _observer = observer;
-            var clock = Stopwatch.StartNew();
+            Stopwatch clock = _clock;
+            clock.Restart();
             int received = 0, errors = 0;
             long messages = 0, bytes = 0;
             TimeSpan lastActivity = TimeSpan.Zero, lastCommit = TimeSpan.Zero, lastProgress = TimeSpan.Zero;
@@ -92,7 +97,7 @@ namespace OpenMsiStream.Download
                         reason = ReceiveStopReason.Cancelled;
                         break;
                     }
-                    if (_options.IdleTimeout.HasValue && clock.Elapsed - lastActivity >= _options.IdleTimeout.Value)
+                    if (IsIdle(lastActivity))
                     {
                         reason = ReceiveStopReason.IdleTimeout;
                         break;
@@ -152,6 +157,24 @@ namespace OpenMsiStream.Download
             _reassembler.Dispose();
             _directory?.Cleanup();
         }
+
+        /// <summary>
+        /// Idle means no message for <see cref="ReceiveOptions.IdleTimeout"/> since the last message or
+        /// partition assignment. Until the group first assigns partitions, joining may take up to the
+        /// session timeout (a broker waits that long for a member that just left), so that is allowed too.
+        /// </summary>
+        private bool IsIdle(TimeSpan lastActivity)
+        {
+            if (!_options.IdleTimeout.HasValue)
+            {
+                return false;
+            }
+            TimeSpan since = _lastAssignment.HasValue && _lastAssignment.Value > lastActivity ? _lastAssignment.Value : lastActivity;
+            TimeSpan allowance = _lastAssignment.HasValue ? TimeSpan.Zero : _joinAllowance;
+            return _clock.Elapsed - since >= _options.IdleTimeout.Value + allowance;
+        }
+
+        private void OnAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> assigned) => _lastAssignment = _clock.Elapsed;
 
         private ConsumeResult<byte[], byte[]>? ConsumeOnce(ref bool topicMissingReported)
         {

@@ -59,6 +59,10 @@ namespace OpenMsiStream.Kafka
                 ? value
                 : ChunkSizeRules.DefaultMessageMaxBytes;
 
+        /// <summary>The consumer's session timeout (librdkafka's default 45 s unless configured).</summary>
+        public static int SessionTimeoutMs(ClientPropertySet consumerProperties) =>
+            int.TryParse(consumerProperties["session.timeout.ms"], NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : 45000;
+
         public static IProducer<byte[], byte[]> BuildProducer(ClientPropertySet properties, ClientDiagnostics diagnostics, PartitionerDelegate? partitioner)
         {
             var config = new ProducerConfig(new ClientConfig(properties.ToDictionary()));
