@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.Threading.Tasks;
 using OpenMsiStream.Cli.Commands;
+using OpenMsiStream.Cli.Infrastructure;
 
 namespace OpenMsiStream.Cli
 {
@@ -20,7 +21,17 @@ namespace OpenMsiStream.Cli
             // Ctrl+C and SIGTERM cancel the command's token; a graceful stop (flush, commit, close)
             // gets this long before the process is ended anyway.
             var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) };
-            return root.Parse(args).InvokeAsync(invocation);
+            ParseResult parse = root.Parse(args);
+            if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
+            {
+                foreach (System.CommandLine.Parsing.ParseError error in parse.Errors)
+                {
+                    CliConsole.ErrorLine("usage: " + error.Message);
+                }
+                CliConsole.ErrorLine("see `openmsistream --help` or `openmsistream <command> --help`.");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+            return parse.InvokeAsync(invocation);
         }
     }
 }

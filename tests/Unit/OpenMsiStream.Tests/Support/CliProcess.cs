@@ -1,0 +1,114 @@
+using System;
+using System.Diagnostics;
+using System.Text;
+using System.Threading.Tasks;
+
+namespace OpenMsiStream.Tests.Support
+{
+    /// <summary>Runs `openmsistream` as a separate process, as a user or a script would.</summary>
+    internal sealed class CliProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _stdout = new StringBuilder();
+        private readonly StringBuilder _stderr = new StringBuilder();
+
+        private CliProcess(Process process) => _process = process;
+
+        public int Id => _process.Id;
+
+        public string Stdout
+        {
+            get
+            {
+                lock (_stdout)
+                {
+                    return _stdout.ToString();
+                }
+            }
+        }
+
+        public string Stderr
+        {
+            get
+            {
+                lock (_stderr)
+                {
+                    return _stderr.ToString();
+                }
+            }
+        }
+
+        public static CliProcess Start(params string[] arguments)
+        {
+            var start = new ProcessStartInfo("dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                StandardOutputEncoding = Encoding.UTF8,
+                StandardErrorEncoding = Encoding.UTF8,
+            };
+            start.ArgumentList.Add(RepoPaths.CliAssembly);
+            foreach (string argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+            var cli = new CliProcess(new Process { StartInfo = start });
+            cli._process.OutputDataReceived += (_, e) => Append(cli._stdout, e.Data);
+            cli._process.ErrorDataReceived += (_, e) => Append(cli._stderr, e.Data);
+            cli._process.Start();
+            cli._process.BeginOutputReadLine();
+            cli._process.BeginErrorReadLine();
+            return cli;
+        }
+
+        /// <summary>Runs to the end; returns the exit code.</summary>
+        public static async Task<CliProcess> RunAsync(TimeSpan timeout, params string[] arguments)
+        {
+            CliProcess cli = Start(arguments);
+            await cli.WaitAsync(timeout);
+            return cli;
+        }
+
+        public int ExitCode => _process.ExitCode;
+
+        public async Task WaitAsync(TimeSpan timeout)
+        {
+            Task exited = _process.WaitForExitAsync();
+            if (await Task.WhenAny(exited, Task.Delay(timeout)) != exited)
+            {
+                _process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"openmsistream did not finish within {timeout}.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+            }
+            await exited; // flushes the redirected streams
+        }
+
+        /// <summary>Sends SIGTERM, as a service manager or `kill` does.</summary>
+        public void Terminate()
+        {
+            using Process kill = Process.Start("kill", new[] { "-TERM", _process.Id.ToString() })!;
+            kill.WaitForExit();
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+            _process.Dispose();
+        }
+
+        private static void Append(StringBuilder buffer, string? line)
+        {
+            if (line == null)
+            {
+                return;
+            }
+            lock (buffer)
+            {
+                buffer.Append(line).Append('\n');
+            }
+        }
+    }
+}
