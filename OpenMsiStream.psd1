@@ -19,6 +19,7 @@
         'Receive-MsiDataFile'
         'Start-MsiLocalBroker'
         'Stop-MsiLocalBroker'
+        'Get-MsiLocalBroker'
         'Test-MsiConnection'
     )
     FunctionsToExport    = @()

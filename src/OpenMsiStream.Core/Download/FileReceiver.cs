@@ -29,7 +29,8 @@ namespace OpenMsiStream.Download
         private readonly DirectoryTarget? _directory;
         private readonly Quarantine? _quarantine;
         private readonly OffsetTracker _offsets = new OffsetTracker();
-        private readonly TimeSpan _joinAllowance;
+        private readonly TimeSpan _sessionTimeout;
+        private TimeSpan _joinAllowance;
         private readonly Stopwatch _clock = new Stopwatch();
         private TimeSpan? _lastAssignment;
         private IReceiveObserver? _observer;
@@ -42,7 +43,7 @@ namespace OpenMsiStream.Download
             Diagnostics = diagnostics ?? new ClientDiagnostics();
             GroupId = ResolveGroupId(settings, options.GroupId);
             ClientPropertySet properties = KafkaClientFactory.ConsumerProperties(settings, GroupId);
-            _joinAllowance = TimeSpan.FromMilliseconds(KafkaClientFactory.SessionTimeoutMs(properties));
+            _sessionTimeout = TimeSpan.FromMilliseconds(KafkaClientFactory.SessionTimeoutMs(properties));
             ReassemblyTarget target;
             if (options.OutputDirectory != null)
             {
@@ -81,6 +82,9 @@ namespace OpenMsiStream.Download
             using (IAdminClient admin = new DependentAdminClientBuilder(_consumer.Handle).Build())
             {
                 ClusterMetadata metadata = KafkaConnectionProbe.Probe(admin, _options.Topic, _options.ConnectTimeout, _settings, Diagnostics, cancellationToken);
+                // Joining a group can take up to the session timeout when a member just left; only worth
+                // waiting for when there is a topic to be assigned.
+                _joinAllowance = metadata.TopicExists == true ? _sessionTimeout : TimeSpan.Zero;
                 if (metadata.TopicExists == false)
                 {
                     observer.Warning($"Topic '{_options.Topic}' does not exist yet on {_settings.BootstrapServers}; waiting for it.");
@@ -160,8 +164,9 @@ namespace OpenMsiStream.Download
 
         /// <summary>
         /// Idle means no message for <see cref="ReceiveOptions.IdleTimeout"/> since the last message or
-        /// partition assignment. Until the group first assigns partitions, joining may take up to the
-        /// session timeout (a broker waits that long for a member that just left), so that is allowed too.
+        /// partition assignment. Until the group first assigns partitions of an existing topic, joining
+        /// may take up to the session timeout (a broker waits that long for a member that just left), so
+        /// that is allowed too.
         /// </summary>
         private bool IsIdle(TimeSpan lastActivity)
         {

@@ -42,6 +42,7 @@ namespace OpenMsiStream.Kafka
         private readonly object _gate = new object();
         private string? _lastErrorReason;
         private bool _lastErrorWasAuthentication;
+        private bool _allBrokersDown;
 
         /// <summary>Raised on librdkafka's threads; handlers must be quick and thread-safe.</summary>
         public event Action<DiagnosticMessage>? Message;
@@ -70,12 +71,30 @@ namespace OpenMsiStream.Kafka
             }
         }
 
-        internal void RecordError(string source, string reason, bool isAuthentication)
+        /// <summary>Whether librdkafka last said that no broker connection is up.</summary>
+        public bool AllBrokersDown
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _allBrokersDown;
+                }
+            }
+        }
+
+        internal void RecordError(string source, string reason, bool isAuthentication, bool allBrokersDown = false)
         {
             lock (_gate)
             {
-                _lastErrorReason = reason;
-                _lastErrorWasAuthentication = isAuthentication;
+                // "All broker connections are down" says less than the error before it (for example
+                // "Connection refused"), so it does not replace that reason.
+                if (!allBrokersDown || _lastErrorReason == null)
+                {
+                    _lastErrorReason = reason;
+                }
+                _lastErrorWasAuthentication = isAuthentication || (allBrokersDown && _lastErrorWasAuthentication);
+                _allBrokersDown |= allBrokersDown; // stays set: later refusals do not mean a broker came up
             }
             Publish(DiagnosticLevel.Error, source, reason);
         }

@@ -36,6 +36,12 @@ namespace OpenMsiStream.Kafka
     {
         public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
 
+        /// <summary>
+        /// When every broker refused or could not be resolved for this long, the answer is clear and
+        /// waiting for the full timeout would only delay it (librdkafka keeps retrying meanwhile).
+        /// </summary>
+        private static readonly TimeSpan AllBrokersDownGrace = TimeSpan.FromSeconds(3);
+
         public static ClusterMetadata Probe(IAdminClient admin, string? topic, TimeSpan timeout, KafkaSettings settings, ClientDiagnostics diagnostics, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
@@ -73,7 +79,7 @@ namespace OpenMsiStream.Kafka
                         throw KafkaErrors.NoAnswer(settings, diagnostics, ex);
                     }
                 }
-                if (clock.Elapsed >= timeout)
+                if (clock.Elapsed >= timeout || (diagnostics.AllBrokersDown && clock.Elapsed >= AllBrokersDownGrace))
                 {
                     throw KafkaErrors.NoAnswer(settings, diagnostics, last);
                 }

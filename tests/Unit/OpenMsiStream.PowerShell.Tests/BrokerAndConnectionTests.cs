@@ -1,0 +1,95 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using OpenMsiStream.PowerShell.Tests.Support;
+using Xunit;
+
+namespace OpenMsiStream.PowerShell.Tests
+{
+    [Collection(ModuleCollection.Name)]
+    public class BrokerAndConnectionTests
+    {
+        private readonly ModuleFixture _module;
+
+        public BrokerAndConnectionTests(ModuleFixture module)
+        {
+            _module = module;
+            _module.EnsureBrokerRunning();
+        }
+
+        [Fact]
+        public void TheLocalBrokerWritesAConfigFileThatOtherCommandsTake()
+        {
+            string config = _module.BrokerConfigPath;
+            string text = File.ReadAllText(config);
+
+            Assert.Contains($"bootstrap.servers = {_module.Broker.Properties["BootstrapServers"].Value}", text);
+            PSObject report = Assert.Single(_module.Invoke($"Test-MsiConnection -Config '{config}'"));
+            Assert.Equal(true, report.Properties["Success"].Value);
+            Assert.Equal(1, report.Properties["BrokerCount"].Value);
+        }
+
+        [Fact]
+        public void StartingASecondBrokerIsAnErrorThatNamesTheRunningOne()
+        {
+            using var ps = _module.Create();
+            ps.AddCommand("Start-MsiLocalBroker");
+            ps.Invoke();
+
+            ErrorRecord error = Assert.Single(ps.Streams.Error);
+            Assert.Equal("LocalBrokerAlreadyRunning,OpenMsiStream.PowerShell.Commands.StartMsiLocalBrokerCommand", error.FullyQualifiedErrorId);
+            Assert.Contains((string)_module.Broker.Properties["BootstrapServers"].Value, error.Exception.Message);
+        }
+
+        [Fact]
+        public void StopWithWhatIfLeavesTheBrokerRunningAndWithoutABrokerCommandsSayWhatToDo()
+        {
+            _module.Invoke("Stop-MsiLocalBroker -WhatIf");
+            Assert.Equal(true, Assert.Single(_module.Invoke("Test-MsiConnection -Quiet")).BaseObject);
+
+            _module.Invoke("Stop-MsiLocalBroker");
+            using (var ps = _module.Create())
+            {
+                ps.AddCommand("Test-MsiConnection");
+                var thrown = Assert.Throws<CmdletInvocationException>(() => ps.Invoke());
+                Assert.Equal("NoBrokerSpecified,OpenMsiStream.PowerShell.Commands.TestMsiConnectionCommand", thrown.ErrorRecord.FullyQualifiedErrorId);
+                Assert.Equal("No broker given: use -Config <file> or -BootstrapServers host:port, or start the embedded broker with Start-MsiLocalBroker.", thrown.Message);
+            }
+            using (var ps = _module.Create())
+            {
+                ps.AddCommand("Stop-MsiLocalBroker");
+                ps.Invoke();
+                Assert.Equal("LocalBrokerNotRunning,OpenMsiStream.PowerShell.Commands.StopMsiLocalBrokerCommand", Assert.Single(ps.Streams.Error).FullyQualifiedErrorId);
+            }
+
+            _module.EnsureBrokerRunning();
+            Assert.Equal(true, Assert.Single(_module.Invoke("Test-MsiConnection -Quiet")).BaseObject);
+        }
+
+        [Fact]
+        public void TestMsiConnectionExplainsAnUnreachableBroker()
+        {
+            PSObject report = Assert.Single(_module.Invoke("Test-MsiConnection -BootstrapServers 127.0.0.1:1 -Timeout 5"));
+
+            Assert.Equal(false, report.Properties["Success"].Value);
+            Assert.Equal("BrokerUnreachable", report.Properties["ErrorId"].Value);
+            Assert.Contains("Connection refused", (string)report.Properties["Message"].Value);
+        }
+
+        [Fact]
+        public void TestMsiConnectionReportsWhetherATopicExists()
+        {
+            string topic = TestBytes.NewTopic();
+            _module.Invoke("Stop-MsiLocalBroker");
+            PSObject started = Assert.Single(_module.Invoke($"Start-MsiLocalBroker -Topic {topic} -Partitions 3"));
+            _module.EnsureBrokerRunning();
+            Assert.Equal(started.Properties["BootstrapServers"].Value, _module.Broker.Properties["BootstrapServers"].Value);
+
+            PSObject existing = Assert.Single(_module.Invoke($"Test-MsiConnection -Topic {topic}"));
+            Assert.Equal(true, existing.Properties["TopicExists"].Value);
+            Assert.Equal(3, existing.Properties["PartitionCount"].Value);
+            Assert.Equal(new[] { topic }, (string[])started.Properties["Topics"].Value);
+        }
+    }
+}

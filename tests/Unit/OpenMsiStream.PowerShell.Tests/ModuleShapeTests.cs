@@ -1,0 +1,104 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using OpenMsiStream.PowerShell.Tests.Support;
+using Xunit;
+
+namespace OpenMsiStream.PowerShell.Tests
+{
+    /// <summary>The module as users get it: manifest, exports, format data, and where its parts load from.</summary>
+    [Collection(ModuleCollection.Name)]
+    public class ModuleShapeTests
+    {
+        private static readonly string[] ExpectedCmdlets =
+        {
+            "Get-MsiLocalBroker",
+            "Receive-MsiDataFile",
+            "Send-MsiDataFile",
+            "Start-MsiLocalBroker",
+            "Stop-MsiLocalBroker",
+            "Test-MsiConnection",
+        };
+
+        private readonly ModuleFixture _module;
+
+        public ModuleShapeTests(ModuleFixture module) => _module = module;
+
+        [Fact]
+        public void TheManifestIsValidAndExportsExactlyTheCmdlets()
+        {
+            PSObject manifest = Assert.Single(_module.Invoke($"Test-ModuleManifest -Path '{_module.ManifestPath}'"));
+            Assert.Equal(new Version(ReadManifestVersion()), manifest.Properties["Version"].Value);
+            Assert.Equal(new[] { "Core", "Desktop" }, ((System.Collections.IEnumerable)manifest.Properties["CompatiblePSEditions"].Value).Cast<string>().OrderBy(e => e));
+
+            string[] exported = _module.Invoke("(Get-Command -Module OpenMsiStream).Name").Select(o => (string)o.BaseObject).OrderBy(n => n).ToArray();
+            Assert.Equal(ExpectedCmdlets, exported);
+        }
+
+        [Fact]
+        public void ImportingTheModuleWarnsAboutNothing()
+        {
+            var state = InitialSessionState.CreateDefault2();
+            using Runspace runspace = RunspaceFactory.CreateRunspace(state);
+            runspace.Open();
+            using var ps = System.Management.Automation.PowerShell.Create();
+            ps.Runspace = runspace;
+            ps.AddScript($"Import-Module '{_module.ManifestPath}' -WarningVariable w -WarningAction SilentlyContinue; $w.Count").Invoke();
+
+            Assert.Empty(ps.Streams.Error);
+            Assert.Empty(ps.Streams.Warning);
+        }
+
+        [Fact]
+        public void EveryCmdletDeclaresTheTypeItEmits()
+        {
+            Assert.Equal("OpenMsiStream.Upload.SentFile", OutputTypeOf("Send-MsiDataFile"));
+            Assert.Equal("OpenMsiStream.Download.ReceivedFile", OutputTypeOf("Receive-MsiDataFile"));
+            Assert.Equal("OpenMsiStream.PowerShell.LocalBrokerInfo", OutputTypeOf("Start-MsiLocalBroker"));
+            Assert.Equal("OpenMsiStream.PowerShell.LocalBrokerInfo", OutputTypeOf("Get-MsiLocalBroker"));
+            Assert.Equal("OpenMsiStream.Kafka.ConnectionReport", OutputTypeOf("Test-MsiConnection"));
+        }
+
+        [Fact]
+        public void StateChangingCmdletsSupportWhatIf()
+        {
+            foreach (string cmdlet in new[] { "Send-MsiDataFile", "Receive-MsiDataFile", "Start-MsiLocalBroker", "Stop-MsiLocalBroker" })
+            {
+                Assert.Equal(true, Assert.Single(_module.Invoke($"(Get-Command {cmdlet}).Parameters.ContainsKey('WhatIf')")).BaseObject);
+            }
+        }
+
+        [Fact]
+        public void TheDefaultViewsAreLoadedFromTheFormatFile()
+        {
+            string formatFile = Path.Combine(Path.GetDirectoryName(_module.ManifestPath)!, "OpenMsiStream.Format.ps1xml");
+            string[] loaded = _module.Invoke("(Get-Module OpenMsiStream).ExportedFormatFiles").Select(o => (string)o.BaseObject).ToArray();
+
+            Assert.Equal(new[] { formatFile }, loaded);
+        }
+
+        [Fact]
+        public void CoreAndTheNativeKafkaLibraryLoadFromTheModulesOwnFolder()
+        {
+            string dependencies = Path.Combine(Path.GetDirectoryName(_module.ManifestPath)!, "dependencies");
+            string coreLocation = (string)Assert.Single(_module.Invoke("[OpenMsiStream.Download.ReceivedFile].Assembly.Location")).BaseObject;
+            string kafkaLocation = (string)Assert.Single(_module.Invoke("[Confluent.Kafka.Library].Assembly.Location")).BaseObject;
+
+            Assert.Equal(Path.Combine(dependencies, "OpenMsiStream.Core.dll"), coreLocation);
+            Assert.Equal(Path.Combine(dependencies, "Confluent.Kafka.dll"), kafkaLocation);
+            string[] nativeMappings = File.ReadAllLines("/proc/self/maps").Where(l => l.Contains("librdkafka")).ToArray();
+            Assert.NotEmpty(nativeMappings);
+            Assert.All(nativeMappings, l => Assert.Contains(Path.Combine(dependencies, "linux-x64") + Path.DirectorySeparatorChar, l));
+        }
+
+        private string OutputTypeOf(string cmdlet) => (string)_module.Invoke($"(Get-Command {cmdlet}).OutputType[0].Name")[0].BaseObject;
+
+        private static string ReadManifestVersion()
+        {
+            string text = File.ReadAllText(Path.Combine(ModuleFixture.RepoRoot, "OpenMsiStream.psd1"));
+            return System.Text.RegularExpressions.Regex.Match(text, @"ModuleVersion\s*=\s*'([0-9.]+)'").Groups[1].Value;
+        }
+    }
+}
