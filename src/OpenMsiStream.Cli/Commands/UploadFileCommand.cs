@@ -48,7 +48,7 @@ namespace OpenMsiStream.Cli.Commands
                         sends.Add((path, Task.FromException<SentFile>(error)));
                     }
                 }
-                int failed = 0;
+                int failed = 0, stopped = 0;
                 foreach ((string path, Task<SentFile> send) in sends)
                 {
                     try
@@ -61,9 +61,16 @@ namespace OpenMsiStream.Cli.Commands
                         failed++;
                         CliConsole.Error(error);
                     }
+                    catch (OperationCanceledException)
+                    {
+                        stopped++;
+                    }
                 }
-                cancellationToken.ThrowIfCancellationRequested();
-                return failed == 0 ? ExitCodes.Success : ExitCodes.Failed;
+                if (stopped > 0)
+                {
+                    CliConsole.ErrorLine($"stopped: {stopped} file(s) were not sent completely.");
+                }
+                return failed + stopped == 0 ? ExitCodes.Success : ExitCodes.Failed;
             });
             return command;
         }

@@ -258,7 +258,13 @@ namespace OpenMsiStream.Download
         private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> revoked)
         {
             Commit();
-            _offsets.Forget(revoked.Select(r => r.Partition.Value));
+            var partitions = new HashSet<int>(revoked.Select(r => r.Partition.Value));
+            _offsets.Forget(partitions);
+            int abandoned = _reassembler.AbandonPartitions(partitions);
+            if (abandoned > 0)
+            {
+                _observer?.Warning($"{abandoned} file(s) in progress moved to another consumer of group '{GroupId}' after a rebalance.");
+            }
         }
 
         private static string ResolveGroupId(KafkaSettings settings, string? requested)

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Wire;
 
@@ -82,6 +83,17 @@ namespace OpenMsiStream.Download
             }
             _inProgress[relativePath] = assembly;
             return AddTo(assembly, chunk, position, abandoned, warning);
+        }
+
+        /// <summary>
+        /// Drops files with chunks from partitions this consumer no longer owns: their other chunks go
+        /// to the new owner, which rebuilds them. Their messages stay uncommitted here.
+        /// </summary>
+        public int AbandonPartitions(ICollection<int> partitions)
+        {
+            List<FileAssembly> affected = _inProgress.Values.Where(a => a.Positions.Any(p => partitions.Contains(p.Partition))).ToList();
+            affected.ForEach(Remove);
+            return affected.Count;
         }
 
         public void Dispose()

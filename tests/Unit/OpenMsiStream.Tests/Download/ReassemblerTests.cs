@@ -192,6 +192,22 @@ namespace OpenMsiStream.Tests.Download
         }
 
         [Fact]
+        public void FilesFromARevokedPartitionAreDroppedWithTheirStagingFiles()
+        {
+            List<DataFileChunk> moving = ChunkFactory.Split(TestData.Bytes(3000, seed: 1), 1024, filename: "moving.dat");
+            List<DataFileChunk> staying = ChunkFactory.Split(TestData.Bytes(3000, seed: 2), 1024, filename: "staying.dat");
+            _reassembler.Accept(moving[0], new MessagePosition(2, 0));
+            _reassembler.Accept(staying[0], new MessagePosition(1, 0));
+
+            Assert.Equal(1, _reassembler.AbandonPartitions(new HashSet<int> { 2 }));
+
+            Assert.Equal(1, _reassembler.FilesInProgress);
+            Assert.Single(Directory.GetFiles(Path.Combine(_output, ".openmsistream", "staging"), "*.part", SearchOption.AllDirectories));
+            ChunkResult done = _reassembler.Accept(staying[1], new MessagePosition(1, 1));
+            Assert.Equal(ChunkResultKind.InProgress, done.Kind);
+        }
+
+        [Fact]
         public void InMemoryTheBytesAreHandedOver()
         {
             using var memory = new Reassembler(new MemoryTarget(1 << 20), "topic");
