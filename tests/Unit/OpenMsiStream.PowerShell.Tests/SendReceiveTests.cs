@@ -6,6 +6,7 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using OpenMsiStream.PowerShell.Tests.Support;
+using OpenMsiStream.Tests.Common;
 using Xunit;
 
 namespace OpenMsiStream.PowerShell.Tests
@@ -29,7 +30,7 @@ namespace OpenMsiStream.PowerShell.Tests
         };
 
         private readonly ModuleFixture _module;
-        private readonly TempDirectory _temp = new TempDirectory();
+        private readonly TempDirectory _temp = new TempDirectory("pstests");
 
         public SendReceiveTests(ModuleFixture module)
         {

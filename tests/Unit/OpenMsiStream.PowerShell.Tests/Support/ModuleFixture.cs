@@ -28,7 +28,7 @@ namespace OpenMsiStream.PowerShell.Tests.Support
             Broker = Assert.Single(started);
         }
 
-        public static string RepoRoot { get; } = FindRepoRoot();
+        public static string RepoRoot => OpenMsiStream.Tests.Common.RepoRoot.Path;
 
         public string ManifestPath { get; }
 
@@ -80,16 +80,6 @@ namespace OpenMsiStream.PowerShell.Tests.Support
             }
             Runspace.Dispose();
         }
-
-        private static string FindRepoRoot()
-        {
-            string? directory = AppContext.BaseDirectory;
-            while (directory != null && !File.Exists(Path.Combine(directory, "OpenMsiStream.psd1")))
-            {
-                directory = Path.GetDirectoryName(directory);
-            }
-            return directory ?? throw new InvalidOperationException("Repository root not found above " + AppContext.BaseDirectory);
-        }
     }
 
     [CollectionDefinition(Name)]
@@ -97,37 +87,6 @@ namespace OpenMsiStream.PowerShell.Tests.Support
     {
         /// <summary>All cmdlet tests share one process-wide embedded broker, so they run one at a time.</summary>
         public const string Name = "OpenMsiStream module";
-    }
-
-    /// <summary>A fresh temp directory per test.</summary>
-    public sealed class TempDirectory : IDisposable
-    {
-        public TempDirectory()
-        {
-            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "openmsistream-pstests", Guid.NewGuid().ToString("N").Substring(0, 12));
-            Directory.CreateDirectory(Path);
-        }
-
-        public string Path { get; }
-
-        public string WriteFile(string relativePath, byte[] content)
-        {
-            string full = System.IO.Path.Combine(Path, relativePath);
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-            File.WriteAllBytes(full, content);
-            return full;
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                Directory.Delete(Path, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
     }
 
     public static class TestBytes

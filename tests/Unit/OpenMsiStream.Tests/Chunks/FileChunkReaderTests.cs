@@ -5,6 +5,7 @@ using OpenMsiStream.Chunks;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Tests.Support;
 using OpenMsiStream.Wire;
+using OpenMsiStream.Tests.Common;
 using Xunit;
 
 namespace OpenMsiStream.Tests.Chunks

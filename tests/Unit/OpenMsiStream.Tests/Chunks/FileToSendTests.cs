@@ -2,6 +2,7 @@ using System.IO;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Tests.Support;
 using OpenMsiStream.Upload;
+using OpenMsiStream.Tests.Common;
 using Xunit;
 
 namespace OpenMsiStream.Tests.Chunks

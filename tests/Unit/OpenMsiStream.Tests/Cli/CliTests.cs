@@ -7,6 +7,7 @@ using OpenMsiStream.Download;
 using OpenMsiStream.Tests.Kafka;
 using OpenMsiStream.Tests.Support;
 using OpenMsiStream.Upload;
+using OpenMsiStream.Tests.Common;
 using Xunit;
 
 namespace OpenMsiStream.Tests.Cli

@@ -6,6 +6,7 @@ using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Download;
 using OpenMsiStream.Kafka;
 using OpenMsiStream.Tests.Support;
+using OpenMsiStream.Tests.Common;
 using Xunit;
 
 namespace OpenMsiStream.Tests.Config

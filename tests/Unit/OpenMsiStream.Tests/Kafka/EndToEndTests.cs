@@ -13,6 +13,7 @@ using OpenMsiStream.Tests.Support;
 using OpenMsiStream.Tests.Wire;
 using OpenMsiStream.Upload;
 using OpenMsiStream.Wire;
+using OpenMsiStream.Tests.Common;
 using Xunit;
 
 namespace OpenMsiStream.Tests.Kafka

@@ -6,7 +6,7 @@ namespace OpenMsiStream.Tests.Support
     /// <summary>Paths of the checkout and of ../shared beside it, found from the test binaries.</summary>
     internal static class RepoPaths
     {
-        public static string Root { get; } = FindRoot();
+        public static string Root => Common.RepoRoot.Path;
 
         public static string Shared => Path.GetFullPath(Path.Combine(Root, "..", "shared"));
 
@@ -14,16 +14,6 @@ namespace OpenMsiStream.Tests.Support
 
         /// <summary>The CLI's entry assembly, built beside the tests (the test project references it).</summary>
         public static string CliAssembly => Path.Combine(AppContext.BaseDirectory, "openmsistream.dll");
-
-        private static string FindRoot()
-        {
-            string? directory = AppContext.BaseDirectory;
-            while (directory != null && !File.Exists(Path.Combine(directory, "OpenMsiStream.psd1")))
-            {
-                directory = Path.GetDirectoryName(directory);
-            }
-            return directory ?? throw new InvalidOperationException("The repository root (with OpenMsiStream.psd1) was not found above " + AppContext.BaseDirectory);
-        }
 
         private static string RequireDirectory(string path) =>
             Directory.Exists(path) ? path : throw new InvalidOperationException($"Test data '{path}' is missing: ../shared must sit beside the checkout.");

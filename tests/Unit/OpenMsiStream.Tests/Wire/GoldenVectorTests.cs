@@ -7,6 +7,7 @@ using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Tests.Support;
 using OpenMsiStream.Upload;
 using OpenMsiStream.Wire;
+using OpenMsiStream.Tests.Common;
 using Xunit;
 
 namespace OpenMsiStream.Tests.Wire

@@ -1,10 +1,10 @@
 using System;
 using System.IO;
 
-namespace OpenMsiStream.Tests.Support
+namespace OpenMsiStream.Tests.Common
 {
-    /// <summary>A fresh directory under the system temp directory, deleted afterwards.</summary>
-    internal sealed class TempDirectory : IDisposable
+    /// <summary>A fresh directory under the system temp directory, deleted afterwards. Shared by both test projects.</summary>
+    public sealed class TempDirectory : IDisposable
     {
         public TempDirectory(string purpose = "test")
         {
@@ -14,7 +14,13 @@ namespace OpenMsiStream.Tests.Support
 
         public string Path { get; }
 
-        public string Combine(params string[] parts) => System.IO.Path.Combine(new[] { Path }.Concat(parts));
+        public string Combine(params string[] parts)
+        {
+            var all = new string[parts.Length + 1];
+            all[0] = Path;
+            parts.CopyTo(all, 1);
+            return System.IO.Path.Combine(all);
+        }
 
         /// <summary>Creates a file (and its directories) with the given bytes; returns its full path.</summary>
         public string WriteFile(string relativePath, byte[] content)
@@ -37,17 +43,6 @@ namespace OpenMsiStream.Tests.Support
             catch (UnauthorizedAccessException)
             {
             }
-        }
-    }
-
-    internal static class ArrayExtensions
-    {
-        public static string[] Concat(this string[] first, string[] second)
-        {
-            var all = new string[first.Length + second.Length];
-            first.CopyTo(all, 0);
-            second.CopyTo(all, first.Length);
-            return all;
         }
     }
 }
