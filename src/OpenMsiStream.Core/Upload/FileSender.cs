@@ -19,6 +19,9 @@ namespace OpenMsiStream.Upload
         private readonly ChunkProducer _producer;
         private readonly SendOptions _options;
         private readonly SemaphoreSlim _readSlots;
+        private readonly CancellationTokenSource _disposing = new CancellationTokenSource();
+        private readonly object _activeGate = new object();
+        private int _activeReaders;
 
         public FileSender(KafkaSettings settings, SendOptions options, ClientDiagnostics? diagnostics = null)
         {
@@ -54,17 +57,18 @@ namespace OpenMsiStream.Upload
             var clock = Stopwatch.StartNew();
             FileChunkReader reader;
             DeliveryTracker tracker;
-            await _readSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+            await _readSlots.WaitAsync(stop.Token).ConfigureAwait(false);
             try
             {
-                (reader, tracker) = await Task.Run(() => ProduceChunks(file, onBytesQueued, cancellationToken), cancellationToken).ConfigureAwait(false);
+                (reader, tracker) = await Task.Run(() => ProduceChunksWhileActive(file, onBytesQueued, stop.Token), stop.Token).ConfigureAwait(false);
             }
             finally
             {
                 _readSlots.Release();
             }
 
-            await WaitAsync(tracker.Completion, cancellationToken).ConfigureAwait(false);
+            await WaitAsync(tracker.Completion, stop.Token).ConfigureAwait(false);
             if (tracker.FirstError != null)
             {
                 throw KafkaErrors.From(tracker.FirstError, $"Sending chunk {tracker.FirstErrorChunk} of '{file.FullPath}'", _producer.Settings, Diagnostics, _options.Topic);
@@ -76,10 +80,44 @@ namespace OpenMsiStream.Upload
         /// <summary>Waits for every queued chunk to be acknowledged or to fail.</summary>
         public void Flush(CancellationToken cancellationToken) => _producer.Flush(cancellationToken);
 
+        /// <summary>
+        /// Stops files still being read (their sends fail as cancelled), waits for the readers to let go
+        /// of the producer, then closes it without waiting for unacknowledged chunks.
+        /// </summary>
         public void Dispose()
         {
+            _disposing.Cancel();
+            lock (_activeGate)
+            {
+                while (_activeReaders > 0)
+                {
+                    Monitor.Wait(_activeGate);
+                }
+            }
             _producer.Dispose();
             _readSlots.Dispose();
+            _disposing.Dispose();
+        }
+
+        private (FileChunkReader, DeliveryTracker) ProduceChunksWhileActive(FileToSend file, Action<long>? onBytesQueued, CancellationToken cancellationToken)
+        {
+            lock (_activeGate)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                _activeReaders++;
+            }
+            try
+            {
+                return ProduceChunks(file, onBytesQueued, cancellationToken);
+            }
+            finally
+            {
+                lock (_activeGate)
+                {
+                    _activeReaders--;
+                    Monitor.PulseAll(_activeGate);
+                }
+            }
         }
 
         private (FileChunkReader, DeliveryTracker) ProduceChunks(FileToSend file, Action<long>? onBytesQueued, CancellationToken cancellationToken)

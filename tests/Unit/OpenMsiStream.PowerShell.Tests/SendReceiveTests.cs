@@ -182,6 +182,28 @@ namespace OpenMsiStream.PowerShell.Tests
         }
 
         [Fact]
+        public void StopEndsASendInTheMiddleOfALargeFileWithinTwoSeconds()
+        {
+            string path = Path.Combine(_temp.Path, "large.raw");
+            using (var stream = new FileStream(path, FileMode.CreateNew))
+            {
+                stream.SetLength(1L << 30); // 1 GiB, sparse: far more than a test could send in time
+            }
+            using var ps = _module.Create();
+            ps.AddCommand("Send-MsiDataFile").AddParameter("Path", path).AddParameter("Topic", TestBytes.NewTopic()).AddParameter("ChunkSize", 16384);
+            IAsyncResult running = ps.BeginInvoke();
+            System.Threading.Thread.Sleep(1500);
+            Assert.Equal(PSInvocationState.Running, ps.InvocationStateInfo.State);
+
+            var clock = Stopwatch.StartNew();
+            ps.Stop();
+            clock.Stop();
+
+            Assert.Throws<PipelineStoppedException>(() => ps.EndInvoke(running));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"Stop() took {clock.Elapsed}");
+        }
+
+        [Fact]
         public void AnInvalidFilterRegexIsReported()
         {
             using var ps = _module.Create();
