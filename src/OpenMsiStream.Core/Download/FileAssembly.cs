@@ -20,7 +20,11 @@ namespace OpenMsiStream.Download
             RelativePath = relativePath;
             Generation = generation;
             Store = store;
+            LastChunkAt = DateTime.UtcNow;
         }
+
+        /// <summary>When the last new chunk of this file arrived, to notice files whose producer stopped.</summary>
+        public DateTime LastChunkAt { get; private set; }
 
         public string RelativePath { get; }
 
@@ -47,6 +51,7 @@ namespace OpenMsiStream.Download
             Store.Write(chunk.Offset, chunk.Data);
             _lengthsByOffset.Add(chunk.Offset, chunk.Data.Length);
             _positions.Add(position);
+            LastChunkAt = DateTime.UtcNow;
             return true;
         }
 

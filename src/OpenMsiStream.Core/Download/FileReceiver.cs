@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
@@ -21,6 +22,7 @@ namespace OpenMsiStream.Download
         private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(100);
         private static readonly TimeSpan CommitInterval = TimeSpan.FromSeconds(1);
         private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
+        private static readonly TimeSpan MaxStallCheckInterval = TimeSpan.FromSeconds(5);
 
         private readonly KafkaSettings _settings;
         private readonly ReceiveOptions _options;
@@ -34,6 +36,8 @@ namespace OpenMsiStream.Download
         private readonly Stopwatch _clock = new Stopwatch();
         private TimeSpan? _lastAssignment;
         private IReceiveObserver? _observer;
+        private readonly ConcurrentQueue<ReceivedFile> _acknowledged = new ConcurrentQueue<ReceivedFile>();
+        private readonly Dictionary<ReceivedFile, IReadOnlyList<MessagePosition>> _awaitingAcknowledgement = new Dictionary<ReceivedFile, IReadOnlyList<MessagePosition>>();
 
         public FileReceiver(KafkaSettings settings, ReceiveOptions options, ClientDiagnostics? diagnostics = null)
         {
@@ -55,7 +59,7 @@ namespace OpenMsiStream.Download
             {
                 target = new MemoryTarget(options.MaxMemoryFileSize);
             }
-            _reassembler = new Reassembler(target, options.Topic);
+            _reassembler = new Reassembler(target, options.Topic, options.MaxFileSize);
             _consumer = KafkaClientFactory.BuildConsumer(properties, Diagnostics, onAssigned: OnAssigned, onRevoked: OnRevoked);
         }
 
@@ -63,6 +67,12 @@ namespace OpenMsiStream.Download
 
         /// <summary>The consumer group this receiver joined.</summary>
         public string GroupId { get; }
+
+        /// <summary>
+        /// With <see cref="ReceiveOptions.AcknowledgeFiles"/>: the file was taken by its consumer, so its
+        /// messages may be committed. Thread-safe; call it from the thread that consumed the file.
+        /// </summary>
+        public void Acknowledge(ReceivedFile file) => _acknowledged.Enqueue(file);
 
         /// <summary>
         /// Receives until <see cref="ReceiveOptions.Count"/> files arrived, nothing arrived for
@@ -75,7 +85,7 @@ namespace OpenMsiStream.Download
             clock.Restart();
             int received = 0, errors = 0;
             long messages = 0, bytes = 0;
-            TimeSpan lastActivity = TimeSpan.Zero, lastCommit = TimeSpan.Zero, lastProgress = TimeSpan.Zero;
+            TimeSpan lastActivity = TimeSpan.Zero, lastCommit = TimeSpan.Zero, lastProgress = TimeSpan.Zero, lastStallCheck = TimeSpan.Zero;
             bool topicMissingReported = false;
             ReceiveStopReason reason = ReceiveStopReason.Cancelled;
 
@@ -113,7 +123,14 @@ namespace OpenMsiStream.Download
                         messages++;
                         bytes += result.Message.Value?.Length ?? 0;
                         ChunkResult outcome = Handle(result);
-                        _offsets.Resolve(outcome.Resolved);
+                        if (outcome.File != null && _options.AcknowledgeFiles)
+                        {
+                            _awaitingAcknowledgement[outcome.File] = outcome.Resolved;
+                        }
+                        else
+                        {
+                            _offsets.Resolve(outcome.Resolved);
+                        }
                         if (outcome.Warning != null)
                         {
                             observer.Warning(outcome.Warning);
@@ -134,8 +151,14 @@ namespace OpenMsiStream.Download
                             }
                         }
                     }
+                    if (clock.Elapsed - lastStallCheck >= StallCheckInterval)
+                    {
+                        errors += AbandonStalledFiles();
+                        lastStallCheck = clock.Elapsed;
+                    }
                     if (clock.Elapsed - lastCommit >= CommitInterval)
                     {
+                        ResolveAcknowledged();
                         Commit();
                         lastCommit = clock.Elapsed;
                     }
@@ -146,8 +169,18 @@ namespace OpenMsiStream.Download
                     }
                 }
             }
+            catch
+            {
+                ResolveAcknowledged();
+                throw;
+            }
             finally
             {
+                if (reason == ReceiveStopReason.CountReached || reason == ReceiveStopReason.IdleTimeout)
+                {
+                    WaitForAcknowledgements(cancellationToken);
+                }
+                ResolveAcknowledged();
                 Commit();
                 _consumer.Close();
                 observer.Progress(new ReceiveProgress(messages, bytes, received, _reassembler.FilesInProgress));
@@ -160,6 +193,46 @@ namespace OpenMsiStream.Download
             _consumer.Dispose();
             _reassembler.Dispose();
             _directory?.Cleanup();
+        }
+
+        private TimeSpan StallCheckInterval => _options.StalledFileTimeout < MaxStallCheckInterval + MaxStallCheckInterval
+            ? TimeSpan.FromTicks(_options.StalledFileTimeout.Ticks / 2)
+            : MaxStallCheckInterval;
+
+        private void ResolveAcknowledged()
+        {
+            while (_acknowledged.TryDequeue(out ReceivedFile? file))
+            {
+                if (_awaitingAcknowledgement.TryGetValue(file, out IReadOnlyList<MessagePosition>? positions))
+                {
+                    _awaitingAcknowledgement.Remove(file);
+                    _offsets.Resolve(positions);
+                }
+            }
+        }
+
+        /// <summary>At a normal end, files already handed out are committed once their consumer took them.</summary>
+        private void WaitForAcknowledgements(CancellationToken cancellationToken)
+        {
+            while (_awaitingAcknowledgement.Count > 0 && !cancellationToken.IsCancellationRequested)
+            {
+                ResolveAcknowledged();
+                if (_awaitingAcknowledgement.Count > 0)
+                {
+                    cancellationToken.WaitHandle.WaitOne(20);
+                }
+            }
+        }
+
+        private int AbandonStalledFiles()
+        {
+            (IReadOnlyList<OpenMsiStreamException> stalled, IReadOnlyList<MessagePosition> resolved) = _reassembler.AbandonStalled(_options.StalledFileTimeout);
+            _offsets.Resolve(resolved);
+            foreach (OpenMsiStreamException error in stalled)
+            {
+                _observer!.Error(error);
+            }
+            return stalled.Count;
         }
 
         /// <summary>
@@ -240,7 +313,7 @@ namespace OpenMsiStream.Download
 
         private void Commit()
         {
-            IReadOnlyList<KeyValuePair<int, long>> committable = _offsets.TakeCommittable();
+            IReadOnlyList<KeyValuePair<int, long>> committable = _offsets.Committable();
             if (committable.Count == 0)
             {
                 return;
@@ -248,6 +321,7 @@ namespace OpenMsiStream.Download
             try
             {
                 _consumer.Commit(committable.Select(c => new TopicPartitionOffset(_options.Topic, new Partition(c.Key), new Offset(c.Value))));
+                _offsets.MarkCommitted(committable);
             }
             catch (KafkaException ex)
             {

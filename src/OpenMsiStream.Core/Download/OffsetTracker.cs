@@ -37,8 +37,8 @@ namespace OpenMsiStream.Download
             }
         }
 
-        /// <summary>The next offset to commit per partition, only where it moved since the last commit.</summary>
-        public IReadOnlyList<KeyValuePair<int, long>> TakeCommittable()
+        /// <summary>The next offset to commit per partition, only where it moved since the last successful commit.</summary>
+        public IReadOnlyList<KeyValuePair<int, long>> Committable()
         {
             var result = new List<KeyValuePair<int, long>>();
             foreach (KeyValuePair<int, PartitionState> partition in _partitions)
@@ -47,11 +47,22 @@ namespace OpenMsiStream.Download
                 long next = state.Pending.Count > 0 ? state.Pending.Min : state.HighestSeen + 1;
                 if (next > state.Committed)
                 {
-                    state.Committed = next;
                     result.Add(new KeyValuePair<int, long>(partition.Key, next));
                 }
             }
             return result;
+        }
+
+        /// <summary>Records offsets the broker accepted, so they are not committed again.</summary>
+        public void MarkCommitted(IEnumerable<KeyValuePair<int, long>> committed)
+        {
+            foreach (KeyValuePair<int, long> offset in committed)
+            {
+                if (_partitions.TryGetValue(offset.Key, out PartitionState? state) && offset.Value > state.Committed)
+                {
+                    state.Committed = offset.Value;
+                }
+            }
         }
 
         /// <summary>Forgets partitions this consumer no longer owns (after a rebalance).</summary>

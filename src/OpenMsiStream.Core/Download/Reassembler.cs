@@ -17,13 +17,18 @@ namespace OpenMsiStream.Download
     {
         private readonly Dictionary<string, FileAssembly> _inProgress = new Dictionary<string, FileAssembly>(StringComparer.Ordinal);
         private readonly RecentFiles _finished = new RecentFiles(capacity: 10000);
+        /// <summary>Largest file accepted by default: a bound on what one hostile offset can make us write.</summary>
+        public const long DefaultMaxFileSize = 1L << 40;
+
         private readonly ReassemblyTarget _target;
         private readonly string _topic;
+        private readonly long _maxFileSize;
 
-        public Reassembler(ReassemblyTarget target, string topic)
+        public Reassembler(ReassemblyTarget target, string topic, long maxFileSize = DefaultMaxFileSize)
         {
             _target = target;
             _topic = topic;
+            _maxFileSize = maxFileSize;
         }
 
         public int FilesInProgress => _inProgress.Count;
@@ -38,6 +43,12 @@ namespace OpenMsiStream.Download
             catch (OpenMsiStreamException error)
             {
                 return ChunkResult.Failed(error, new[] { position });
+            }
+            if (chunk.Offset + chunk.Data.Length > _maxFileSize)
+            {
+                return ChunkResult.Failed(new OpenMsiStreamException(ErrorIds.InconsistentChunks, ErrorKind.InvalidData,
+                    $"Chunk {chunk.ChunkIndex} of '{relativePath}' claims bytes {chunk.Offset}..{chunk.Offset + chunk.Data.Length}, beyond the largest file this receiver accepts ({_maxFileSize} bytes); the chunk was rejected.",
+                    target: relativePath), new[] { position });
             }
 
             string? warning = null;
@@ -86,6 +97,27 @@ namespace OpenMsiStream.Download
         }
 
         /// <summary>
+        /// Gives up on files that have had no new chunk for <paramref name="timeout"/> (their producer
+        /// stopped mid-file and did not come back). Returns a warning per file and the messages that
+        /// may now be committed, so one unfinished file does not hold its partition back for ever.
+        /// </summary>
+        public (IReadOnlyList<OpenMsiStreamException> Errors, IReadOnlyList<MessagePosition> Resolved) AbandonStalled(TimeSpan timeout)
+        {
+            DateTime cutoff = DateTime.UtcNow - timeout;
+            var errors = new List<OpenMsiStreamException>();
+            var resolved = new List<MessagePosition>();
+            foreach (FileAssembly stalled in _inProgress.Values.Where(a => a.LastChunkAt < cutoff).ToList())
+            {
+                errors.Add(new OpenMsiStreamException(ErrorIds.IncompleteFileAbandoned, ErrorKind.OperationTimeout,
+                    $"Gave up waiting for the rest of '{stalled.RelativePath}': {stalled.ReceivedChunks} of {stalled.Generation.TotalChunks} chunks arrived and none for {timeout.TotalMinutes:0} minutes. Send the file again to deliver it.",
+                    target: stalled.RelativePath));
+                resolved.AddRange(stalled.Positions);
+                Remove(stalled);
+            }
+            return (errors, resolved);
+        }
+
+        /// <summary>
         /// Drops files with chunks from partitions this consumer no longer owns: their other chunks go
         /// to the new owner, which rebuilds them. Their messages stay uncommitted here.
         /// </summary>
@@ -124,16 +156,29 @@ namespace OpenMsiStream.Download
             {
                 return FailAssembly(assembly, error, abandoned);
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            catch (Exception ex) when (IsRetryable(ex))
             {
-                // The output directory is the problem, not the message: report it, and leave the
-                // messages uncommitted so the file is read again after the cause is fixed.
+                // The output directory is the problem (disk full, no permission), not the message:
+                // report it, and leave the messages uncommitted so the file is read again after the
+                // cause is fixed and the receiver restarted.
                 Remove(assembly);
                 var error = new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
-                    $"Could not write '{assembly.RelativePath}': {ex.Message}", ex, assembly.RelativePath);
+                    $"Could not write '{assembly.RelativePath}': {ex.Message} It will be received again after a restart.", ex, assembly.RelativePath);
                 return ChunkResult.Failed(error, abandoned);
             }
+            catch (Exception ex) when (ex is IOException || ex is ArgumentException || ex is NotSupportedException)
+            {
+                // Retrying cannot help (a path too long for the file system, an offset it cannot
+                // seek to): the file fails for good and its messages are committed past.
+                return FailAssembly(assembly, new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
+                    $"Could not write '{assembly.RelativePath}': {ex.Message}", ex, assembly.RelativePath), abandoned);
+            }
         }
+
+        /// <summary>Failures of the output directory that an operator can fix, as opposed to ones inherent in the message.</summary>
+        private static bool IsRetryable(Exception ex) =>
+            ex is UnauthorizedAccessException
+            || (ex is IOException && !(ex is PathTooLongException) && !(ex is FileNotFoundException));
 
         private ChunkResult Finish(FileAssembly assembly, IReadOnlyList<MessagePosition> abandoned, string? warning)
         {

@@ -17,20 +17,27 @@ namespace OpenMsiStream.Download
 
     internal sealed class DirectoryTarget : ReassemblyTarget
     {
-        private static readonly TimeSpan StaleStagingAge = TimeSpan.FromDays(1);
+        private const string LockFileName = ".lock";
+        private readonly TimeSpan _minimumStagingAge;
         private readonly string _outputDirectory;
         private readonly string _stagingDirectory;
+        private readonly FileStream _stagingLock;
 
-        public DirectoryTarget(string outputDirectory)
+        /// <param name="outputDirectory">Where files are rebuilt.</param>
+        /// <param name="minimumStagingAge">Staging folders younger than this are never cleaned up (default one minute).</param>
+        public DirectoryTarget(string outputDirectory, TimeSpan? minimumStagingAge = null)
         {
+            _minimumStagingAge = minimumStagingAge ?? TimeSpan.FromMinutes(1);
             _outputDirectory = Path.GetFullPath(outputDirectory);
             string stateDirectory = Path.Combine(_outputDirectory, SafeRelativePath.StateDirectoryName);
             StagingRoot = Path.Combine(stateDirectory, "staging");
             QuarantineDirectory = Path.Combine(stateDirectory, "quarantine");
-            RemoveStaleStaging();
-            // One staging folder per receiver, so receivers sharing an output directory never collide.
+            RemoveAbandonedStaging();
+            // One staging folder per receiver, locked while the receiver lives, so receivers sharing an
+            // output directory never collide and never clean up each other's files in progress.
             _stagingDirectory = Path.Combine(StagingRoot, DateTime.UtcNow.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(_stagingDirectory);
+            _stagingLock = new FileStream(Path.Combine(_stagingDirectory, LockFileName), FileMode.Create, FileAccess.ReadWrite, FileShare.None);
         }
 
         public string StagingRoot { get; }
@@ -44,6 +51,10 @@ namespace OpenMsiStream.Download
         {
             string target = SafeRelativePath.Combine(_outputDirectory, assembly.RelativePath);
             CreateDirectoriesWithoutLinks(Path.GetDirectoryName(target)!, assembly.RelativePath);
+            if (Directory.Exists(target))
+            {
+                throw Conflict(assembly.RelativePath, $"a directory named '{target}' is in the way");
+            }
             ((DiskChunkStore)assembly.Store).MoveTo(target);
             return new ReceivedFile(assembly.RelativePath, target, null, length, assembly.Generation.TotalChunks, sha512, topic, PartitionOf(assembly), assembly.Mtime);
         }
@@ -51,6 +62,7 @@ namespace OpenMsiStream.Download
         /// <summary>Removes this receiver's staging folder (files in progress are read again next time).</summary>
         public void Cleanup()
         {
+            _stagingLock.Dispose();
             try
             {
                 Directory.Delete(_stagingDirectory, recursive: true);
@@ -71,6 +83,10 @@ namespace OpenMsiStream.Download
             foreach (string part in relative.Split(new[] { Path.DirectorySeparatorChar }, StringSplitOptions.RemoveEmptyEntries))
             {
                 current = Path.Combine(current, part);
+                if (File.Exists(current))
+                {
+                    throw Conflict(relativePath, $"'{current}' is a file, so nothing can be written below it");
+                }
                 if (Directory.Exists(current) && (File.GetAttributes(current) & FileAttributes.ReparsePoint) != 0)
                 {
                     throw new OpenMsiStreamException(ErrorIds.UnsafePath, ErrorKind.InvalidData,
@@ -80,7 +96,16 @@ namespace OpenMsiStream.Download
             }
         }
 
-        private void RemoveStaleStaging()
+        private static OpenMsiStreamException Conflict(string relativePath, string reason) =>
+            new OpenMsiStreamException(ErrorIds.OutputPathConflict, ErrorKind.WriteError,
+                $"Could not write '{relativePath}': {reason}. Move it aside; the file was not written.", target: relativePath);
+
+        /// <summary>
+        /// Deletes staging folders of receivers that ended without cleaning up (killed, power loss):
+        /// folders whose lock nobody holds. A folder younger than the minimum age is left alone, in case
+        /// its receiver has created it but not yet locked it.
+        /// </summary>
+        private void RemoveAbandonedStaging()
         {
             if (!Directory.Exists(StagingRoot))
             {
@@ -90,12 +115,20 @@ namespace OpenMsiStream.Download
             {
                 try
                 {
-                    if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(folder) > StaleStagingAge)
+                    if (DateTime.UtcNow - Directory.GetCreationTimeUtc(folder) < _minimumStagingAge)
                     {
-                        Directory.Delete(folder, recursive: true);
+                        continue;
                     }
+                    using (new FileStream(Path.Combine(folder, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+                    {
+                    }
+                    Directory.Delete(folder, recursive: true);
                 }
                 catch (IOException)
+                {
+                    // Locked: a live receiver owns it.
+                }
+                catch (UnauthorizedAccessException)
                 {
                 }
             }
@@ -105,8 +138,15 @@ namespace OpenMsiStream.Download
     internal sealed class MemoryTarget : ReassemblyTarget
     {
         private readonly long _maxBytes;
+        private readonly MemoryBudget _budget;
 
-        public MemoryTarget(long maxBytes) => _maxBytes = maxBytes;
+        /// <param name="maxBytes">Largest single file.</param>
+        /// <param name="maxBytesInProgress">Largest total held by all files in progress (default four files' worth).</param>
+        public MemoryTarget(long maxBytes, long? maxBytesInProgress = null)
+        {
+            _maxBytes = maxBytes;
+            _budget = new MemoryBudget(maxBytesInProgress ?? (maxBytes > long.MaxValue / 4 ? long.MaxValue : maxBytes * 4));
+        }
 
         public override IChunkStore CreateStore(string relativePath, DataFileChunk firstChunk)
         {
@@ -117,7 +157,7 @@ namespace OpenMsiStream.Download
             {
                 throw MemoryChunkStore.TooLarge(relativePath, _maxBytes);
             }
-            return new MemoryChunkStore(_maxBytes, relativePath);
+            return new MemoryChunkStore(_maxBytes, relativePath, _budget);
         }
 
         public override ReceivedFile Deliver(FileAssembly assembly, long length, string sha512, string topic) =>

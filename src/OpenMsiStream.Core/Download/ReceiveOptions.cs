@@ -31,5 +31,20 @@ namespace OpenMsiStream.Download
         public long MaxMemoryFileSize { get; set; } = 256L * 1024 * 1024;
 
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+        /// <summary>
+        /// When true, a received file's messages are committed only once <see cref="FileReceiver.Acknowledge"/>
+        /// is called for it, so a file handed to a consumer that stopped before taking it is delivered again.
+        /// </summary>
+        public bool AcknowledgeFiles { get; set; }
+
+        /// <summary>
+        /// An unfinished file that gets no new chunk for this long is given up (its producer stopped
+        /// mid-file and did not come back), so it no longer holds its partition's commits back.
+        /// </summary>
+        public TimeSpan StalledFileTimeout { get; set; } = TimeSpan.FromHours(1);
+
+        /// <summary>Largest file accepted; a chunk claiming bytes beyond it is rejected.</summary>
+        public long MaxFileSize { get; set; } = Reassembler.DefaultMaxFileSize;
     }
 }

@@ -48,11 +48,12 @@ namespace OpenMsiStream.Download
                 CheckComponent(component, described);
                 parts.Add(component);
             }
-            if (parts.Count > 0 && string.Equals(parts[0], StateDirectoryName, StringComparison.OrdinalIgnoreCase))
+            string name = AppendToStem(filename, filenameAppend);
+            string first = parts.Count > 0 ? parts[0] : name;
+            if (string.Equals(first, StateDirectoryName, StringComparison.OrdinalIgnoreCase))
             {
                 throw Unsafe(described, $"'{StateDirectoryName}' is reserved for OpenMsiStream's own files");
             }
-            string name = AppendToStem(filename, filenameAppend);
             if (name.IndexOf('/') >= 0)
             {
                 throw Unsafe(described, "the file name contains '/'");

@@ -44,6 +44,7 @@ namespace OpenMsiStream.Upload
             {
                 Interlocked.CompareExchange(ref _partition, report.Partition.Value, -1);
             }
+            // Interlocked operations are full fences, so Seal and the last report cannot both miss each other.
             if (Interlocked.Decrement(ref _pending) == 0 && Volatile.Read(ref _sealed) == 1)
             {
                 _done.TrySetResult(true);
@@ -53,7 +54,7 @@ namespace OpenMsiStream.Upload
         /// <summary>No more chunks will be produced for this file.</summary>
         public void Seal()
         {
-            Volatile.Write(ref _sealed, 1);
+            Interlocked.Exchange(ref _sealed, 1);
             if (Volatile.Read(ref _pending) == 0)
             {
                 _done.TrySetResult(true);

@@ -95,8 +95,8 @@ namespace OpenMsiStream.Upload
                 }
             }
             _producer.Dispose();
-            _readSlots.Dispose();
-            _disposing.Dispose();
+            // _readSlots is not disposed: a send finishing after Dispose still releases its slot, and
+            // SemaphoreSlim holds nothing that needs disposing unless its wait handle was used.
         }
 
         private (FileChunkReader, DeliveryTracker) ProduceChunksWhileActive(FileToSend file, Action<long>? onBytesQueued, CancellationToken cancellationToken)

@@ -46,7 +46,7 @@ namespace OpenMsiStream.Upload
             {
                 return new FileToSend(full, root, string.Empty);
             }
-            string prefix = root + Path.DirectorySeparatorChar;
+            string prefix = root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal) ? root : root + Path.DirectorySeparatorChar;
             if (!fileDirectory.StartsWith(prefix, PathComparison))
             {
                 throw new OpenMsiStreamException(ErrorIds.FileOutsideRootDirectory, ErrorKind.InvalidArgument,

@@ -23,7 +23,8 @@ namespace OpenMsiStream.PowerShell.Commands
     public sealed class ReceiveMsiDataFileCommand : KafkaCmdlet
     {
         private const int ProgressActivityId = 2;
-        private readonly PipelineQueue _queue = new PipelineQueue();
+        private const int QueueCapacity = 64;
+        private PipelineQueue? _queue;
         private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();
         private ReceiveProgress? _latestProgress;
 
@@ -71,6 +72,8 @@ namespace OpenMsiStream.PowerShell.Commands
                 return;
             }
             KafkaSettings settings = ResolveSettings();
+            using var run = CancellationTokenSource.CreateLinkedTokenSource(StopToken);
+            _queue = new PipelineQueue(QueueCapacity, run.Token);
             var diagnostics = new ClientDiagnostics();
             ForwardDiagnostics(diagnostics, _queue);
             FileReceiver receiver;
@@ -84,14 +87,13 @@ namespace OpenMsiStream.PowerShell.Commands
                 return;
             }
             using (receiver)
-            using (var run = CancellationTokenSource.CreateLinkedTokenSource(StopToken))
             {
                 WriteVerbose($"Receiving from topic '{Topic}' on {settings.BootstrapServers} as consumer group '{receiver.GroupId}'.");
                 Task<ReceiveSummary> work = Task.Run(() =>
                 {
                     try
                     {
-                        return receiver.Run(new QueueObserver(_queue, this), run.Token);
+                        return receiver.Run(new QueueObserver(_queue, receiver, this), run.Token);
                     }
                     finally
                     {
@@ -100,7 +102,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 });
                 try
                 {
-                    _queue.WriteUntilCompleted(this, WriteReceiveProgress);
+                    _queue!.WriteUntilCompleted(this, WriteReceiveProgress);
                     work.GetAwaiter().GetResult();
                 }
                 catch (OpenMsiStreamException error)
@@ -141,7 +143,7 @@ namespace OpenMsiStream.PowerShell.Commands
         {
             if (disposing)
             {
-                _queue.Dispose();
+                _queue?.Dispose();
             }
             base.Dispose(disposing);
         }
@@ -157,6 +159,9 @@ namespace OpenMsiStream.PowerShell.Commands
                 Count = MyInvocation.BoundParameters.ContainsKey(nameof(Count)) ? Count : (int?)null,
                 IdleTimeout = MyInvocation.BoundParameters.ContainsKey(nameof(IdleTimeout)) ? TimeSpan.FromSeconds(IdleTimeout) : (TimeSpan?)null,
                 MaxMemoryFileSize = MaxMemoryFileSize,
+                // A file counts as taken only once it was written to the pipeline: if the pipeline
+                // stops first, the next run with the same group gets it again.
+                AcknowledgeFiles = true,
             };
             if (Filter != null)
             {
@@ -188,15 +193,17 @@ namespace OpenMsiStream.PowerShell.Commands
         private sealed class QueueObserver : IReceiveObserver
         {
             private readonly PipelineQueue _queue;
+            private readonly FileReceiver _receiver;
             private readonly ReceiveMsiDataFileCommand _command;
 
-            public QueueObserver(PipelineQueue queue, ReceiveMsiDataFileCommand command)
+            public QueueObserver(PipelineQueue queue, FileReceiver receiver, ReceiveMsiDataFileCommand command)
             {
                 _queue = queue;
+                _receiver = receiver;
                 _command = command;
             }
 
-            public void FileReceived(ReceivedFile file) => _queue.Output(file);
+            public void FileReceived(ReceivedFile file) => _queue.Output(file, () => _receiver.Acknowledge(file));
 
             public void Error(OpenMsiStreamException error) => _queue.Error(error);
 

@@ -31,12 +31,14 @@ namespace OpenMsiStream.PowerShell.Commands
 
         private readonly List<KeyValuePair<FileToSend, Task<SentFile>>> _inFlight = new List<KeyValuePair<FileToSend, Task<SentFile>>>();
         private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();
-        private readonly PipelineQueue _diagnostics = new PipelineQueue();
+        private readonly PipelineQueue _diagnostics;
         private FileSender? _sender;
         private long _bytesApproved;
         private long _bytesQueued;
         private int _filesApproved;
         private int _filesDone;
+
+        public SendMsiDataFileCommand() => _diagnostics = new PipelineQueue(1024, StopToken);
 
         /// <summary>Files to send; wildcards allowed.</summary>
         [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]

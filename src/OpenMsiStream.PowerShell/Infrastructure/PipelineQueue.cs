@@ -10,17 +10,44 @@ namespace OpenMsiStream.PowerShell.Infrastructure
     /// Carries output from worker threads to the pipeline thread, the only thread allowed to call
     /// WriteObject, WriteError, WriteWarning and WriteVerbose. Workers add; the cmdlet drains.
     /// </summary>
+    /// <remarks>
+    /// The queue is bounded, so a slow pipeline holds the worker back instead of letting results pile
+    /// up in memory. Results, errors and warnings wait for room (until the worker's token is
+    /// cancelled); verbose diagnostics, which come from librdkafka's own threads, are dropped when
+    /// the queue is full rather than block them.
+    /// </remarks>
     public sealed class PipelineQueue : IDisposable
     {
-        private readonly BlockingCollection<Action<Cmdlet>> _items = new BlockingCollection<Action<Cmdlet>>();
+        private readonly BlockingCollection<Action<Cmdlet>> _items;
+        private readonly CancellationToken _workerStopping;
 
-        public void Output(object value) => Add(cmdlet => cmdlet.WriteObject(value));
+        public PipelineQueue(int capacity, CancellationToken workerStopping)
+        {
+            _items = new BlockingCollection<Action<Cmdlet>>(capacity);
+            _workerStopping = workerStopping;
+        }
+
+        public void Output(object value, Action? afterWritten = null) => Add(cmdlet =>
+        {
+            cmdlet.WriteObject(value);
+            afterWritten?.Invoke();
+        });
 
         public void Error(OpenMsiStreamException error, object? target = null) => Add(cmdlet => cmdlet.WriteError(ErrorRecords.From(error, target)));
 
         public void Warning(string text) => Add(cmdlet => cmdlet.WriteWarning(text));
 
-        public void Verbose(string text) => Add(cmdlet => cmdlet.WriteVerbose(text));
+        public void Verbose(string text)
+        {
+            try
+            {
+                _items.TryAdd(cmdlet => cmdlet.WriteVerbose(text));
+            }
+            catch (InvalidOperationException)
+            {
+                // Completed: late diagnostics are dropped.
+            }
+        }
 
         /// <summary>No more items will be added; <see cref="WriteUntilCompleted"/> then returns once drained.</summary>
         public void Complete() => _items.CompleteAdding();
@@ -56,11 +83,11 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         {
             try
             {
-                _items.Add(write);
+                _items.Add(write, _workerStopping);
             }
             catch (InvalidOperationException)
             {
-                // Completed: the cmdlet is finishing and no longer writes; late diagnostics are dropped.
+                // Completed: the cmdlet is finishing and no longer writes.
             }
         }
     }

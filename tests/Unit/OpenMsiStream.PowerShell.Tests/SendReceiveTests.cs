@@ -204,6 +204,56 @@ namespace OpenMsiStream.PowerShell.Tests
         }
 
         [Fact]
+        public void FilesNotYetWrittenToThePipelineWhenItStopsAreDeliveredAgainToTheSameGroup()
+        {
+            string topic = TestBytes.NewTopic();
+            string group = "g-" + topic;
+            string source = Path.Combine(_temp.Path, "src");
+            FileInfo[] files = Enumerable.Range(0, 20).Select(i => new FileInfo(_temp.WriteFile(Path.Combine("src", $"f{i:00}.dat"), TestBytes.Random(100, i)))).ToArray();
+            using (var send = _module.Create())
+            {
+                send.AddCommand("Send-MsiDataFile").AddParameter("Topic", topic).AddParameter("RootDirectory", source);
+                Assert.Equal(20, send.Invoke(files).Count);
+            }
+
+            // The embedded broker admits a new member to a group that one just left only after the
+            // session timeout; a short one keeps this test quick.
+            string config = Path.Combine(_temp.Path, "short-session.config");
+            File.WriteAllText(config, $"[broker]\nbootstrap.servers = {_module.Broker.Properties["BootstrapServers"].Value}\n[consumer]\nsession.timeout.ms = 6000\nheartbeat.interval.ms = 1000\n");
+
+            // A slow downstream step, stopped after the first file came out.
+            var firstRun = new List<string>();
+            using (var slow = _module.Create())
+            {
+                slow.AddScript($"Receive-MsiDataFile -Topic {topic} -GroupId {group} -Config '{config}' -IdleTimeout 10 | ForEach-Object {{ $_.RelativePath; [Threading.Thread]::Sleep(1500) }}");
+                var output = new PSDataCollection<PSObject>();
+                output.DataAdded += (_, e) =>
+                {
+                    lock (firstRun)
+                    {
+                        firstRun.Add((string)output[e.Index].BaseObject);
+                        if (firstRun.Count == 1)
+                        {
+                            System.Threading.Tasks.Task.Run(() => slow.Stop());
+                        }
+                    }
+                };
+                try
+                {
+                    slow.Invoke(null, output);
+                }
+                catch (PipelineStoppedException)
+                {
+                }
+            }
+
+            Collection<PSObject> secondRun = _module.Invoke($"Receive-MsiDataFile -Topic {topic} -GroupId {group} -Config '{config}' -IdleTimeout 5 | ForEach-Object RelativePath");
+
+            Assert.InRange(firstRun.Count, 1, 2);
+            Assert.Equal(files.Select(f => f.Name).OrderBy(n => n), firstRun.Concat(secondRun.Select(o => (string)o.BaseObject)).Distinct().OrderBy(n => n));
+        }
+
+        [Fact]
         public void AnInvalidFilterRegexIsReported()
         {
             using var ps = _module.Create();

@@ -32,6 +32,18 @@ namespace OpenMsiStream.Tests.Chunks
         }
 
         [Fact]
+        public void TheFileSystemRootCanBeTheRootDirectory()
+        {
+            using var temp = new TempDirectory("send");
+            string path = temp.WriteFile(Path.Combine("a", "x.dat"), new byte[1]);
+            string fileSystemRoot = Path.GetPathRoot(path)!;
+
+            FileToSend file = FileToSend.Create(path, fileSystemRoot);
+
+            Assert.Equal(Path.GetDirectoryName(path)!.Substring(fileSystemRoot.Length).Replace(Path.DirectorySeparatorChar, '/'), file.Subdirectory);
+        }
+
+        [Fact]
         public void AFileOutsideTheRootIsRefused()
         {
             using var temp = new TempDirectory("send");

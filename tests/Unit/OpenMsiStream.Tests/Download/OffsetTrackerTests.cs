@@ -17,12 +17,14 @@ namespace OpenMsiStream.Tests.Download
             tracker.Begin(new MessagePosition(1, 7));
 
             tracker.Resolve(new[] { new MessagePosition(0, 0), new MessagePosition(0, 2), new MessagePosition(0, 3), new MessagePosition(1, 7) });
-            Assert.Equal(new[] { Pair(0, 1), Pair(1, 8) }, tracker.TakeCommittable());
+            Assert.Equal(new[] { Pair(0, 1), Pair(1, 8) }, tracker.Committable());
+            Assert.Equal(new[] { Pair(0, 1), Pair(1, 8) }, tracker.Committable()); // not committed yet: offered again
 
-            Assert.Empty(tracker.TakeCommittable()); // nothing moved
+            tracker.MarkCommitted(new[] { Pair(0, 1), Pair(1, 8) });
+            Assert.Empty(tracker.Committable()); // nothing moved since
 
             tracker.Resolve(new[] { new MessagePosition(0, 1), new MessagePosition(0, 4) });
-            Assert.Equal(new[] { Pair(0, 5) }, tracker.TakeCommittable());
+            Assert.Equal(new[] { Pair(0, 5) }, tracker.Committable());
         }
 
         [Fact]
@@ -33,7 +35,7 @@ namespace OpenMsiStream.Tests.Download
             tracker.Forget(new[] { 3 });
             tracker.Resolve(new[] { new MessagePosition(3, 10) });
 
-            Assert.Empty(tracker.TakeCommittable());
+            Assert.Empty(tracker.Committable());
         }
 
         private static KeyValuePair<int, long> Pair(int partition, long offset) => new KeyValuePair<int, long>(partition, offset);

@@ -49,7 +49,7 @@ namespace OpenMsiStream.Tests.Download
             Assert.Equal(content, File.ReadAllBytes(file.FullName!));
             Assert.Equal(TestData.Sha512Hex(content), file.Sha512);
             Assert.Equal(10, results.Last().Resolved.Count);
-            Assert.Empty(Directory.GetFiles(Path.Combine(_output, ".openmsistream", "staging"), "*", SearchOption.AllDirectories));
+            Assert.Empty(Directory.GetFiles(Path.Combine(_output, ".openmsistream", "staging"), "*.part", SearchOption.AllDirectories));
         }
 
         [Fact]
@@ -86,7 +86,7 @@ namespace OpenMsiStream.Tests.Download
             Assert.Equal("'file.dat' was rebuilt from all 3 chunks but its SHA-512 does not match the producer's; it was not written.", last.Error.Message);
             Assert.Equal(3, last.Resolved.Count);
             Assert.False(File.Exists(Path.Combine(_output, "file.dat")));
-            Assert.Empty(Directory.GetFiles(Path.Combine(_output, ".openmsistream", "staging"), "*", SearchOption.AllDirectories));
+            Assert.Empty(Directory.GetFiles(Path.Combine(_output, ".openmsistream", "staging"), "*.part", SearchOption.AllDirectories));
         }
 
         [Fact]
@@ -206,6 +206,109 @@ namespace OpenMsiStream.Tests.Download
             Assert.Single(Directory.GetFiles(Path.Combine(_output, ".openmsistream", "staging"), "*.part", SearchOption.AllDirectories));
             ChunkResult done = _reassembler.Accept(staying[1], new MessagePosition(1, 1));
             Assert.Equal(ChunkResultKind.InProgress, done.Kind);
+        }
+
+        [Fact]
+        public void AnOffsetBeyondTheLargestAcceptedFileIsRejectedAndResolved()
+        {
+            byte[] data = { 1, 2, 3 };
+            var hostile = new DataFileChunk("far.dat", SHA512.HashData(data), SHA512.HashData(data), 1L << 62, 2, 2, "", "", data, 1);
+
+            ChunkResult result = Accept(hostile);
+
+            Assert.Equal(ErrorIds.InconsistentChunks, result.Error!.ErrorId);
+            Assert.Single(result.Resolved);
+            Assert.Equal(0, _reassembler.FilesInProgress);
+        }
+
+        [Fact]
+        public void ADirectoryInTheWayIsAPermanentConflictAndTheNextFileStillArrives()
+        {
+            Directory.CreateDirectory(Path.Combine(_output, "results"));
+            File.WriteAllBytes(Path.Combine(_output, "plain"), new byte[1]);
+
+            ChunkResult blockedByDirectory = Accept(ChunkFactory.Split(TestData.Bytes(10), 1024, filename: "results").Single());
+            ChunkResult blockedByFile = Accept(ChunkFactory.Split(TestData.Bytes(10), 1024, subdirectory: "plain", filename: "f").Single());
+            ChunkResult fine = Accept(ChunkFactory.Split(TestData.Bytes(10), 1024, filename: "later.dat").Single());
+
+            Assert.Equal(ErrorIds.OutputPathConflict, blockedByDirectory.Error!.ErrorId);
+            Assert.Equal($"Could not write 'results': a directory named '{Path.Combine(_output, "results")}' is in the way. Move it aside; the file was not written.", blockedByDirectory.Error.Message);
+            Assert.Single(blockedByDirectory.Resolved);
+            Assert.Equal(ErrorIds.OutputPathConflict, blockedByFile.Error!.ErrorId);
+            Assert.Single(blockedByFile.Resolved);
+            Assert.Equal(ChunkResultKind.Completed, fine.Kind);
+        }
+
+        [Fact]
+        public void AFileNamedLikeTheStateDirectoryIsRefused()
+        {
+            ChunkResult result = Accept(ChunkFactory.Split(TestData.Bytes(10), 1024, filename: ".openmsistream").Single());
+
+            Assert.Equal(ErrorIds.UnsafePath, result.Error!.ErrorId);
+        }
+
+        [Fact]
+        public void AFileWhoseProducerStoppedIsGivenUpAndItsMessagesResolved()
+        {
+            List<DataFileChunk> chunks = ChunkFactory.Split(TestData.Bytes(3000), 1024, filename: "half.dat");
+            Accept(chunks[0]);
+            Accept(chunks[1]);
+
+            (IReadOnlyList<OpenMsiStreamException> errors, IReadOnlyList<MessagePosition> resolved) = _reassembler.AbandonStalled(TimeSpan.Zero);
+
+            OpenMsiStreamException error = Assert.Single(errors);
+            Assert.Equal(ErrorIds.IncompleteFileAbandoned, error.ErrorId);
+            Assert.StartsWith("Gave up waiting for the rest of 'half.dat': 2 of 3 chunks arrived", error.Message);
+            Assert.Equal(2, resolved.Count);
+            Assert.Equal(0, _reassembler.FilesInProgress);
+            Assert.Empty(_reassembler.AbandonStalled(TimeSpan.Zero).Errors);
+        }
+
+        [Fact]
+        public void AnotherReceiverOnTheSameDirectoryLeavesLiveStagingAloneAndCleansUpAbandonedStaging()
+        {
+            string abandoned = Path.Combine(_output, ".openmsistream", "staging", "old-receiver");
+            Directory.CreateDirectory(abandoned);
+            File.WriteAllBytes(Path.Combine(abandoned, "x.part"), new byte[10]);
+            List<DataFileChunk> chunks = ChunkFactory.Split(TestData.Bytes(3000), 1024);
+            Accept(chunks[0]); // this receiver now has a file in progress
+
+            var second = new DirectoryTarget(_output, minimumStagingAge: TimeSpan.Zero);
+
+            Assert.False(Directory.Exists(abandoned));
+            Assert.Equal(ChunkResultKind.InProgress, Accept(chunks[1]).Kind);
+            Assert.Equal(ChunkResultKind.Completed, Accept(chunks[2]).Kind);
+            second.Cleanup();
+        }
+
+        [Fact]
+        public void OverlappingChunksCannotGetAroundTheMemoryLimit()
+        {
+            using var memory = new Reassembler(new MemoryTarget(4096), "topic");
+            // Six chunks of 800 bytes at offsets 0..5: every one ends before byte 806, yet together
+            // they hold 4800 bytes.
+            byte[] data = TestData.Bytes(800);
+            byte[] claimed = SHA512.HashData(new byte[1]);
+            List<ChunkResult> results = Enumerable.Range(0, 6)
+                .Select(i => memory.Accept(new DataFileChunk("overlap.dat", claimed, SHA512.HashData(data), i, i + 1, 6, "", "", data, 1), Next()))
+                .ToList();
+
+            Assert.All(results.Take(5), r => Assert.Null(r.Error));
+            Assert.Equal(ErrorIds.FileTooLargeForMemory, results[5].Error!.ErrorId);
+        }
+
+        [Fact]
+        public void FilesInProgressTogetherCannotExceedTheMemoryBudget()
+        {
+            using var memory = new Reassembler(new MemoryTarget(4096, maxBytesInProgress: 5000), "topic");
+            List<DataFileChunk> first = ChunkFactory.Split(TestData.Bytes(4000, seed: 1), 1024, filename: "a.dat");
+            List<DataFileChunk> second = ChunkFactory.Split(TestData.Bytes(4000, seed: 2), 1024, filename: "b.dat");
+
+            first.Take(3).ToList().ForEach(c => memory.Accept(c, Next()));
+            List<ChunkResult> results = second.Select(c => memory.Accept(c, Next())).ToList();
+
+            Assert.Contains(results, r => r.Error?.ErrorId == ErrorIds.FileTooLargeForMemory);
+            Assert.Equal(ChunkResultKind.Completed, memory.Accept(first[3], Next()).Kind); // the first still fits
         }
 
         [Fact]

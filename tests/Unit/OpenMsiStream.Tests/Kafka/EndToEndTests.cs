@@ -106,11 +106,7 @@ namespace OpenMsiStream.Tests.Kafka
             }
             await SendAll(source, chunkSize: 16384);
 
-            // The embedded broker (unlike Kafka) lets a new member into a group that a member just
-            // left only after the session timeout, so this test shortens it.
-            string config = _temp.Combine("short-session.config");
-            File.WriteAllText(config, $"[broker]\nbootstrap.servers = {_broker.Broker.BootstrapServers}\n[consumer]\nsession.timeout.ms = 6000\nheartbeat.interval.ms = 1000\n");
-            var settings = OpenMsiStream.Config.KafkaSettings.FromFile(config);
+            OpenMsiStream.Config.KafkaSettings settings = ShortSessionSettings();
             (_, RecordingObserver first) = Receive(new ReceiveOptions(Topic) { GroupId = "archive", OutputDirectory = _temp.Combine("out"), Count = 2, IdleTimeout = Idle }, settings);
             (ReceiveSummary rest, RecordingObserver second) = Receive(new ReceiveOptions(Topic) { GroupId = "archive", OutputDirectory = _temp.Combine("out"), IdleTimeout = TimeSpan.FromSeconds(3) }, settings);
 
@@ -141,14 +137,15 @@ namespace OpenMsiStream.Tests.Kafka
         {
             byte[] hostile = UntrustedMessageTests.Build(subdirectory: "../../../escaped", rawFilename: "evil.sh"u8.ToArray(), data: "rm -rf /"u8.ToArray());
             byte[] absolute = UntrustedMessageTests.Build(subdirectory: "/tmp", rawFilename: "owned"u8.ToArray());
+            byte[] faraway = UntrustedMessageTests.Build(rawFilename: "far.dat"u8.ToArray(), offset: 1L << 62, index: 2, total: 2);
             byte[] fine = UntrustedMessageTests.Build(rawFilename: "fine.dat"u8.ToArray(), data: new byte[] { 7, 7, 7 });
-            _broker.ProduceRaw(Topic, new[] { (Key("h1"), hostile), (Key("h2"), absolute), (Key("ok"), fine) }, partition: 0);
+            _broker.ProduceRaw(Topic, new[] { (Key("h1"), hostile), (Key("h2"), absolute), (Key("h3"), faraway), (Key("ok"), fine) }, partition: 0);
             string output = _temp.Combine("sandbox", "out");
             Directory.CreateDirectory(output);
 
             (_, RecordingObserver observed) = Receive(new ReceiveOptions(Topic) { OutputDirectory = output, Count = 1, IdleTimeout = Idle });
 
-            Assert.Equal(new[] { ErrorIds.UnsafePath, ErrorIds.UnsafePath }, observed.Errors.Select(e => e.ErrorId));
+            Assert.Equal(new[] { ErrorIds.UnsafePath, ErrorIds.UnsafePath, ErrorIds.InconsistentChunks }, observed.Errors.Select(e => e.ErrorId));
             Assert.Contains("Refused to write '../../../escaped/evil.sh': it contains '..'. Nothing was written.", observed.Errors[0].Message);
             Assert.Equal(new[] { "fine.dat" }, TestData.RelativeFiles(output));
             Assert.Equal(new[] { "out" }, Directory.GetFileSystemEntries(_temp.Combine("sandbox")).Select(Path.GetFileName));
@@ -174,6 +171,24 @@ namespace OpenMsiStream.Tests.Kafka
             Assert.Contains($"(message at topic '{Topic}', partition 1, offset 0, kept in '", observed.Errors[0].Message);
             Assert.Equal(new[] { "fine.dat" }, TestData.RelativeFiles(output));
             Assert.Equal(garbage, File.ReadAllBytes(Path.Combine(output, ".openmsistream", "quarantine", $"{Topic}_p1_o1.value.bin")));
+        }
+
+        [Fact]
+        public void AFileWhoseProducerStoppedMidwayIsGivenUpAndNoLongerHoldsCommitsBack()
+        {
+            byte[] firstThird = UntrustedMessageTests.Build(rawFilename: "half.dat"u8.ToArray(), index: 1, total: 3, data: TestData.Bytes(100));
+            byte[] whole = UntrustedMessageTests.Build(rawFilename: "whole.dat"u8.ToArray(), data: TestData.Bytes(100, seed: 2));
+            _broker.ProduceRaw(Topic, new[] { (Key("a"), firstThird), (Key("b"), whole) }, partition: 2);
+            OpenMsiStream.Config.KafkaSettings settings = ShortSessionSettings();
+
+            (_, RecordingObserver first) = Receive(new ReceiveOptions(Topic) { GroupId = "stall", OutputDirectory = _temp.Combine("out"), StalledFileTimeout = TimeSpan.FromSeconds(1), IdleTimeout = TimeSpan.FromSeconds(4) }, settings);
+            (ReceiveSummary second, _) = Receive(new ReceiveOptions(Topic) { GroupId = "stall", OutputDirectory = _temp.Combine("out"), IdleTimeout = TimeSpan.FromSeconds(3) }, settings);
+
+            Assert.Equal("whole.dat", Assert.Single(first.Files).RelativePath);
+            OpenMsiStreamException gaveUp = Assert.Single(first.Errors);
+            Assert.Equal(ErrorIds.IncompleteFileAbandoned, gaveUp.ErrorId);
+            Assert.StartsWith("Gave up waiting for the rest of 'half.dat': 1 of 3 chunks arrived", gaveUp.Message);
+            Assert.Equal(0, second.Messages); // both messages were committed
         }
 
         [Fact]
@@ -223,6 +238,17 @@ namespace OpenMsiStream.Tests.Kafka
         }
 
         private static byte[] Key(string text) => Encoding.UTF8.GetBytes(text);
+
+        /// <summary>
+        /// The embedded broker (unlike Kafka) lets a new member into a group that a member just left only
+        /// after the session timeout, so tests that run one group twice shorten it.
+        /// </summary>
+        private OpenMsiStream.Config.KafkaSettings ShortSessionSettings()
+        {
+            string config = _temp.Combine("short-session.config");
+            File.WriteAllText(config, $"[broker]\nbootstrap.servers = {_broker.Broker.BootstrapServers}\n[consumer]\nsession.timeout.ms = 6000\nheartbeat.interval.ms = 1000\n");
+            return OpenMsiStream.Config.KafkaSettings.FromFile(config);
+        }
 
         private async Task<List<SentFile>> SendAll(string root, int chunkSize)
         {
