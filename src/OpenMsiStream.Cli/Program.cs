@@ -15,6 +15,8 @@ namespace OpenMsiStream.Cli
                 QuickstartCommand.Create(),
                 LocalBrokerCommand.Create(),
                 UploadFileCommand.Create(),
+                UploadDirectoryCommand.Create(),
+                UploadStateCommand.Create(),
                 DownloadDirectoryCommand.Create(),
                 TestConnectionCommand.Create(),
             };

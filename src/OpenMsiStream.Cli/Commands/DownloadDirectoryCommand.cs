@@ -1,6 +1,5 @@
 using System;
 using System.CommandLine;
-using System.Text.RegularExpressions;
 using OpenMsiStream.Cli.Infrastructure;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Download;
@@ -39,7 +38,7 @@ namespace OpenMsiStream.Cli.Commands
                     GroupId = parse.GetValue(groupId),
                     Count = parse.GetValue(count),
                     IdleTimeout = parse.GetValue(idleTimeout) is double seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null,
-                    Filter = ParseFilter(parse.GetValue(filter)),
+                    Filter = CliArguments.Regex(parse.GetValue(filter), "--filter"),
                 };
                 using var receiver = new FileReceiver(broker.Resolve(parse), options, CliConsole.Diagnostics(parse.GetValue(verbose)));
                 CliConsole.ErrorLine($"receiving from topic '{options.Topic}' as consumer group '{receiver.GroupId}'");
@@ -48,22 +47,6 @@ namespace OpenMsiStream.Cli.Commands
                 return summary.Errors == 0 ? ExitCodes.Success : ExitCodes.Failed;
             });
             return command;
-        }
-
-        private static Regex? ParseFilter(string? pattern)
-        {
-            if (pattern == null)
-            {
-                return null;
-            }
-            try
-            {
-                return new Regex(pattern, RegexOptions.CultureInvariant);
-            }
-            catch (ArgumentException ex)
-            {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, $"--filter '{pattern}' is not a valid regular expression: {ex.Message}", ex);
-            }
         }
 
         private sealed class ConsoleObserver : IReceiveObserver

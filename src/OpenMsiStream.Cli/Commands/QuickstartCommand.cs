@@ -99,7 +99,7 @@ namespace OpenMsiStream.Cli.Commands
                 {
                     try
                     {
-                        SentFile file = sender.SendAsync(FileToSend.Create(path, sourceDirectory), bytes =>
+                        SentFile file = sender.SendAsync(FileToSend.Create(path, sourceDirectory), new SendHooks { BytesQueued = bytes =>
                         {
                             // Stay close behind the receiver: the embedded broker drops what is older than 5 MiB per partition.
                             long ahead = Interlocked.Add(ref queued, bytes);
@@ -108,7 +108,7 @@ namespace OpenMsiStream.Cli.Commands
                                 cancellationToken.ThrowIfCancellationRequested();
                                 Thread.Sleep(10);
                             }
-                        }, cancellationToken).GetAwaiter().GetResult();
+                        } }, cancellationToken).GetAwaiter().GetResult();
                         sent[file.RelativePath] = file;
                     }
                     catch (OpenMsiStreamException error)

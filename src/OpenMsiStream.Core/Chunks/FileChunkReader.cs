@@ -103,12 +103,18 @@ namespace OpenMsiStream.Chunks
             }
         }
 
-        /// <summary>The chunk messages in order (the second read, for files of more than one chunk).</summary>
-        public IEnumerable<OutgoingChunk> ReadChunks(CancellationToken cancellationToken)
+        /// <summary>
+        /// The chunk messages in order (the second read, for files of more than one chunk), leaving out
+        /// those <paramref name="skip"/> says were already delivered (1-based chunk numbers).
+        /// </summary>
+        public IEnumerable<OutgoingChunk> ReadChunks(CancellationToken cancellationToken, Func<int, bool>? skip = null)
         {
             if (_onlyChunk != null)
             {
-                yield return _onlyChunk;
+                if (skip == null || !skip(1))
+                {
+                    yield return _onlyChunk;
+                }
                 yield break;
             }
             var scratch = new GrowableBufferWriter();
@@ -117,8 +123,13 @@ namespace OpenMsiStream.Chunks
             for (int i = 0; i < ChunkCount; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (skip != null && skip(i + 1))
+                {
+                    continue;
+                }
                 int length = ChunkLength(State.Length, ChunkSize, i);
                 long offset = (long)i * ChunkSize;
+                stream.Position = offset;
                 var layout = ChunkMessageSerializer.Layout(scratch, Filename, FileHash, offset, i + 1, ChunkCount, Subdirectory, string.Empty, length, State.EpochSeconds);
                 ReadExactly(stream, layout.Buffer, layout.DataOffset, length, FullPath);
                 if (XxHash3.HashToUInt64(layout.Data) != _fingerprints![i])

@@ -58,7 +58,7 @@ namespace OpenMsiStream.Kafka
         /// </summary>
         public void Validate()
         {
-            LibRdKafkaResolver.EnsureInstalled();
+            NativeLibraryResolver.EnsureInstalled();
             IntPtr conf = LibRdKafkaNative.rd_kafka_conf_new();
             try
             {

@@ -72,7 +72,7 @@ namespace OpenMsiStream.LocalBroker
             {
                 throw new ArgumentOutOfRangeException(nameof(brokerCount), brokerCount, "The embedded broker supports 1 to 9 brokers.");
             }
-            LibRdKafkaResolver.EnsureInstalled();
+            NativeLibraryResolver.EnsureInstalled();
             IntPtr conf = LibRdKafkaNative.rd_kafka_conf_new();
             var error = new StringBuilder(512);
             // Only errors from the mock cluster's own client reach stderr; its connection chatter does not.

@@ -6,7 +6,7 @@ namespace OpenMsiStream.Native
 {
     /// <summary>
     /// The librdkafka C functions that Confluent.Kafka does not wrap: per-property configuration checks and the mock cluster behind the embedded broker.
-    /// Both load the same librdkafka file as Confluent.Kafka (see LibRdKafkaResolver).
+    /// Both load the same librdkafka file as Confluent.Kafka (see NativeLibraryResolver).
     /// </summary>
     internal static class LibRdKafkaNative
     {

@@ -13,6 +13,7 @@ namespace OpenMsiStream.Upload
     {
         private readonly TaskCompletionSource<bool> _done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _pending;
+        private int _produced;
         private int _sealed;
         private int _partition = -1;
         private Error? _firstError;
@@ -28,7 +29,14 @@ namespace OpenMsiStream.Upload
 
         public int FirstErrorChunk => _firstErrorChunk;
 
-        public void Produced() => Interlocked.Increment(ref _pending);
+        /// <summary>Chunks handed to the producer for this file (including any that failed).</summary>
+        public int Produced => Volatile.Read(ref _produced);
+
+        public void OnProduced()
+        {
+            Interlocked.Increment(ref _produced);
+            Interlocked.Increment(ref _pending);
+        }
 
         /// <summary>Called from librdkafka's delivery-report thread.</summary>
         public void Delivered(int chunkIndex, DeliveryReport<byte[], byte[]> report)

@@ -19,6 +19,7 @@ namespace OpenMsiStream.Upload
         private readonly ChunkProducer _producer;
         private readonly SendOptions _options;
         private readonly SemaphoreSlim _readSlots;
+        private readonly RateLimiter? _rateLimiter;
         private readonly CancellationTokenSource _disposing = new CancellationTokenSource();
         private readonly object _activeGate = new object();
         private int _activeReaders;
@@ -39,6 +40,7 @@ namespace OpenMsiStream.Upload
                 throw;
             }
             _readSlots = new SemaphoreSlim(Math.Max(1, options.MaxConcurrentFiles));
+            _rateLimiter = options.MaxBytesPerSecond is long rate && rate > 0 ? new RateLimiter(rate) : null;
         }
 
         public ClientDiagnostics Diagnostics { get; }
@@ -48,12 +50,10 @@ namespace OpenMsiStream.Upload
         /// <summary>Checks that the broker answers before any file is read; throws a clear error otherwise.</summary>
         public void Connect(CancellationToken cancellationToken) => _producer.Probe(_options.Topic, _options.ConnectTimeout, cancellationToken);
 
-        /// <summary>
-        /// Sends one file. <paramref name="onBytesQueued"/> is called (on a worker thread) with the data
-        /// bytes of each chunk handed to the producer.
-        /// </summary>
-        public async Task<SentFile> SendAsync(FileToSend file, Action<long>? onBytesQueued, CancellationToken cancellationToken)
+        /// <summary>Sends one file, reporting through <paramref name="hooks"/> and resuming where they say.</summary>
+        public async Task<SentFile> SendAsync(FileToSend file, SendHooks? hooks, CancellationToken cancellationToken)
         {
+            hooks ??= new SendHooks();
             var clock = Stopwatch.StartNew();
             FileChunkReader reader;
             DeliveryTracker tracker;
@@ -61,7 +61,7 @@ namespace OpenMsiStream.Upload
             await _readSlots.WaitAsync(stop.Token).ConfigureAwait(false);
             try
             {
-                (reader, tracker) = await Task.Run(() => ProduceChunksWhileActive(file, onBytesQueued, stop.Token), stop.Token).ConfigureAwait(false);
+                (reader, tracker) = await Task.Run(() => ProduceChunksWhileActive(file, hooks, stop.Token), stop.Token).ConfigureAwait(false);
             }
             finally
             {
@@ -74,7 +74,7 @@ namespace OpenMsiStream.Upload
                 throw KafkaErrors.From(tracker.FirstError, $"Sending chunk {tracker.FirstErrorChunk} of '{file.FullPath}'", _producer.Settings, Diagnostics, _options.Topic);
             }
             return new SentFile(file.FullPath, file.RelativePath, _options.Topic, tracker.Partition, reader.State.Length, reader.ChunkCount,
-                _options.ChunkSize, Hex.Lower(reader.FileHash), reader.State.LastWriteTimeUtc, clock.Elapsed);
+                reader.ChunkSize, Hex.Lower(reader.FileHash), reader.State.LastWriteTimeUtc, clock.Elapsed, tracker.Produced, reader.ChunkCount - tracker.Produced);
         }
 
         /// <summary>Waits for every queued chunk to be acknowledged or to fail.</summary>
@@ -99,7 +99,7 @@ namespace OpenMsiStream.Upload
             // SemaphoreSlim holds nothing that needs disposing unless its wait handle was used.
         }
 
-        private (FileChunkReader, DeliveryTracker) ProduceChunksWhileActive(FileToSend file, Action<long>? onBytesQueued, CancellationToken cancellationToken)
+        private (FileChunkReader, DeliveryTracker) ProduceChunksWhileActive(FileToSend file, SendHooks hooks, CancellationToken cancellationToken)
         {
             lock (_activeGate)
             {
@@ -108,7 +108,7 @@ namespace OpenMsiStream.Upload
             }
             try
             {
-                return ProduceChunks(file, onBytesQueued, cancellationToken);
+                return ProduceChunks(file, hooks, cancellationToken);
             }
             finally
             {
@@ -120,30 +120,41 @@ namespace OpenMsiStream.Upload
             }
         }
 
-        private (FileChunkReader, DeliveryTracker) ProduceChunks(FileToSend file, Action<long>? onBytesQueued, CancellationToken cancellationToken)
+        private (FileChunkReader, DeliveryTracker) ProduceChunks(FileToSend file, SendHooks hooks, CancellationToken cancellationToken)
         {
-            FileChunkReader reader = FileChunkReader.Open(file.FullPath, file.Subdirectory, _options.ChunkSize, cancellationToken);
+            ResumePoint? resume = hooks.Resume;
+            FileChunkReader reader = FileChunkReader.Open(file.FullPath, file.Subdirectory, resume?.ChunkSize ?? _options.ChunkSize, cancellationToken);
+            bool resumed = resume != null && reader.FileHash.AsSpan().SequenceEqual(resume.FileHash);
+            hooks.Planned?.Invoke(new FileSendPlan(reader.State, reader.FileHash, reader.ChunkSize, reader.ChunkCount, resumed));
             var tracker = new DeliveryTracker();
             try
             {
-                foreach (OutgoingChunk chunk in reader.ReadChunks(cancellationToken))
+                foreach (OutgoingChunk chunk in reader.ReadChunks(cancellationToken, resumed ? resume!.IsAcknowledged : null))
                 {
                     if (tracker.HasFailed)
                     {
                         break; // the file has failed; do not put more of it on the wire
                     }
                     EnsureFits(chunk, file);
-                    tracker.Produced();
+                    _rateLimiter?.Take(chunk.DataLength, cancellationToken);
+                    tracker.OnProduced();
                     try
                     {
-                        _producer.Produce(_options.Topic, chunk, report => tracker.Delivered(chunk.ChunkIndex, report), cancellationToken);
+                        _producer.Produce(_options.Topic, chunk, report =>
+                        {
+                            if (!report.Error.IsError)
+                            {
+                                hooks.ChunkAcknowledged?.Invoke(chunk.ChunkIndex);
+                            }
+                            tracker.Delivered(chunk.ChunkIndex, report);
+                        }, cancellationToken);
                     }
                     catch
                     {
                         tracker.Delivered(chunk.ChunkIndex, DeliveryReports.NotSent); // undo the count taken above
                         throw;
                     }
-                    onBytesQueued?.Invoke(chunk.DataLength);
+                    hooks.BytesQueued?.Invoke(chunk.DataLength);
                 }
             }
             finally

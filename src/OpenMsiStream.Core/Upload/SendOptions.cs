@@ -17,5 +17,8 @@ namespace OpenMsiStream.Upload
 
         /// <summary>Files read and produced at the same time (reading and hashing take a core each).</summary>
         public int MaxConcurrentFiles { get; set; } = Math.Max(2, Environment.ProcessorCount);
+
+        /// <summary>Upper bound on the data bytes per second handed to the producer; null for no limit.</summary>
+        public long? MaxBytesPerSecond { get; set; }
     }
 }

@@ -5,8 +5,10 @@ namespace OpenMsiStream.Upload
     /// <summary>A file the broker acknowledged completely: every chunk is stored on the broker.</summary>
     public sealed class SentFile
     {
-        public SentFile(string fullName, string relativePath, string topic, int partition, long length, int chunkCount, int chunkSize, string sha512, DateTime lastWriteTimeUtc, TimeSpan duration)
+        public SentFile(string fullName, string relativePath, string topic, int partition, long length, int chunkCount, int chunkSize, string sha512, DateTime lastWriteTimeUtc, TimeSpan duration, int chunksSent, int chunksSentBefore)
         {
+            ChunksSent = chunksSent;
+            ChunksSentBefore = chunksSentBefore;
             FullName = fullName;
             RelativePath = relativePath;
             Topic = topic;
@@ -43,5 +45,11 @@ namespace OpenMsiStream.Upload
         public DateTime LastWriteTimeUtc { get; }
 
         public TimeSpan Duration { get; }
+
+        /// <summary>Chunks produced by this send.</summary>
+        public int ChunksSent { get; }
+
+        /// <summary>Chunks an earlier, interrupted send had already delivered (not sent again).</summary>
+        public int ChunksSentBefore { get; }
     }
 }

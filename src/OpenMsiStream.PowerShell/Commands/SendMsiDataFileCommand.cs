@@ -102,7 +102,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 _filesApproved++;
                 _bytesApproved += length;
                 _inFlight.Add(new KeyValuePair<FileToSend, Task<SentFile>>(file,
-                    sender.SendAsync(file, bytes => Interlocked.Add(ref _bytesQueued, bytes), StopToken)));
+                    sender.SendAsync(file, new SendHooks { BytesQueued = bytes => Interlocked.Add(ref _bytesQueued, bytes) }, StopToken)));
                 WriteFinished(waitForOne: _inFlight.Count >= MaxFilesInFlight);
             }
         }

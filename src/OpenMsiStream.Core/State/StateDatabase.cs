@@ -1,0 +1,93 @@
+using System;
+using System.IO;
+using Microsoft.Data.Sqlite;
+using OpenMsiStream.Native;
+
+namespace OpenMsiStream.State
+{
+    /// <summary>
+    /// A SQLite file holding durable state (what was sent, what was received). SQLite's write-ahead
+    /// log with full synchronisation makes every committed transaction survive kill -9 and power loss,
+    /// and any file name (tabs, quotes, ';', backslashes, non-ASCII) is just a parameter value.
+    /// Several processes may share one file; each waits for the others' short write locks.
+    /// </summary>
+    internal sealed class StateDatabase : IDisposable
+    {
+        private readonly object _gate = new object();
+
+        private StateDatabase(string path, SqliteConnection connection)
+        {
+            Path = path;
+            Connection = connection;
+        }
+
+        public string Path { get; }
+
+        /// <summary>The one connection; callers hold <see cref="Gate"/> while they use it.</summary>
+        public SqliteConnection Connection { get; }
+
+        public object Gate => _gate;
+
+        /// <summary>Opens (creating if needed) the database at <paramref name="path"/> and applies <paramref name="schema"/>.</summary>
+        public static StateDatabase Open(string path, string schema)
+        {
+            NativeLibraryResolver.EnsureInstalled();
+            string full = System.IO.Path.GetFullPath(path);
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+            var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+            {
+                DataSource = full,
+                Mode = SqliteOpenMode.ReadWriteCreate,
+                Pooling = false, // the file is released on Dispose, so tests and restarts can delete or reopen it
+                DefaultTimeout = 30,
+            }.ToString());
+            connection.Open();
+            try
+            {
+                Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;");
+                Execute(connection, schema);
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+            return new StateDatabase(full, connection);
+        }
+
+        /// <summary>Runs <paramref name="work"/> in one transaction under the connection's lock.</summary>
+        public T Write<T>(Func<SqliteTransaction, T> work)
+        {
+            lock (_gate)
+            {
+                using SqliteTransaction transaction = Connection.BeginTransaction(deferred: false);
+                T result = work(transaction);
+                transaction.Commit();
+                return result;
+            }
+        }
+
+        public void Write(Action<SqliteTransaction> work) => Write<object?>(transaction =>
+        {
+            work(transaction);
+            return null;
+        });
+
+        public SqliteCommand Command(string sql, SqliteTransaction? transaction = null)
+        {
+            SqliteCommand command = Connection.CreateCommand();
+            command.CommandText = sql;
+            command.Transaction = transaction;
+            return command;
+        }
+
+        public void Dispose() => Connection.Dispose();
+
+        private static void Execute(SqliteConnection connection, string sql)
+        {
+            using SqliteCommand command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
+        }
+    }
+}

@@ -1,0 +1,466 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using OpenMsiStream.Chunks;
+using OpenMsiStream.Config;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Kafka;
+using OpenMsiStream.Upload;
+
+namespace OpenMsiStream.UploadDirectory
+{
+    /// <summary>
+    /// Watches a directory and sends every new or changed file to a topic, for months. File-system
+    /// events are hints and a periodic scan is the source of truth; a file is sent once it has settled;
+    /// the registry records every acknowledged chunk, so after a crash only unacknowledged chunks are
+    /// sent again, an unchanged file is never sent twice and a changed one is sent as a new version.
+    /// </summary>
+    /// <remarks>
+    /// One thread (the one calling <see cref="Run"/>) owns the bookkeeping; reading and producing run on
+    /// the sender's workers and acknowledgements arrive on librdkafka's thread, each touching only its
+    /// file's <see cref="InFlightFile"/> under that file's lock. Registry writes are batched a few times a
+    /// second in one transaction.
+    /// </remarks>
+    public sealed class DirectoryUploader
+    {
+        private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
+        private static readonly TimeSpan SaveInterval = TimeSpan.FromMilliseconds(250);
+        private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
+        private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(10);
+        private const int SaveBatchLimit = 1000;
+
+        private readonly KafkaSettings _settings;
+        private readonly UploadDirectoryOptions _options;
+        private readonly string _root;
+        private readonly DirectoryScanner _scanner;
+        private readonly FileSelector _selector;
+        private readonly Dictionary<string, InFlightFile> _inFlight = new Dictionary<string, InFlightFile>(StringComparer.Ordinal);
+        private readonly Queue<PendingSend> _ready = new Queue<PendingSend>();
+        private readonly HashSet<string> _readyPaths = new HashSet<string>(StringComparer.Ordinal);
+        private readonly Dictionary<string, UploadRecord> _unsaved = new Dictionary<string, UploadRecord>(StringComparer.Ordinal);
+        private readonly Dictionary<string, DateTime> _retryAt = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+        private readonly SettleTracker _settle;
+        private readonly RateMeter _rate = new RateMeter();
+        private UploadRegistry _registry = null!;
+        private IUploadObserver _observer = null!;
+        private long _bytesQueued;
+        private int _filesSent;
+        private int _errors;
+
+        public DirectoryUploader(KafkaSettings settings, UploadDirectoryOptions options, ClientDiagnostics? diagnostics = null)
+        {
+            TopicName.Validate(options.Topic);
+            _settings = settings;
+            _options = options;
+            _root = Path.GetFullPath(options.Directory).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+            if (!Directory.Exists(_root))
+            {
+                throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"Directory '{_root}' does not exist.", target: _root);
+            }
+            Diagnostics = diagnostics ?? new ClientDiagnostics();
+            StateDirectory = Path.GetFullPath(options.StateDirectory ?? UploadRegistry.DefaultStateDirectory(_root));
+            _scanner = new DirectoryScanner(_root);
+            string? stateInside = StateDirectory.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? _scanner.RelativePathOf(StateDirectory) : null;
+            _selector = new FileSelector(options.Include, options.Exclude, options.Filter, options.IncludeHidden, stateInside);
+            _settle = new SettleTracker(options.SettleTime);
+        }
+
+        public ClientDiagnostics Diagnostics { get; }
+
+        /// <summary>Where the upload registry of this directory lives.</summary>
+        public string StateDirectory { get; }
+
+        /// <summary>Runs until <paramref name="cancellationToken"/> fires; then stops intake, lets the broker acknowledge what was produced, and saves the state.</summary>
+        public UploadSummary Run(IUploadObserver observer, CancellationToken cancellationToken)
+        {
+            _observer = observer;
+            var clock = Stopwatch.StartNew();
+            using UploadRegistry registry = UploadRegistry.Open(StateDirectory, _root, _options.Topic);
+            _registry = registry;
+            var sendOptions = new SendOptions(_options.Topic)
+            {
+                ChunkSize = _options.ChunkSize,
+                MaxBytesPerSecond = _options.MaxBytesPerSecond,
+                ConnectTimeout = _options.ConnectTimeout,
+            };
+            using var sender = new FileSender(_settings, sendOptions, Diagnostics);
+            sender.Connect(cancellationToken);
+            using var intake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            ChangeWatcher? watcher = StartWatcher();
+            try
+            {
+                ResumeUnfinished();
+                Scan(baseline: registry.IsFirstStart && !_options.UploadExisting);
+                DateTime nextScan = DateTime.UtcNow + _options.EffectiveScanInterval;
+                TimeSpan lastSave = TimeSpan.Zero, lastProgress = TimeSpan.Zero;
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    DateTime now = DateTime.UtcNow;
+                    DrainHints(watcher, now);
+                    if (now >= nextScan || watcher?.TakeRescanRequest() == true)
+                    {
+                        Scan(baseline: false);
+                        nextScan = DateTime.UtcNow + _options.EffectiveScanInterval;
+                    }
+                    RetryDue(now);
+                    foreach (KeyValuePair<string, FileState> ready in _settle.Poll(now, _scanner.FullPathOf, ReportUnreadable))
+                    {
+                        Enqueue(ready.Key, ready.Value, resume: null);
+                    }
+                    StartSends(sender, intake.Token);
+                    CollectFinished();
+                    if (clock.Elapsed - lastSave >= SaveInterval || _unsaved.Count >= SaveBatchLimit)
+                    {
+                        Save();
+                        lastSave = clock.Elapsed;
+                    }
+                    if (clock.Elapsed - lastProgress >= ProgressInterval)
+                    {
+                        ReportProgress();
+                        lastProgress = clock.Elapsed;
+                    }
+                    cancellationToken.WaitHandle.WaitOne(Tick);
+                }
+            }
+            finally
+            {
+                watcher?.Dispose();
+                Stop(sender, intake);
+            }
+            return new UploadSummary(_filesSent, _errors, Interlocked.Read(ref _bytesQueued), clock.Elapsed);
+        }
+
+        /// <summary>Ends intake, lets produced chunks be acknowledged (bounded by StopTimeout), and saves everything.</summary>
+        private void Stop(FileSender sender, CancellationTokenSource intake)
+        {
+            intake.Cancel();
+            try
+            {
+                Task.WaitAll(_inFlight.Values.Select(f => (Task)f.Task!).ToArray(), _options.StopTimeout);
+            }
+            catch (AggregateException)
+            {
+                // Cancelled and failed sends are handled below.
+            }
+            using (var flushLimit = new CancellationTokenSource(_options.StopTimeout))
+            {
+                try
+                {
+                    sender.Flush(flushLimit.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    _observer.Warning($"The broker did not acknowledge every chunk within {_options.StopTimeout.TotalSeconds:0} s of stopping; those chunks are sent again at the next start.");
+                }
+            }
+            CollectFinished();
+            foreach (InFlightFile file in _inFlight.Values)
+            {
+                StageProgress(file);
+            }
+            Save();
+            ReportProgress();
+        }
+
+        private ChangeWatcher? StartWatcher()
+        {
+            if (_options.PollingOnly)
+            {
+                return null;
+            }
+            try
+            {
+                return new ChangeWatcher(_root, _observer.Warning);
+            }
+            catch (Exception ex) when (ex is IOException || ex is ArgumentException || ex is PlatformNotSupportedException || ex is UnauthorizedAccessException)
+            {
+                _observer.Warning($"File-system events are not available for '{_root}' ({ex.Message}); relying on scans every {_options.EffectiveScanInterval.TotalSeconds:0} s.");
+                return null;
+            }
+        }
+
+        /// <summary>Files a crash or stop interrupted: unchanged ones resume where they were, changed ones start over.</summary>
+        private void ResumeUnfinished()
+        {
+            DateTime now = DateTime.UtcNow;
+            foreach (UploadRecord record in _registry.All(UploadStatus.InProgress))
+            {
+                FileState? state = Stat(record.RelativePath);
+                if (!state.HasValue)
+                {
+                    _unsaved[record.RelativePath] = record.AsFailed("The file was deleted before it was sent completely.");
+                    _observer.Warning($"'{record.RelativePath}' was being sent when the uploader stopped and no longer exists.");
+                }
+                else if (record.Matches(state.Value) && record.FileHash != null)
+                {
+                    Enqueue(record.RelativePath, state.Value, new ResumePoint(record.ChunkSize, record.FileHash, record.IsAcknowledged));
+                }
+                else
+                {
+                    _settle.Observe(record.RelativePath, state, now);
+                }
+            }
+        }
+
+        private void Scan(bool baseline)
+        {
+            DateTime now = DateTime.UtcNow;
+            foreach (ScannedFile file in _scanner.Scan(_observer.Warning))
+            {
+                if (_selector.IsSelected(file.RelativePath, file.Attributes))
+                {
+                    Consider(file.RelativePath, file.State, baseline, now);
+                }
+            }
+        }
+
+        private void DrainHints(ChangeWatcher? watcher, DateTime now)
+        {
+            if (watcher == null)
+            {
+                return;
+            }
+            while (watcher.TryTake(out string fullPath))
+            {
+                if (!fullPath.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                string relativePath = _scanner.RelativePathOf(fullPath);
+                FileState? state = Stat(relativePath);
+                FileAttributes attributes;
+                try
+                {
+                    attributes = File.GetAttributes(fullPath);
+                }
+                catch (IOException)
+                {
+                    continue; // gone again
+                }
+                if (state.HasValue && _selector.IsSelected(relativePath, attributes))
+                {
+                    Consider(relativePath, state.Value, baseline: false, now);
+                }
+            }
+        }
+
+        /// <summary>Decides whether a file found on disk needs sending, by comparing it with the registry.</summary>
+        private void Consider(string relativePath, FileState state, bool baseline, DateTime now)
+        {
+            if (_inFlight.ContainsKey(relativePath) || _readyPaths.Contains(relativePath))
+            {
+                return; // looked at again when its current send finishes
+            }
+            if (_settle.Contains(relativePath))
+            {
+                _settle.Observe(relativePath, state, now);
+                return;
+            }
+            UploadRecord? record = Lookup(relativePath);
+            switch (record?.Status)
+            {
+                case null when baseline:
+                    _unsaved[relativePath] = UploadRecord.Skipped(_options.Topic, relativePath, state);
+                    break;
+                case null:
+                case UploadStatus.InProgress:
+                    _settle.Observe(relativePath, state, now);
+                    break;
+                case UploadStatus.Sent:
+                case UploadStatus.Skipped:
+                    if (!record.Matches(state))
+                    {
+                        _settle.Observe(relativePath, state, now);
+                    }
+                    break;
+                case UploadStatus.Failed:
+                    if (!_retryAt.TryGetValue(relativePath, out DateTime at) || at <= now)
+                    {
+                        _retryAt.Remove(relativePath);
+                        _settle.Observe(relativePath, state, now);
+                    }
+                    break;
+            }
+        }
+
+        private void RetryDue(DateTime now)
+        {
+            foreach (KeyValuePair<string, DateTime> due in _retryAt.Where(r => r.Value <= now).ToList())
+            {
+                _retryAt.Remove(due.Key);
+                if (!_inFlight.ContainsKey(due.Key) && !_readyPaths.Contains(due.Key))
+                {
+                    _settle.Observe(due.Key, null, now);
+                }
+            }
+        }
+
+        private void Enqueue(string relativePath, FileState state, ResumePoint? resume)
+        {
+            if (_inFlight.ContainsKey(relativePath) || !_readyPaths.Add(relativePath))
+            {
+                return;
+            }
+            _ready.Enqueue(new PendingSend(relativePath, resume));
+        }
+
+        private void StartSends(FileSender sender, CancellationToken intake)
+        {
+            while (_inFlight.Count < _options.MaxFilesInFlight && _ready.Count > 0 && !intake.IsCancellationRequested)
+            {
+                PendingSend next = _ready.Dequeue();
+                _readyPaths.Remove(next.RelativePath);
+                FileToSend file;
+                try
+                {
+                    file = FileToSend.Create(_scanner.FullPathOf(next.RelativePath), _root);
+                }
+                catch (OpenMsiStreamException)
+                {
+                    continue; // deleted after it settled: nothing to send
+                }
+                var inFlight = new InFlightFile(next.RelativePath, Lookup(next.RelativePath));
+                var hooks = new SendHooks
+                {
+                    Resume = next.Resume,
+                    BytesQueued = bytes =>
+                    {
+                        Interlocked.Add(ref _bytesQueued, bytes);
+                    },
+                    Planned = plan => inFlight.Plan(_options.Topic, plan),
+                    ChunkAcknowledged = inFlight.Acknowledge,
+                };
+                inFlight.Task = sender.SendAsync(file, hooks, intake);
+                _inFlight.Add(next.RelativePath, inFlight);
+            }
+        }
+
+        private void CollectFinished()
+        {
+            foreach (InFlightFile file in _inFlight.Values.Where(f => f.Task!.IsCompleted).ToList())
+            {
+                _inFlight.Remove(file.RelativePath);
+                Task<SentFile> task = file.Task!;
+                if (task.Status == TaskStatus.RanToCompletion)
+                {
+                    Succeeded(file, task.Result);
+                }
+                else if (task.Exception?.GetBaseException() is Exception error && !(error is OperationCanceledException))
+                {
+                    Failed(file, error);
+                }
+                else
+                {
+                    StageProgress(file); // stopped: what was acknowledged is kept for the next start
+                }
+            }
+        }
+
+        private void Succeeded(InFlightFile file, SentFile sent)
+        {
+            UploadRecord? planned = file.PlannedRecord;
+            _unsaved[file.RelativePath] = planned!.AsSent(sent);
+            _retryAt.Remove(file.RelativePath);
+            _filesSent++;
+            _observer.FileSent(sent);
+            FileState? now = Stat(file.RelativePath);
+            if (now.HasValue && (now.Value.Length != sent.Length || now.Value.LastWriteTimeUtc != sent.LastWriteTimeUtc))
+            {
+                _settle.Observe(file.RelativePath, now, DateTime.UtcNow); // changed while it was sent: send the new version
+            }
+        }
+
+        private void Failed(InFlightFile file, Exception error)
+        {
+            var known = error as OpenMsiStreamException;
+            switch (known?.ErrorId)
+            {
+                case ErrorIds.FileChangedDuringSend:
+                    StageProgress(file);
+                    _observer.Warning($"'{file.RelativePath}' changed while it was being sent; its latest content is sent once it stops changing.");
+                    _settle.Observe(file.RelativePath, null, DateTime.UtcNow);
+                    return;
+                case ErrorIds.FileNotFound:
+                    _unsaved[file.RelativePath] = (file.PlannedRecord ?? file.Previous)?.AsFailed("The file was deleted before it was sent completely.")
+                        ?? UploadRecord.FailedBeforeSending(_options.Topic, file.RelativePath, new FileState(0, DateTime.MinValue), "The file was deleted before it was sent.", null);
+                    _observer.Warning($"'{file.RelativePath}' was deleted before it was sent completely.");
+                    return;
+            }
+            StageProgress(file);
+            string message = known?.Message ?? error.Message;
+            UploadRecord failed = (Lookup(file.RelativePath) is UploadRecord current && current.Status != UploadStatus.Sent && current.Status != UploadStatus.Skipped)
+                ? current.AsFailed(message)
+                : UploadRecord.FailedBeforeSending(_options.Topic, file.RelativePath, Stat(file.RelativePath) ?? new FileState(0, DateTime.MinValue), message, null);
+            _unsaved[file.RelativePath] = failed;
+            TimeSpan delay = TimeSpan.FromSeconds(Math.Min(MaxRetryDelay.TotalSeconds, 10 * Math.Pow(2, Math.Min(failed.Attempts - 1, 10))));
+            _retryAt[file.RelativePath] = DateTime.UtcNow + delay;
+            _errors++;
+            _observer.Error(new OpenMsiStreamException(known?.ErrorId ?? ErrorIds.DeliveryFailed, known?.Kind ?? ErrorKind.ConnectionError,
+                $"{message} '{file.RelativePath}' is tried again in {delay.TotalSeconds:0} s.", error, file.RelativePath));
+        }
+
+        private void ReportUnreadable(string relativePath, Exception problem, int failures)
+        {
+            if (failures == 3 || failures % 30 == 0)
+            {
+                _observer.Warning($"'{relativePath}' cannot be opened for reading yet ({problem.Message}); still trying (attempt {failures}).");
+            }
+        }
+
+        /// <summary>Copies a file's acknowledgements into the next registry save.</summary>
+        private void StageProgress(InFlightFile file)
+        {
+            UploadRecord? progress = file.TakeProgress();
+            if (progress != null)
+            {
+                _unsaved[file.RelativePath] = progress;
+            }
+        }
+
+        private void Save()
+        {
+            foreach (InFlightFile file in _inFlight.Values)
+            {
+                StageProgress(file);
+            }
+            if (_unsaved.Count == 0)
+            {
+                return;
+            }
+            _registry.Save(_unsaved.Values.ToList());
+            _unsaved.Clear();
+        }
+
+        private UploadRecord? Lookup(string relativePath) =>
+            _unsaved.TryGetValue(relativePath, out UploadRecord? pending) ? pending : _registry.Find(relativePath);
+
+        private FileState? Stat(string relativePath)
+        {
+            var info = new FileInfo(_scanner.FullPathOf(relativePath));
+            return info.Exists ? new FileState(info.Length, info.LastWriteTimeUtc) : (FileState?)null;
+        }
+
+        private void ReportProgress()
+        {
+            long bytes = Interlocked.Read(ref _bytesQueued);
+            _observer.Progress(new UploadProgress(_filesSent, bytes, _inFlight.Count, _settle.Count + _ready.Count, _rate.Update(bytes)));
+        }
+
+        private readonly struct PendingSend
+        {
+            public PendingSend(string relativePath, ResumePoint? resume)
+            {
+                RelativePath = relativePath;
+                Resume = resume;
+            }
+
+            public string RelativePath { get; }
+
+            public ResumePoint? Resume { get; }
+        }
+    }
+}

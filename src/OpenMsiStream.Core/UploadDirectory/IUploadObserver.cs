@@ -1,0 +1,61 @@
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Upload;
+
+namespace OpenMsiStream.UploadDirectory
+{
+    /// <summary>What a directory uploader reports, on its own thread (front ends queue it).</summary>
+    public interface IUploadObserver
+    {
+        /// <summary>Every chunk of a file's version is on the broker.</summary>
+        void FileSent(SentFile file);
+
+        void Error(OpenMsiStreamException error);
+
+        void Warning(string message);
+
+        void Progress(UploadProgress progress);
+    }
+
+    public sealed class UploadProgress
+    {
+        public UploadProgress(int filesSent, long bytesSent, int filesInFlight, int filesWaiting, double bytesPerSecond)
+        {
+            FilesSent = filesSent;
+            BytesSent = bytesSent;
+            FilesInFlight = filesInFlight;
+            FilesWaiting = filesWaiting;
+            BytesPerSecond = bytesPerSecond;
+        }
+
+        public int FilesSent { get; }
+
+        /// <summary>Data bytes handed to the producer since the start.</summary>
+        public long BytesSent { get; }
+
+        public int FilesInFlight { get; }
+
+        /// <summary>Files seen to be new or changed and waiting to settle or for a free slot.</summary>
+        public int FilesWaiting { get; }
+
+        public double BytesPerSecond { get; }
+    }
+
+    public sealed class UploadSummary
+    {
+        public UploadSummary(int filesSent, int errors, long bytesSent, System.TimeSpan elapsed)
+        {
+            FilesSent = filesSent;
+            Errors = errors;
+            BytesSent = bytesSent;
+            Elapsed = elapsed;
+        }
+
+        public int FilesSent { get; }
+
+        public int Errors { get; }
+
+        public long BytesSent { get; }
+
+        public System.TimeSpan Elapsed { get; }
+    }
+}

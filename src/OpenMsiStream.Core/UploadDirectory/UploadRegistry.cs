@@ -1,0 +1,215 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.State;
+
+namespace OpenMsiStream.UploadDirectory
+{
+    /// <summary>
+    /// The durable record of a watched directory's uploads to one topic: for every file, the version
+    /// last sent (size, mtime, SHA-512, chunk size), which of its chunks the broker acknowledged, and
+    /// failures. Kept in SQLite in the state directory, so it survives kill -9 and power loss and holds
+    /// any file name; memory does not grow with the number of files.
+    /// </summary>
+    public sealed class UploadRegistry : IDisposable
+    {
+        public const string DatabaseFileName = "upload-registry.db";
+
+        private const string Schema = @"
+CREATE TABLE IF NOT EXISTS uploads(
+  topic TEXT NOT NULL, rel_path TEXT NOT NULL, status TEXT NOT NULL,
+  length INTEGER NOT NULL, mtime_ticks INTEGER NOT NULL, file_hash BLOB,
+  chunk_size INTEGER NOT NULL, chunk_count INTEGER NOT NULL,
+  acked BLOB NOT NULL, acked_count INTEGER NOT NULL,
+  partition INTEGER, generation INTEGER NOT NULL,
+  started_at TEXT, completed_at TEXT, updated_at TEXT NOT NULL,
+  last_error TEXT, attempts INTEGER NOT NULL,
+  PRIMARY KEY (topic, rel_path)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NULL, first_started_at TEXT NOT NULL);";
+
+        private const string Columns = "topic, rel_path, status, length, mtime_ticks, file_hash, chunk_size, chunk_count, acked, acked_count, partition, generation, started_at, completed_at, updated_at, last_error, attempts";
+
+        private readonly StateDatabase _database;
+        private readonly string _topic;
+
+        private UploadRegistry(StateDatabase database, string topic, bool isFirstStart, string stateDirectory)
+        {
+            _database = database;
+            _topic = topic;
+            IsFirstStart = isFirstStart;
+            StateDirectory = stateDirectory;
+        }
+
+        /// <summary>True when this directory was never watched for this topic before this run.</summary>
+        public bool IsFirstStart { get; }
+
+        public string StateDirectory { get; }
+
+        /// <summary>
+        /// Where the state of a watched directory lives unless a state directory is given: the user's
+        /// local application data, one folder per watched directory. Outside the watched directory, so
+        /// it is never uploaded and works when the directory is a read-only share.
+        /// </summary>
+        public static string DefaultStateDirectory(string watchedDirectory)
+        {
+            string full = Path.GetFullPath(watchedDirectory).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+            string name = new string(Path.GetFileName(full).Select(c => char.IsLetterOrDigit(c) || c == '-' || c == '_' ? c : '_').ToArray());
+            using SHA256 sha = SHA256.Create();
+            string id = Hex.Lower(sha.ComputeHash(Encoding.UTF8.GetBytes(full))).Substring(0, 12);
+            string appData = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
+            if (string.IsNullOrEmpty(appData))
+            {
+                appData = Path.Combine(Path.GetTempPath(), "openmsistream-state");
+            }
+            return Path.Combine(appData, "OpenMsiStream", "uploads", (name.Length == 0 ? "root" : name) + "-" + id);
+        }
+
+        /// <summary>Opens (creating if needed) the registry in <paramref name="stateDirectory"/> for uploads of <paramref name="watchedDirectory"/> to <paramref name="topic"/>.</summary>
+        public static UploadRegistry Open(string stateDirectory, string watchedDirectory, string topic)
+        {
+            var database = StateDatabase.Open(Path.Combine(stateDirectory, DatabaseFileName), Schema);
+            bool first = database.Write(transaction =>
+            {
+                using SqliteCommand insert = database.Command("INSERT OR IGNORE INTO watched(topic, directory, first_started_at) VALUES ($topic, $directory, $now)", transaction);
+                insert.Parameters.AddWithValue("$topic", topic);
+                insert.Parameters.AddWithValue("$directory", Path.GetFullPath(watchedDirectory));
+                insert.Parameters.AddWithValue("$now", Now());
+                return insert.ExecuteNonQuery() == 1;
+            });
+            return new UploadRegistry(database, topic, first, Path.GetFullPath(stateDirectory));
+        }
+
+        /// <summary>Opens an existing registry to read it; null when there is none.</summary>
+        public static UploadRegistry? OpenExisting(string stateDirectory, string topic)
+        {
+            if (!File.Exists(Path.Combine(stateDirectory, DatabaseFileName)))
+            {
+                return null;
+            }
+            var database = StateDatabase.Open(Path.Combine(stateDirectory, DatabaseFileName), Schema);
+            return new UploadRegistry(database, topic, false, Path.GetFullPath(stateDirectory));
+        }
+
+        /// <summary>Topics this state directory has records for.</summary>
+        public static IReadOnlyList<string> Topics(string stateDirectory)
+        {
+            if (!File.Exists(Path.Combine(stateDirectory, DatabaseFileName)))
+            {
+                return Array.Empty<string>();
+            }
+            using var database = StateDatabase.Open(Path.Combine(stateDirectory, DatabaseFileName), Schema);
+            lock (database.Gate)
+            {
+                using SqliteCommand query = database.Command("SELECT topic FROM watched ORDER BY topic");
+                using SqliteDataReader reader = query.ExecuteReader();
+                var topics = new List<string>();
+                while (reader.Read())
+                {
+                    topics.Add(reader.GetString(0));
+                }
+                return topics;
+            }
+        }
+
+        public UploadRecord? Find(string relativePath)
+        {
+            lock (_database.Gate)
+            {
+                using SqliteCommand query = _database.Command($"SELECT {Columns} FROM uploads WHERE topic = $topic AND rel_path = $path");
+                query.Parameters.AddWithValue("$topic", _topic);
+                query.Parameters.AddWithValue("$path", relativePath);
+                using SqliteDataReader reader = query.ExecuteReader();
+                return reader.Read() ? Read(reader) : null;
+            }
+        }
+
+        /// <summary>Every record for this topic, optionally only those with <paramref name="status"/>, by path.</summary>
+        public IReadOnlyList<UploadRecord> All(UploadStatus? status = null)
+        {
+            lock (_database.Gate)
+            {
+                using SqliteCommand query = _database.Command($"SELECT {Columns} FROM uploads WHERE topic = $topic" + (status.HasValue ? " AND status = $status" : "") + " ORDER BY rel_path");
+                query.Parameters.AddWithValue("$topic", _topic);
+                if (status.HasValue)
+                {
+                    query.Parameters.AddWithValue("$status", status.Value.ToString());
+                }
+                using SqliteDataReader reader = query.ExecuteReader();
+                var records = new List<UploadRecord>();
+                while (reader.Read())
+                {
+                    records.Add(Read(reader));
+                }
+                return records;
+            }
+        }
+
+        /// <summary>
+        /// Writes records (new or replacing the ones for the same path) in one transaction. The
+        /// uploader batches its changes through here a few times a second, so thousands of small files
+        /// do not each cost a synchronous disk write.
+        /// </summary>
+        internal void Save(IReadOnlyCollection<UploadRecord> records)
+        {
+            if (records.Count == 0)
+            {
+                return;
+            }
+            _database.Write(transaction =>
+            {
+                using SqliteCommand upsert = _database.Command($"INSERT OR REPLACE INTO uploads({Columns}) VALUES ($topic, $path, $status, $length, $mtime, $hash, $chunkSize, $chunkCount, $acked, $ackedCount, $partition, $generation, $started, $completed, $updated, $error, $attempts)", transaction);
+                var p = new Dictionary<string, SqliteParameter>();
+                foreach (string name in new[] { "$topic", "$path", "$status", "$length", "$mtime", "$hash", "$chunkSize", "$chunkCount", "$acked", "$ackedCount", "$partition", "$generation", "$started", "$completed", "$updated", "$error", "$attempts" })
+                {
+                    // No declared type: each value binds as what it is (integer, text, blob, null).
+                    SqliteParameter parameter = upsert.CreateParameter();
+                    parameter.ParameterName = name;
+                    upsert.Parameters.Add(parameter);
+                    p[name] = parameter;
+                }
+                foreach (UploadRecord r in records)
+                {
+                    p["$topic"].Value = _topic;
+                    p["$path"].Value = r.RelativePath;
+                    p["$status"].Value = r.Status.ToString();
+                    p["$length"].Value = r.Length;
+                    p["$mtime"].Value = r.LastWriteTimeUtc.Ticks;
+                    p["$hash"].Value = (object?)r.FileHash ?? DBNull.Value;
+                    p["$chunkSize"].Value = r.ChunkSize;
+                    p["$chunkCount"].Value = r.ChunkCount;
+                    p["$acked"].Value = r.Acknowledged;
+                    p["$ackedCount"].Value = r.ChunksAcknowledged;
+                    p["$partition"].Value = (object?)r.Partition ?? DBNull.Value;
+                    p["$generation"].Value = r.Generation;
+                    p["$started"].Value = (object?)Format(r.StartedAt) ?? DBNull.Value;
+                    p["$completed"].Value = (object?)Format(r.CompletedAt) ?? DBNull.Value;
+                    p["$updated"].Value = Format(r.UpdatedAt)!;
+                    p["$error"].Value = (object?)r.LastError ?? DBNull.Value;
+                    p["$attempts"].Value = r.Attempts;
+                    upsert.ExecuteNonQuery();
+                }
+            });
+        }
+
+        public void Dispose() => _database.Dispose();
+
+        private static UploadRecord Read(SqliteDataReader r) => new UploadRecord(
+            r.GetString(0), r.GetString(1), (UploadStatus)Enum.Parse(typeof(UploadStatus), r.GetString(2)),
+            r.GetInt64(3), r.GetInt64(4), r.IsDBNull(5) ? null : (byte[])r.GetValue(5),
+            r.GetInt32(6), r.GetInt32(7), (byte[])r.GetValue(8), r.GetInt32(9), r.IsDBNull(10) ? (int?)null : r.GetInt32(10), r.GetInt32(11),
+            Parse(r, 12), Parse(r, 13), Parse(r, 14) ?? DateTimeOffset.MinValue, r.IsDBNull(15) ? null : r.GetString(15), r.GetInt32(16));
+
+        private static DateTimeOffset? Parse(SqliteDataReader reader, int column) =>
+            reader.IsDBNull(column) ? (DateTimeOffset?)null : DateTimeOffset.Parse(reader.GetString(column), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+        private static string? Format(DateTimeOffset? time) => time?.ToString("o", CultureInfo.InvariantCulture);
+
+        private static string Now() => DateTimeOffset.Now.ToString("o", CultureInfo.InvariantCulture);
+    }
+}
