@@ -16,9 +16,28 @@ namespace OpenMsiStream.Download
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
         private long _hashedUpTo;
 
-        public DiskChunkStore(string stagingPath) => StagingPath = stagingPath;
+        /// <param name="stagingPath">The staging file (it may hold chunks from an earlier run).</param>
+        /// <param name="stagingName">Its name relative to the staging root, as the registry knows it.</param>
+        public DiskChunkStore(string stagingPath, string stagingName)
+        {
+            StagingPath = stagingPath;
+            StagingName = stagingName;
+        }
 
         public string StagingPath { get; }
+
+        public string StagingName { get; }
+
+        /// <summary>Forces what was written to disk, before the registry records it.</summary>
+        public void FlushToDisk()
+        {
+            if (!File.Exists(StagingPath))
+            {
+                return;
+            }
+            using var stream = new FileStream(StagingPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 1);
+            stream.Flush(flushToDisk: true);
+        }
 
         public void Write(long offset, ReadOnlyMemory<byte> data)
         {

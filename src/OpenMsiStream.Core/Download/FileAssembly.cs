@@ -14,6 +14,7 @@ namespace OpenMsiStream.Download
     {
         private readonly Dictionary<long, int> _lengthsByOffset = new Dictionary<long, int>();
         private readonly List<MessagePosition> _positions = new List<MessagePosition>();
+        private readonly List<KeyValuePair<long, int>> _unpersisted = new List<KeyValuePair<long, int>>();
 
         public FileAssembly(string relativePath, FileGeneration generation, IChunkStore store)
         {
@@ -41,6 +42,42 @@ namespace OpenMsiStream.Download
 
         public double? Mtime => Generation.Mtime;
 
+        /// <summary>
+        /// Set when the receiver stopped waiting for this file's missing chunks (its producer went
+        /// away): its messages were committed, but it is kept, so the rest can still complete it.
+        /// </summary>
+        public bool Released { get; private set; }
+
+        /// <summary>Chunks already in the store from an earlier run (restored from the registry).</summary>
+        public void Preload(IEnumerable<KeyValuePair<long, int>> chunks)
+        {
+            foreach (KeyValuePair<long, int> chunk in chunks)
+            {
+                _lengthsByOffset[chunk.Key] = chunk.Value;
+            }
+        }
+
+        /// <summary>Chunks stored since the last call, to be recorded durably.</summary>
+        public IReadOnlyList<KeyValuePair<long, int>> TakeUnpersisted()
+        {
+            if (_unpersisted.Count == 0)
+            {
+                return Array.Empty<KeyValuePair<long, int>>();
+            }
+            var taken = _unpersisted.ToArray();
+            _unpersisted.Clear();
+            return taken;
+        }
+
+        /// <summary>Stops holding this file's messages back; returns them so they can be committed.</summary>
+        public IReadOnlyList<MessagePosition> Release()
+        {
+            Released = true;
+            var positions = _positions.ToArray();
+            _positions.Clear();
+            return positions;
+        }
+
         /// <summary>Stores the chunk; false when a chunk at that offset is already here.</summary>
         public bool Add(DataFileChunk chunk, MessagePosition position)
         {
@@ -50,6 +87,7 @@ namespace OpenMsiStream.Download
             }
             Store.Write(chunk.Offset, chunk.Data);
             _lengthsByOffset.Add(chunk.Offset, chunk.Data.Length);
+            _unpersisted.Add(new KeyValuePair<long, int>(chunk.Offset, chunk.Data.Length));
             _positions.Add(position);
             LastChunkAt = DateTime.UtcNow;
             return true;

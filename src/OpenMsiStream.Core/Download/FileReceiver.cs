@@ -32,6 +32,7 @@ namespace OpenMsiStream.Download
         private readonly Quarantine? _quarantine;
         private readonly OffsetTracker _offsets = new OffsetTracker();
         private readonly TimeSpan _sessionTimeout;
+        private readonly bool _groupIsFresh;
         private TimeSpan _joinAllowance;
         private readonly Stopwatch _clock = new Stopwatch();
         private TimeSpan? _lastAssignment;
@@ -45,13 +46,13 @@ namespace OpenMsiStream.Download
             _settings = settings;
             _options = options;
             Diagnostics = diagnostics ?? new ClientDiagnostics();
-            GroupId = ResolveGroupId(settings, options.GroupId);
+            GroupId = ResolveGroupId(settings, options.GroupId, out _groupIsFresh);
             ClientPropertySet properties = KafkaClientFactory.ConsumerProperties(settings, GroupId);
             _sessionTimeout = TimeSpan.FromMilliseconds(KafkaClientFactory.SessionTimeoutMs(properties));
             ReassemblyTarget target;
             if (options.OutputDirectory != null)
             {
-                _directory = new DirectoryTarget(options.OutputDirectory);
+                _directory = new DirectoryTarget(options.OutputDirectory, options.Topic, GroupId);
                 _quarantine = new Quarantine(_directory.QuarantineDirectory);
                 target = _directory;
             }
@@ -158,6 +159,7 @@ namespace OpenMsiStream.Download
                     }
                     if (clock.Elapsed - lastCommit >= CommitInterval)
                     {
+                        _reassembler.Persist();
                         ResolveAcknowledged();
                         Commit();
                         lastCommit = clock.Elapsed;
@@ -188,9 +190,18 @@ namespace OpenMsiStream.Download
             return new ReceiveSummary(received, errors, messages, bytes, clock.Elapsed, reason);
         }
 
+        /// <summary>
+        /// Closes the consumer. With a fixed group, files in progress stay staged in the output directory
+        /// for the next run of that group; a new group of its own (no -GroupId) cannot be resumed, so its
+        /// files in progress are removed.
+        /// </summary>
         public void Dispose()
         {
             _consumer.Dispose();
+            if (_groupIsFresh)
+            {
+                _reassembler.DiscardAll();
+            }
             _reassembler.Dispose();
             _directory?.Cleanup();
         }
@@ -341,8 +352,9 @@ namespace OpenMsiStream.Download
             }
         }
 
-        private static string ResolveGroupId(KafkaSettings settings, string? requested)
+        private static string ResolveGroupId(KafkaSettings settings, string? requested, out bool fresh)
         {
+            fresh = false;
             if (!string.IsNullOrWhiteSpace(requested))
             {
                 return requested!;
@@ -352,6 +364,7 @@ namespace OpenMsiStream.Download
             {
                 return configured!;
             }
+            fresh = true;
             return "openmsistream-" + Guid.NewGuid().ToString("N");
         }
     }

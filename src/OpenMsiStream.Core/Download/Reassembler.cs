@@ -29,6 +29,10 @@ namespace OpenMsiStream.Download
             _target = target;
             _topic = topic;
             _maxFileSize = maxFileSize;
+            foreach (FileAssembly restored in target.Restore())
+            {
+                _inProgress[restored.RelativePath] = restored; // continued from an earlier run
+            }
         }
 
         public int FilesInProgress => _inProgress.Count;
@@ -69,7 +73,7 @@ namespace OpenMsiStream.Download
                         break;
                 }
             }
-            else if (_finished.TryGet(relativePath, out FileGeneration finished))
+            else if (FindFinished(relativePath) is FileGeneration finished)
             {
                 switch (GenerationPolicy.Judge(finished, chunk))
                 {
@@ -106,36 +110,77 @@ namespace OpenMsiStream.Download
             DateTime cutoff = DateTime.UtcNow - timeout;
             var errors = new List<OpenMsiStreamException>();
             var resolved = new List<MessagePosition>();
-            foreach (FileAssembly stalled in _inProgress.Values.Where(a => a.LastChunkAt < cutoff).ToList())
+            foreach (FileAssembly stalled in _inProgress.Values.Where(a => !a.Released && a.LastChunkAt < cutoff).ToList())
             {
-                errors.Add(new OpenMsiStreamException(ErrorIds.IncompleteFileAbandoned, ErrorKind.OperationTimeout,
-                    $"Gave up waiting for the rest of '{stalled.RelativePath}': {stalled.ReceivedChunks} of {stalled.Generation.TotalChunks} chunks arrived and none for {timeout.TotalMinutes:0} minutes. Send the file again to deliver it.",
-                    target: stalled.RelativePath));
-                resolved.AddRange(stalled.Positions);
-                Remove(stalled);
+                string waited = $"'{stalled.RelativePath}': {stalled.ReceivedChunks} of {stalled.Generation.TotalChunks} chunks arrived and none for {timeout.TotalMinutes:0} minutes";
+                if (_target.KeepsIncompleteFiles)
+                {
+                    resolved.AddRange(stalled.Release());
+                    errors.Add(new OpenMsiStreamException(ErrorIds.IncompleteFileAbandoned, ErrorKind.OperationTimeout,
+                        $"Stopped waiting for {waited}. Its chunks are kept and it completes if the rest arrives; it no longer holds back the consumer's position.",
+                        target: stalled.RelativePath));
+                }
+                else
+                {
+                    resolved.AddRange(stalled.Positions);
+                    Remove(stalled);
+                    errors.Add(new OpenMsiStreamException(ErrorIds.IncompleteFileAbandoned, ErrorKind.OperationTimeout,
+                        $"Gave up waiting for {waited}. Send the file again to deliver it.", target: stalled.RelativePath));
+                }
             }
             return (errors, resolved);
         }
 
         /// <summary>
         /// Drops files with chunks from partitions this consumer no longer owns: their other chunks go
-        /// to the new owner, which rebuilds them. Their messages stay uncommitted here.
+        /// to the new owner, which rebuilds them. Their messages stay uncommitted here. Released files
+        /// (already committed) are kept, since nobody else will see their earlier chunks.
         /// </summary>
         public int AbandonPartitions(ICollection<int> partitions)
         {
-            List<FileAssembly> affected = _inProgress.Values.Where(a => a.Positions.Any(p => partitions.Contains(p.Partition))).ToList();
+            List<FileAssembly> affected = _inProgress.Values.Where(a => !a.Released && a.Positions.Any(p => partitions.Contains(p.Partition))).ToList();
             affected.ForEach(Remove);
             return affected.Count;
         }
 
+        /// <summary>Throws away every file in progress (nobody can continue them).</summary>
+        public void DiscardAll()
+        {
+            foreach (FileAssembly assembly in _inProgress.Values.ToList())
+            {
+                Remove(assembly);
+            }
+        }
+
+        /// <summary>Records the chunks stored since the last call durably (disk mode).</summary>
+        public void Persist() => _target.Persist(_inProgress.Values);
+
+        /// <summary>
+        /// Ends this run: in disk mode files in progress are persisted and stay staged for the next run
+        /// of the same topic and group; in memory mode they are dropped.
+        /// </summary>
         public void Dispose()
         {
+            Persist();
             foreach (FileAssembly assembly in _inProgress.Values)
             {
-                assembly.Store.Discard();
                 assembly.Dispose();
             }
             _inProgress.Clear();
+        }
+
+        private FileGeneration? FindFinished(string relativePath)
+        {
+            if (_finished.TryGet(relativePath, out FileGeneration finished))
+            {
+                return finished;
+            }
+            FileGeneration? earlier = _target.FindReceived(relativePath);
+            if (earlier != null)
+            {
+                _finished.Remember(relativePath, earlier);
+            }
+            return earlier;
         }
 
         private ChunkResult AddTo(FileAssembly assembly, DataFileChunk chunk, MessagePosition position, IReadOnlyList<MessagePosition> abandoned, string? warning)
@@ -213,7 +258,7 @@ namespace OpenMsiStream.Download
         private void Remove(FileAssembly assembly)
         {
             _inProgress.Remove(assembly.RelativePath);
-            assembly.Store.Discard();
+            _target.Discard(assembly);
             assembly.Dispose();
         }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Wire;
@@ -12,40 +13,117 @@ namespace OpenMsiStream.Download
 
         public abstract ReceivedFile Deliver(FileAssembly assembly, long length, string sha512, string topic);
 
+        /// <summary>Files in progress left by an earlier run, to continue.</summary>
+        public virtual IReadOnlyList<FileAssembly> Restore() => Array.Empty<FileAssembly>();
+
+        /// <summary>Makes the chunks stored since the last call durable and records them.</summary>
+        public virtual void Persist(IEnumerable<FileAssembly> assemblies)
+        {
+        }
+
+        /// <summary>The version of a path received earlier (beyond what this run remembers), if kept.</summary>
+        public virtual FileGeneration? FindReceived(string relativePath) => null;
+
+        /// <summary>Whether a file whose producer went away is kept to be completed later (disk), or dropped (memory).</summary>
+        public virtual bool KeepsIncompleteFiles => false;
+
+        /// <summary>Throws away a file in progress (abandoned, failed or given up).</summary>
+        public virtual void Discard(FileAssembly assembly) => assembly.Store.Discard();
+
         protected static int PartitionOf(FileAssembly assembly) => assembly.Positions.Count > 0 ? assembly.Positions[0].Partition : -1;
     }
 
     internal sealed class DirectoryTarget : ReassemblyTarget
     {
         private const string LockFileName = ".lock";
+
+        /// <summary>Files in progress of a topic and group nobody resumes are removed after this long.</summary>
+        private static readonly TimeSpan StagedFileRetention = TimeSpan.FromDays(30);
         private readonly TimeSpan _minimumStagingAge;
         private readonly string _outputDirectory;
         private readonly string _stagingDirectory;
         private readonly FileStream _stagingLock;
+        private readonly DownloadRegistry _registry;
+        private readonly IReadOnlyList<StagedFile> _adopted;
 
         /// <param name="outputDirectory">Where files are rebuilt.</param>
-        /// <param name="minimumStagingAge">Staging folders younger than this are never cleaned up (default one minute).</param>
-        public DirectoryTarget(string outputDirectory, TimeSpan? minimumStagingAge = null)
+        /// <param name="topic">The topic, for the registry of received files.</param>
+        /// <param name="groupId">The consumer group, for the registry of files in progress.</param>
+        /// <param name="minimumStagingAge">A staging folder without a lock file is left alone this long (default ten seconds), in case its receiver is just creating it.</param>
+        public DirectoryTarget(string outputDirectory, string topic = "", string groupId = "", TimeSpan? minimumStagingAge = null)
         {
-            _minimumStagingAge = minimumStagingAge ?? TimeSpan.FromMinutes(1);
+            _minimumStagingAge = minimumStagingAge ?? TimeSpan.FromSeconds(10);
             _outputDirectory = Path.GetFullPath(outputDirectory);
             string stateDirectory = Path.Combine(_outputDirectory, SafeRelativePath.StateDirectoryName);
             StagingRoot = Path.Combine(stateDirectory, "staging");
             QuarantineDirectory = Path.Combine(stateDirectory, "quarantine");
-            RemoveAbandonedStaging();
             // One staging folder per receiver, locked while the receiver lives, so receivers sharing an
             // output directory never collide and never clean up each other's files in progress.
-            _stagingDirectory = Path.Combine(StagingRoot, DateTime.UtcNow.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N"));
+            Owner = DateTime.UtcNow.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N");
+            _stagingDirectory = Path.Combine(StagingRoot, Owner);
             Directory.CreateDirectory(_stagingDirectory);
             _stagingLock = new FileStream(Path.Combine(_stagingDirectory, LockFileName), FileMode.Create, FileAccess.ReadWrite, FileShare.None);
+            _registry = DownloadRegistry.Open(stateDirectory, topic, groupId);
+            _adopted = _registry.Adopt(IsGone, Owner, TakeOver);
+            foreach (string stale in _registry.PurgeStale(StagedFileRetention, IsGone))
+            {
+                TryDelete(Path.Combine(StagingRoot, stale.Replace('/', Path.DirectorySeparatorChar)));
+            }
+            RemoveAbandonedStaging();
         }
+
+        /// <summary>This receiver's name for its staging folder and its registry entries.</summary>
+        public string Owner { get; }
 
         public string StagingRoot { get; }
 
         public string QuarantineDirectory { get; }
 
-        public override IChunkStore CreateStore(string relativePath, DataFileChunk firstChunk) =>
-            new DiskChunkStore(Path.Combine(_stagingDirectory, Guid.NewGuid().ToString("N") + ".part"));
+        public override IChunkStore CreateStore(string relativePath, DataFileChunk firstChunk)
+        {
+            string name = Guid.NewGuid().ToString("N") + ".part";
+            return new DiskChunkStore(Path.Combine(_stagingDirectory, name), Owner + "/" + name);
+        }
+
+        public override IReadOnlyList<FileAssembly> Restore()
+        {
+            var restored = new List<FileAssembly>();
+            foreach (StagedFile staged in _adopted)
+            {
+                string path = Path.Combine(StagingRoot, staged.StagingFile.Replace('/', Path.DirectorySeparatorChar));
+                var assembly = new FileAssembly(staged.RelativePath, staged.Generation, new DiskChunkStore(path, staged.StagingFile));
+                assembly.Preload(staged.Chunks);
+                restored.Add(assembly);
+            }
+            return restored;
+        }
+
+        public override void Persist(IEnumerable<FileAssembly> assemblies)
+        {
+            var batch = new List<StagedChunks>();
+            foreach (FileAssembly assembly in assemblies)
+            {
+                IReadOnlyList<KeyValuePair<long, int>> chunks = assembly.TakeUnpersisted();
+                if (chunks.Count == 0)
+                {
+                    continue;
+                }
+                var store = (DiskChunkStore)assembly.Store;
+                store.FlushToDisk(); // on disk before the registry says so
+                batch.Add(new StagedChunks(store.StagingName, Owner, assembly.RelativePath, assembly.Generation, chunks));
+            }
+            _registry.Stage(batch);
+        }
+
+        public override FileGeneration? FindReceived(string relativePath) => _registry.FindReceived(relativePath);
+
+        public override bool KeepsIncompleteFiles => true;
+
+        public override void Discard(FileAssembly assembly)
+        {
+            _registry.DropStaged(((DiskChunkStore)assembly.Store).StagingName);
+            assembly.Store.Discard();
+        }
 
         public override ReceivedFile Deliver(FileAssembly assembly, long length, string sha512, string topic)
         {
@@ -55,21 +133,73 @@ namespace OpenMsiStream.Download
             {
                 throw Conflict(assembly.RelativePath, $"a directory named '{target}' is in the way");
             }
-            ((DiskChunkStore)assembly.Store).MoveTo(target);
+            var store = (DiskChunkStore)assembly.Store;
+            store.MoveTo(target);
+            _registry.Received(assembly.RelativePath, assembly.Generation, length, store.StagingName);
             return new ReceivedFile(assembly.RelativePath, target, null, length, assembly.Generation.TotalChunks, sha512, topic, PartitionOf(assembly), assembly.Mtime);
         }
 
-        /// <summary>Removes this receiver's staging folder (files in progress are read again next time).</summary>
+        /// <summary>
+        /// Releases this receiver's staging folder. Files in progress stay in it, recorded in the
+        /// registry, and the next receiver of the same topic and group continues them.
+        /// </summary>
         public void Cleanup()
         {
+            _registry.Dispose();
             _stagingLock.Dispose();
+        }
+
+        private bool IsGone(string owner)
+        {
+            string folder = Path.Combine(StagingRoot, owner);
+            if (!Directory.Exists(folder))
+            {
+                return true;
+            }
+            string lockFile = Path.Combine(folder, LockFileName);
+            if (!File.Exists(lockFile))
+            {
+                // Its receiver may be between creating the folder and locking it.
+                return DateTime.UtcNow - Directory.GetCreationTimeUtc(folder) >= _minimumStagingAge;
+            }
             try
             {
-                Directory.Delete(_stagingDirectory, recursive: true);
+                using (new FileStream(lockFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                {
+                    return true; // nobody holds the lock: its receiver ended or was killed
+                }
+            }
+            catch (IOException)
+            {
+                return false; // locked: its receiver is alive
+            }
+        }
+
+        private static void TryDelete(string path)
+        {
+            try
+            {
+                File.Delete(path);
             }
             catch (IOException)
             {
             }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        /// <summary>Moves an adopted staging file into this receiver's folder; null if it is missing.</summary>
+        private string? TakeOver(string stagingFile)
+        {
+            string from = Path.Combine(StagingRoot, stagingFile.Replace('/', Path.DirectorySeparatorChar));
+            if (!File.Exists(from))
+            {
+                return null;
+            }
+            string name = Path.GetFileName(from);
+            File.Move(from, Path.Combine(_stagingDirectory, name));
+            return Owner + "/" + name;
         }
 
         /// <summary>
@@ -101,9 +231,8 @@ namespace OpenMsiStream.Download
                 $"Could not write '{relativePath}': {reason}. Move it aside; the file was not written.", target: relativePath);
 
         /// <summary>
-        /// Deletes staging folders of receivers that ended without cleaning up (killed, power loss):
-        /// folders whose lock nobody holds. A folder younger than the minimum age is left alone, in case
-        /// its receiver has created it but not yet locked it.
+        /// Deletes staging folders of receivers that are gone (their lock is free), once their files in
+        /// progress were taken over. Staging files of another topic or group stay.
         /// </summary>
         private void RemoveAbandonedStaging()
         {
@@ -115,14 +244,29 @@ namespace OpenMsiStream.Download
             {
                 try
                 {
-                    if (DateTime.UtcNow - Directory.GetCreationTimeUtc(folder) < _minimumStagingAge)
+                    string owner = Path.GetFileName(folder);
+                    if (folder == _stagingDirectory || !IsGone(owner))
                     {
                         continue;
                     }
-                    using (new FileStream(Path.Combine(folder, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+                    // Staging files the registry does not know were written after its last record
+                    // (the receiver died in between): their chunks are read again anyway.
+                    bool keep = false;
+                    foreach (string part in Directory.GetFiles(folder, "*.part"))
                     {
+                        if (_registry.IsStaged(owner + "/" + Path.GetFileName(part)))
+                        {
+                            keep = true; // in progress for another topic or group
+                        }
+                        else
+                        {
+                            TryDelete(part);
+                        }
                     }
-                    Directory.Delete(folder, recursive: true);
+                    if (!keep)
+                    {
+                        Directory.Delete(folder, recursive: true);
+                    }
                 }
                 catch (IOException)
                 {

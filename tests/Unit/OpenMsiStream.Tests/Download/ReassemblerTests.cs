@@ -248,7 +248,7 @@ namespace OpenMsiStream.Tests.Download
         }
 
         [Fact]
-        public void AFileWhoseProducerStoppedIsGivenUpAndItsMessagesResolved()
+        public void AFileWhoseProducerStoppedIsReleasedButKeptOnDiskAndCanStillComplete()
         {
             List<DataFileChunk> chunks = ChunkFactory.Split(TestData.Bytes(3000), 1024, filename: "half.dat");
             Accept(chunks[0]);
@@ -258,10 +258,25 @@ namespace OpenMsiStream.Tests.Download
 
             OpenMsiStreamException error = Assert.Single(errors);
             Assert.Equal(ErrorIds.IncompleteFileAbandoned, error.ErrorId);
-            Assert.StartsWith("Gave up waiting for the rest of 'half.dat': 2 of 3 chunks arrived", error.Message);
+            Assert.StartsWith("Stopped waiting for 'half.dat': 2 of 3 chunks arrived", error.Message);
             Assert.Equal(2, resolved.Count);
-            Assert.Equal(0, _reassembler.FilesInProgress);
-            Assert.Empty(_reassembler.AbandonStalled(TimeSpan.Zero).Errors);
+            Assert.Equal(1, _reassembler.FilesInProgress);
+            Assert.Empty(_reassembler.AbandonStalled(TimeSpan.Zero).Errors); // reported once
+            Assert.Equal(ChunkResultKind.Completed, Accept(chunks[2]).Kind);
+        }
+
+        [Fact]
+        public void InMemoryAFileWhoseProducerStoppedIsDropped()
+        {
+            using var memory = new Reassembler(new MemoryTarget(1 << 20), "topic");
+            List<DataFileChunk> chunks = ChunkFactory.Split(TestData.Bytes(3000), 1024, filename: "half.dat");
+            memory.Accept(chunks[0], Next());
+
+            (IReadOnlyList<OpenMsiStreamException> errors, IReadOnlyList<MessagePosition> resolved) = memory.AbandonStalled(TimeSpan.Zero);
+
+            Assert.StartsWith("Gave up waiting for 'half.dat': 1 of 3 chunks arrived", Assert.Single(errors).Message);
+            Assert.Single(resolved);
+            Assert.Equal(0, memory.FilesInProgress);
         }
 
         [Fact]
@@ -309,6 +324,69 @@ namespace OpenMsiStream.Tests.Download
 
             Assert.Contains(results, r => r.Error?.ErrorId == ErrorIds.FileTooLargeForMemory);
             Assert.Equal(ChunkResultKind.Completed, memory.Accept(first[3], Next()).Kind); // the first still fits
+        }
+
+        [Fact]
+        public void ANextRunOfTheSameGroupContinuesAFileInProgressFromItsStagedChunks()
+        {
+            string output = _temp.Combine("durable");
+            byte[] content = TestData.Bytes(5000);
+            List<DataFileChunk> chunks = ChunkFactory.Split(content, 1024, subdirectory: "run 1", filename: "scan.raw");
+            var first = new DirectoryTarget(output, "topic", "group");
+            var firstRun = new Reassembler(first, "topic");
+            chunks.Take(3).ToList().ForEach(c => firstRun.Accept(c, Next()));
+            firstRun.Persist();
+            first.Cleanup(); // the process ends (a kill releases the lock the same way)
+
+            var second = new DirectoryTarget(output, "topic", "group");
+            using var secondRun = new Reassembler(second, "topic");
+            Assert.Equal(1, secondRun.FilesInProgress);
+            List<ChunkResult> again = chunks.Take(3).Select(c => secondRun.Accept(c, Next())).ToList();
+            ChunkResult fourth = secondRun.Accept(chunks[3], Next());
+            ChunkResult last = secondRun.Accept(chunks[4], Next());
+
+            Assert.All(again, r => Assert.Equal(ChunkResultKind.Duplicate, r.Kind)); // staged before: not written again
+            Assert.Equal(ChunkResultKind.InProgress, fourth.Kind);
+            Assert.Equal(content, File.ReadAllBytes(last.File!.FullName!));
+            second.Cleanup();
+        }
+
+        [Fact]
+        public void AnotherGroupDoesNotTakeOverFilesInProgress()
+        {
+            string output = _temp.Combine("durable");
+            List<DataFileChunk> chunks = ChunkFactory.Split(TestData.Bytes(3000), 1024);
+            var first = new DirectoryTarget(output, "topic", "group-a");
+            var firstRun = new Reassembler(first, "topic");
+            firstRun.Accept(chunks[0], Next());
+            firstRun.Persist();
+            first.Cleanup();
+
+            var other = new DirectoryTarget(output, "topic", "group-b", minimumStagingAge: TimeSpan.Zero);
+            using var otherRun = new Reassembler(other, "topic");
+
+            Assert.Equal(0, otherRun.FilesInProgress);
+            Assert.Single(Directory.GetFiles(Path.Combine(output, ".openmsistream", "staging"), "*.part", SearchOption.AllDirectories));
+            other.Cleanup();
+        }
+
+        [Fact]
+        public void AFileReceivedInAnEarlierRunIsRecognisedWhenItsChunksAreReadAgain()
+        {
+            string output = _temp.Combine("durable");
+            List<DataFileChunk> chunks = ChunkFactory.Split(TestData.Bytes(3000), 1024);
+            var first = new DirectoryTarget(output, "topic", "group");
+            var firstRun = new Reassembler(first, "topic");
+            Assert.Equal(ChunkResultKind.Completed, chunks.Select(c => firstRun.Accept(c, Next())).ToList().Last().Kind);
+            firstRun.Dispose();
+            first.Cleanup();
+
+            var second = new DirectoryTarget(output, "topic", "another-group");
+            using var secondRun = new Reassembler(second, "topic");
+            List<ChunkResult> again = chunks.Select(c => secondRun.Accept(c, Next())).ToList();
+
+            Assert.All(again, r => Assert.Equal(ChunkResultKind.Duplicate, r.Kind));
+            second.Cleanup();
         }
 
         [Fact]

@@ -187,7 +187,7 @@ namespace OpenMsiStream.Tests.Kafka
             Assert.Equal("whole.dat", Assert.Single(first.Files).RelativePath);
             OpenMsiStreamException gaveUp = Assert.Single(first.Errors);
             Assert.Equal(ErrorIds.IncompleteFileAbandoned, gaveUp.ErrorId);
-            Assert.StartsWith("Gave up waiting for the rest of 'half.dat': 1 of 3 chunks arrived", gaveUp.Message);
+            Assert.StartsWith("Stopped waiting for 'half.dat': 1 of 3 chunks arrived", gaveUp.Message);
             Assert.Equal(0, second.Messages); // both messages were committed
         }
 
