@@ -17,6 +17,8 @@
     CmdletsToExport      = @(
         'Send-MsiDataFile'
         'Receive-MsiDataFile'
+        'Start-MsiUploadDirectory'
+        'Get-MsiUploadState'
         'Start-MsiLocalBroker'
         'Stop-MsiLocalBroker'
         'Get-MsiLocalBroker'

@@ -22,7 +22,7 @@ AfterAll {
 Describe 'OpenMsiStream module' {
     It 'exports exactly its cmdlets (ModuleShapeTests.TheManifestIsValidAndExportsExactlyTheCmdlets)' {
         (Get-Command -Module OpenMsiStream).Name | Sort-Object |
-            Should -Be @('Get-MsiLocalBroker', 'Receive-MsiDataFile', 'Send-MsiDataFile', 'Start-MsiLocalBroker', 'Stop-MsiLocalBroker', 'Test-MsiConnection')
+            Should -Be @('Get-MsiLocalBroker', 'Get-MsiUploadState', 'Receive-MsiDataFile', 'Send-MsiDataFile', 'Start-MsiLocalBroker', 'Start-MsiUploadDirectory', 'Stop-MsiLocalBroker', 'Test-MsiConnection')
     }
 
     It 'sends piped files and receives them byte-identical (SendReceiveTests.FileInfoObjectsPipedIntoSendComeBackFromReceiveByteIdentical)' {

@@ -263,7 +263,12 @@ namespace OpenMsiStream.Download
             return _clock.Elapsed - since >= _options.IdleTimeout.Value + allowance;
         }
 
-        private void OnAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> assigned) => _lastAssignment = _clock.Elapsed;
+        private void OnAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> assigned)
+        {
+            _lastAssignment = _clock.Elapsed;
+            Diagnostics.Publish(DiagnosticLevel.Info, "receiver",
+                $"Assigned partitions [{string.Join(", ", assigned.Select(p => p.Partition.Value).OrderBy(p => p))}] of topic '{_options.Topic}' in group '{GroupId}'.");
+        }
 
         private ConsumeResult<byte[], byte[]>? ConsumeOnce(ref bool topicMissingReported)
         {

@@ -23,8 +23,6 @@ namespace OpenMsiStream.PowerShell.Commands
     public sealed class ReceiveMsiDataFileCommand : KafkaCmdlet
     {
         private const int ProgressActivityId = 2;
-        private const int QueueCapacity = 64;
-        private PipelineQueue? _queue;
         private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();
         private ReceiveProgress? _latestProgress;
 
@@ -53,10 +51,11 @@ namespace OpenMsiStream.PowerShell.Commands
         [ValidateRange(1, int.MaxValue)]
         public int Count { get; set; }
 
-        /// <summary>Stop when no message arrived for this many seconds.</summary>
+        /// <summary>Stop when no message arrived for this long (seconds, or a time span such as 0:05:00).</summary>
         [Parameter]
-        [ValidateRange(0.1, 31536000.0)]
-        public double IdleTimeout { get; set; }
+        [SecondsOrTimeSpan]
+        [PositiveTimeSpan]
+        public TimeSpan IdleTimeout { get; set; }
 
         /// <summary>Largest file kept in memory when there is no -OutputDirectory (default 256 MB).</summary>
         [Parameter]
@@ -72,80 +71,24 @@ namespace OpenMsiStream.PowerShell.Commands
                 return;
             }
             KafkaSettings settings = ResolveSettings();
-            using var run = CancellationTokenSource.CreateLinkedTokenSource(StopToken);
-            _queue = new PipelineQueue(QueueCapacity, run.Token);
-            var diagnostics = new ClientDiagnostics();
-            ForwardDiagnostics(diagnostics, _queue);
-            FileReceiver receiver;
             try
             {
-                receiver = new FileReceiver(settings, options, diagnostics);
+                RunOnWorker((queue, cancellation) =>
+                {
+                    var diagnostics = new ClientDiagnostics();
+                    ForwardDiagnostics(diagnostics, queue);
+                    using var receiver = new FileReceiver(settings, options, diagnostics);
+                    queue.Verbose($"Receiving from topic '{Topic}' on {settings.BootstrapServers} as consumer group '{receiver.GroupId}'.");
+                    return receiver.Run(new QueueObserver(queue, receiver, this), cancellation);
+                }, WriteReceiveProgress);
             }
-            catch (OpenMsiStreamException error)
+            finally
             {
-                ThrowTerminatingError(error);
-                return;
-            }
-            using (receiver)
-            {
-                WriteVerbose($"Receiving from topic '{Topic}' on {settings.BootstrapServers} as consumer group '{receiver.GroupId}'.");
-                Task<ReceiveSummary> work = Task.Run(() =>
+                if (!StopToken.IsCancellationRequested)
                 {
-                    try
-                    {
-                        return receiver.Run(new QueueObserver(_queue, receiver, this), run.Token);
-                    }
-                    finally
-                    {
-                        _queue.Complete();
-                    }
-                });
-                try
-                {
-                    _queue!.WriteUntilCompleted(this, WriteReceiveProgress);
-                    work.GetAwaiter().GetResult();
-                }
-                catch (OpenMsiStreamException error)
-                {
-                    ThrowTerminatingError(error);
-                }
-                catch (OperationCanceledException)
-                {
-                    throw new PipelineStoppedException();
-                }
-                finally
-                {
-                    // Whatever ended the pipeline (Ctrl+C, a downstream error, Select-Object -First),
-                    // the receiver commits and closes before it is disposed.
-                    run.Cancel();
-                    WaitQuietly(work);
-                    if (!StopToken.IsCancellationRequested)
-                    {
-                        WriteProgress(new ProgressRecord(ProgressActivityId, Activity, "Done") { RecordType = ProgressRecordType.Completed });
-                    }
+                    WriteProgress(new ProgressRecord(ProgressActivityId, Activity, "Done") { RecordType = ProgressRecordType.Completed });
                 }
             }
-        }
-
-        private static void WaitQuietly(Task task)
-        {
-            try
-            {
-                task.Wait();
-            }
-            catch (AggregateException)
-            {
-                // Already reported through GetResult above, or irrelevant once the pipeline stopped.
-            }
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _queue?.Dispose();
-            }
-            base.Dispose(disposing);
         }
 
         private string Activity => $"Receiving files from topic '{Topic}'";
@@ -157,7 +100,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 GroupId = GroupId,
                 OutputDirectory = OutputDirectory == null ? null : ResolvePath(OutputDirectory),
                 Count = MyInvocation.BoundParameters.ContainsKey(nameof(Count)) ? Count : (int?)null,
-                IdleTimeout = MyInvocation.BoundParameters.ContainsKey(nameof(IdleTimeout)) ? TimeSpan.FromSeconds(IdleTimeout) : (TimeSpan?)null,
+                IdleTimeout = MyInvocation.BoundParameters.ContainsKey(nameof(IdleTimeout)) ? IdleTimeout : (TimeSpan?)null,
                 MaxMemoryFileSize = MaxMemoryFileSize,
                 // A file counts as taken only once it was written to the pipeline: if the pipeline
                 // stops first, the next run with the same group gets it again.

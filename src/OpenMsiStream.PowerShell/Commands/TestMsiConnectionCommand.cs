@@ -21,10 +21,11 @@ namespace OpenMsiStream.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string? Topic { get; set; }
 
-        /// <summary>Seconds to wait for an answer (default 10).</summary>
+        /// <summary>How long to wait for an answer (seconds, or a time span; default 10 s).</summary>
         [Parameter]
-        [ValidateRange(0.1, 3600.0)]
-        public double Timeout { get; set; } = 10;
+        [SecondsOrTimeSpan]
+        [PositiveTimeSpan]
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
         /// <summary>Return only $true or $false.</summary>
         [Parameter]
@@ -36,7 +37,7 @@ namespace OpenMsiStream.PowerShell.Commands
             ConnectionReport report;
             try
             {
-                report = ConnectionTester.Test(settings, Topic, TimeSpan.FromSeconds(Timeout), StopToken);
+                report = ConnectionTester.Test(settings, Topic, Timeout, StopToken);
             }
             catch (Diagnostics.OpenMsiStreamException error)
             {

@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using System.Threading;
+using System.Threading.Tasks;
 using OpenMsiStream.Diagnostics;
 
 namespace OpenMsiStream.PowerShell.Infrastructure
@@ -12,6 +13,9 @@ namespace OpenMsiStream.PowerShell.Infrastructure
     /// </summary>
     public abstract class MsiCmdlet : PSCmdlet, IDisposable
     {
+        /// <summary>Results waiting for the pipeline; a slow pipeline holds the worker back at this many.</summary>
+        private const int WorkerQueueCapacity = 64;
+
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
 
         /// <summary>Cancelled when the user presses Ctrl+C or the pipeline is stopped.</summary>
@@ -25,6 +29,57 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         protected void WriteError(OpenMsiStreamException error, object? target = null) => WriteError(ErrorRecords.From(error, target));
 
         protected void ThrowTerminatingError(OpenMsiStreamException error, object? target = null) => ThrowTerminatingError(ErrorRecords.From(error, target));
+
+        /// <summary>
+        /// Runs long work (receiving, watching a directory) on a worker thread while this, the pipeline
+        /// thread, writes what the worker queues. Whatever ends the pipeline — Ctrl+C, a downstream
+        /// error, Select-Object -First — the worker is cancelled and has finished (committed, saved,
+        /// closed) before this returns, so nothing it owns is disposed under it.
+        /// </summary>
+        /// <param name="work">The worker: gets the queue to write through and its cancellation token.</param>
+        /// <param name="onIdle">Called on the pipeline thread between writes (for progress records).</param>
+        protected T RunOnWorker<T>(Func<PipelineQueue, CancellationToken, T> work, Action onIdle)
+        {
+            using var run = CancellationTokenSource.CreateLinkedTokenSource(StopToken);
+            using var queue = new PipelineQueue(WorkerQueueCapacity, run.Token);
+            Task<T> worker = Task.Run(() =>
+            {
+                try
+                {
+                    return work(queue, run.Token);
+                }
+                finally
+                {
+                    queue.Complete();
+                }
+            });
+            try
+            {
+                queue.WriteUntilCompleted(this, onIdle);
+                return worker.GetAwaiter().GetResult();
+            }
+            catch (OpenMsiStreamException error)
+            {
+                ThrowTerminatingError(error);
+                throw; // not reached
+            }
+            catch (OperationCanceledException)
+            {
+                throw new PipelineStoppedException();
+            }
+            finally
+            {
+                run.Cancel();
+                try
+                {
+                    worker.Wait();
+                }
+                catch (AggregateException)
+                {
+                    // Already reported above, or irrelevant once the pipeline stopped.
+                }
+            }
+        }
 
         public void Dispose()
         {

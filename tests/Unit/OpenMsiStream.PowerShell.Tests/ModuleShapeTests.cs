@@ -15,9 +15,11 @@ namespace OpenMsiStream.PowerShell.Tests
         private static readonly string[] ExpectedCmdlets =
         {
             "Get-MsiLocalBroker",
+            "Get-MsiUploadState",
             "Receive-MsiDataFile",
             "Send-MsiDataFile",
             "Start-MsiLocalBroker",
+            "Start-MsiUploadDirectory",
             "Stop-MsiLocalBroker",
             "Test-MsiConnection",
         };
@@ -59,12 +61,14 @@ namespace OpenMsiStream.PowerShell.Tests
             Assert.Equal("OpenMsiStream.PowerShell.LocalBrokerInfo", OutputTypeOf("Start-MsiLocalBroker"));
             Assert.Equal("OpenMsiStream.PowerShell.LocalBrokerInfo", OutputTypeOf("Get-MsiLocalBroker"));
             Assert.Equal("OpenMsiStream.Kafka.ConnectionReport", OutputTypeOf("Test-MsiConnection"));
+            Assert.Equal("OpenMsiStream.Upload.SentFile", OutputTypeOf("Start-MsiUploadDirectory"));
+            Assert.Equal("OpenMsiStream.UploadDirectory.UploadRecord", OutputTypeOf("Get-MsiUploadState"));
         }
 
         [Fact]
         public void StateChangingCmdletsSupportWhatIf()
         {
-            foreach (string cmdlet in new[] { "Send-MsiDataFile", "Receive-MsiDataFile", "Start-MsiLocalBroker", "Stop-MsiLocalBroker" })
+            foreach (string cmdlet in new[] { "Send-MsiDataFile", "Receive-MsiDataFile", "Start-MsiUploadDirectory", "Start-MsiLocalBroker", "Stop-MsiLocalBroker" })
             {
                 Assert.Equal(true, Assert.Single(_module.Invoke($"(Get-Command {cmdlet}).Parameters.ContainsKey('WhatIf')")).BaseObject);
             }

@@ -83,6 +83,31 @@ namespace OpenMsiStream.Tests.Support
             await exited; // flushes the redirected streams
         }
 
+        /// <summary>kill -9: no chance to clean up, flush or save anything.</summary>
+        public void KillHard()
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+
+        /// <summary>Waits until <paramref name="condition"/> holds, failing with the output if it does not within <paramref name="timeout"/>.</summary>
+        public async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+        {
+            DateTime deadline = DateTime.UtcNow + timeout;
+            while (!condition())
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"Timed out waiting for {what}.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+                }
+                if (_process.HasExited)
+                {
+                    throw new InvalidOperationException($"openmsistream exited ({_process.ExitCode}) while waiting for {what}.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+                }
+                await Task.Delay(50);
+            }
+        }
+
         /// <summary>Sends SIGTERM, as a service manager or `kill` does.</summary>
         public void Terminate()
         {

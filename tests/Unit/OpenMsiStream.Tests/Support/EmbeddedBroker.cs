@@ -44,7 +44,10 @@ namespace OpenMsiStream.Tests.Support
             producer.Flush(TimeSpan.FromSeconds(30));
         }
 
-        /// <summary>Every message on the topic, raw, with its partition.</summary>
+        /// <summary>
+        /// Every message on the topic, raw, with its partition: at least <paramref name="expected"/>, then
+        /// whatever else arrives until the topic has been quiet for two seconds.
+        /// </summary>
         public List<ConsumeResult<byte[], byte[]>> ReadAllRaw(string topic, int expected)
         {
             var config = new ConsumerConfig { BootstrapServers = Broker.BootstrapServers, GroupId = "raw-" + Guid.NewGuid(), AutoOffsetReset = AutoOffsetReset.Earliest };
@@ -52,12 +55,14 @@ namespace OpenMsiStream.Tests.Support
             consumer.Subscribe(topic);
             var results = new List<ConsumeResult<byte[], byte[]>>();
             DateTime deadline = DateTime.UtcNow.AddSeconds(30);
-            while (results.Count < expected && DateTime.UtcNow < deadline)
+            DateTime lastMessage = DateTime.UtcNow;
+            while (DateTime.UtcNow < deadline && (results.Count < expected || DateTime.UtcNow - lastMessage < TimeSpan.FromSeconds(2)))
             {
                 ConsumeResult<byte[], byte[]>? result = consumer.Consume(TimeSpan.FromMilliseconds(200));
                 if (result?.Message != null)
                 {
                     results.Add(result);
+                    lastMessage = DateTime.UtcNow;
                 }
             }
             consumer.Close();

@@ -1,0 +1,202 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using System.Text.RegularExpressions;
+using System.Threading;
+using OpenMsiStream.Chunks;
+using OpenMsiStream.Config;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Kafka;
+using OpenMsiStream.PowerShell.Infrastructure;
+using OpenMsiStream.Upload;
+using OpenMsiStream.UploadDirectory;
+
+namespace OpenMsiStream.PowerShell.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Watches a directory and sends every new or changed file to a topic, until stopped.</para>
+    /// <para type="description">Recursive. A file is sent once its size and modification time have not
+    /// changed for -SettleTime and it can be opened. Every acknowledged chunk is recorded in a registry
+    /// in the state directory, so after a crash only unacknowledged chunks are sent again; an unchanged
+    /// file is never sent twice and a changed one is sent again as a new version. Emits one object per
+    /// file sent. Runs until Ctrl+C or -Duration.</para>
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Start, "MsiUploadDirectory", SupportsShouldProcess = true)]
+    [OutputType(typeof(SentFile))]
+    public sealed class StartMsiUploadDirectoryCommand : KafkaCmdlet
+    {
+        private const int ProgressActivityId = 3;
+        private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();
+        private UploadProgress? _latestProgress;
+
+        /// <summary>The directory to watch.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Path { get; set; } = string.Empty;
+
+        /// <summary>The topic to produce to.</summary>
+        [Parameter(Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        public string Topic { get; set; } = string.Empty;
+
+        /// <summary>Where the upload registry lives (default: per-user application data, one folder per watched directory).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? StateDirectory { get; set; }
+
+        /// <summary>How long a file's size and mtime must stay unchanged before it is sent (default 3 s).</summary>
+        [Parameter]
+        [SecondsOrTimeSpan]
+        [PositiveTimeSpan]
+        public TimeSpan SettleTime { get; set; } = TimeSpan.FromSeconds(3);
+
+        /// <summary>Rely on periodic scans only, for shares where file-system events are lost.</summary>
+        [Parameter]
+        public SwitchParameter Polling { get; set; }
+
+        /// <summary>Time between full scans (default 30 s, or 5 s with -Polling).</summary>
+        [Parameter]
+        [SecondsOrTimeSpan]
+        [PositiveTimeSpan]
+        public TimeSpan ScanInterval { get; set; }
+
+        /// <summary>Only files matching one of these globs ('*' within a name, '**' across directories).</summary>
+        [Parameter]
+        public string[] Include { get; set; } = Array.Empty<string>();
+
+        /// <summary>Skip files matching one of these globs.</summary>
+        [Parameter]
+        public string[] Exclude { get; set; } = Array.Empty<string>();
+
+        /// <summary>Only files whose relative path (with '/') matches this regular expression.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Filter { get; set; }
+
+        /// <summary>Also send hidden files.</summary>
+        [Parameter]
+        public SwitchParameter IncludeHidden { get; set; }
+
+        /// <summary>Send the files already there the first time the directory is watched.</summary>
+        [Parameter]
+        public SwitchParameter UploadExisting { get; set; }
+
+        /// <summary>Bytes per chunk, a power of two (default 524288).</summary>
+        [Parameter]
+        public int ChunkSize { get; set; } = ChunkSizeRules.Default;
+
+        /// <summary>At most this many bytes per second.</summary>
+        [Parameter]
+        [ValidateRange(1L, long.MaxValue)]
+        public long MaxBytesPerSecond { get; set; }
+
+        /// <summary>Stop after this long (seconds, or a time span such as 8:00:00).</summary>
+        [Parameter]
+        [SecondsOrTimeSpan]
+        [PositiveTimeSpan]
+        public TimeSpan Duration { get; set; }
+
+        protected override void EndProcessing()
+        {
+            UploadDirectoryOptions options = BuildOptions();
+            if (!ShouldProcess(options.Directory, $"Watch and send new and changed files to topic '{Topic}'"))
+            {
+                return;
+            }
+            KafkaSettings settings = ResolveSettings();
+            try
+            {
+                RunOnWorker((queue, cancellation) =>
+                {
+                    var diagnostics = new ClientDiagnostics();
+                    ForwardDiagnostics(diagnostics, queue);
+                    var uploader = new DirectoryUploader(settings, options, diagnostics);
+                    queue.Verbose($"Watching '{options.Directory}' for topic '{Topic}' on {settings.BootstrapServers}; state in '{uploader.StateDirectory}'.");
+                    using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+                    if (MyInvocation.BoundParameters.ContainsKey(nameof(Duration)))
+                    {
+                        stop.CancelAfter(Duration);
+                    }
+                    return uploader.Run(new QueueObserver(queue, this), stop.Token);
+                }, WriteUploadProgress);
+            }
+            finally
+            {
+                if (!StopToken.IsCancellationRequested)
+                {
+                    WriteProgress(new ProgressRecord(ProgressActivityId, Activity, "Stopped") { RecordType = ProgressRecordType.Completed });
+                }
+            }
+        }
+
+        private string Activity => $"Sending new and changed files of '{Path}' to topic '{Topic}'";
+
+        private UploadDirectoryOptions BuildOptions()
+        {
+            var options = new UploadDirectoryOptions(ResolvePath(Path), Topic)
+            {
+                StateDirectory = StateDirectory == null ? null : ResolvePath(StateDirectory),
+                SettleTime = SettleTime,
+                PollingOnly = Polling,
+                ScanInterval = MyInvocation.BoundParameters.ContainsKey(nameof(ScanInterval)) ? ScanInterval : (TimeSpan?)null,
+                IncludeHidden = IncludeHidden,
+                UploadExisting = UploadExisting,
+                ChunkSize = ChunkSize,
+                MaxBytesPerSecond = MyInvocation.BoundParameters.ContainsKey(nameof(MaxBytesPerSecond)) ? MaxBytesPerSecond : (long?)null,
+            };
+            foreach (string pattern in Include)
+            {
+                options.Include.Add(pattern);
+            }
+            foreach (string pattern in Exclude)
+            {
+                options.Exclude.Add(pattern);
+            }
+            if (Filter != null)
+            {
+                try
+                {
+                    options.Filter = new Regex(Filter, RegexOptions.CultureInvariant);
+                }
+                catch (ArgumentException ex)
+                {
+                    ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                        $"-Filter '{Filter}' is not a valid regular expression: {ex.Message}", ex, Filter));
+                }
+            }
+            return options;
+        }
+
+        private void WriteUploadProgress()
+        {
+            UploadProgress? progress = _latestProgress;
+            if (progress == null || !_progressThrottle.IsDue())
+            {
+                return;
+            }
+            WriteProgress(new ProgressRecord(ProgressActivityId, Activity,
+                $"{progress.FilesSent} files sent ({ByteSize.Format(progress.BytesSent)}, {ByteSize.Format(progress.BytesPerSecond)}/s); {progress.FilesInFlight} in flight, {progress.FilesWaiting} waiting"));
+        }
+
+        /// <summary>Runs on the uploader's thread: queues everything for the pipeline thread.</summary>
+        private sealed class QueueObserver : IUploadObserver
+        {
+            private readonly PipelineQueue _queue;
+            private readonly StartMsiUploadDirectoryCommand _command;
+
+            public QueueObserver(PipelineQueue queue, StartMsiUploadDirectoryCommand command)
+            {
+                _queue = queue;
+                _command = command;
+            }
+
+            public void FileSent(SentFile file) => _queue.Output(file);
+
+            public void Error(OpenMsiStreamException error) => _queue.Error(error);
+
+            public void Warning(string message) => _queue.Warning(message);
+
+            public void Progress(UploadProgress progress) => _command._latestProgress = progress;
+        }
+    }
+}
