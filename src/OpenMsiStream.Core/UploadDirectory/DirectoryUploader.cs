@@ -45,6 +45,9 @@ namespace OpenMsiStream.UploadDirectory
         private readonly Dictionary<string, DateTime> _retryAt = new Dictionary<string, DateTime>(StringComparer.Ordinal);
         private readonly SettleTracker _settle;
         private readonly RateMeter _rate = new RateMeter();
+
+        /// <summary>Set when a send finishes, so the loop starts the next one at once instead of at the next tick.</summary>
+        private readonly AutoResetEvent _sendFinished = new AutoResetEvent(false);
         private UploadRegistry _registry = null!;
         private IUploadObserver _observer = null!;
         private long _bytesQueued;
@@ -123,7 +126,7 @@ namespace OpenMsiStream.UploadDirectory
                         ReportProgress();
                         lastProgress = clock.Elapsed;
                     }
-                    cancellationToken.WaitHandle.WaitOne(Tick);
+                    WaitHandle.WaitAny(new[] { cancellationToken.WaitHandle, _sendFinished }, Tick);
                 }
             }
             finally
@@ -335,6 +338,7 @@ namespace OpenMsiStream.UploadDirectory
                     ChunkAcknowledged = inFlight.Acknowledge,
                 };
                 inFlight.Task = sender.SendAsync(file, hooks, intake);
+                inFlight.Task.ContinueWith(_ => _sendFinished.Set(), TaskScheduler.Default);
                 _inFlight.Add(next.RelativePath, inFlight);
             }
         }

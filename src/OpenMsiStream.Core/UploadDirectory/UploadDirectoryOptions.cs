@@ -46,7 +46,7 @@ namespace OpenMsiStream.UploadDirectory
         public long? MaxBytesPerSecond { get; set; }
 
         /// <summary>Files being sent or waiting for acknowledgements at once.</summary>
-        public int MaxFilesInFlight { get; set; } = 64;
+        public int MaxFilesInFlight { get; set; } = 256;
 
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
 

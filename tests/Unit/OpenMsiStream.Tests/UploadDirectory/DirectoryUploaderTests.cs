@@ -1,0 +1,199 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Tests.Common;
+using OpenMsiStream.Tests.Support;
+using OpenMsiStream.Upload;
+using OpenMsiStream.UploadDirectory;
+using Xunit;
+
+namespace OpenMsiStream.Tests.UploadDirectory
+{
+    public class DirectoryUploaderTests : IDisposable
+    {
+        private readonly TempDirectory _temp = new TempDirectory("uploader");
+
+        public void Dispose() => _temp.Dispose();
+
+        [Fact]
+        public async Task TenThousandSmallFilesAreSentWithMemoryThatDoesNotGrowWithTheirNumber()
+        {
+            using var broker = new EmbeddedBroker(8, "many");
+            string watched = _temp.Combine("many");
+            for (int i = 0; i < 10_000; i++)
+            {
+                _temp.WriteFile(Path.Combine("many", $"day {i % 40}", $"spectrum {i:00000}.csv"), new byte[200]);
+            }
+            var observer = new CountingObserver();
+            var uploader = new DirectoryUploader(broker.Settings, new UploadDirectoryOptions(watched, "many")
+            {
+                StateDirectory = _temp.Combine("state"),
+                UploadExisting = true,
+                SettleTime = TimeSpan.FromMilliseconds(100),
+            });
+            long baseline = GC.GetTotalMemory(forceFullCollection: true);
+            long peak = 0;
+            using var stop = new CancellationTokenSource();
+            Task<UploadSummary> run = Task.Run(() => uploader.Run(observer, stop.Token));
+            DateTime deadline = DateTime.UtcNow.AddSeconds(120);
+            while (observer.Sent < 10_000 && DateTime.UtcNow < deadline && !run.IsCompleted)
+            {
+                await Task.Delay(200);
+                peak = Math.Max(peak, GC.GetTotalMemory(forceFullCollection: true) - baseline);
+            }
+            stop.Cancel();
+            UploadSummary summary = await run;
+
+            Assert.Equal(10_000, summary.FilesSent);
+            Assert.Empty(observer.Errors);
+            Assert.True(peak < 32L * 1024 * 1024, $"live managed memory grew by {peak} bytes for 10,000 files");
+            using UploadRegistry registry = UploadRegistry.OpenExisting(_temp.Combine("state"), "many")!;
+            Assert.Equal(10_000, registry.All(UploadStatus.Sent).Count);
+        }
+
+        [Fact]
+        public void WithoutUploadExistingTheFilesPresentAtTheFirstStartAreRecordedButNotSent()
+        {
+            using var broker = new EmbeddedBroker(1, "t");
+            string watched = _temp.Combine("w");
+            _temp.WriteFile(Path.Combine("w", "old.dat"), new byte[10]);
+            var observer = new CountingObserver();
+            var uploader = new DirectoryUploader(broker.Settings, new UploadDirectoryOptions(watched, "t") { StateDirectory = _temp.Combine("state"), SettleTime = TimeSpan.FromMilliseconds(100) });
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+
+            uploader.Run(observer, stop.Token);
+
+            Assert.Equal(0, observer.Sent);
+            using UploadRegistry registry = UploadRegistry.OpenExisting(_temp.Combine("state"), "t")!;
+            Assert.Equal(UploadStatus.Skipped, registry.Find("old.dat")!.Status);
+        }
+
+        [Fact]
+        public async Task AFileHeldOpenExclusivelyIsRetriedReportedAndSentOnceReleased()
+        {
+            using var broker = new EmbeddedBroker(1, "t");
+            string watched = _temp.Combine("w");
+            string path = _temp.WriteFile(Path.Combine("w", "being written.raw"), TestData.Bytes(1000));
+            var observer = new CountingObserver();
+            var uploader = new DirectoryUploader(broker.Settings, new UploadDirectoryOptions(watched, "t")
+            {
+                StateDirectory = _temp.Combine("state"),
+                UploadExisting = true,
+                SettleTime = TimeSpan.FromMilliseconds(100),
+            });
+            using var stop = new CancellationTokenSource();
+            Task<UploadSummary> run;
+            using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) // as an instrument that keeps its file locked
+            {
+                run = Task.Run(() => uploader.Run(observer, stop.Token));
+                DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+                while (!observer.HasWarning("cannot be opened for reading yet") && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(100);
+                }
+                Assert.Equal(0, observer.Sent);
+            }
+            DateTime sentBy = DateTime.UtcNow.AddSeconds(30);
+            while (observer.Sent == 0 && DateTime.UtcNow < sentBy)
+            {
+                await Task.Delay(100);
+            }
+            stop.Cancel();
+            await run;
+
+            Assert.Contains(observer.Warnings, w => w.StartsWith("'being written.raw' cannot be opened for reading yet (", StringComparison.Ordinal) && w.EndsWith("still trying (attempt 3).", StringComparison.Ordinal));
+            Assert.Equal(1, observer.Sent);
+        }
+
+        [Fact]
+        public void TheDefaultStateDirectoryIsOutsideTheWatchedDirectoryAndDiffersPerDirectory()
+        {
+            string a = UploadRegistry.DefaultStateDirectory(_temp.Combine("lab", "xrd"));
+            string b = UploadRegistry.DefaultStateDirectory(_temp.Combine("other", "xrd"));
+
+            Assert.NotEqual(a, b);
+            Assert.False(a.StartsWith(_temp.Path, StringComparison.Ordinal));
+            Assert.StartsWith("xrd-", Path.GetFileName(a));
+        }
+
+        private sealed class CountingObserver : IUploadObserver
+        {
+            private int _sent;
+
+            public int Sent => Volatile.Read(ref _sent);
+
+            public List<OpenMsiStreamException> Errors { get; } = new List<OpenMsiStreamException>();
+
+            public void FileSent(SentFile file) => Interlocked.Increment(ref _sent);
+
+            public void Error(OpenMsiStreamException error)
+            {
+                lock (Errors)
+                {
+                    Errors.Add(error);
+                }
+            }
+
+            public List<string> Warnings { get; } = new List<string>();
+
+            public bool HasWarning(string text)
+            {
+                lock (Warnings)
+                {
+                    return Warnings.Any(w => w.Contains(text));
+                }
+            }
+
+            public void Warning(string message)
+            {
+                lock (Warnings)
+                {
+                    Warnings.Add(message);
+                }
+            }
+
+            public void Progress(UploadProgress progress)
+            {
+            }
+        }
+    }
+
+    public class FileSelectorTests
+    {
+        [Theory]
+        [InlineData("catalog.txt", true)]
+        [InlineData("blog/post.txt", true)]
+        [InlineData("dialogue.csv", true)]
+        [InlineData("x.log", true)]
+        [InlineData("log.txt", true)]
+        [InlineData(".hidden", false)]
+        [InlineData("sub/.git/config", false)]
+        [InlineData(".git/config", false)]
+        [InlineData("state/upload-registry.db", false)]
+        [InlineData("statefile.txt", true)]
+        public void ByDefaultHiddenFilesAndTheStateDirectoryAreSkippedButNamesWithLogAreNot(string path, bool selected)
+        {
+            var selector = new FileSelector(null, null, null, includeHidden: false, excludedDirectory: "state");
+
+            Assert.Equal(selected, selector.IsSelected(path));
+        }
+
+        [Theory]
+        [InlineData("a.csv", true)]
+        [InlineData("deep/er/b.csv", true)]
+        [InlineData("c.tmp.csv", false)]
+        [InlineData("raw/d.csv", false)]
+        [InlineData("e.txt", false)]
+        public void IncludeExcludeAndFilterCombine(string path, bool selected)
+        {
+            var selector = new FileSelector(new[] { "*.csv" }, new[] { "*.tmp.*", "raw/**" }, new Regex("^[a-z]"), includeHidden: false, excludedDirectory: null);
+
+            Assert.Equal(selected, selector.IsSelected(path));
+        }
+    }
+}
