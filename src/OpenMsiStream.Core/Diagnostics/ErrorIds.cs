@@ -34,5 +34,6 @@ namespace OpenMsiStream.Diagnostics
         public const string LocalBrokerNotRunning = "LocalBrokerNotRunning";
         public const string LocalBrokerStartFailed = "LocalBrokerStartFailed";
         public const string ConsumerFailed = "ConsumerFailed";
+        public const string StateDirectoryInUse = "StateDirectoryInUse";
     }
 }

@@ -20,9 +20,12 @@ namespace OpenMsiStream.Download
 
         private const string Schema = @"
 CREATE TABLE IF NOT EXISTS received(
-  topic TEXT NOT NULL, rel_path TEXT NOT NULL, file_hash BLOB NOT NULL, total_chunks INTEGER NOT NULL,
-  mtime REAL, length INTEGER NOT NULL, received_at TEXT NOT NULL,
-  PRIMARY KEY (topic, rel_path)) WITHOUT ROWID;
+  topic TEXT NOT NULL, group_id TEXT NOT NULL, rel_path TEXT NOT NULL, file_hash BLOB NOT NULL, total_chunks INTEGER NOT NULL,
+  mtime REAL, sent_at_ms INTEGER, length INTEGER NOT NULL, received_at TEXT NOT NULL,
+  PRIMARY KEY (topic, group_id, rel_path)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS received_versions(
+  topic TEXT NOT NULL, group_id TEXT NOT NULL, rel_path TEXT NOT NULL, file_hash BLOB NOT NULL,
+  PRIMARY KEY (topic, group_id, rel_path, file_hash)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS staged(
   staging_file TEXT PRIMARY KEY, owner TEXT NOT NULL, topic TEXT NOT NULL, group_id TEXT NOT NULL, rel_path TEXT NOT NULL,
   file_hash BLOB NOT NULL, total_chunks INTEGER NOT NULL, mtime REAL, updated_at TEXT NOT NULL);
@@ -45,32 +48,59 @@ CREATE TABLE IF NOT EXISTS staged_chunks(
         public static DownloadRegistry Open(string stateDirectory, string topic, string groupId) =>
             new DownloadRegistry(StateDatabase.Open(Path.Combine(stateDirectory, DatabaseFileName), Schema), topic, groupId);
 
-        /// <summary>The version of <paramref name="relativePath"/> last received from this topic, if any.</summary>
-        public FileGeneration? FindReceived(string relativePath)
+        /// <summary>
+        /// The versions of <paramref name="relativePath"/> this topic and group received (a new group
+        /// receives everything again), if any.
+        /// </summary>
+        public ReceivedVersions? FindReceived(string relativePath)
         {
             lock (_database.Gate)
             {
-                using SqliteCommand query = _database.Command("SELECT file_hash, total_chunks, mtime FROM received WHERE topic = $topic AND rel_path = $path");
-                query.Parameters.AddWithValue("$topic", _topic);
-                query.Parameters.AddWithValue("$path", relativePath);
-                using SqliteDataReader reader = query.ExecuteReader();
-                return reader.Read() ? new FileGeneration((byte[])reader.GetValue(0), reader.GetInt32(1), reader.IsDBNull(2) ? (double?)null : reader.GetDouble(2)) : null;
+                FileGeneration latest;
+                using (SqliteCommand query = _database.Command("SELECT file_hash, total_chunks, mtime, sent_at_ms FROM received WHERE topic = $topic AND group_id = $group AND rel_path = $path"))
+                {
+                    AddKey(query, relativePath);
+                    using SqliteDataReader reader = query.ExecuteReader();
+                    if (!reader.Read())
+                    {
+                        return null;
+                    }
+                    latest = new FileGeneration((byte[])reader.GetValue(0), reader.GetInt32(1), reader.IsDBNull(2) ? (double?)null : reader.GetDouble(2),
+                        reader.IsDBNull(3) ? (DateTime?)null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)).UtcDateTime);
+                }
+                var hashes = new List<byte[]>();
+                using (SqliteCommand query = _database.Command("SELECT file_hash FROM received_versions WHERE topic = $topic AND group_id = $group AND rel_path = $path"))
+                {
+                    AddKey(query, relativePath);
+                    using SqliteDataReader reader = query.ExecuteReader();
+                    while (reader.Read())
+                    {
+                        hashes.Add((byte[])reader.GetValue(0));
+                    }
+                }
+                return new ReceivedVersions(latest, hashes);
             }
         }
 
         /// <summary>A file was rebuilt and moved into place: remember its version and forget its staging.</summary>
         public void Received(string relativePath, FileGeneration generation, long length, string? stagingFile) => _database.Write(transaction =>
         {
-            using (SqliteCommand upsert = _database.Command("INSERT OR REPLACE INTO received(topic, rel_path, file_hash, total_chunks, mtime, length, received_at) VALUES ($topic, $path, $hash, $count, $mtime, $length, $now)", transaction))
+            using (SqliteCommand upsert = _database.Command("INSERT OR REPLACE INTO received(topic, group_id, rel_path, file_hash, total_chunks, mtime, sent_at_ms, length, received_at) VALUES ($topic, $group, $path, $hash, $count, $mtime, $sent, $length, $now)", transaction))
             {
-                upsert.Parameters.AddWithValue("$topic", _topic);
-                upsert.Parameters.AddWithValue("$path", relativePath);
+                AddKey(upsert, relativePath);
                 upsert.Parameters.AddWithValue("$hash", generation.FileHash);
                 upsert.Parameters.AddWithValue("$count", generation.TotalChunks);
                 upsert.Parameters.AddWithValue("$mtime", (object?)generation.Mtime ?? DBNull.Value);
+                upsert.Parameters.AddWithValue("$sent", generation.SentAtUtc.HasValue ? new DateTimeOffset(generation.SentAtUtc.Value, TimeSpan.Zero).ToUnixTimeMilliseconds() : (object)DBNull.Value);
                 upsert.Parameters.AddWithValue("$length", length);
                 upsert.Parameters.AddWithValue("$now", DateTimeOffset.Now.ToString("o", CultureInfo.InvariantCulture));
                 upsert.ExecuteNonQuery();
+            }
+            using (SqliteCommand version = _database.Command("INSERT OR IGNORE INTO received_versions(topic, group_id, rel_path, file_hash) VALUES ($topic, $group, $path, $hash)", transaction))
+            {
+                AddKey(version, relativePath);
+                version.Parameters.AddWithValue("$hash", generation.FileHash);
+                version.ExecuteNonQuery();
             }
             if (stagingFile != null)
             {
@@ -216,6 +246,13 @@ CREATE TABLE IF NOT EXISTS staged_chunks(
         }
 
         public void Dispose() => _database.Dispose();
+
+        private void AddKey(SqliteCommand command, string relativePath)
+        {
+            command.Parameters.AddWithValue("$topic", _topic);
+            command.Parameters.AddWithValue("$group", _groupId);
+            command.Parameters.AddWithValue("$path", relativePath);
+        }
 
         private void DeleteStaged(SqliteTransaction transaction, string stagingFile)
         {

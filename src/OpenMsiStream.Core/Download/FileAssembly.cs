@@ -16,13 +16,20 @@ namespace OpenMsiStream.Download
         private readonly List<MessagePosition> _positions = new List<MessagePosition>();
         private readonly List<KeyValuePair<long, int>> _unpersisted = new List<KeyValuePair<long, int>>();
 
-        public FileAssembly(string relativePath, FileGeneration generation, IChunkStore store)
+        public FileAssembly(string relativePath, FileGeneration generation, IChunkStore store, bool restored = false)
         {
             RelativePath = relativePath;
             Generation = generation;
             Store = store;
             LastChunkAt = DateTime.UtcNow;
+            Restored = restored;
         }
+
+        /// <summary>Taken over from an earlier run; until a new chunk arrives it holds no message back.</summary>
+        public bool Restored { get; }
+
+        /// <summary>Whether a chunk was added in this run.</summary>
+        public bool Touched => _positions.Count > 0 || Released;
 
         /// <summary>When the last new chunk of this file arrived, to notice files whose producer stopped.</summary>
         public DateTime LastChunkAt { get; private set; }

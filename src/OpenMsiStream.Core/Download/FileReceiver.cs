@@ -293,7 +293,9 @@ namespace OpenMsiStream.Download
 
         private ChunkResult Handle(ConsumeResult<byte[], byte[]> result)
         {
-            var position = new MessagePosition(result.Partition.Value, result.Offset.Value);
+            Timestamp timestamp = result.Message.Timestamp;
+            var position = new MessagePosition(result.Partition.Value, result.Offset.Value,
+                timestamp.Type == TimestampType.NotAvailable ? (DateTime?)null : timestamp.UtcDateTime);
             _offsets.Begin(position);
             DataFileChunk chunk;
             try

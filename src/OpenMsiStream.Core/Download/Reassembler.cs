@@ -73,27 +73,31 @@ namespace OpenMsiStream.Download
                         break;
                 }
             }
-            else if (FindFinished(relativePath) is FileGeneration finished)
+            else if (_finished.FailedRecently(relativePath, chunk.FileHash))
             {
-                switch (GenerationPolicy.Judge(finished, chunk))
+                return ChunkResult.Duplicate(position); // the rest of a file that just failed: reported once
+            }
+            else if (FindReceived(relativePath) is ReceivedVersions received)
+            {
+                switch (GenerationPolicy.JudgeAgainstReceived(received, chunk, position.SentAtUtc))
                 {
                     case GenerationVerdict.Same:
-                        return ChunkResult.Duplicate(position); // a late copy of a file already handled
+                        return ChunkResult.Duplicate(position); // a late copy of a file already received
                     case GenerationVerdict.Contradictory:
                         return ChunkResult.Failed(Contradiction(relativePath), new[] { position });
                     case GenerationVerdict.Stale:
-                        return ChunkResult.Stale(new[] { position }, StaleWarning(relativePath, chunk, finished));
+                        return ChunkResult.Stale(new[] { position }, $"Skipped a chunk of an older version of '{relativePath}' that was received before and has been replaced since.");
                 }
             }
 
-            FileGeneration generation = FileGeneration.Of(chunk);
+            FileGeneration generation = FileGeneration.Of(chunk, position.SentAtUtc);
             try
             {
                 assembly = new FileAssembly(relativePath, generation, _target.CreateStore(relativePath, chunk));
             }
             catch (OpenMsiStreamException error)
             {
-                _finished.Remember(relativePath, generation); // one error per file, not one per chunk
+                _finished.RememberFailure(relativePath, generation); // one error per file, not one per chunk
                 return ChunkResult.Failed(error, Concat(abandoned, position));
             }
             _inProgress[relativePath] = assembly;
@@ -112,6 +116,11 @@ namespace OpenMsiStream.Download
             var resolved = new List<MessagePosition>();
             foreach (FileAssembly stalled in _inProgress.Values.Where(a => !a.Released && a.LastChunkAt < cutoff).ToList())
             {
+                if (stalled.Restored && !stalled.Touched)
+                {
+                    stalled.Release(); // taken over from an earlier run and never continued: nothing held back, nothing to report
+                    continue;
+                }
                 string waited = $"'{stalled.RelativePath}': {stalled.ReceivedChunks} of {stalled.Generation.TotalChunks} chunks arrived and none for {timeout.TotalMinutes:0} minutes";
                 if (_target.KeepsIncompleteFiles)
                 {
@@ -169,13 +178,13 @@ namespace OpenMsiStream.Download
             _inProgress.Clear();
         }
 
-        private FileGeneration? FindFinished(string relativePath)
+        private ReceivedVersions? FindReceived(string relativePath)
         {
-            if (_finished.TryGet(relativePath, out FileGeneration finished))
+            if (_finished.TryGet(relativePath, out ReceivedVersions versions))
             {
-                return finished;
+                return versions;
             }
-            FileGeneration? earlier = _target.FindReceived(relativePath);
+            ReceivedVersions? earlier = _target.FindReceived(relativePath);
             if (earlier != null)
             {
                 _finished.Remember(relativePath, earlier);
@@ -238,14 +247,15 @@ namespace OpenMsiStream.Download
             }
             ReceivedFile file = _target.Deliver(assembly, length, Hex.Lower(actual), _topic);
             Remove(assembly);
-            _finished.Remember(assembly.RelativePath, assembly.Generation);
+            ReceivedVersions? before = FindReceived(assembly.RelativePath);
+            _finished.Remember(assembly.RelativePath, before?.With(assembly.Generation) ?? new ReceivedVersions(assembly.Generation, Array.Empty<byte[]>()));
             return ChunkResult.Completed(file, Concat(abandoned, assembly.Positions), warning);
         }
 
         private ChunkResult FailAssembly(FileAssembly assembly, OpenMsiStreamException error, IReadOnlyList<MessagePosition> abandoned)
         {
             Remove(assembly);
-            _finished.Remember(assembly.RelativePath, assembly.Generation);
+            _finished.RememberFailure(assembly.RelativePath, assembly.Generation);
             return ChunkResult.Failed(error, Concat(abandoned, assembly.Positions));
         }
 

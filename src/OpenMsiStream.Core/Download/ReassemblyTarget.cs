@@ -22,7 +22,7 @@ namespace OpenMsiStream.Download
         }
 
         /// <summary>The version of a path received earlier (beyond what this run remembers), if kept.</summary>
-        public virtual FileGeneration? FindReceived(string relativePath) => null;
+        public virtual ReceivedVersions? FindReceived(string relativePath) => null;
 
         /// <summary>Whether a file whose producer went away is kept to be completed later (disk), or dropped (memory).</summary>
         public virtual bool KeepsIncompleteFiles => false;
@@ -91,7 +91,14 @@ namespace OpenMsiStream.Download
             foreach (StagedFile staged in _adopted)
             {
                 string path = Path.Combine(StagingRoot, staged.StagingFile.Replace('/', Path.DirectorySeparatorChar));
-                var assembly = new FileAssembly(staged.RelativePath, staged.Generation, new DiskChunkStore(path, staged.StagingFile));
+                var assembly = new FileAssembly(staged.RelativePath, staged.Generation, new DiskChunkStore(path, staged.StagingFile), restored: true);
+                ReceivedVersions? received = _registry.FindReceived(staged.RelativePath);
+                if (received != null && (received.Latest.SameHash(staged.Generation) || received.ReceivedEarlier(staged.Generation.FileHash)
+                    || GenerationPolicy.Judge(received.Latest, staged.Generation) != GenerationVerdict.Newer))
+                {
+                    Discard(assembly); // another member of the group completed it meanwhile, or a newer version
+                    continue;
+                }
                 assembly.Preload(staged.Chunks);
                 restored.Add(assembly);
             }
@@ -115,7 +122,7 @@ namespace OpenMsiStream.Download
             _registry.Stage(batch);
         }
 
-        public override FileGeneration? FindReceived(string relativePath) => _registry.FindReceived(relativePath);
+        public override ReceivedVersions? FindReceived(string relativePath) => _registry.FindReceived(relativePath);
 
         public override bool KeepsIncompleteFiles => true;
 

@@ -43,6 +43,7 @@ namespace OpenMsiStream.Kafka
         private string? _lastErrorReason;
         private bool _lastErrorWasAuthentication;
         private bool _allBrokersDown;
+        private string? _fatalError;
 
         /// <summary>Raised on librdkafka's threads; handlers must be quick and thread-safe.</summary>
         public event Action<DiagnosticMessage>? Message;
@@ -83,10 +84,38 @@ namespace OpenMsiStream.Kafka
             }
         }
 
-        internal void RecordError(string source, string reason, bool isAuthentication, bool allBrokersDown = false)
+        /// <summary>
+        /// A fatal client error (the idempotent producer can no longer guarantee order, for example):
+        /// the client must be replaced. Null while there was none.
+        /// </summary>
+        public string? FatalError
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _fatalError;
+                }
+            }
+        }
+
+        /// <summary>Forgets the fatal error once the client that had it was replaced.</summary>
+        internal void ClearFatalError()
         {
             lock (_gate)
             {
+                _fatalError = null;
+            }
+        }
+
+        internal void RecordError(string source, string reason, bool isAuthentication, bool allBrokersDown = false, bool isFatal = false)
+        {
+            lock (_gate)
+            {
+                if (isFatal)
+                {
+                    _fatalError ??= reason;
+                }
                 // "All broker connections are down" says less than the error before it (for example
                 // "Connection refused"), so it does not replace that reason.
                 if (!allBrokersDown || _lastErrorReason == null)

@@ -116,7 +116,7 @@ namespace OpenMsiStream.Kafka
             || error.Reason.IndexOf("SASL authentication", StringComparison.OrdinalIgnoreCase) >= 0;
 
         private static void OnError(ClientDiagnostics diagnostics, string client, Error error) =>
-            diagnostics.RecordError("librdkafka " + client, error.Reason, IsAuthenticationError(error), error.Code == ErrorCode.Local_AllBrokersDown);
+            diagnostics.RecordError("librdkafka " + client, error.Reason, IsAuthenticationError(error), error.Code == ErrorCode.Local_AllBrokersDown, error.IsFatal);
 
         private static void OnLog(ClientDiagnostics diagnostics, LogMessage log)
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Threading;
 using OpenMsiStream.Chunks;
 
 namespace OpenMsiStream.UploadDirectory
@@ -36,13 +37,15 @@ namespace OpenMsiStream.UploadDirectory
 
         public DirectoryScanner(string root) => _root = Path.GetFullPath(root).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
 
-        public IEnumerable<ScannedFile> Scan(Action<string> onUnreadableDirectory)
+        /// <summary>The files of each directory in turn, with the directory's POSIX path relative to the root.</summary>
+        public IEnumerable<KeyValuePair<string, List<ScannedFile>>> Scan(Action<string> onUnreadableDirectory, CancellationToken cancellationToken)
         {
             var pending = new Stack<string>();
             pending.Push(_root);
-            while (pending.Count > 0)
+            while (pending.Count > 0 && !cancellationToken.IsCancellationRequested)
             {
                 string directory = pending.Pop();
+                var files = new List<ScannedFile>();
                 FileSystemInfo[] entries;
                 try
                 {
@@ -73,8 +76,9 @@ namespace OpenMsiStream.UploadDirectory
                         continue;
                     }
                     var file = (FileInfo)entry;
-                    yield return new ScannedFile(RelativePathOf(file.FullName), file.FullName, new FileState(file.Length, file.LastWriteTimeUtc), attributes);
+                    files.Add(new ScannedFile(RelativePathOf(file.FullName), file.FullName, new FileState(file.Length, file.LastWriteTimeUtc), attributes));
                 }
+                yield return new KeyValuePair<string, List<ScannedFile>>(directory.Length == _root.Length ? string.Empty : RelativePathOf(directory), files);
             }
         }
 

@@ -48,6 +48,10 @@ namespace OpenMsiStream.UploadDirectory
 
         /// <summary>Set when a send finishes, so the loop starts the next one at once instead of at the next tick.</summary>
         private readonly AutoResetEvent _sendFinished = new AutoResetEvent(false);
+
+        /// <summary>Warnings raised on the watcher's thread, passed on from the loop's thread.</summary>
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _watcherWarnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        private FileSender _sender = null!;
         private UploadRegistry _registry = null!;
         private IUploadObserver _observer = null!;
         private long _bytesQueued;
@@ -84,20 +88,22 @@ namespace OpenMsiStream.UploadDirectory
             var clock = Stopwatch.StartNew();
             using UploadRegistry registry = UploadRegistry.Open(StateDirectory, _root, _options.Topic);
             _registry = registry;
-            var sendOptions = new SendOptions(_options.Topic)
-            {
-                ChunkSize = _options.ChunkSize,
-                MaxBytesPerSecond = _options.MaxBytesPerSecond,
-                ConnectTimeout = _options.ConnectTimeout,
-            };
-            using var sender = new FileSender(_settings, sendOptions, Diagnostics);
-            sender.Connect(cancellationToken);
+            _sender = NewSender();
             using var intake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            ChangeWatcher? watcher = StartWatcher();
+            ChangeWatcher? watcher = null;
             try
             {
+                _sender.Connect(cancellationToken);
+                watcher = StartWatcher();
                 ResumeUnfinished();
-                Scan(baseline: registry.IsFirstStart && !_options.UploadExisting);
+                bool firstStart = registry.IsFirstStart;
+                Scan(baseline: firstStart && !_options.UploadExisting, cancellationToken);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return Summary(clock);
+                }
+                Save();
+                registry.MarkBaselineDone();
                 DateTime nextScan = DateTime.UtcNow + _options.EffectiveScanInterval;
                 TimeSpan lastSave = TimeSpan.Zero, lastProgress = TimeSpan.Zero;
                 while (!cancellationToken.IsCancellationRequested)
@@ -106,7 +112,7 @@ namespace OpenMsiStream.UploadDirectory
                     DrainHints(watcher, now);
                     if (now >= nextScan || watcher?.TakeRescanRequest() == true)
                     {
-                        Scan(baseline: false);
+                        Scan(baseline: false, cancellationToken);
                         nextScan = DateTime.UtcNow + _options.EffectiveScanInterval;
                     }
                     RetryDue(now);
@@ -114,7 +120,8 @@ namespace OpenMsiStream.UploadDirectory
                     {
                         Enqueue(ready.Key, ready.Value, resume: null);
                     }
-                    StartSends(sender, intake.Token);
+                    ReplaceBrokenSender(intake.Token);
+                    StartSends(intake.Token);
                     CollectFinished();
                     if (clock.Elapsed - lastSave >= SaveInterval || _unsaved.Count >= SaveBatchLimit)
                     {
@@ -132,41 +139,89 @@ namespace OpenMsiStream.UploadDirectory
             finally
             {
                 watcher?.Dispose();
-                Stop(sender, intake);
+                Stop(intake);
+                _sender.Dispose();
             }
-            return new UploadSummary(_filesSent, _errors, Interlocked.Read(ref _bytesQueued), clock.Elapsed);
+            return Summary(clock);
         }
 
-        /// <summary>Ends intake, lets produced chunks be acknowledged (bounded by StopTimeout), and saves everything.</summary>
-        private void Stop(FileSender sender, CancellationTokenSource intake)
+        private UploadSummary Summary(Stopwatch clock) => new UploadSummary(_filesSent, _errors, Interlocked.Read(ref _bytesQueued), clock.Elapsed);
+
+        private FileSender NewSender() => new FileSender(_settings, new SendOptions(_options.Topic)
+        {
+            ChunkSize = _options.ChunkSize,
+            MaxBytesPerSecond = _options.MaxBytesPerSecond,
+            ConnectTimeout = _options.ConnectTimeout,
+        }, Diagnostics);
+
+        /// <summary>
+        /// A fatal producer error (the idempotent producer lost its guarantees) makes every later send
+        /// fail; once the sends in flight have failed, the producer is replaced and they are retried.
+        /// </summary>
+        private void ReplaceBrokenSender(CancellationToken intake)
+        {
+            string? fatal = Diagnostics.FatalError;
+            if (fatal == null || _inFlight.Count > 0 || intake.IsCancellationRequested)
+            {
+                return;
+            }
+            _observer.Warning($"The Kafka producer reported a fatal error ({fatal}); starting a new one.");
+            _sender.Dispose();
+            Diagnostics.ClearFatalError();
+            _sender = NewSender();
+        }
+
+        /// <summary>
+        /// Ends intake, lets produced chunks be acknowledged (bounded by StopTimeout), and saves
+        /// everything. The save happens whatever else fails here: it is what the next start relies on.
+        /// </summary>
+        private void Stop(CancellationTokenSource intake)
         {
             intake.Cancel();
             try
             {
-                Task.WaitAll(_inFlight.Values.Select(f => (Task)f.Task!).ToArray(), _options.StopTimeout);
-            }
-            catch (AggregateException)
-            {
-                // Cancelled and failed sends are handled below.
-            }
-            using (var flushLimit = new CancellationTokenSource(_options.StopTimeout))
-            {
                 try
                 {
-                    sender.Flush(flushLimit.Token);
+                    Task.WaitAll(_inFlight.Values.Select(f => (Task)f.Task!).ToArray(), _options.StopTimeout);
                 }
-                catch (OperationCanceledException)
+                catch (AggregateException)
                 {
-                    _observer.Warning($"The broker did not acknowledge every chunk within {_options.StopTimeout.TotalSeconds:0} s of stopping; those chunks are sent again at the next start.");
+                    // Cancelled and failed sends are handled below.
                 }
+                using (var flushLimit = new CancellationTokenSource(_options.StopTimeout))
+                {
+                    try
+                    {
+                        _sender.Flush(flushLimit.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        Notify(() => _observer.Warning($"The broker did not acknowledge every chunk within {_options.StopTimeout.TotalSeconds:0} s of stopping; those chunks are sent again at the next start."));
+                    }
+                }
+                CollectFinished();
             }
-            CollectFinished();
-            foreach (InFlightFile file in _inFlight.Values)
+            finally
             {
-                StageProgress(file);
+                foreach (InFlightFile file in _inFlight.Values)
+                {
+                    StageProgress(file);
+                }
+                Save();
+                Notify(ReportProgress);
             }
-            Save();
-            ReportProgress();
+        }
+
+        /// <summary>Tells the observer something while stopping; a front end that already stopped listening must not prevent the save.</summary>
+        private static void Notify(Action report)
+        {
+            try
+            {
+                report();
+            }
+            catch (Exception ex) when (ex is OperationCanceledException || ex is ObjectDisposedException || ex is InvalidOperationException)
+            {
+            }
         }
 
         private ChangeWatcher? StartWatcher()
@@ -177,7 +232,7 @@ namespace OpenMsiStream.UploadDirectory
             }
             try
             {
-                return new ChangeWatcher(_root, _observer.Warning);
+                return new ChangeWatcher(_root, _watcherWarnings.Enqueue);
             }
             catch (Exception ex) when (ex is IOException || ex is ArgumentException || ex is PlatformNotSupportedException || ex is UnauthorizedAccessException)
             {
@@ -209,20 +264,35 @@ namespace OpenMsiStream.UploadDirectory
             }
         }
 
-        private void Scan(bool baseline)
+        private void Scan(bool baseline, CancellationToken cancellationToken)
         {
             DateTime now = DateTime.UtcNow;
-            foreach (ScannedFile file in _scanner.Scan(_observer.Warning))
+            foreach (KeyValuePair<string, List<ScannedFile>> directory in _scanner.Scan(_observer.Warning, cancellationToken))
             {
-                if (_selector.IsSelected(file.RelativePath, file.Attributes))
+                Dictionary<string, UploadRecord> recorded = _registry.FindChildren(directory.Key);
+                foreach (ScannedFile file in directory.Value)
                 {
-                    Consider(file.RelativePath, file.State, baseline, now);
+                    if (!_selector.IsSelected(file.RelativePath, file.Attributes))
+                    {
+                        continue;
+                    }
+                    UploadRecord? record = _unsaved.TryGetValue(file.RelativePath, out UploadRecord? pending) ? pending
+                        : recorded.TryGetValue(file.RelativePath, out UploadRecord? stored) ? stored : null;
+                    Consider(file.RelativePath, file.State, record, baseline, now);
+                }
+                if (_unsaved.Count >= SaveBatchLimit)
+                {
+                    Save(); // a first scan of a large tree records what it found as it goes
                 }
             }
         }
 
         private void DrainHints(ChangeWatcher? watcher, DateTime now)
         {
+            while (_watcherWarnings.TryDequeue(out string? warning))
+            {
+                _observer.Warning(warning);
+            }
             if (watcher == null)
             {
                 return;
@@ -240,19 +310,19 @@ namespace OpenMsiStream.UploadDirectory
                 {
                     attributes = File.GetAttributes(fullPath);
                 }
-                catch (IOException)
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {
-                    continue; // gone again
+                    continue; // gone again, or not ours to read; the scan reports unreadable directories
                 }
                 if (state.HasValue && _selector.IsSelected(relativePath, attributes))
                 {
-                    Consider(relativePath, state.Value, baseline: false, now);
+                    Consider(relativePath, state.Value, Lookup(relativePath), baseline: false, now);
                 }
             }
         }
 
         /// <summary>Decides whether a file found on disk needs sending, by comparing it with the registry.</summary>
-        private void Consider(string relativePath, FileState state, bool baseline, DateTime now)
+        private void Consider(string relativePath, FileState state, UploadRecord? record, bool baseline, DateTime now)
         {
             if (_inFlight.ContainsKey(relativePath) || _readyPaths.Contains(relativePath))
             {
@@ -263,7 +333,6 @@ namespace OpenMsiStream.UploadDirectory
                 _settle.Observe(relativePath, state, now);
                 return;
             }
-            UploadRecord? record = Lookup(relativePath);
             switch (record?.Status)
             {
                 case null when baseline:
@@ -311,9 +380,9 @@ namespace OpenMsiStream.UploadDirectory
             _ready.Enqueue(new PendingSend(relativePath, resume));
         }
 
-        private void StartSends(FileSender sender, CancellationToken intake)
+        private void StartSends(CancellationToken intake)
         {
-            while (_inFlight.Count < _options.MaxFilesInFlight && _ready.Count > 0 && !intake.IsCancellationRequested)
+            while (_inFlight.Count < _options.MaxFilesInFlight && _ready.Count > 0 && !intake.IsCancellationRequested && Diagnostics.FatalError == null)
             {
                 PendingSend next = _ready.Dequeue();
                 _readyPaths.Remove(next.RelativePath);
@@ -337,7 +406,7 @@ namespace OpenMsiStream.UploadDirectory
                     Planned = plan => inFlight.Plan(_options.Topic, plan),
                     ChunkAcknowledged = inFlight.Acknowledge,
                 };
-                inFlight.Task = sender.SendAsync(file, hooks, intake);
+                inFlight.Task = _sender.SendAsync(file, hooks, intake);
                 inFlight.Task.ContinueWith(_ => _sendFinished.Set(), TaskScheduler.Default);
                 _inFlight.Add(next.RelativePath, inFlight);
             }
@@ -396,9 +465,10 @@ namespace OpenMsiStream.UploadDirectory
             }
             StageProgress(file);
             string message = known?.Message ?? error.Message;
-            UploadRecord failed = (Lookup(file.RelativePath) is UploadRecord current && current.Status != UploadStatus.Sent && current.Status != UploadStatus.Skipped)
-                ? current.AsFailed(message)
-                : UploadRecord.FailedBeforeSending(_options.Topic, file.RelativePath, Stat(file.RelativePath) ?? new FileState(0, DateTime.MinValue), message, null);
+            // The record of this send when it got as far as hashing; otherwise the previous version's
+            // record, so its generation and hash are kept.
+            UploadRecord failed = UploadRecord.FailedBeforeSending(_options.Topic, file.RelativePath,
+                Stat(file.RelativePath) ?? new FileState(0, DateTime.MinValue), message, Lookup(file.RelativePath));
             _unsaved[file.RelativePath] = failed;
             TimeSpan delay = TimeSpan.FromSeconds(Math.Min(MaxRetryDelay.TotalSeconds, 10 * Math.Pow(2, Math.Min(failed.Attempts - 1, 10))));
             _retryAt[file.RelativePath] = DateTime.UtcNow + delay;
@@ -412,6 +482,12 @@ namespace OpenMsiStream.UploadDirectory
             if (failures == 3 || failures % 30 == 0)
             {
                 _observer.Warning($"'{relativePath}' cannot be opened for reading yet ({problem.Message}); still trying (attempt {failures}).");
+            }
+            if (failures == 3)
+            {
+                // Visible in Get-MsiUploadState while it lasts; the settle tracker keeps trying.
+                _unsaved[relativePath] = UploadRecord.FailedBeforeSending(_options.Topic, relativePath, Stat(relativePath) ?? new FileState(0, DateTime.MinValue),
+                    $"Cannot be opened for reading: {problem.Message}", Lookup(relativePath));
             }
         }
 

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using OpenMsiStream.Chunks;
 
 namespace OpenMsiStream.UploadDirectory
@@ -19,6 +18,10 @@ namespace OpenMsiStream.UploadDirectory
         private readonly TimeSpan _checkInterval;
         private readonly Dictionary<string, Candidate> _candidates = new Dictionary<string, Candidate>(StringComparer.Ordinal);
 
+        /// <summary>Candidates by when they are next due, so a poll touches only those (not all of a large tree).</summary>
+        private readonly SortedSet<Candidate> _byNextCheck = new SortedSet<Candidate>(Candidate.ByNextCheck);
+        private long _sequence;
+
         public SettleTracker(TimeSpan settleTime)
         {
             _settleTime = settleTime;
@@ -34,7 +37,9 @@ namespace OpenMsiStream.UploadDirectory
         {
             if (!_candidates.TryGetValue(relativePath, out Candidate? candidate))
             {
-                _candidates[relativePath] = new Candidate(state, now);
+                candidate = new Candidate(relativePath, state, now, ++_sequence);
+                _candidates[relativePath] = candidate;
+                _byNextCheck.Add(candidate);
                 return;
             }
             if (state.HasValue && (!candidate.Last.HasValue || !candidate.Last.Value.Equals(state.Value)))
@@ -44,7 +49,14 @@ namespace OpenMsiStream.UploadDirectory
             }
         }
 
-        public void Remove(string relativePath) => _candidates.Remove(relativePath);
+        public void Remove(string relativePath)
+        {
+            if (_candidates.TryGetValue(relativePath, out Candidate? candidate))
+            {
+                _candidates.Remove(relativePath);
+                _byNextCheck.Remove(candidate);
+            }
+        }
 
         /// <summary>
         /// Checks the candidates that are due and returns those that are ready, with their state. Files
@@ -53,14 +65,15 @@ namespace OpenMsiStream.UploadDirectory
         public List<KeyValuePair<string, FileState>> Poll(DateTime now, Func<string, string> fullPathOf, Action<string, Exception, int> onUnreadable)
         {
             var ready = new List<KeyValuePair<string, FileState>>();
-            foreach (KeyValuePair<string, Candidate> entry in _candidates.Where(c => c.Value.NextCheck <= now).ToList())
+            while (_byNextCheck.Count > 0 && _byNextCheck.Min!.NextCheck <= now)
             {
-                Candidate candidate = entry.Value;
-                string fullPath = fullPathOf(entry.Key);
+                Candidate candidate = _byNextCheck.Min;
+                _byNextCheck.Remove(candidate);
+                string fullPath = fullPathOf(candidate.RelativePath);
                 FileState? state = Stat(fullPath);
                 if (!state.HasValue)
                 {
-                    _candidates.Remove(entry.Key); // gone before it settled
+                    _candidates.Remove(candidate.RelativePath); // gone before it settled
                     continue;
                 }
                 if (!candidate.Last.HasValue || !candidate.Last.Value.Equals(state.Value))
@@ -70,22 +83,29 @@ namespace OpenMsiStream.UploadDirectory
                 }
                 if (now - candidate.StableSince < _settleTime)
                 {
-                    candidate.NextCheck = now + _checkInterval;
+                    Reschedule(candidate, now + _checkInterval);
                     continue;
                 }
                 Exception? problem = TryOpen(fullPath);
                 if (problem == null)
                 {
-                    _candidates.Remove(entry.Key);
-                    ready.Add(new KeyValuePair<string, FileState>(entry.Key, state.Value));
+                    _candidates.Remove(candidate.RelativePath);
+                    ready.Add(new KeyValuePair<string, FileState>(candidate.RelativePath, state.Value));
                     continue;
                 }
                 candidate.OpenFailures++;
-                onUnreadable(entry.Key, problem, candidate.OpenFailures);
+                onUnreadable(candidate.RelativePath, problem, candidate.OpenFailures);
                 double seconds = Math.Min(MaxOpenBackoff.TotalSeconds, Math.Pow(2, Math.Min(candidate.OpenFailures, 10)) / 2);
-                candidate.NextCheck = now + TimeSpan.FromSeconds(seconds);
+                Reschedule(candidate, now + TimeSpan.FromSeconds(seconds));
             }
             return ready;
+        }
+
+        private void Reschedule(Candidate candidate, DateTime next)
+        {
+            candidate.NextCheck = next;
+            candidate.Sequence = ++_sequence;
+            _byNextCheck.Add(candidate);
         }
 
         private static FileState? Stat(string fullPath)
@@ -111,12 +131,25 @@ namespace OpenMsiStream.UploadDirectory
 
         private sealed class Candidate
         {
-            public Candidate(FileState? last, DateTime now)
+            public static readonly IComparer<Candidate> ByNextCheck = Comparer<Candidate>.Create((a, b) =>
             {
+                int byTime = a.NextCheck.CompareTo(b.NextCheck);
+                return byTime != 0 ? byTime : a.Sequence.CompareTo(b.Sequence);
+            });
+
+            public Candidate(string relativePath, FileState? last, DateTime now, long sequence)
+            {
+                RelativePath = relativePath;
                 Last = last;
                 StableSince = now;
                 NextCheck = now;
+                Sequence = sequence;
             }
+
+            public string RelativePath { get; }
+
+            /// <summary>Tie-breaker that keeps entries with the same due time distinct in the sorted set.</summary>
+            public long Sequence { get; set; }
 
             public FileState? Last { get; set; }
 

@@ -37,13 +37,17 @@ CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NU
 
         private readonly StateDatabase _database;
         private readonly string _topic;
+        private readonly string? _watchedDirectory;
+        private readonly FileStream? _runLock;
 
-        private UploadRegistry(StateDatabase database, string topic, bool isFirstStart, string stateDirectory)
+        private UploadRegistry(StateDatabase database, string topic, bool isFirstStart, string stateDirectory, string? watchedDirectory = null, FileStream? runLock = null)
         {
             _database = database;
             _topic = topic;
             IsFirstStart = isFirstStart;
             StateDirectory = stateDirectory;
+            _watchedDirectory = watchedDirectory;
+            _runLock = runLock;
         }
 
         /// <summary>True when this directory was never watched for this topic before this run.</summary>
@@ -70,20 +74,76 @@ CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NU
             return Path.Combine(appData, "OpenMsiStream", "uploads", (name.Length == 0 ? "root" : name) + "-" + id);
         }
 
-        /// <summary>Opens (creating if needed) the registry in <paramref name="stateDirectory"/> for uploads of <paramref name="watchedDirectory"/> to <paramref name="topic"/>.</summary>
+        /// <summary>
+        /// Opens (creating if needed) the registry in <paramref name="stateDirectory"/> for uploads of
+        /// <paramref name="watchedDirectory"/> to <paramref name="topic"/>, and takes the exclusive lock
+        /// that keeps a second uploader of the same directory and topic from running at the same time.
+        /// </summary>
         public static UploadRegistry Open(string stateDirectory, string watchedDirectory, string topic)
         {
-            var database = StateDatabase.Open(Path.Combine(stateDirectory, DatabaseFileName), Schema);
-            bool first = database.Write(transaction =>
+            string fullState = Path.GetFullPath(stateDirectory);
+            string fullWatched = Path.GetFullPath(watchedDirectory).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+            Directory.CreateDirectory(fullState);
+            FileStream runLock = TakeRunLock(fullState, topic, fullWatched);
+            StateDatabase? database = null;
+            try
             {
-                using SqliteCommand insert = database.Command("INSERT OR IGNORE INTO watched(topic, directory, first_started_at) VALUES ($topic, $directory, $now)", transaction);
-                insert.Parameters.AddWithValue("$topic", topic);
-                insert.Parameters.AddWithValue("$directory", Path.GetFullPath(watchedDirectory));
-                insert.Parameters.AddWithValue("$now", Now());
-                return insert.ExecuteNonQuery() == 1;
-            });
-            return new UploadRegistry(database, topic, first, Path.GetFullPath(stateDirectory));
+                database = StateDatabase.Open(Path.Combine(fullState, DatabaseFileName), Schema);
+                string? recorded = null;
+                lock (database.Gate)
+                {
+                    using SqliteCommand query = database.Command("SELECT directory FROM watched WHERE topic = $topic");
+                    query.Parameters.AddWithValue("$topic", topic);
+                    recorded = query.ExecuteScalar() as string;
+                }
+                if (recorded != null && !string.Equals(recorded, fullWatched, PathComparison))
+                {
+                    throw new OpenMsiStreamException(ErrorIds.StateDirectoryInUse, ErrorKind.InvalidArgument,
+                        $"State directory '{fullState}' already records uploads of '{recorded}' to topic '{topic}'; give '{fullWatched}' a state directory of its own (-StateDirectory).", target: fullState);
+                }
+                return new UploadRegistry(database, topic, recorded == null, fullState, fullWatched, runLock);
+            }
+            catch
+            {
+                database?.Dispose();
+                runLock.Dispose();
+                throw;
+            }
         }
+
+        /// <summary>
+        /// Records that the directory's first scan is complete. Until then every start counts as the
+        /// first, so a first run that dies before its files are recorded as present does not make them
+        /// look new (and sent) at the next start.
+        /// </summary>
+        internal void MarkBaselineDone()
+        {
+            _database.Write(transaction =>
+            {
+                using SqliteCommand insert = _database.Command("INSERT OR IGNORE INTO watched(topic, directory, first_started_at) VALUES ($topic, $directory, $now)", transaction);
+                insert.Parameters.AddWithValue("$topic", _topic);
+                insert.Parameters.AddWithValue("$directory", _watchedDirectory!);
+                insert.Parameters.AddWithValue("$now", Now());
+                insert.ExecuteNonQuery();
+            });
+        }
+
+        private static FileStream TakeRunLock(string stateDirectory, string topic, string watched)
+        {
+            string lockPath = Path.Combine(stateDirectory, "uploader-" + topic + ".lock");
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException ex)
+            {
+                throw new OpenMsiStreamException(ErrorIds.StateDirectoryInUse, ErrorKind.InvalidOperation,
+                    $"Another uploader is already sending '{watched}' to topic '{topic}' with state directory '{stateDirectory}'; only one may run at a time.", ex, stateDirectory);
+            }
+        }
+
+        private static StringComparison PathComparison =>
+            System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Linux) ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
 
         /// <summary>Opens an existing registry to read it; null when there is none.</summary>
         public static UploadRegistry? OpenExisting(string stateDirectory, string topic)
@@ -106,7 +166,7 @@ CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NU
             using var database = StateDatabase.Open(Path.Combine(stateDirectory, DatabaseFileName), Schema);
             lock (database.Gate)
             {
-                using SqliteCommand query = database.Command("SELECT topic FROM watched ORDER BY topic");
+                using SqliteCommand query = database.Command("SELECT topic FROM watched UNION SELECT DISTINCT topic FROM uploads ORDER BY topic");
                 using SqliteDataReader reader = query.ExecuteReader();
                 var topics = new List<string>();
                 while (reader.Read())
@@ -127,6 +187,39 @@ CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NU
                 using SqliteDataReader reader = query.ExecuteReader();
                 return reader.Read() ? Read(reader) : null;
             }
+        }
+
+        /// <summary>
+        /// The records of the files directly in one directory (POSIX, relative; "" for the top), keyed by
+        /// path: one query per directory a scan visits, not one per file.
+        /// </summary>
+        internal Dictionary<string, UploadRecord> FindChildren(string relativeDirectory)
+        {
+            var records = new Dictionary<string, UploadRecord>(StringComparer.Ordinal);
+            string prefix = relativeDirectory.Length == 0 ? string.Empty : relativeDirectory + "/";
+            lock (_database.Gate)
+            {
+                // A range on the primary key: every path starting with "dir/" sorts between "dir/" and
+                // "dir0" ('0' follows '/'), whatever characters come after.
+                string sql = $"SELECT {Columns} FROM uploads WHERE topic = $topic" +
+                    (prefix.Length == 0 ? "" : " AND rel_path >= $from AND rel_path < $to") +
+                    " AND instr(substr(rel_path, $start), '/') = 0";
+                using SqliteCommand query = _database.Command(sql);
+                query.Parameters.AddWithValue("$topic", _topic);
+                query.Parameters.AddWithValue("$start", prefix.Length + 1);
+                if (prefix.Length > 0)
+                {
+                    query.Parameters.AddWithValue("$from", prefix);
+                    query.Parameters.AddWithValue("$to", prefix.Substring(0, prefix.Length - 1) + "0");
+                }
+                using SqliteDataReader reader = query.ExecuteReader();
+                while (reader.Read())
+                {
+                    UploadRecord record = Read(reader);
+                    records[record.RelativePath] = record;
+                }
+            }
+            return records;
         }
 
         /// <summary>Every record for this topic, optionally only those with <paramref name="status"/>, by path.</summary>
@@ -197,7 +290,11 @@ CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NU
             });
         }
 
-        public void Dispose() => _database.Dispose();
+        public void Dispose()
+        {
+            _database.Dispose();
+            _runLock?.Dispose();
+        }
 
         private static UploadRecord Read(SqliteDataReader r) => new UploadRecord(
             r.GetString(0), r.GetString(1), (UploadStatus)Enum.Parse(typeof(UploadStatus), r.GetString(2)),

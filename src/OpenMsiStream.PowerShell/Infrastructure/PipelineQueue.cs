@@ -12,9 +12,9 @@ namespace OpenMsiStream.PowerShell.Infrastructure
     /// </summary>
     /// <remarks>
     /// The queue is bounded, so a slow pipeline holds the worker back instead of letting results pile
-    /// up in memory. Results, errors and warnings wait for room (until the worker's token is
-    /// cancelled); verbose diagnostics, which come from librdkafka's own threads, are dropped when
-    /// the queue is full rather than block them.
+    /// up in memory. Results, errors and warnings wait for room until the worker's token is cancelled,
+    /// and are dropped after that (nothing reads them any more); verbose diagnostics, which come from
+    /// librdkafka's own threads, are dropped when the queue is full rather than block them.
     /// </remarks>
     public sealed class PipelineQueue : IDisposable
     {
@@ -84,6 +84,11 @@ namespace OpenMsiStream.PowerShell.Infrastructure
             try
             {
                 _items.Add(write, _workerStopping);
+            }
+            catch (OperationCanceledException)
+            {
+                // The pipeline is stopping and nobody will write this any more; the worker sees the same
+                // cancellation and winds down (saving its state) instead of failing on a report.
             }
             catch (InvalidOperationException)
             {

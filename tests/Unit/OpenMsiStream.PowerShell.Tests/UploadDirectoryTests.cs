@@ -59,6 +59,39 @@ namespace OpenMsiStream.PowerShell.Tests
         }
 
         [Fact]
+        public void CtrlCStopsTheUploaderWithinSecondsAndKeepsWhatItSent()
+        {
+            string topic = TestBytes.NewTopic();
+            string watched = Path.Combine(_temp.Path, "many");
+            string state = Path.Combine(_temp.Path, "state");
+            for (int i = 0; i < 200; i++)
+            {
+                _temp.WriteFile(Path.Combine("many", $"f{i:000}.dat"), TestBytes.Random(300, i));
+            }
+            using var upload = _module.Create();
+            upload.AddCommand("Start-MsiUploadDirectory").AddParameter("Path", watched).AddParameter("Topic", topic)
+                .AddParameter("StateDirectory", state).AddParameter("UploadExisting").AddParameter("SettleTime", 0.1);
+            var output = new PSDataCollection<PSObject>();
+            IAsyncResult running = upload.BeginInvoke<PSObject, PSObject>(null, output);
+            DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+            while (output.Count < 20 && DateTime.UtcNow < deadline)
+            {
+                System.Threading.Thread.Sleep(20);
+            }
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            upload.Stop();
+            clock.Stop();
+
+            Assert.Throws<PipelineStoppedException>(() => upload.EndInvoke(running));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"Stop() took {clock.Elapsed}");
+            Collection<PSObject> sent = _module.Invoke($"Get-MsiUploadState -Path '{watched}' -StateDirectory '{state}' -Status Sent");
+            var sentPaths = sent.Select(r => (string)r.Properties["RelativePath"].Value).ToHashSet();
+            Assert.True(output.Count >= 20, $"only {output.Count} files were sent before the stop");
+            Assert.All(output, o => Assert.Contains((string)o.Properties["RelativePath"].Value, sentPaths));
+        }
+
+        [Fact]
         public void AskingForTheStateOfADirectoryNeverWatchedIsANonTerminatingError()
         {
             using var ps = _module.Create();

@@ -93,7 +93,7 @@ namespace OpenMsiStream.Tests.Cli
         }
 
         [Fact]
-        public async Task AnUploaderKilledInTheMiddleOfABatchOfSmallFilesSendsEachExactlyOnceOverall()
+        public async Task AnUploaderKilledInTheMiddleOfABatchOfSmallFilesSendsAgainOnlyTheFilesInFlightAtTheKill()
         {
             var contents = new Dictionary<string, byte[]>();
             for (int i = 0; i < 120; i++)
@@ -121,6 +121,8 @@ namespace OpenMsiStream.Tests.Cli
             List<ConsumeResult<byte[], byte[]>> raw = _broker.ReadAllRaw(Topic, expected: 120);
             string[] keys = raw.Select(r => Encoding.UTF8.GetString(r.Message.Key)).ToArray();
             Assert.Equal(120, keys.Distinct().Count());
+            // Acknowledgements of the last quarter second before the kill may not be saved yet; at the
+            // limited rate that is a file or two, never the files sent before.
             Assert.True(keys.Length - 120 <= 3, $"{keys.Length - 120} files were sent twice (only those in flight at the kill may be)");
 
             RecordingObserver received = Receive(count: 120);

@@ -371,7 +371,7 @@ namespace OpenMsiStream.Tests.Download
         }
 
         [Fact]
-        public void AFileReceivedInAnEarlierRunIsRecognisedWhenItsChunksAreReadAgain()
+        public void AFileReceivedInAnEarlierRunIsRecognisedByItsGroupAndReceivedAgainByANewGroup()
         {
             string output = _temp.Combine("durable");
             List<DataFileChunk> chunks = ChunkFactory.Split(TestData.Bytes(3000), 1024);
@@ -381,12 +381,66 @@ namespace OpenMsiStream.Tests.Download
             firstRun.Dispose();
             first.Cleanup();
 
-            var second = new DirectoryTarget(output, "topic", "another-group");
-            using var secondRun = new Reassembler(second, "topic");
-            List<ChunkResult> again = chunks.Select(c => secondRun.Accept(c, Next())).ToList();
+            var sameGroup = new DirectoryTarget(output, "topic", "group");
+            using (var sameGroupRun = new Reassembler(sameGroup, "topic"))
+            {
+                Assert.All(chunks.Select(c => sameGroupRun.Accept(c, Next())).ToList(), r => Assert.Equal(ChunkResultKind.Duplicate, r.Kind));
+            }
+            sameGroup.Cleanup();
 
-            Assert.All(again, r => Assert.Equal(ChunkResultKind.Duplicate, r.Kind));
-            second.Cleanup();
+            File.Delete(Path.Combine(output, "file.dat"));
+            var newGroup = new DirectoryTarget(output, "topic", "new-group");
+            using (var newGroupRun = new Reassembler(newGroup, "topic"))
+            {
+                Assert.Equal(ChunkResultKind.Completed, chunks.Select(c => newGroupRun.Accept(c, Next())).ToList().Last().Kind);
+            }
+            newGroup.Cleanup();
+            Assert.True(File.Exists(Path.Combine(output, "file.dat")));
+        }
+
+        [Fact]
+        public void AVersionSentLaterWinsEvenWithAnOlderMtimeAndAnEarlierVersionReadAgainIsStale()
+        {
+            DateTime t0 = new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc);
+            byte[] original = TestData.Bytes(500, seed: 1), copiedBack = TestData.Bytes(500, seed: 2);
+            DataFileChunk first = ChunkFactory.Split(original, 1024, mtime: 2000).Single();
+            DataFileChunk older = ChunkFactory.Split(copiedBack, 1024, mtime: 1000).Single(); // a file copied back with its old mtime
+
+            ChunkResult a = _reassembler.Accept(first, new MessagePosition(0, 1, t0));
+            ChunkResult b = _reassembler.Accept(older, new MessagePosition(0, 2, t0.AddMinutes(5)));
+            ChunkResult again = _reassembler.Accept(first, new MessagePosition(0, 1, t0)); // read again after a restart
+
+            Assert.Equal(ChunkResultKind.Completed, a.Kind);
+            Assert.Equal(ChunkResultKind.Completed, b.Kind);
+            Assert.Equal(ChunkResultKind.Stale, again.Kind);
+            Assert.Equal(copiedBack, File.ReadAllBytes(Path.Combine(_output, "file.dat")));
+        }
+
+        [Fact]
+        public void AStagedFileAnotherMemberCompletedMeanwhileIsDroppedWhenTakenOver()
+        {
+            string output = _temp.Combine("durable");
+            List<DataFileChunk> chunks = ChunkFactory.Split(TestData.Bytes(3000), 1024);
+            var other = new DirectoryTarget(output, "topic", "group"); // a live member of the group
+            var killed = new DirectoryTarget(output, "topic", "group");
+            var killedRun = new Reassembler(killed, "topic");
+            killedRun.Accept(chunks[0], Next());
+            killedRun.Persist();
+            killed.Cleanup(); // killed: its file stays staged
+
+            using (var otherRun = new Reassembler(other, "topic")) // got the partition and rebuilt the file from the topic
+            {
+                Assert.Equal(ChunkResultKind.Completed, chunks.Select(c => otherRun.Accept(c, Next())).ToList().Last().Kind);
+            }
+            other.Cleanup();
+            Assert.Single(Directory.GetFiles(Path.Combine(output, ".openmsistream", "staging"), "*.part", SearchOption.AllDirectories));
+
+            var restarted = new DirectoryTarget(output, "topic", "group");
+            using var restartedRun = new Reassembler(restarted, "topic");
+
+            Assert.Equal(0, restartedRun.FilesInProgress);
+            Assert.Empty(Directory.GetFiles(Path.Combine(output, ".openmsistream", "staging"), "*.part", SearchOption.AllDirectories));
+            restarted.Cleanup();
         }
 
         [Fact]

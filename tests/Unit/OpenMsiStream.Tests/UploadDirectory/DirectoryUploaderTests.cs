@@ -111,6 +111,78 @@ namespace OpenMsiStream.Tests.UploadDirectory
         }
 
         [Fact]
+        public void AFirstRunThatCannotReachTheBrokerDoesNotMakeExistingFilesLookNew()
+        {
+            using var broker = new EmbeddedBroker(1, "t");
+            string watched = _temp.Combine("w");
+            _temp.WriteFile(Path.Combine("w", "old.dat"), new byte[10]);
+            var unreachable = new DirectoryUploader(OpenMsiStream.Config.KafkaSettings.FromBootstrapServers("127.0.0.1:1"),
+                new UploadDirectoryOptions(watched, "t") { StateDirectory = _temp.Combine("state"), ConnectTimeout = TimeSpan.FromSeconds(2) });
+            Assert.Throws<OpenMsiStreamException>(() => unreachable.Run(new CountingObserver(), default));
+
+            var observer = new CountingObserver();
+            var uploader = new DirectoryUploader(broker.Settings, new UploadDirectoryOptions(watched, "t") { StateDirectory = _temp.Combine("state"), SettleTime = TimeSpan.FromMilliseconds(100) });
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            uploader.Run(observer, stop.Token);
+
+            Assert.Equal(0, observer.Sent);
+        }
+
+        [Fact]
+        public async Task StoppingSavesTheStateEvenWhenTheFrontEndHasStoppedListening()
+        {
+            using var broker = new EmbeddedBroker(4, "t");
+            string watched = _temp.Combine("w");
+            for (int i = 0; i < 300; i++)
+            {
+                _temp.WriteFile(Path.Combine("w", $"f{i:000}.dat"), new byte[100]);
+            }
+            using var stop = new CancellationTokenSource();
+            var observer = new CountingObserver { ThrowWhen = stop.Token }; // as a PowerShell pipeline that was stopped
+            var uploader = new DirectoryUploader(broker.Settings, new UploadDirectoryOptions(watched, "t") { StateDirectory = _temp.Combine("state"), UploadExisting = true, SettleTime = TimeSpan.FromMilliseconds(50) });
+            Task<UploadSummary> run = Task.Run(() => uploader.Run(observer, stop.Token));
+            DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+            while (observer.Sent < 100 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+            stop.Cancel();
+            try
+            {
+                await run;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            using UploadRegistry registry = UploadRegistry.OpenExisting(_temp.Combine("state"), "t")!;
+            Assert.True(registry.All(UploadStatus.Sent).Count >= observer.Sent, $"{observer.Sent} files were reported sent but the registry has {registry.All(UploadStatus.Sent).Count}");
+        }
+
+        [Fact]
+        public void AStateDirectoryBelongsToOneWatchedDirectoryAndOneRunningUploader()
+        {
+            using var broker = new EmbeddedBroker(1, "t");
+            Directory.CreateDirectory(_temp.Combine("a"));
+            Directory.CreateDirectory(_temp.Combine("b"));
+            string state = _temp.Combine("state");
+            using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
+            {
+                new DirectoryUploader(broker.Settings, new UploadDirectoryOptions(_temp.Combine("a"), "t") { StateDirectory = state }).Run(new CountingObserver(), stop.Token);
+            }
+
+            var error = Assert.Throws<OpenMsiStreamException>(() =>
+                new DirectoryUploader(broker.Settings, new UploadDirectoryOptions(_temp.Combine("b"), "t") { StateDirectory = state }).Run(new CountingObserver(), default));
+            Assert.Equal(ErrorIds.StateDirectoryInUse, error.ErrorId);
+            Assert.Equal($"State directory '{state}' already records uploads of '{_temp.Combine("a")}' to topic 't'; give '{_temp.Combine("b")}' a state directory of its own (-StateDirectory).", error.Message);
+
+            using UploadRegistry running = UploadRegistry.Open(state, _temp.Combine("a"), "t");
+            var busy = Assert.Throws<OpenMsiStreamException>(() => UploadRegistry.Open(state, _temp.Combine("a"), "t"));
+            Assert.Equal(ErrorIds.StateDirectoryInUse, busy.ErrorId);
+            Assert.StartsWith("Another uploader is already sending", busy.Message);
+        }
+
+        [Fact]
         public void TheDefaultStateDirectoryIsOutsideTheWatchedDirectoryAndDiffersPerDirectory()
         {
             string a = UploadRegistry.DefaultStateDirectory(_temp.Combine("lab", "xrd"));
@@ -127,9 +199,16 @@ namespace OpenMsiStream.Tests.UploadDirectory
 
             public int Sent => Volatile.Read(ref _sent);
 
+            /// <summary>Once this is cancelled, every report throws, as a stopped PowerShell pipeline's queue does.</summary>
+            public CancellationToken ThrowWhen { get; set; }
+
             public List<OpenMsiStreamException> Errors { get; } = new List<OpenMsiStreamException>();
 
-            public void FileSent(SentFile file) => Interlocked.Increment(ref _sent);
+            public void FileSent(SentFile file)
+            {
+                ThrowWhen.ThrowIfCancellationRequested();
+                Interlocked.Increment(ref _sent);
+            }
 
             public void Error(OpenMsiStreamException error)
             {
@@ -157,9 +236,7 @@ namespace OpenMsiStream.Tests.UploadDirectory
                 }
             }
 
-            public void Progress(UploadProgress progress)
-            {
-            }
+            public void Progress(UploadProgress progress) => ThrowWhen.ThrowIfCancellationRequested();
         }
     }
 
