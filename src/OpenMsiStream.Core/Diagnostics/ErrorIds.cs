@@ -35,5 +35,16 @@ namespace OpenMsiStream.Diagnostics
         public const string LocalBrokerStartFailed = "LocalBrokerStartFailed";
         public const string ConsumerFailed = "ConsumerFailed";
         public const string StateDirectoryInUse = "StateDirectoryInUse";
+        public const string ProcessingFailed = "ProcessingFailed";
+        public const string ProcessingTimedOut = "ProcessingTimedOut";
+        public const string ProcessingContentMissing = "ProcessingContentMissing";
+        public const string ResultNotProduced = "ResultNotProduced";
+        public const string ResultNotSerializable = "ResultNotSerializable";
+        public const string CommandNotFound = "CommandNotFound";
+        public const string InvalidBucketName = "InvalidBucketName";
+        public const string S3TransferFailed = "S3TransferFailed";
+        public const string S3IntegrityMismatch = "S3IntegrityMismatch";
+        public const string S3AccessDenied = "S3AccessDenied";
+        public const string S3BucketNotFound = "S3BucketNotFound";
     }
 }

@@ -16,14 +16,19 @@ namespace OpenMsiStream.Download
         private readonly List<MessagePosition> _positions = new List<MessagePosition>();
         private readonly List<KeyValuePair<long, int>> _unpersisted = new List<KeyValuePair<long, int>>();
 
-        public FileAssembly(string relativePath, FileGeneration generation, IChunkStore store, bool restored = false)
+        public FileAssembly(string relativePath, FileGeneration generation, IChunkStore store, bool restored = false, string? keyPrefix = null)
         {
             RelativePath = relativePath;
+            int slash = relativePath.LastIndexOf('/');
+            KeyPrefix = keyPrefix ?? Wire.ChunkMessageKey.Prefix(slash < 0 ? string.Empty : relativePath.Substring(0, slash), relativePath.Substring(slash + 1));
             Generation = generation;
             Store = store;
             LastChunkAt = DateTime.UtcNow;
             Restored = restored;
         }
+
+        /// <summary>The file part of its chunks' keys (OpenMSIStream's "prepend"), for result-message keys.</summary>
+        public string KeyPrefix { get; }
 
         /// <summary>Taken over from an earlier run; until a new chunk arrives it holds no message back.</summary>
         public bool Restored { get; }

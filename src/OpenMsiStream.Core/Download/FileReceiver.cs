@@ -52,7 +52,7 @@ namespace OpenMsiStream.Download
             ReassemblyTarget target;
             if (options.OutputDirectory != null)
             {
-                _directory = new DirectoryTarget(options.OutputDirectory, options.Topic, GroupId);
+                _directory = new DirectoryTarget(options.OutputDirectory, options.Topic, GroupId, delivering: options.Delivering);
                 _quarantine = new Quarantine(_directory.QuarantineDirectory);
                 target = _directory;
             }

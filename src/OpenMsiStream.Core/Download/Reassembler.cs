@@ -93,7 +93,7 @@ namespace OpenMsiStream.Download
             FileGeneration generation = FileGeneration.Of(chunk, position.SentAtUtc);
             try
             {
-                assembly = new FileAssembly(relativePath, generation, _target.CreateStore(relativePath, chunk));
+                assembly = new FileAssembly(relativePath, generation, _target.CreateStore(relativePath, chunk), keyPrefix: ChunkMessageKey.Prefix(chunk.Subdirectory, chunk.Filename));
             }
             catch (OpenMsiStreamException error)
             {

@@ -45,13 +45,16 @@ namespace OpenMsiStream.Download
         private readonly FileStream _stagingLock;
         private readonly DownloadRegistry _registry;
         private readonly IReadOnlyList<StagedFile> _adopted;
+        private readonly Action<ReceivedFile>? _delivering;
 
         /// <param name="outputDirectory">Where files are rebuilt.</param>
         /// <param name="topic">The topic, for the registry of received files.</param>
         /// <param name="groupId">The consumer group, for the registry of files in progress.</param>
         /// <param name="minimumStagingAge">A staging folder without a lock file is left alone this long (default ten seconds), in case its receiver is just creating it.</param>
-        public DirectoryTarget(string outputDirectory, string topic = "", string groupId = "", TimeSpan? minimumStagingAge = null)
+        /// <param name="delivering">Called with each file once it is in place and before the registry records it as received (see <see cref="ReceiveOptions.Delivering"/>).</param>
+        public DirectoryTarget(string outputDirectory, string topic = "", string groupId = "", TimeSpan? minimumStagingAge = null, Action<ReceivedFile>? delivering = null)
         {
+            _delivering = delivering;
             _minimumStagingAge = minimumStagingAge ?? TimeSpan.FromSeconds(10);
             _outputDirectory = Path.GetFullPath(outputDirectory);
             string stateDirectory = Path.Combine(_outputDirectory, SafeRelativePath.StateDirectoryName);
@@ -142,8 +145,10 @@ namespace OpenMsiStream.Download
             }
             var store = (DiskChunkStore)assembly.Store;
             store.MoveTo(target);
+            var file = new ReceivedFile(assembly.RelativePath, target, null, length, assembly.Generation.TotalChunks, sha512, topic, PartitionOf(assembly), assembly.Mtime, assembly.KeyPrefix);
+            _delivering?.Invoke(file);
             _registry.Received(assembly.RelativePath, assembly.Generation, length, store.StagingName);
-            return new ReceivedFile(assembly.RelativePath, target, null, length, assembly.Generation.TotalChunks, sha512, topic, PartitionOf(assembly), assembly.Mtime);
+            return file;
         }
 
         /// <summary>
@@ -312,6 +317,6 @@ namespace OpenMsiStream.Download
         }
 
         public override ReceivedFile Deliver(FileAssembly assembly, long length, string sha512, string topic) =>
-            new ReceivedFile(assembly.RelativePath, null, ((MemoryChunkStore)assembly.Store).Content, length, assembly.Generation.TotalChunks, sha512, topic, PartitionOf(assembly), assembly.Mtime);
+            new ReceivedFile(assembly.RelativePath, null, ((MemoryChunkStore)assembly.Store).Content, length, assembly.Generation.TotalChunks, sha512, topic, PartitionOf(assembly), assembly.Mtime, assembly.KeyPrefix);
     }
 }

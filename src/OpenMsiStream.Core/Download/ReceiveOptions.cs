@@ -44,6 +44,14 @@ namespace OpenMsiStream.Download
         /// </summary>
         public TimeSpan StalledFileTimeout { get; set; } = TimeSpan.FromHours(1);
 
+        /// <summary>
+        /// With an output directory: called on the receiver's thread with each file once it is in place
+        /// and before it is recorded as received. A consumer that keeps its own durable record of files
+        /// to handle writes it here, so a crash between the two records cannot lose a file (a received
+        /// file is not delivered again).
+        /// </summary>
+        public Action<ReceivedFile>? Delivering { get; set; }
+
         /// <summary>Largest file accepted; a chunk claiming bytes beyond it is rejected.</summary>
         public long MaxFileSize { get; set; } = Reassembler.DefaultMaxFileSize;
     }

@@ -7,8 +7,10 @@ namespace OpenMsiStream.Download
     {
         private static readonly DateTime Epoch = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
-        public ReceivedFile(string relativePath, string? fullName, byte[]? bytes, long length, int chunkCount, string sha512, string topic, int partition, double? sourceMtime)
+        public ReceivedFile(string relativePath, string? fullName, byte[]? bytes, long length, int chunkCount, string sha512, string topic, int partition, double? sourceMtime, string? keyPrefix = null)
         {
+            int slash = relativePath.LastIndexOf('/');
+            KeyPrefix = keyPrefix ?? Wire.ChunkMessageKey.Prefix(slash < 0 ? string.Empty : relativePath.Substring(0, slash), relativePath.Substring(slash + 1));
             RelativePath = relativePath;
             FullName = fullName;
             Bytes = bytes;
@@ -20,6 +22,24 @@ namespace OpenMsiStream.Download
             SourceLastWriteTimeUtc = sourceMtime.HasValue ? Epoch.AddTicks((long)(sourceMtime.Value * TimeSpan.TicksPerSecond)) : (DateTime?)null;
             ReceivedAt = DateTimeOffset.Now;
         }
+
+        private ReceivedFile(ReceivedFile file, string? fullName, byte[]? bytes)
+        {
+            KeyPrefix = file.KeyPrefix;
+            RelativePath = file.RelativePath;
+            FullName = fullName;
+            Bytes = bytes;
+            Length = file.Length;
+            ChunkCount = file.ChunkCount;
+            Sha512 = file.Sha512;
+            Topic = file.Topic;
+            Partition = file.Partition;
+            SourceLastWriteTimeUtc = file.SourceLastWriteTimeUtc;
+            ReceivedAt = file.ReceivedAt;
+        }
+
+        /// <summary>The same file with its content in memory as well (or instead, with <paramref name="fullName"/> null).</summary>
+        public ReceivedFile WithContent(string? fullName, byte[]? bytes) => new ReceivedFile(this, fullName, bytes);
 
         /// <summary>File name (with any filename_append the producer asked for).</summary>
         public string Name
@@ -56,5 +76,11 @@ namespace OpenMsiStream.Download
         public DateTime? SourceLastWriteTimeUtc { get; }
 
         public DateTimeOffset ReceivedAt { get; }
+
+        /// <summary>The file part of its chunks' keys; a processing result's key is this plus <c>_processing_result</c>.</summary>
+        public string KeyPrefix { get; }
+
+        /// <summary>OpenMSIStream's key for a message about this file on a result topic.</summary>
+        public string ResultKey => KeyPrefix + "_processing_result";
     }
 }

@@ -1,0 +1,68 @@
+using OpenMsiStream.Diagnostics;
+
+namespace OpenMsiStream.Processing
+{
+    /// <summary>
+    /// What a stream processor reports while it runs. Called from the receiver's and the workers'
+    /// threads: a front end that must write from one thread (a cmdlet) queues these.
+    /// </summary>
+    public interface IProcessingObserver
+    {
+        /// <summary>One call per file handled, processed or failed.</summary>
+        void FileProcessed(ProcessedFile result);
+
+        /// <summary>A message or file that could not be received; the processor goes on.</summary>
+        void Error(OpenMsiStreamException error);
+
+        void Warning(string message);
+
+        void Verbose(string message);
+
+        void Progress(ProcessingProgress progress);
+    }
+
+    public sealed class ProcessingProgress
+    {
+        public ProcessingProgress(int received, int processed, int failed, int running, int waiting)
+        {
+            Received = received;
+            Processed = processed;
+            Failed = failed;
+            Running = running;
+            Waiting = waiting;
+        }
+
+        public int Received { get; }
+
+        public int Processed { get; }
+
+        public int Failed { get; }
+
+        /// <summary>Files the handler is working on now.</summary>
+        public int Running { get; }
+
+        /// <summary>Files received and waiting for a free worker.</summary>
+        public int Waiting { get; }
+    }
+
+    /// <summary>How a stream processor run ended.</summary>
+    public sealed class ProcessingSummary
+    {
+        public ProcessingSummary(int processed, int failed, int skipped, System.TimeSpan elapsed)
+        {
+            Processed = processed;
+            Failed = failed;
+            Skipped = skipped;
+            Elapsed = elapsed;
+        }
+
+        public int Processed { get; }
+
+        public int Failed { get; }
+
+        /// <summary>Files received again that were already processed.</summary>
+        public int Skipped { get; }
+
+        public System.TimeSpan Elapsed { get; }
+    }
+}

@@ -1,0 +1,582 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using OpenMsiStream.Config;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Download;
+using OpenMsiStream.Kafka;
+
+namespace OpenMsiStream.Processing
+{
+    /// <summary>
+    /// Runs a <see cref="FileHandler"/> on every file of a topic, as a member of a consumer group, with
+    /// a durable record per topic and group: a file is acknowledged to the broker only once it is
+    /// recorded processed (its results on the result topic) or failed (its content kept to try again),
+    /// so after a crash or restart failed and unfinished files are processed again and processed files
+    /// never again.
+    /// </summary>
+    public sealed class StreamProcessor : IDisposable
+    {
+        private static readonly TimeSpan UncooperativeHandlerGrace = TimeSpan.FromSeconds(10);
+        private static readonly TimeSpan RetryCheckInterval = TimeSpan.FromSeconds(1);
+
+        private readonly KafkaSettings _settings;
+        private readonly StreamProcessingOptions _options;
+        private readonly FileHandler _handler;
+        private readonly ProcessingRegistry _registry;
+        private readonly KeptContent _kept;
+        private readonly FileStream _runLock;
+        private readonly ConcurrentDictionary<string, string> _inFlight = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        private ResultProducer? _results;
+        private IProcessingObserver? _observer;
+        private int _received, _processed, _failed, _skipped, _running, _waiting;
+
+        public StreamProcessor(KafkaSettings settings, StreamProcessingOptions options, FileHandler handler, ClientDiagnostics? diagnostics = null)
+        {
+            TopicName.Validate(options.Topic);
+            if (options.ResultTopic != null)
+            {
+                TopicName.Validate(options.ResultTopic);
+            }
+            if (options.Mode != ProcessingMode.Memory && options.OutputDirectory == null)
+            {
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                    $"Processing mode {options.Mode} writes files to disk and needs an output directory.");
+            }
+            if (options.ThrottleLimit < 1)
+            {
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, "The throttle limit must be at least 1.");
+            }
+            _settings = settings;
+            _options = options;
+            _handler = handler;
+            Diagnostics = diagnostics ?? new ClientDiagnostics();
+            StateDirectory = options.ResolveStateDirectory();
+            Directory.CreateDirectory(StateDirectory);
+            _runLock = TakeRunLock(StateDirectory, options.Topic, options.GroupId);
+            try
+            {
+                _registry = ProcessingRegistry.Open(StateDirectory, options.Topic, options.GroupId);
+            }
+            catch
+            {
+                _runLock.Dispose();
+                throw;
+            }
+            _kept = new KeptContent(StateDirectory);
+        }
+
+        public ClientDiagnostics Diagnostics { get; }
+
+        /// <summary>Where the processing record and kept content are.</summary>
+        public string StateDirectory { get; }
+
+        public string GroupId => _options.GroupId;
+
+        /// <summary>The record of every file this topic and group processed or failed.</summary>
+        public IReadOnlyList<ProcessingRecord> Records() => _registry.All();
+
+        /// <summary>
+        /// Processes files until <see cref="StreamProcessingOptions.Count"/> files were handled, nothing
+        /// arrived for <see cref="StreamProcessingOptions.IdleTimeout"/> and all work is done, or
+        /// <paramref name="cancellationToken"/> fires (files being handled then are left unfinished and
+        /// handled again at the next start).
+        /// </summary>
+        public ProcessingSummary Run(IProcessingObserver observer, CancellationToken cancellationToken)
+        {
+            _observer = observer;
+            Stopwatch clock = Stopwatch.StartNew();
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var receiving = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+            // Bounded: a slow handler holds the receiver back instead of letting files pile up in memory.
+            using var queue = new BlockingCollection<WorkItem>(_options.ThrottleLimit);
+            if (_options.ResultTopic != null)
+            {
+                _results = new ResultProducer(_settings, _options.ResultTopic, Diagnostics);
+            }
+            var receiveOptions = new ReceiveOptions(_options.Topic)
+            {
+                GroupId = _options.GroupId,
+                OutputDirectory = _options.Mode == ProcessingMode.Memory ? null : _options.OutputDirectory,
+                Filter = _options.Filter,
+                IdleTimeout = _options.IdleTimeout,
+                MaxMemoryFileSize = _options.MaxMemoryFileSize,
+                ConnectTimeout = _options.ConnectTimeout,
+                StalledFileTimeout = _options.StalledFileTimeout,
+                AcknowledgeFiles = true,
+                Delivering = RecordDelivered,
+            };
+            Task[] workers = new Task[_options.ThrottleLimit];
+            for (int i = 0; i < workers.Length; i++)
+            {
+                workers[i] = Task.Factory.StartNew(() => Work(queue, stopping), TaskCreationOptions.LongRunning);
+            }
+            Task retries = Task.Factory.StartNew(() => FeedUnfinished(queue, receiving.Token), TaskCreationOptions.LongRunning);
+            Exception? failure = null;
+            try
+            {
+                using var receiver = new FileReceiver(_settings, receiveOptions, Diagnostics);
+                observer.Verbose($"Processing topic '{_options.Topic}' on {_settings.BootstrapServers} as consumer group '{GroupId}'; state in '{StateDirectory}'.");
+                receiver.Run(new ReceiverBridge(this, receiver, queue, receiving.Token), receiving.Token);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException))
+            {
+                failure = ex;
+                stopping.Cancel();
+            }
+            finally
+            {
+                receiving.Cancel();
+                WaitQuietly(retries);
+                queue.CompleteAdding();
+                // Normal end (idle, count): the files already handed over finish. Ctrl+C: stopping is
+                // cancelled and they are left unfinished, to be processed at the next start.
+                foreach (Task worker in workers)
+                {
+                    WaitQuietly(worker);
+                }
+                _results?.Dispose();
+                _results = null;
+            }
+            if (failure != null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+            }
+            observer.Progress(Progress());
+            return new ProcessingSummary(_processed, _failed, _skipped, clock.Elapsed);
+        }
+
+        public void Dispose()
+        {
+            _results?.Dispose();
+            _registry.Dispose();
+            _runLock.Dispose();
+        }
+
+        private ProcessingProgress Progress() => new ProcessingProgress(_received, _processed, _failed, _running, _waiting);
+
+        /// <summary>
+        /// Disk modes, on the receiver's thread: the file is in the output directory and about to be
+        /// recorded as received (after which the broker would not deliver it again), so it is recorded
+        /// here first as pending, with its path to process it from after a crash.
+        /// </summary>
+        private void RecordDelivered(ReceivedFile file)
+        {
+            ProcessingRecord? record = _registry.Find(file.RelativePath);
+            if (record != null && record.Sha512 == file.Sha512 && record.Status == ProcessingStatus.Processed)
+            {
+                return;
+            }
+            ReleaseSuperseded(record, file);
+            _registry.Pending(file, file.FullName, AttemptFor(file, record));
+        }
+
+        /// <summary>A newer version replaces an older one's record: the older one's kept copy is not needed any more.</summary>
+        private void ReleaseSuperseded(ProcessingRecord? record, ReceivedFile file)
+        {
+            if (record != null && record.Sha512 != file.Sha512)
+            {
+                _kept.Release(record.ContentPath);
+            }
+        }
+
+        private static int AttemptFor(ReceivedFile file, ProcessingRecord? record) =>
+            record != null && record.Sha512 == file.Sha512 ? record.Attempts + 1 : 1;
+
+        /// <summary>On the receiver's thread: a verified file, to hand to a worker unless it is done already.</summary>
+        private void Accept(ReceivedFile file, FileReceiver receiver, BlockingCollection<WorkItem> queue, CancellationToken receiving)
+        {
+            Interlocked.Increment(ref _received);
+            ProcessingRecord? record = _registry.Find(file.RelativePath);
+            if (record != null && record.Sha512 == file.Sha512 && record.Status == ProcessingStatus.Processed)
+            {
+                Interlocked.Increment(ref _skipped);
+                _observer!.Verbose($"'{file.RelativePath}' was processed before (same SHA-512); not processing it again.");
+                receiver.Acknowledge(file);
+                return;
+            }
+            if (!_inFlight.TryAdd(file.RelativePath, file.Sha512))
+            {
+                // The same version is being processed from its kept content (or a newer one is): this
+                // copy is not needed, and the record covers the file if that processing is interrupted.
+                _observer!.Verbose($"'{file.RelativePath}' is being processed already; this copy is not processed again.");
+                receiver.Acknowledge(file);
+                return;
+            }
+            ReceivedFile delivered = file; // the receiver knows the file by this object
+            int attempt;
+            if (_options.Mode == ProcessingMode.Memory)
+            {
+                ReleaseSuperseded(record, file);
+                attempt = AttemptFor(file, record);
+                _registry.Pending(file, null, attempt);
+            }
+            else
+            {
+                attempt = record?.Attempts ?? 1; // RecordDelivered counted this attempt
+                if (_options.Mode == ProcessingMode.Both)
+                {
+                    file = WithBytes(file);
+                }
+            }
+            Enqueue(queue, new WorkItem(file, attempt, () => receiver.Acknowledge(delivered)), receiving);
+        }
+
+        private void Enqueue(BlockingCollection<WorkItem> queue, WorkItem item, CancellationToken token)
+        {
+            Interlocked.Increment(ref _waiting);
+            try
+            {
+                queue.Add(item, token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException || ex is InvalidOperationException)
+            {
+                Interlocked.Decrement(ref _waiting);
+                _inFlight.TryRemove(item.File.RelativePath, out _);
+                throw new OperationCanceledException("The processor is stopping.", ex);
+            }
+        }
+
+        private ReceivedFile WithBytes(ReceivedFile file)
+        {
+            if (file.FullName == null || file.Length > _options.MaxMemoryFileSize)
+            {
+                if (file.FullName != null)
+                {
+                    _observer!.Warning($"'{file.RelativePath}' ({ByteSize.Format(file.Length)}) is larger than the memory limit ({ByteSize.Format(_options.MaxMemoryFileSize)}); it is handed over on disk only.");
+                }
+                return file;
+            }
+            return file.WithContent(file.FullName, File.ReadAllBytes(file.FullName));
+        }
+
+        /// <summary>
+        /// At the start: files left pending or failed by an earlier run whose content is kept are
+        /// processed again. While running, with <see cref="StreamProcessingOptions.RetryFailedAfter"/>:
+        /// failed files are tried again once they waited that long.
+        /// </summary>
+        private void FeedUnfinished(BlockingCollection<WorkItem> queue, CancellationToken token)
+        {
+            try
+            {
+                FeedRecords(queue, _registry.Unfinished(), TimeSpan.Zero, token);
+                if (!_options.RetryFailedAfter.HasValue)
+                {
+                    return;
+                }
+                while (!token.WaitHandle.WaitOne(RetryCheckInterval))
+                {
+                    FeedRecords(queue, _registry.Unfinished(), _options.RetryFailedAfter.Value, token);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        private void FeedRecords(BlockingCollection<WorkItem> queue, IReadOnlyList<ProcessingRecord> records, TimeSpan minimumAge, CancellationToken token)
+        {
+            foreach (ProcessingRecord record in records)
+            {
+                token.ThrowIfCancellationRequested();
+                if (record.ContentPath == null || (minimumAge > TimeSpan.Zero && (record.Status != ProcessingStatus.Failed || DateTimeOffset.Now - record.UpdatedAt < minimumAge)))
+                {
+                    continue; // received into memory: the broker delivers it again, as it was never acknowledged
+                }
+                if (!_inFlight.TryAdd(record.RelativePath, record.Sha512))
+                {
+                    continue;
+                }
+                ReceivedFile? file = LoadKept(record);
+                if (file == null)
+                {
+                    _inFlight.TryRemove(record.RelativePath, out _);
+                    continue;
+                }
+                _registry.Pending(file, record.ContentPath, record.Attempts + 1);
+                _observer!.Verbose($"Processing '{record.RelativePath}' again (attempt {record.Attempts + 1}; last time: {record.LastError ?? "unfinished"}).");
+                Enqueue(queue, new WorkItem(file, record.Attempts + 1, acknowledge: null), token);
+            }
+        }
+
+        /// <summary>The kept content of an unfinished file, checked against its SHA-512; null (and reported) when it is gone or changed.</summary>
+        private ReceivedFile? LoadKept(ProcessingRecord record)
+        {
+            string path = record.ContentPath!;
+            string? problem = null;
+            try
+            {
+                if (!File.Exists(path))
+                {
+                    problem = $"its content '{path}' no longer exists";
+                }
+                else if (KeptContent.HashOf(path) != record.Sha512)
+                {
+                    problem = $"its content '{path}' changed since it was received";
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                problem = $"its content '{path}' cannot be read ({ex.Message})";
+            }
+            var file = new ReceivedFile(record.RelativePath, null, null, record.Length, 0, record.Sha512, _options.Topic, -1, null, record.KeyPrefix);
+            if (problem != null)
+            {
+                // Forget the content so the file is not tried again from it; a new delivery of the file
+                // (sent again, or this group's offsets reset) is processed normally.
+                _registry.Failed(file, record.Attempts, $"Cannot process '{record.RelativePath}' again: {problem}.", contentPath: null);
+                _observer!.Error(new OpenMsiStreamException(ErrorIds.ProcessingContentMissing, ErrorKind.ObjectNotFound,
+                    $"Cannot process '{record.RelativePath}' again: {problem}. Send the file again to process it.", target: record.RelativePath));
+                return null;
+            }
+            bool onDisk = !_kept.Owns(path);
+            return _options.Mode switch
+            {
+                ProcessingMode.Memory => file.WithContent(null, File.ReadAllBytes(path)),
+                ProcessingMode.Disk => file.WithContent(path, null),
+                _ => record.Length <= _options.MaxMemoryFileSize ? file.WithContent(onDisk ? path : null, File.ReadAllBytes(path)) : file.WithContent(path, null),
+            };
+        }
+
+        private void Work(BlockingCollection<WorkItem> queue, CancellationTokenSource stopping)
+        {
+            try
+            {
+                foreach (WorkItem item in queue.GetConsumingEnumerable(stopping.Token))
+                {
+                    Interlocked.Decrement(ref _waiting);
+                    Interlocked.Increment(ref _running);
+                    try
+                    {
+                        if (Process(item, stopping.Token))
+                        {
+                            _observer!.Progress(Progress());
+                            if (_options.Count.HasValue && _processed + _failed >= _options.Count.Value)
+                            {
+                                stopping.Cancel();
+                            }
+                        }
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref _running);
+                        _inFlight.TryRemove(item.File.RelativePath, out _);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping: files still queued stay pending and unacknowledged, for the next start.
+            }
+        }
+
+        /// <summary>Handles one file; false when the processor stopped before it finished (the file stays pending).</summary>
+        private bool Process(WorkItem item, CancellationToken stopping)
+        {
+            ReceivedFile file = item.File;
+            Stopwatch clock = Stopwatch.StartNew();
+            HandlerOutcome? outcome = null;
+            Exception? error;
+            try
+            {
+                outcome = RunHandler(file, stopping);
+                int produced = 0;
+                if (_results != null && outcome.ResultMessages.Count > 0)
+                {
+                    ProduceResults(file, outcome.ResultMessages, stopping);
+                    produced = outcome.ResultMessages.Count;
+                }
+                _registry.Processed(file, item.Attempt, produced);
+                _kept.Release(_kept.PathFor(file.RelativePath, file.Sha512));
+                if (_options.DeleteFilesWhenProcessed && file.FullName != null)
+                {
+                    TryDelete(file.FullName);
+                }
+                item.Acknowledge?.Invoke();
+                Interlocked.Increment(ref _processed);
+                _observer!.FileProcessed(new ProcessedFile(file, ProcessedStatus.Processed, item.Attempt, clock.Elapsed, outcome, _options.ResultTopic, produced, null));
+                return true;
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (Exception ex)
+            {
+                error = ex is AggregateException aggregate && aggregate.InnerExceptions.Count == 1 ? aggregate.InnerException! : ex;
+            }
+            string? contentPath = null;
+            try
+            {
+                contentPath = file.FullName ?? (file.Bytes != null ? _kept.Keep(file.RelativePath, file.Sha512, file.Bytes) : null);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                _observer!.Warning($"Could not keep a copy of '{file.RelativePath}' to process it again ({ex.Message}); it is processed again only if it is sent again.");
+            }
+            _registry.Failed(file, item.Attempt, error.Message, contentPath);
+            item.Acknowledge?.Invoke();
+            Interlocked.Increment(ref _failed);
+            _observer!.FileProcessed(new ProcessedFile(file, ProcessedStatus.Failed, item.Attempt, clock.Elapsed, outcome, _options.ResultTopic, 0, error));
+            return true;
+        }
+
+        /// <summary>
+        /// Runs the handler on a pool thread, so a handler that blocks cannot hold this worker past its
+        /// timeout. A handler that ignores cancellation is abandoned after a grace period.
+        /// </summary>
+        private HandlerOutcome RunHandler(ReceivedFile file, CancellationToken stopping)
+        {
+            using var handling = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            if (_options.Timeout.HasValue)
+            {
+                handling.CancelAfter(_options.Timeout.Value);
+            }
+            Task<HandlerOutcome> task = Task.Run(() => _handler.HandleAsync(file, handling.Token));
+            try
+            {
+                if (!_options.Timeout.HasValue)
+                {
+                    task.Wait(stopping);
+                    return task.Result;
+                }
+                if (!task.Wait((int)Math.Min(int.MaxValue, (_options.Timeout.Value + UncooperativeHandlerGrace).TotalMilliseconds), stopping))
+                {
+                    _observer!.Warning($"The handler for '{file.RelativePath}' ignored its timeout; it is left running and the file recorded as failed.");
+                    throw TimedOut(file);
+                }
+                return task.Result;
+            }
+            catch (AggregateException ex) when (ex.InnerException is OperationCanceledException && handling.IsCancellationRequested && !stopping.IsCancellationRequested)
+            {
+                throw TimedOut(file);
+            }
+            catch (AggregateException ex) when (ex.InnerException is OperationCanceledException && stopping.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(stopping);
+            }
+            catch (AggregateException ex) when (ex.InnerExceptions.Count == 1)
+            {
+                if (handling.IsCancellationRequested && !stopping.IsCancellationRequested && _options.Timeout.HasValue)
+                {
+                    // A handler stopped by its timeout often fails with its own error (a stopped
+                    // pipeline, a killed process): the timeout is what the user needs to see.
+                    throw TimedOut(file, ex.InnerException);
+                }
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerException!).Throw();
+                throw;
+            }
+        }
+
+        private OpenMsiStreamException TimedOut(ReceivedFile file, Exception? inner = null) =>
+            new OpenMsiStreamException(ErrorIds.ProcessingTimedOut, ErrorKind.OperationTimeout,
+                $"Processing '{file.RelativePath}' took longer than the timeout of {_options.Timeout!.Value.TotalSeconds:0.###} s and was stopped.", inner, file.RelativePath);
+
+        private void ProduceResults(ReceivedFile file, IReadOnlyList<string> messages, CancellationToken stopping)
+        {
+            try
+            {
+                _results!.ProduceAsync(file.ResultKey, messages, stopping).GetAwaiter().GetResult();
+            }
+            catch (OpenMsiStreamException ex)
+            {
+                throw new OpenMsiStreamException(ErrorIds.ResultNotProduced, ex.Kind,
+                    $"The results for '{file.RelativePath}' could not be produced to topic '{_options.ResultTopic}': {ex.Message}", ex, file.RelativePath);
+            }
+        }
+
+        private void TryDelete(string path)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                _observer!.Warning($"Could not delete '{path}' after processing it: {ex.Message}");
+            }
+        }
+
+        private static void WaitQuietly(Task task)
+        {
+            try
+            {
+                task.Wait();
+            }
+            catch (AggregateException)
+            {
+                // Workers report their own failures; a cancelled wait is expected when stopping.
+            }
+        }
+
+        private static FileStream TakeRunLock(string stateDirectory, string topic, string groupId)
+        {
+            string lockPath = Path.Combine(stateDirectory, "processor.lock");
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException ex)
+            {
+                throw new OpenMsiStreamException(ErrorIds.StateDirectoryInUse, ErrorKind.InvalidOperation,
+                    $"Another stream processor is using state directory '{stateDirectory}' (topic '{topic}', group '{groupId}'); give each processor its own -StateDirectory.", ex, stateDirectory);
+            }
+        }
+
+        private sealed class WorkItem
+        {
+            public WorkItem(ReceivedFile file, int attempt, Action? acknowledge)
+            {
+                File = file;
+                Attempt = attempt;
+                Acknowledge = acknowledge;
+            }
+
+            public ReceivedFile File { get; }
+
+            public int Attempt { get; }
+
+            /// <summary>Lets the receiver commit the file's messages; null for files processed from kept content.</summary>
+            public Action? Acknowledge { get; }
+        }
+
+        /// <summary>Receiver events, on the receiver's thread, turned into work and reports.</summary>
+        private sealed class ReceiverBridge : IReceiveObserver
+        {
+            private readonly StreamProcessor _processor;
+            private readonly FileReceiver _receiver;
+            private readonly BlockingCollection<WorkItem> _queue;
+            private readonly CancellationToken _receiving;
+
+            public ReceiverBridge(StreamProcessor processor, FileReceiver receiver, BlockingCollection<WorkItem> queue, CancellationToken receiving)
+            {
+                _processor = processor;
+                _receiver = receiver;
+                _queue = queue;
+                _receiving = receiving;
+            }
+
+            public void FileReceived(ReceivedFile file)
+            {
+                try
+                {
+                    _processor.Accept(file, _receiver, _queue, _receiving);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopping: the file is neither acknowledged nor processed; the next start gets it again.
+                }
+            }
+
+            public void Error(OpenMsiStreamException error) => _processor._observer!.Error(error);
+
+            public void Warning(string message) => _processor._observer!.Warning(message);
+
+            public void Progress(ReceiveProgress progress) => _processor._observer!.Progress(_processor.Progress());
+        }
+    }
+}
