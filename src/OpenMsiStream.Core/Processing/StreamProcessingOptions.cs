@@ -96,15 +96,22 @@ namespace OpenMsiStream.Processing
             {
                 return Path.Combine(Path.GetFullPath(OutputDirectory), SafeRelativePath.StateDirectoryName);
             }
+            return Path.Combine(AppDataRoot(), "processors", SafeName(Topic) + "." + SafeName(GroupId));
+        }
+
+        /// <summary>The per-user folder for state that has no better home: <c>&lt;local app data&gt;/OpenMsiStream</c>.</summary>
+        internal static string AppDataRoot()
+        {
             string appData = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
             if (string.IsNullOrEmpty(appData))
             {
-                appData = Path.GetTempPath();
+                appData = Path.GetTempPath(); // a service account without a profile
             }
-            return Path.Combine(appData, "OpenMsiStream", "processors", SafeName(Topic) + "." + SafeName(GroupId));
+            return Path.Combine(appData, "OpenMsiStream");
         }
 
-        private static string SafeName(string name)
+        /// <summary>A topic, group or bucket name as a folder name.</summary>
+        internal static string SafeName(string name)
         {
             char[] invalid = Path.GetInvalidFileNameChars();
             var chars = name.ToCharArray();

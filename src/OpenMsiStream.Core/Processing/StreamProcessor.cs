@@ -515,7 +515,7 @@ namespace OpenMsiStream.Processing
 
         private static FileStream TakeRunLock(string stateDirectory, string topic, string groupId)
         {
-            string lockPath = Path.Combine(stateDirectory, "processor.lock");
+            string lockPath = Path.Combine(stateDirectory, "processor-" + StreamProcessingOptions.SafeName(topic) + "." + StreamProcessingOptions.SafeName(groupId) + ".lock");
             try
             {
                 return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
@@ -523,7 +523,7 @@ namespace OpenMsiStream.Processing
             catch (IOException ex)
             {
                 throw new OpenMsiStreamException(ErrorIds.StateDirectoryInUse, ErrorKind.InvalidOperation,
-                    $"Another stream processor is using state directory '{stateDirectory}' (topic '{topic}', group '{groupId}'); give each processor its own -StateDirectory.", ex, stateDirectory);
+                    $"Another stream processor of topic '{topic}' and group '{groupId}' is running with state directory '{stateDirectory}'; only one may run at a time (for more parallelism, raise its throttle limit or give the others their own state directory).", ex, stateDirectory);
             }
         }
 

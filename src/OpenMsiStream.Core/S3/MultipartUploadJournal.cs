@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
 using OpenMsiStream.FileSystem;
@@ -7,8 +8,9 @@ namespace OpenMsiStream.S3
 {
     /// <summary>
     /// Remembers the multipart uploads in progress (one small JSON file each in the state directory),
-    /// so that after a crash or a failure the next attempt continues the same upload and sends only
-    /// the parts the server does not have with the right checksum.
+    /// with the parts the server acknowledged (number, size, MD5 and ETag), so that after a crash or a
+    /// failure the next attempt continues the same upload and sends only the parts it does not have.
+    /// Kept here rather than asked of the server, as not every S3 look-alike lists parts.
     /// </summary>
     internal sealed class MultipartUploadJournal
     {
@@ -63,6 +65,19 @@ namespace OpenMsiStream.S3
             public string UploadId { get; set; } = string.Empty;
 
             public long PartSize { get; set; }
+
+            public List<Part> Parts { get; set; } = new List<Part>();
+        }
+
+        public sealed class Part
+        {
+            public int Number { get; set; }
+
+            public long Size { get; set; }
+
+            public string Md5 { get; set; } = string.Empty;
+
+            public string ETag { get; set; } = string.Empty;
         }
     }
 }

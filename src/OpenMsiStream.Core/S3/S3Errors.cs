@@ -17,7 +17,9 @@ namespace OpenMsiStream.S3
             switch (error)
             {
                 case OpenMsiStreamException ours:
-                    return ours.ErrorId == ErrorIds.S3IntegrityMismatch; // garbled on the way: sending again helps
+                    // Garbled on the way: sending again helps. A wrapped client failure is judged by its cause.
+                    return ours.ErrorId == ErrorIds.S3IntegrityMismatch
+                        || (ours.ErrorId == ErrorIds.S3TransferFailed && ours.InnerException != null && IsRetriable(ours.InnerException));
                 case AmazonServiceException service when service.StatusCode != 0:
                     int status = (int)service.StatusCode;
                     return status >= 500 || status == 429 || status == 408 || service.ErrorCode == "SlowDown" || service.ErrorCode == "RequestTimeout"

@@ -32,11 +32,11 @@ namespace OpenMsiStream.S3
         private readonly IAmazonS3 _client;
         private readonly string _bucket;
         private readonly long _partSize;
-        private readonly RetryPolicy _retry;
+        private readonly RetrySchedule _retry;
         private readonly MultipartUploadJournal _journal;
         private readonly string? _endpoint;
 
-        public S3ObjectUploader(IAmazonS3 client, string bucket, long partSize, RetryPolicy retry, MultipartUploadJournal journal, string? endpoint)
+        public S3ObjectUploader(IAmazonS3 client, string bucket, long partSize, RetrySchedule retry, MultipartUploadJournal journal, string? endpoint)
         {
             _client = client;
             _bucket = bucket;
@@ -123,17 +123,9 @@ namespace OpenMsiStream.S3
         private async Task<S3ObjectInfo> PutMultipartAsync(ReceivedFile file, string key, Stream source, long partSize, CancellationToken cancellationToken)
         {
             MultipartUploadJournal.Entry upload = await ContinueOrStartAsync(file, key, partSize, cancellationToken).ConfigureAwait(false);
-            Dictionary<int, PartDetail>? onServer = await PartsOnServerAsync(upload, cancellationToken).ConfigureAwait(false);
-            if (onServer == null)
-            {
-                // The server no longer has the earlier upload (aborted, expired): begin again.
-                _journal.Forget(_bucket, key, file.Sha512);
-                upload = await ContinueOrStartAsync(file, key, partSize, cancellationToken).ConfigureAwait(false);
-                onServer = new Dictionary<int, PartDetail>();
-            }
             try
             {
-                return await SendPartsAsync(file, key, source, partSize, upload, onServer, cancellationToken).ConfigureAwait(false);
+                return await SendPartsAsync(file, key, source, partSize, upload, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!(ex is OperationCanceledException) && !S3Errors.IsRetriable(ex))
             {
@@ -157,12 +149,14 @@ namespace OpenMsiStream.S3
         }
 
         private async Task<S3ObjectInfo> SendPartsAsync(ReceivedFile file, string key, Stream source, long partSize, MultipartUploadJournal.Entry upload,
-            Dictionary<int, PartDetail> onServer, CancellationToken cancellationToken)
+            CancellationToken cancellationToken)
         {
+            var sentBefore = upload.Parts.ToDictionary(p => p.Number);
             var parts = new List<PartETag>();
             var partMd5s = new List<byte[]>();
             byte[] buffer = new byte[partSize];
             using var sha512 = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
+            using var wholeMd5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
             long remaining = file.Length;
             for (int number = 1; remaining > 0; number++)
             {
@@ -175,13 +169,14 @@ namespace OpenMsiStream.S3
                 }
                 remaining -= read;
                 sha512.AppendData(buffer, 0, read);
+                wholeMd5.AppendData(buffer, 0, read);
                 byte[] md5 = Md5(buffer, read);
                 string expected = Hex.Lower(md5);
                 partMd5s.Add(md5);
-                if (onServer.TryGetValue(number, out PartDetail? have) && have.Size == read && Unquote(have.ETag) == expected)
+                if (sentBefore.TryGetValue(number, out MultipartUploadJournal.Part? have) && have.Size == read && have.Md5 == expected)
                 {
                     parts.Add(new PartETag(number, have.ETag));
-                    continue; // sent by an earlier attempt, and intact
+                    continue; // sent by an earlier attempt, and acknowledged with this MD5
                 }
                 int partNumber = number;
                 UploadPartResponse response = await Request($"Uploading part {partNumber} of '{key}' to bucket '{_bucket}'", () => _client.UploadPartAsync(new UploadPartRequest
@@ -197,6 +192,9 @@ namespace OpenMsiStream.S3
                 }, cancellationToken), cancellationToken).ConfigureAwait(false);
                 CheckEtag(key, Unquote(response.ETag), expected, $"part {partNumber}");
                 parts.Add(new PartETag(partNumber, response.ETag));
+                upload.Parts.RemoveAll(p => p.Number == partNumber);
+                upload.Parts.Add(new MultipartUploadJournal.Part { Number = partNumber, Size = read, Md5 = expected, ETag = response.ETag });
+                _journal.Record(upload);
             }
             CheckSha512(file, Hex.Lower(sha512.GetHashAndReset()));
             CompleteMultipartUploadResponse completed = await Request($"Completing the upload of '{key}' to bucket '{_bucket}'", () => _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
@@ -207,9 +205,12 @@ namespace OpenMsiStream.S3
                 PartETags = parts,
             }, cancellationToken), cancellationToken).ConfigureAwait(false);
             _journal.Forget(_bucket, key, file.Sha512);
-            string whole = MultipartEtag(partMd5s);
-            CheckEtag(key, Unquote(completed.ETag), whole, "object");
-            return new S3ObjectInfo(_bucket, key, whole, file.Length, parts.Count, alreadyPresent: false);
+            // S3 (and MinIO, Ceph) answer the MD5 of the parts' MD5s; some look-alikes (s3rver) the MD5 of
+            // the whole object. Either proves the object is the bytes sent.
+            string etag = Unquote(completed.ETag);
+            string whole = Hex.Lower(wholeMd5.GetHashAndReset());
+            CheckEtag(key, etag, etag.Equals(whole, StringComparison.OrdinalIgnoreCase) ? whole : MultipartEtag(partMd5s), "object");
+            return new S3ObjectInfo(_bucket, key, etag, file.Length, parts.Count, alreadyPresent: false);
         }
 
         /// <summary>The multipart upload an earlier attempt at this file began, if the server still has it; otherwise a new one.</summary>
@@ -229,44 +230,6 @@ namespace OpenMsiStream.S3
             var entry = new MultipartUploadJournal.Entry { Bucket = _bucket, Key = key, Sha512 = file.Sha512, UploadId = initiated.UploadId, PartSize = partSize };
             _journal.Record(entry);
             return entry;
-        }
-
-        /// <summary>The parts the server holds for an upload; null when it no longer knows the upload.</summary>
-        private async Task<Dictionary<int, PartDetail>?> PartsOnServerAsync(MultipartUploadJournal.Entry upload, CancellationToken cancellationToken)
-        {
-            var parts = new Dictionary<int, PartDetail>();
-            try
-            {
-                int? marker = null;
-                while (true)
-                {
-                    ListPartsResponse page = await _client.ListPartsAsync(new ListPartsRequest
-                    {
-                        BucketName = upload.Bucket,
-                        Key = upload.Key,
-                        UploadId = upload.UploadId,
-                        PartNumberMarker = marker?.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    }, cancellationToken).ConfigureAwait(false);
-                    foreach (PartDetail part in page.Parts ?? new List<PartDetail>())
-                    {
-                        parts[part.PartNumber ?? 0] = part;
-                    }
-                    if (page.IsTruncated != true || page.NextPartNumberMarker == null)
-                    {
-                        break;
-                    }
-                    marker = page.NextPartNumberMarker;
-                }
-            }
-            catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchUpload" || ex.StatusCode == HttpStatusCode.NotFound)
-            {
-                return null;
-            }
-            catch (AmazonS3Exception)
-            {
-                // A server that cannot list the parts gets them all again.
-            }
-            return parts;
         }
 
         private Task<T> Request<T>(string doing, Func<Task<T>> request, CancellationToken cancellationToken) =>

@@ -23,7 +23,7 @@ namespace OpenMsiStream.S3
         /// <param name="stateDirectory">Where multipart uploads in progress are recorded, to continue them after a failure or restart.</param>
         /// <param name="partSize">Bytes per part of a multipart upload (at least 5 MiB); smaller files are one PUT.</param>
         /// <param name="retry">Pauses between attempts of a failed request.</param>
-        public S3TransferHandler(S3Settings settings, string bucket, string stateDirectory, long partSize = DefaultPartSize, RetryPolicy? retry = null)
+        public S3TransferHandler(S3Settings settings, string bucket, string stateDirectory, long partSize = DefaultPartSize, RetrySchedule? retry = null)
         {
             BucketName.Validate(bucket);
             if (partSize < S3ObjectUploader.MinimumPartSize)
@@ -34,7 +34,7 @@ namespace OpenMsiStream.S3
             Bucket = bucket;
             Endpoint = settings.EndpointUri();
             _client = S3ClientFactory.Create(settings);
-            _uploader = new S3ObjectUploader(_client, bucket, partSize, retry ?? RetryPolicy.Default, new MultipartUploadJournal(stateDirectory), Endpoint);
+            _uploader = new S3ObjectUploader(_client, bucket, partSize, retry ?? RetrySchedule.Default, new MultipartUploadJournal(stateDirectory), Endpoint);
         }
 
         public const long DefaultPartSize = 8L * 1024 * 1024;
@@ -48,17 +48,23 @@ namespace OpenMsiStream.S3
 
         /// <summary>
         /// Checks that the bucket exists and the credentials may use it, so a typo fails at the start
-        /// rather than on every file. An unreachable endpoint is not checked here: files are retried.
+        /// rather than on every file. Returns a warning when the endpoint cannot be reached now: that is
+        /// not fatal, as files are retried until it is back.
         /// </summary>
-        public async Task CheckBucketAsync(CancellationToken cancellationToken)
+        public async Task<string?> CheckBucketAsync(CancellationToken cancellationToken)
         {
             try
             {
                 await _client.GetBucketLocationAsync(Bucket, cancellationToken).ConfigureAwait(false);
+                return null;
             }
-            catch (AmazonS3Exception ex) when (ex.StatusCode != 0 && !S3Errors.IsRetriable(ex))
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !(ex is OutOfMemoryException))
             {
-                throw S3Errors.From(ex, $"Checking bucket '{Bucket}'", Bucket, Endpoint);
+                if (!S3Errors.IsRetriable(ex))
+                {
+                    throw S3Errors.From(ex, $"Checking bucket '{Bucket}'", Bucket, Endpoint);
+                }
+                return $"{S3Errors.From(ex, $"Checking bucket '{Bucket}'", Bucket, Endpoint).Message}; files are retried until it can be reached.";
             }
         }
 

@@ -69,11 +69,18 @@ namespace OpenMsiStream.Tests.Support
             lock (_gate)
             {
                 _warnings.Add(message);
+                Log.Add("WARNING: " + message);
             }
         }
 
+        public List<string> Log { get; } = new List<string>();
+
         public void Verbose(string message)
         {
+            lock (_gate)
+            {
+                Log.Add(message);
+            }
         }
 
         public void Progress(ProcessingProgress progress)

@@ -7,11 +7,11 @@ using System.Threading.Tasks;
 namespace OpenMsiStream.S3
 {
     /// <summary>Runs a request again after growing pauses while its failure is one worth retrying.</summary>
-    public sealed class RetryPolicy
+    public sealed class RetrySchedule
     {
-        public static readonly RetryPolicy Default = new RetryPolicy(new[] { 1, 2, 4, 8, 16 }.Select(s => TimeSpan.FromSeconds(s)).ToArray());
+        public static readonly RetrySchedule Default = new RetrySchedule(new[] { 1, 2, 4, 8, 16 }.Select(s => TimeSpan.FromSeconds(s)).ToArray());
 
-        public RetryPolicy(IReadOnlyList<TimeSpan> delays) => Delays = delays;
+        public RetrySchedule(IReadOnlyList<TimeSpan> delays) => Delays = delays;
 
         /// <summary>The pause before each retry; as many retries as entries.</summary>
         public IReadOnlyList<TimeSpan> Delays { get; }
