@@ -23,6 +23,8 @@
         'Stop-MsiLocalBroker'
         'Get-MsiLocalBroker'
         'Test-MsiConnection'
+        'Invoke-MsiStreamProcessor'
+        'Start-MsiS3Transfer'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -35,6 +35,9 @@ namespace OpenMsiStream.PowerShell.Infrastructure
 
         public void Error(OpenMsiStreamException error, object? target = null) => Add(cmdlet => cmdlet.WriteError(ErrorRecords.From(error, target)));
 
+        /// <summary>An error record as it is (one a user's script wrote).</summary>
+        public void Error(ErrorRecord record) => Add(cmdlet => cmdlet.WriteError(record));
+
         public void Warning(string text) => Add(cmdlet => cmdlet.WriteWarning(text));
 
         public void Verbose(string text)

@@ -1,0 +1,130 @@
+using System;
+using System.Management.Automation;
+using OpenMsiStream.Config;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Kafka;
+using OpenMsiStream.PowerShell.Infrastructure;
+using OpenMsiStream.Processing;
+using OpenMsiStream.S3;
+
+namespace OpenMsiStream.PowerShell.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Copies every file that arrives on a topic to an S3 bucket, verified, until stopped.</para>
+    /// <para type="description">Objects are named &lt;topic&gt;/&lt;subdirectory&gt;/&lt;file name&gt;. Files are
+    /// streamed in parts (no size limit, never wholly in memory in the default Disk mode), every part's
+    /// MD5 is checked against the server's answer and the file's SHA-512 is stored as object metadata;
+    /// an object already there with the same SHA-512 is not sent again. Failed transfers are retried
+    /// with back-off, recorded, and tried again later and at every start. Settings come from the config
+    /// file's [s3] section (access_key_id, secret_key_id, endpoint_url, region), the parameters, or the
+    /// AWS credential chain. Emits one object per file.</para>
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Start, "MsiS3Transfer", SupportsShouldProcess = true)]
+    [OutputType(typeof(S3TransferResult))]
+    public sealed class StartMsiS3TransferCommand : ProcessorCmdlet
+    {
+        /// <summary>The bucket; it must exist.</summary>
+        [Parameter(Mandatory = true, Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string Bucket { get; set; } = string.Empty;
+
+        /// <summary>An S3-compatible endpoint such as http://minio.lab:9000 (overrides endpoint_url).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? EndpointUrl { get; set; }
+
+        /// <summary>The region (overrides region; default us-east-1 for a custom endpoint).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Region { get; set; }
+
+        /// <summary>Access key id as the user name and secret key as the password (overrides the [s3] keys).</summary>
+        [Parameter]
+        [Credential]
+        public PSCredential? Credential { get; set; }
+
+        /// <summary>Disk (default: streamed from a work folder, any size) or Memory (faster for small files).</summary>
+        [Parameter]
+        [ValidateSet(nameof(ProcessingMode.Disk), nameof(ProcessingMode.Memory))]
+        public ProcessingMode Mode { get; set; } = ProcessingMode.Disk;
+
+        /// <summary>Bytes per part of a multipart upload (at least 5 MiB; default 8 MiB).</summary>
+        [Parameter]
+        [ValidateRange(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024)]
+        public long PartSize { get; set; } = S3TransferHandler.DefaultPartSize;
+
+        protected override string Activity => $"Copying files from topic '{Topic}' to bucket '{Bucket}'";
+
+        protected override void EndProcessing()
+        {
+            S3TransferOptions options = BuildOptions();
+            if (!ShouldProcess($"s3://{Bucket}/{Topic}/", $"Copy every file of topic '{Topic}' (consumer group '{options.ResolveGroupId()}')"))
+            {
+                return;
+            }
+            KafkaSettings kafka = ResolveSettings();
+            S3Settings s3 = ResolveS3Settings(kafka);
+            RunProcessor((queue, observer, cancellation) =>
+            {
+                var diagnostics = new ClientDiagnostics();
+                ForwardDiagnostics(diagnostics, queue);
+                using var transfer = new S3Transfer(kafka, s3, options, diagnostics);
+                queue.Verbose($"Copying topic '{Topic}' to bucket '{Bucket}' at {transfer.Endpoint ?? "AWS"} as consumer group '{transfer.GroupId}'; state in '{transfer.StateDirectory}'.");
+                return transfer.Run(observer, cancellation);
+            }, result => S3TransferResult.From(result, Bucket));
+        }
+
+        private S3TransferOptions BuildOptions()
+        {
+            try
+            {
+                BucketName.Validate(Bucket);
+            }
+            catch (OpenMsiStreamException error)
+            {
+                ThrowTerminatingError(error);
+            }
+            return new S3TransferOptions(Topic, Bucket)
+            {
+                GroupId = GroupId,
+                Mode = Mode,
+                StateDirectory = StateDirectory == null ? null : ResolvePath(StateDirectory),
+                Filter = FilterRegex(),
+                ThrottleLimit = ThrottleLimit,
+                PartSize = PartSize,
+                Count = IsBound(nameof(Count)) ? Count : (int?)null,
+                IdleTimeout = IsBound(nameof(IdleTimeout)) ? IdleTimeout : (TimeSpan?)null,
+                RetryFailedAfter = IsBound(nameof(RetryFailedAfter)) ? RetryFailedAfter : TimeSpan.FromMinutes(5),
+                MaxMemoryFileSize = MaxMemoryFileSize,
+            };
+        }
+
+        private S3Settings ResolveS3Settings(KafkaSettings kafka)
+        {
+            try
+            {
+                S3Settings s3 = S3Settings.From(kafka);
+                if (EndpointUrl != null)
+                {
+                    s3.EndpointUrl = EndpointUrl;
+                }
+                if (Region != null)
+                {
+                    s3.Region = Region;
+                }
+                if (Credential != null)
+                {
+                    s3.AccessKeyId = Credential.UserName;
+                    s3.SecretAccessKey = Credential.GetNetworkCredential().Password;
+                }
+                s3.EndpointUri(); // a malformed endpoint fails here, before anything runs
+                return s3;
+            }
+            catch (OpenMsiStreamException error)
+            {
+                ThrowTerminatingError(error);
+                throw; // not reached
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using System;
+using System.Management.Automation;
+using System.Text.RegularExpressions;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Processing;
+
+namespace OpenMsiStream.PowerShell.Infrastructure
+{
+    /// <summary>
+    /// What Invoke-MsiStreamProcessor and Start-MsiS3Transfer share: the parameters of a stream
+    /// processor (group, state, parallelism, end conditions), progress, and one output object per file
+    /// with a non-terminating error for each file that failed.
+    /// </summary>
+    public abstract class ProcessorCmdlet : KafkaCmdlet
+    {
+        private const int ProgressActivityId = 4;
+        private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();
+        private ProcessingProgress? _latestProgress;
+
+        /// <summary>The topic to consume.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Topic { get; set; } = string.Empty;
+
+        /// <summary>Consumer group; what was processed is recorded per topic and group.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? GroupId { get; set; }
+
+        /// <summary>Where the processing record is kept (default: per-user application data, or the output directory's .openmsistream folder).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? StateDirectory { get; set; }
+
+        /// <summary>Regular expression on the relative path (POSIX separators); other files are skipped.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Filter { get; set; }
+
+        /// <summary>Files handled at the same time (default 2).</summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = 2;
+
+        /// <summary>Stop after this many files were handled (processed or failed).</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int Count { get; set; }
+
+        /// <summary>Stop when nothing arrived for this long and all work is done (seconds, or a time span).</summary>
+        [Parameter]
+        [SecondsOrTimeSpan]
+        [PositiveTimeSpan]
+        public TimeSpan IdleTimeout { get; set; }
+
+        /// <summary>Try failed files again after this long while running (they are always tried again at the next start).</summary>
+        [Parameter]
+        [SecondsOrTimeSpan]
+        [PositiveTimeSpan]
+        public TimeSpan RetryFailedAfter { get; set; }
+
+        /// <summary>Largest file kept in memory (default 256 MB).</summary>
+        [Parameter]
+        [ValidateRange(1L, long.MaxValue)]
+        public long MaxMemoryFileSize { get; set; } = 256L * 1024 * 1024;
+
+        protected abstract string Activity { get; }
+
+        protected bool IsBound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
+
+        protected Regex? FilterRegex()
+        {
+            if (Filter == null)
+            {
+                return null;
+            }
+            try
+            {
+                return new Regex(Filter, RegexOptions.CultureInvariant);
+            }
+            catch (ArgumentException ex)
+            {
+                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                    $"-Filter '{Filter}' is not a valid regular expression: {ex.Message}", ex, Filter));
+                throw; // not reached
+            }
+        }
+
+        /// <summary>Runs a processor on a worker thread, writing its results on the pipeline thread.</summary>
+        protected void RunProcessor(Func<PipelineQueue, IProcessingObserver, System.Threading.CancellationToken, ProcessingSummary> run, Func<ProcessedFile, object> output)
+        {
+            try
+            {
+                RunOnWorker((queue, cancellation) => run(queue, new QueueObserver(queue, this, output), cancellation), WriteProcessingProgress);
+            }
+            finally
+            {
+                if (!StopToken.IsCancellationRequested)
+                {
+                    WriteProgress(new ProgressRecord(ProgressActivityId, Activity, "Stopped") { RecordType = ProgressRecordType.Completed });
+                }
+            }
+        }
+
+        private void WriteProcessingProgress()
+        {
+            ProcessingProgress? progress = _latestProgress;
+            if (progress == null || !_progressThrottle.IsDue())
+            {
+                return;
+            }
+            WriteProgress(new ProgressRecord(ProgressActivityId, Activity,
+                $"{progress.Processed} processed, {progress.Failed} failed; {progress.Running} running, {progress.Waiting} waiting"));
+        }
+
+        /// <summary>The error a failed file is reported with: the handler's own when it has a product error id.</summary>
+        private static OpenMsiStreamException FailureOf(ProcessedFile result)
+        {
+            if (result.Error is OpenMsiStreamException ours)
+            {
+                return ours;
+            }
+            return new OpenMsiStreamException(ErrorIds.ProcessingFailed, ErrorKind.InvalidOperation,
+                $"Processing '{result.RelativePath}' failed: {result.ErrorMessage}", result.Error, result.RelativePath);
+        }
+
+        /// <summary>Runs on the processor's threads: queues everything for the pipeline thread.</summary>
+        private sealed class QueueObserver : IProcessingObserver
+        {
+            private readonly PipelineQueue _queue;
+            private readonly ProcessorCmdlet _command;
+            private readonly Func<ProcessedFile, object> _output;
+
+            public QueueObserver(PipelineQueue queue, ProcessorCmdlet command, Func<ProcessedFile, object> output)
+            {
+                _queue = queue;
+                _command = command;
+                _output = output;
+            }
+
+            public void FileProcessed(ProcessedFile result)
+            {
+                _queue.Output(_output(result));
+                if (result.Status == ProcessedStatus.Failed)
+                {
+                    _queue.Error(FailureOf(result), result.RelativePath);
+                }
+            }
+
+            public void Error(OpenMsiStreamException error) => _queue.Error(error);
+
+            public void Warning(string message) => _queue.Warning(message);
+
+            public void Verbose(string message) => _queue.Verbose(message);
+
+            public void Progress(ProcessingProgress progress) => _command._latestProgress = progress;
+        }
+    }
+}
