@@ -12,6 +12,10 @@
     Description          = 'Streams laboratory data files through Apache Kafka: chunked, verified, wire-compatible with OpenMSIStream.'
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
+    # Core is loaded before the cmdlet assembly: some of the module's classes derive from Core's
+    # (a script block handler is a Core FileHandler), and PowerShell reads every class of the cmdlet
+    # assembly before the module's initializer can point the runtime at dependencies/.
+    RequiredAssemblies   = @('dependencies/OpenMsiStream.Core.dll')
     FormatsToProcess     = @('OpenMsiStream.Format.ps1xml')
     # For best performance, do not use wildcards in the export lists.
     CmdletsToExport      = @(

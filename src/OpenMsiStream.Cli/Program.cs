@@ -18,6 +18,8 @@ namespace OpenMsiStream.Cli
                 UploadDirectoryCommand.Create(),
                 UploadStateCommand.Create(),
                 DownloadDirectoryCommand.Create(),
+                ProcessCommand.Create(),
+                S3TransferCommand.Create(),
                 TestConnectionCommand.Create(),
             };
             // Ctrl+C and SIGTERM cancel the command's token; a graceful stop (flush, commit, close)

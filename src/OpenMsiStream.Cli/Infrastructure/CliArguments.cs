@@ -20,5 +20,23 @@ namespace OpenMsiStream.Cli.Infrastructure
                 throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, $"{option} '{pattern}' is not a valid regular expression: {ex.Message}", ex);
             }
         }
+
+        /// <summary>A count that must be at least one.</summary>
+        public static int Positive(int value, string option) =>
+            value >= 1 ? value : throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, $"{option} must be at least 1 (got {value}).");
+
+        /// <summary>A number of seconds that must be positive, as a time span; null stays null.</summary>
+        public static TimeSpan? Seconds(double? seconds, string option)
+        {
+            if (seconds == null)
+            {
+                return null;
+            }
+            if (!(seconds > 0) || double.IsInfinity(seconds.Value))
+            {
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, $"{option} must be a positive number of seconds (got {seconds}).");
+            }
+            return TimeSpan.FromSeconds(seconds.Value);
+        }
     }
 }

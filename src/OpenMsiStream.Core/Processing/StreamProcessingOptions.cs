@@ -99,6 +99,18 @@ namespace OpenMsiStream.Processing
             return Path.Combine(AppDataRoot(), "processors", SafeName(Topic) + "." + SafeName(GroupId));
         }
 
+        /// <summary>
+        /// The group a processor gets when none is given: named after the topic and the code it runs (a
+        /// script's text, a command line, a handler's type), so running the same processor again resumes
+        /// it, and a different processor on the same topic gets every file too rather than sharing them.
+        /// </summary>
+        public static string DefaultGroupId(string topic, string code)
+        {
+            using var sha = System.Security.Cryptography.SHA256.Create();
+            string hash = Diagnostics.Hex.Lower(sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(code))).Substring(0, 12);
+            return $"openmsistream-process-{topic}-{hash}";
+        }
+
         /// <summary>The per-user folder for state that has no better home: <c>&lt;local app data&gt;/OpenMsiStream</c>.</summary>
         internal static string AppDataRoot()
         {

@@ -140,11 +140,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 MaxMemoryFileSize = MaxMemoryFileSize,
             };
 
-        /// <summary>
-        /// Without -GroupId the group is named after the topic and the code (its text, or the program and
-        /// arguments), so re-running the same processor resumes it, and a different processor on the same
-        /// topic gets every file too rather than sharing them.
-        /// </summary>
+        /// <summary>Without -GroupId the group is named after the topic and the code (see StreamProcessingOptions.DefaultGroupId).</summary>
         private string DefaultGroupId()
         {
             string code = ParameterSetName switch
@@ -153,9 +149,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 HandlerSet => Handler!.GetType().FullName!,
                 _ => ScriptBlock!.ToString().Trim(),
             };
-            using var sha = SHA256.Create();
-            string hash = Hex.Lower(sha.ComputeHash(Encoding.UTF8.GetBytes(code))).Substring(0, 12);
-            return $"openmsistream-process-{Topic}-{hash}";
+            return StreamProcessingOptions.DefaultGroupId(Topic, code);
         }
 
         private FileHandler CreateHandler(StreamProcessingOptions options)

@@ -26,6 +26,12 @@ namespace OpenMsiStream.PowerShell.Processing
         private readonly string _location;
         private readonly bool _metadata;
         private readonly RunspacePool _pool;
+        private int _running;
+
+        private const string Launcher =
+            "[void]$ExecutionContext.SessionState.Path.SetLocation($args[0]); " +
+            "$__openMsiStreamArguments = $args[2..($args.Count - 1)]; " +
+            "& ([scriptblock]::Create($args[1])) @__openMsiStreamArguments";
 
         public ScriptBlockHandler(IsolatedScript script, object[] arguments, string location, bool metadata, int runspaces,
             PSHost host, string modulePath)
@@ -51,13 +57,17 @@ namespace OpenMsiStream.PowerShell.Processing
         {
             using var ps = System.Management.Automation.PowerShell.Create();
             ps.RunspacePool = _pool;
-            ps.AddCommand("Set-Location").AddParameter("LiteralPath", _location).AddStatement();
-            ps.AddScript(_script.Text).AddArgument(file);
+            // One statement: batches of statements (AddStatement) never complete on a runspace pool with
+            // this engine. The launcher moves to the caller's location through the engine itself
+            // (Set-Location's module may not be loaded) and then runs the user's script with the file
+            // and -ArgumentList as its arguments.
+            ps.AddScript(Launcher).AddArgument(_location).AddArgument(_script.Text).AddArgument(file);
             foreach (object argument in _arguments)
             {
                 ps.AddArgument(argument);
             }
             ForwardStreams(ps, file);
+            Interlocked.Increment(ref _running);
             PSDataCollection<PSObject> output;
             using (cancellationToken.Register(() => ps.BeginStop(null, null)))
             {
@@ -74,6 +84,10 @@ namespace OpenMsiStream.PowerShell.Processing
                     // A terminating error: the script's own message is the reason the file failed.
                     throw new HandlerException(ex.ErrorRecord?.Exception?.Message ?? ex.Message, null, ex);
                 }
+                finally
+                {
+                    Interlocked.Decrement(ref _running);
+                }
             }
             cancellationToken.ThrowIfCancellationRequested();
             if (ps.InvocationStateInfo.State == PSInvocationState.Failed)
@@ -85,7 +99,21 @@ namespace OpenMsiStream.PowerShell.Processing
             return new HandlerOutcome(ResultMessages(objects, file), objects.Cast<object>().ToList(), null);
         }
 
-        public void Dispose() => _pool.Dispose();
+        /// <summary>
+        /// Closes the pool. A script stuck inside a .NET call (a blocking read, Thread.Sleep) cannot be
+        /// stopped by PowerShell, and closing the pool would wait for it: then the pool is closed in the
+        /// background so Ctrl+C returns the prompt; the abandoned script's file stays unfinished and is
+        /// processed again at the next start.
+        /// </summary>
+        public void Dispose()
+        {
+            if (Volatile.Read(ref _running) == 0)
+            {
+                _pool.Dispose();
+                return;
+            }
+            Task.Run(() => _pool.Dispose());
+        }
 
         private IReadOnlyList<string> ResultMessages(IReadOnlyList<PSObject> objects, ReceivedFile file)
         {

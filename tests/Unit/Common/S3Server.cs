@@ -43,6 +43,20 @@ namespace OpenMsiStream.Tests.Common
             return path;
         }
 
+        /// <summary>An object's bytes as the server stored them (s3rver keeps &lt;bucket&gt;/&lt;key&gt;._S3rver_object); null when it has none.</summary>
+        public byte[]? StoredObject(string bucket, string key)
+        {
+            string path = System.IO.Path.Combine(_data.Path, bucket, key.Replace('/', System.IO.Path.DirectorySeparatorChar)) + "._S3rver_object";
+            return File.Exists(path) ? File.ReadAllBytes(path) : null;
+        }
+
+        /// <summary>An object's stored metadata (JSON text, with x-amz-meta-* headers); null when it has none.</summary>
+        public string? StoredMetadata(string bucket, string key)
+        {
+            string path = System.IO.Path.Combine(_data.Path, bucket, key.Replace('/', System.IO.Path.DirectorySeparatorChar)) + "._S3rver_metadata.json";
+            return File.Exists(path) ? File.ReadAllText(path) : null;
+        }
+
         public void Start()
         {
             string script = EnsureInstalled();

@@ -16,9 +16,11 @@ namespace OpenMsiStream.PowerShell.Tests
         {
             "Get-MsiLocalBroker",
             "Get-MsiUploadState",
+            "Invoke-MsiStreamProcessor",
             "Receive-MsiDataFile",
             "Send-MsiDataFile",
             "Start-MsiLocalBroker",
+            "Start-MsiS3Transfer",
             "Start-MsiUploadDirectory",
             "Stop-MsiLocalBroker",
             "Test-MsiConnection",
@@ -63,12 +65,14 @@ namespace OpenMsiStream.PowerShell.Tests
             Assert.Equal("OpenMsiStream.Kafka.ConnectionReport", OutputTypeOf("Test-MsiConnection"));
             Assert.Equal("OpenMsiStream.Upload.SentFile", OutputTypeOf("Start-MsiUploadDirectory"));
             Assert.Equal("OpenMsiStream.UploadDirectory.UploadRecord", OutputTypeOf("Get-MsiUploadState"));
+            Assert.Equal("OpenMsiStream.Processing.ProcessedFile", OutputTypeOf("Invoke-MsiStreamProcessor"));
+            Assert.Equal("OpenMsiStream.S3.S3TransferResult", OutputTypeOf("Start-MsiS3Transfer"));
         }
 
         [Fact]
         public void StateChangingCmdletsSupportWhatIf()
         {
-            foreach (string cmdlet in new[] { "Send-MsiDataFile", "Receive-MsiDataFile", "Start-MsiUploadDirectory", "Start-MsiLocalBroker", "Stop-MsiLocalBroker" })
+            foreach (string cmdlet in new[] { "Send-MsiDataFile", "Receive-MsiDataFile", "Start-MsiUploadDirectory", "Start-MsiLocalBroker", "Stop-MsiLocalBroker", "Invoke-MsiStreamProcessor", "Start-MsiS3Transfer" })
             {
                 Assert.Equal(true, Assert.Single(_module.Invoke($"(Get-Command {cmdlet}).Parameters.ContainsKey('WhatIf')")).BaseObject);
             }

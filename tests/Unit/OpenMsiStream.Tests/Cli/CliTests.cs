@@ -105,6 +105,9 @@ namespace OpenMsiStream.Tests.Cli
         [InlineData(new[] { "upload-file", "x.dat", "--topic", "t", "--bootstrap-servers", "h:1", "--chunk-size", "1000" }, "openmsistream: error InvalidChunkSize: Chunk size 1000 is not a power of two. Use a power of two such as 524288 (the default), 262144 or 16384.")]
         [InlineData(new[] { "upload-file", "x.dat", "--topic", "bad topic" , "--bootstrap-servers", "h:1" }, "openmsistream: error InvalidTopicName: 'bad topic' is not a valid Kafka topic name: use 1 to 249 of the characters a-z, A-Z, 0-9, '.', '_' and '-' (not '.' or '..' alone).")]
         [InlineData(new[] { "download-directory", "out", "--topic", "t" }, "openmsistream: error NoBrokerSpecified: No broker given: use --config FILE or --bootstrap-servers HOST:PORT (try `openmsistream local-broker` for a local one).")]
+        [InlineData(new[] { "process", "t", "--bootstrap-servers", "h:1", "--mode", "Disk", "--", "python3", "x.py" }, "openmsistream: error InvalidArgument: --mode Disk writes files to disk: give --output-directory.")]
+        [InlineData(new[] { "process", "t", "--bootstrap-servers", "h:1", "--timeout", "0", "--", "python3" }, "openmsistream: error InvalidArgument: --timeout must be a positive number of seconds (got 0).")]
+        [InlineData(new[] { "s3-transfer", "t", "Lab_Bucket", "--bootstrap-servers", "h:1" }, "openmsistream: error InvalidBucketName: 'Lab_Bucket' is not a valid S3 bucket name: use only lower-case letters, digits, '.' and '-'.")]
         public async Task WrongUsageEndsWithExitCode2AndSaysWhatIsWrong(string[] arguments, string firstLine)
         {
             using CliProcess cli = await CliProcess.RunAsync(Timeout, arguments);
