@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.CommandLine;
 using System.Threading.Tasks;
 using OpenMsiStream.Cli.Commands;
@@ -10,21 +11,29 @@ namespace OpenMsiStream.Cli
     {
         public static Task<int> Main(string[] args)
         {
-            var root = new RootCommand("openmsistream: stream laboratory data files through Apache Kafka, wire-compatible with OpenMSIStream.")
-            {
-                QuickstartCommand.Create(),
-                LocalBrokerCommand.Create(),
-                UploadFileCommand.Create(),
-                UploadDirectoryCommand.Create(),
-                UploadStateCommand.Create(),
-                DownloadDirectoryCommand.Create(),
-                ProcessCommand.Create(),
-                S3TransferCommand.Create(),
-                TestConnectionCommand.Create(),
-            };
+            RootCommand root = BuildRoot();
             // Ctrl+C and SIGTERM cancel the command's token; a graceful stop (flush, commit, close)
             // gets this long before the process is ended anyway.
             var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) };
+            return Invoke(root, args, invocation, default);
+        }
+
+        /// <summary>
+        /// Runs a command line inside another host (the service host), which owns the signals: the
+        /// token stops the command gracefully.
+        /// </summary>
+        public static Task<int> InvokeHosted(string[] args, System.Threading.CancellationToken cancellationToken) =>
+            Invoke(BuildRoot(), args, new InvocationConfiguration { ProcessTerminationTimeout = null }, cancellationToken);
+
+        /// <summary>The parse errors of a command line, empty when it is valid (checked before a service is registered).</summary>
+        public static System.Collections.Generic.IReadOnlyList<string> Validate(string[] args)
+        {
+            ParseResult parse = BuildRoot().Parse(args);
+            return parse.Errors.Select(e => e.Message).ToList();
+        }
+
+        private static Task<int> Invoke(RootCommand root, string[] args, InvocationConfiguration invocation, System.Threading.CancellationToken cancellationToken)
+        {
             ParseResult parse = root.Parse(args);
             if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
             {
@@ -35,7 +44,30 @@ namespace OpenMsiStream.Cli
                 CliConsole.ErrorLine("see `openmsistream --help` or `openmsistream <command> --help`.");
                 return Task.FromResult(ExitCodes.Usage);
             }
-            return parse.InvokeAsync(invocation);
+            if (ServiceCommand.IsHostRun(parse))
+            {
+                // The service host owns SIGTERM and Ctrl+C (systemd, Windows, the console) and stops the
+                // command gracefully itself; System.CommandLine must not answer them with exit code 143.
+                invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
+            }
+            return parse.InvokeAsync(invocation, cancellationToken);
+        }
+
+        private static RootCommand BuildRoot()
+        {
+            return new RootCommand("openmsistream: stream laboratory data files through Apache Kafka, wire-compatible with OpenMSIStream.")
+            {
+                QuickstartCommand.Create(),
+                LocalBrokerCommand.Create(),
+                UploadFileCommand.Create(),
+                UploadDirectoryCommand.Create(),
+                UploadStateCommand.Create(),
+                DownloadDirectoryCommand.Create(),
+                ProcessCommand.Create(),
+                S3TransferCommand.Create(),
+                TestConnectionCommand.Create(),
+                ServiceCommand.Create(),
+            };
         }
     }
 }

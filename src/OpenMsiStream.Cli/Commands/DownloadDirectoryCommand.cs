@@ -2,7 +2,10 @@ using System;
 using System.CommandLine;
 using OpenMsiStream.Cli.Infrastructure;
 using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Config;
 using OpenMsiStream.Download;
+using OpenMsiStream.Kafka;
+using OpenMsiStream.Monitoring;
 
 namespace OpenMsiStream.Cli.Commands
 {
@@ -19,6 +22,7 @@ namespace OpenMsiStream.Cli.Commands
             var filter = new Option<string?>("--filter") { Description = "regular expression on the relative path (POSIX separators); other files are skipped" };
             var verbose = CommandRunner.Verbose();
             var broker = new BrokerOptions();
+            var monitoring = new MonitorCliOptions();
             var command = new Command("download-directory", "Rebuild and verify files from a topic into a directory, one line per file, until --count, --idle-timeout, Ctrl+C or SIGTERM.")
             {
                 directory,
@@ -30,6 +34,7 @@ namespace OpenMsiStream.Cli.Commands
                 verbose,
             };
             broker.AddTo(command);
+            monitoring.AddTo(command);
             CommandRunner.SetAction(command, (parse, cancellationToken) =>
             {
                 var options = new ReceiveOptions(parse.GetValue(topic)!)
@@ -40,11 +45,17 @@ namespace OpenMsiStream.Cli.Commands
                     IdleTimeout = parse.GetValue(idleTimeout) is double seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null,
                     Filter = CliArguments.Regex(parse.GetValue(filter), "--filter"),
                 };
-                using var receiver = new FileReceiver(broker.Resolve(parse), options, CliConsole.Diagnostics(parse.GetValue(verbose)));
-                CliConsole.ErrorLine($"receiving from topic '{options.Topic}' as consumer group '{receiver.GroupId}'");
-                ReceiveSummary summary = receiver.Run(new ConsoleObserver(), cancellationToken);
-                CliConsole.ErrorLine($"{summary.FilesReceived} files received, {summary.Errors} errors, {summary.Messages} messages in {summary.Elapsed.TotalSeconds:0.0} s ({summary.StopReason}).");
-                return summary.Errors == 0 ? ExitCodes.Success : ExitCodes.Failed;
+                KafkaSettings settings = broker.Resolve(parse);
+                ClientDiagnostics diagnostics = CliConsole.Diagnostics(parse.GetValue(verbose));
+                return monitoring.Run(parse, settings, diagnostics, ProgramKind.Processor, "download-directory", options.Topic, monitor =>
+                {
+                    using var receiver = new FileReceiver(settings, options, diagnostics);
+                    CliConsole.ErrorLine($"receiving from topic '{options.Topic}' as consumer group '{receiver.GroupId}'");
+                    IReceiveObserver observer = new ConsoleObserver();
+                    ReceiveSummary summary = receiver.Run(monitor?.Watch(observer) ?? observer, cancellationToken);
+                    CliConsole.ErrorLine($"{summary.FilesReceived} files received, {summary.Errors} errors, {summary.Messages} messages in {summary.Elapsed.TotalSeconds:0.0} s ({summary.StopReason}).");
+                    return summary.Errors == 0 ? ExitCodes.Success : ExitCodes.Failed;
+                });
             });
             return command;
         }

@@ -3,7 +3,10 @@ using System.CommandLine;
 using System.IO;
 using System.Linq;
 using OpenMsiStream.Cli.Infrastructure;
+using OpenMsiStream.Config;
 using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Kafka;
+using OpenMsiStream.Monitoring;
 using OpenMsiStream.Processing;
 
 namespace OpenMsiStream.Cli.Commands
@@ -35,11 +38,13 @@ namespace OpenMsiStream.Cli.Commands
             var retryAfter = new Option<double?>("--retry-failed-after") { Description = "try failed files again after this many seconds while running (they are always tried again at the next start)" };
             var verbose = CommandRunner.Verbose();
             var broker = new BrokerOptions();
+            var monitoring = new MonitorCliOptions();
             var command = new Command("process", "Run a program on every file of a topic (exit code 0 = processed), one line per file, until --count, --idle-timeout, Ctrl+C or SIGTERM.\nExample: openmsistream process xrd --bootstrap-servers localhost:9092 --result-topic xrd_results -- python3 analyze.py {path}")
             {
                 topic, program, groupId, resultTopic, mode, outputDirectory, stateDirectory, filter, throttle, timeout, count, idleTimeout, retryAfter, verbose,
             };
             broker.AddTo(command);
+            monitoring.AddTo(command);
             CommandRunner.SetAction(command, (parse, cancellationToken) =>
             {
                 string[] commandLine = parse.GetValue(program)!;
@@ -65,12 +70,18 @@ namespace OpenMsiStream.Cli.Commands
                 };
                 string scratch = Path.Combine(Path.GetTempPath(), "OpenMsiStream", "process-" + Guid.NewGuid().ToString("N"));
                 var handler = new ExternalCommandHandler(commandLine[0], commandLine.Skip(1).ToList(), Environment.CurrentDirectory, scratch);
-                using var processor = new StreamProcessor(broker.Resolve(parse), options, handler, CliConsole.Diagnostics(parse.GetValue(verbose)));
-                CliConsole.ErrorLine($"processing topic '{options.Topic}' as consumer group '{processor.GroupId}' with '{handler.Program}'; state in '{processor.StateDirectory}'");
-                var observer = new ProcessingConsoleObserver(Describe, parse.GetValue(verbose));
-                ProcessingSummary summary = processor.Run(observer, cancellationToken);
-                CliConsole.ErrorLine($"{summary.Processed} files processed, {summary.Failed} failed, {summary.Skipped} skipped in {summary.Elapsed.TotalSeconds:0.0} s.");
-                return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failed;
+                KafkaSettings settings = broker.Resolve(parse);
+                ClientDiagnostics diagnostics = CliConsole.Diagnostics(parse.GetValue(verbose));
+                ProgramKind kind = options.ResultTopic == null ? ProgramKind.Processor : ProgramKind.Reproducer;
+                return monitoring.Run(parse, settings, diagnostics, kind, "process", options.Topic, monitor =>
+                {
+                    using var processor = new StreamProcessor(settings, options, handler, diagnostics);
+                    CliConsole.ErrorLine($"processing topic '{options.Topic}' as consumer group '{processor.GroupId}' with '{handler.Program}'; state in '{processor.StateDirectory}'");
+                    IProcessingObserver observer = new ProcessingConsoleObserver(Describe, parse.GetValue(verbose));
+                    ProcessingSummary summary = processor.Run(monitor?.Watch(observer) ?? observer, cancellationToken);
+                    CliConsole.ErrorLine($"{summary.Processed} files processed, {summary.Failed} failed, {summary.Skipped} skipped in {summary.Elapsed.TotalSeconds:0.0} s.");
+                    return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failed;
+                });
             });
             return command;
         }

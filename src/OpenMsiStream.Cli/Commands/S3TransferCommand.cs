@@ -4,6 +4,8 @@ using System.IO;
 using OpenMsiStream.Cli.Infrastructure;
 using OpenMsiStream.Config;
 using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Kafka;
+using OpenMsiStream.Monitoring;
 using OpenMsiStream.Processing;
 using OpenMsiStream.S3;
 
@@ -32,11 +34,13 @@ namespace OpenMsiStream.Cli.Commands
             var retryAfter = new Option<double>("--retry-failed-after") { Description = "try failed transfers again after this many seconds (default 300)", DefaultValueFactory = _ => 300 };
             var verbose = CommandRunner.Verbose();
             var broker = new BrokerOptions();
+            var monitoring = new MonitorCliOptions();
             var command = new Command("s3-transfer", "Copy every file of a topic to an S3 bucket, verified, one line per file, until --count, --idle-timeout, Ctrl+C or SIGTERM. Credentials come from the config file's [s3] section (access_key_id, secret_key_id) or the AWS credential chain.")
             {
                 topic, bucket, endpoint, region, groupId, mode, stateDirectory, filter, throttle, partSize, count, idleTimeout, retryAfter, verbose,
             };
             broker.AddTo(command);
+            monitoring.AddTo(command);
             CommandRunner.SetAction(command, (parse, cancellationToken) =>
             {
                 string bucketName = parse.GetValue(bucket)!;
@@ -63,12 +67,16 @@ namespace OpenMsiStream.Cli.Commands
                 s3.EndpointUrl = parse.GetValue(endpoint) ?? s3.EndpointUrl;
                 s3.Region = parse.GetValue(region) ?? s3.Region;
                 s3.EndpointUri(); // a malformed endpoint fails here, before anything runs
-                using var transfer = new S3Transfer(kafka, s3, options, CliConsole.Diagnostics(parse.GetValue(verbose)));
-                CliConsole.ErrorLine($"copying topic '{options.Topic}' to bucket '{transfer.Bucket}' at {transfer.Endpoint ?? "AWS"} as consumer group '{transfer.GroupId}'; state in '{transfer.StateDirectory}'");
-                var observer = new ProcessingConsoleObserver(file => Describe(S3TransferResult.From(file, bucketName)), parse.GetValue(verbose));
-                ProcessingSummary summary = transfer.Run(observer, cancellationToken);
-                CliConsole.ErrorLine($"{summary.Processed} files copied, {summary.Failed} failed, {summary.Skipped} skipped in {summary.Elapsed.TotalSeconds:0.0} s.");
-                return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failed;
+                ClientDiagnostics diagnostics = CliConsole.Diagnostics(parse.GetValue(verbose));
+                return monitoring.Run(parse, kafka, diagnostics, ProgramKind.Processor, "s3-transfer", options.Topic, monitor =>
+                {
+                    using var transfer = new S3Transfer(kafka, s3, options, diagnostics);
+                    CliConsole.ErrorLine($"copying topic '{options.Topic}' to bucket '{transfer.Bucket}' at {transfer.Endpoint ?? "AWS"} as consumer group '{transfer.GroupId}'; state in '{transfer.StateDirectory}'");
+                    IProcessingObserver observer = new ProcessingConsoleObserver(file => Describe(S3TransferResult.From(file, bucketName)), parse.GetValue(verbose));
+                    ProcessingSummary summary = transfer.Run(monitor?.Watch(observer) ?? observer, cancellationToken);
+                    CliConsole.ErrorLine($"{summary.Processed} files copied, {summary.Failed} failed, {summary.Skipped} skipped in {summary.Elapsed.TotalSeconds:0.0} s.");
+                    return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failed;
+                });
             });
             return command;
         }

@@ -3,7 +3,10 @@ using System.CommandLine;
 using System.Threading;
 using OpenMsiStream.Chunks;
 using OpenMsiStream.Cli.Infrastructure;
+using OpenMsiStream.Config;
 using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Kafka;
+using OpenMsiStream.Monitoring;
 using OpenMsiStream.Upload;
 using OpenMsiStream.UploadDirectory;
 
@@ -30,12 +33,14 @@ namespace OpenMsiStream.Cli.Commands
             var duration = new Option<double?>("--duration") { Description = "stop after this many seconds (default: run until Ctrl+C or SIGTERM)" };
             var verbose = CommandRunner.Verbose();
             var broker = new BrokerOptions();
+            var monitoring = new MonitorCliOptions();
             var command = new Command("upload-directory",
                 "Watch a directory and send every new or changed file to a topic, recording each acknowledged chunk so that a restart resumes where it stopped. Runs until Ctrl+C, SIGTERM or --duration.")
             {
                 directory, topic, stateDirectory, settleTime, polling, scanInterval, include, exclude, filter, includeHidden, uploadExisting, chunkSize, maxRate, duration, verbose,
             };
             broker.AddTo(command);
+            monitoring.AddTo(command);
             CommandRunner.SetAction(command, (parse, cancellationToken) =>
             {
                 var options = new UploadDirectoryOptions(parse.GetValue(directory)!, parse.GetValue(topic)!)
@@ -58,16 +63,22 @@ namespace OpenMsiStream.Cli.Commands
                 {
                     options.Exclude.Add(pattern);
                 }
-                var uploader = new DirectoryUploader(broker.Resolve(parse), options, CliConsole.Diagnostics(parse.GetValue(verbose)));
-                using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                if (parse.GetValue(duration) is double seconds)
+                KafkaSettings settings = broker.Resolve(parse);
+                ClientDiagnostics diagnostics = CliConsole.Diagnostics(parse.GetValue(verbose));
+                return monitoring.Run(parse, settings, diagnostics, ProgramKind.Uploader, "upload-directory", options.Topic, monitor =>
                 {
-                    stop.CancelAfter(TimeSpan.FromSeconds(seconds));
-                }
-                CliConsole.ErrorLine($"watching '{options.Directory}' for topic '{options.Topic}'; state in '{uploader.StateDirectory}'");
-                UploadSummary summary = uploader.Run(new ConsoleObserver(), stop.Token);
-                CliConsole.ErrorLine($"stopped: {summary.FilesSent} files sent ({ByteSize.Format(summary.BytesSent)}), {summary.Errors} errors, in {summary.Elapsed.TotalSeconds:0.0} s.");
-                return ExitCodes.Success;
+                    var uploader = new DirectoryUploader(settings, options, diagnostics);
+                    using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    if (parse.GetValue(duration) is double seconds)
+                    {
+                        stop.CancelAfter(TimeSpan.FromSeconds(seconds));
+                    }
+                    CliConsole.ErrorLine($"watching '{options.Directory}' for topic '{options.Topic}'; state in '{uploader.StateDirectory}'");
+                    IUploadObserver observer = new ConsoleObserver();
+                    UploadSummary summary = uploader.Run(monitor?.Watch(observer) ?? observer, stop.Token);
+                    CliConsole.ErrorLine($"stopped: {summary.FilesSent} files sent ({ByteSize.Format(summary.BytesSent)}), {summary.Errors} errors, in {summary.Elapsed.TotalSeconds:0.0} s.");
+                    return ExitCodes.Success;
+                });
             });
             return command;
         }

@@ -35,6 +35,11 @@ namespace OpenMsiStream.Diagnostics
         public const string LocalBrokerStartFailed = "LocalBrokerStartFailed";
         public const string ConsumerFailed = "ConsumerFailed";
         public const string StateDirectoryInUse = "StateDirectoryInUse";
+        public const string ServiceNotFound = "ServiceNotFound";
+        public const string ServiceAlreadyExists = "ServiceAlreadyExists";
+        public const string ServiceCommandFailed = "ServiceCommandFailed";
+        public const string ServiceVariableUnset = "ServiceVariableUnset";
+        public const string ServiceNotSupported = "ServiceNotSupported";
         public const string ProcessingFailed = "ProcessingFailed";
         public const string ProcessingTimedOut = "ProcessingTimedOut";
         public const string ProcessingContentMissing = "ProcessingContentMissing";

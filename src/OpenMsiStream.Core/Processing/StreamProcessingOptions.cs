@@ -111,16 +111,11 @@ namespace OpenMsiStream.Processing
             return $"openmsistream-process-{topic}-{hash}";
         }
 
-        /// <summary>The per-user folder for state that has no better home: <c>&lt;local app data&gt;/OpenMsiStream</c>.</summary>
-        internal static string AppDataRoot()
-        {
-            string appData = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
-            if (string.IsNullOrEmpty(appData))
-            {
-                appData = Path.GetTempPath(); // a service account without a profile
-            }
-            return Path.Combine(appData, "OpenMsiStream");
-        }
+        /// <summary>The per-user folder for state that has no better home (see <see cref="State.AppData"/>).</summary>
+        internal static string AppDataRoot() => State.AppData.Root();
+
+        /// <summary>A topic, group, bucket or program name as a file or folder name.</summary>
+        public static string SafeFileName(string name) => SafeName(name);
 
         /// <summary>A topic, group or bucket name as a folder name.</summary>
         internal static string SafeName(string name)

@@ -38,7 +38,10 @@ namespace OpenMsiStream.Tests.Support
             }
         }
 
-        public static CliProcess Start(params string[] arguments)
+        public static CliProcess Start(params string[] arguments) => StartWith(null, arguments);
+
+        /// <summary>Starts the CLI with extra environment variables (null values remove a variable).</summary>
+        public static CliProcess StartWith(System.Collections.Generic.IReadOnlyDictionary<string, string?>? environment, params string[] arguments)
         {
             var start = new ProcessStartInfo("dotnet")
             {
@@ -48,6 +51,17 @@ namespace OpenMsiStream.Tests.Support
                 StandardOutputEncoding = Encoding.UTF8,
                 StandardErrorEncoding = Encoding.UTF8,
             };
+            foreach (var variable in environment ?? new System.Collections.Generic.Dictionary<string, string?>())
+            {
+                if (variable.Value == null)
+                {
+                    start.Environment.Remove(variable.Key);
+                }
+                else
+                {
+                    start.Environment[variable.Key] = variable.Value;
+                }
+            }
             start.ArgumentList.Add(RepoPaths.CliAssembly);
             foreach (string argument in arguments)
             {
@@ -63,9 +77,11 @@ namespace OpenMsiStream.Tests.Support
         }
 
         /// <summary>Runs to the end; returns the exit code.</summary>
-        public static async Task<CliProcess> RunAsync(TimeSpan timeout, params string[] arguments)
+        public static Task<CliProcess> RunAsync(TimeSpan timeout, params string[] arguments) => RunWithAsync(null, timeout, arguments);
+
+        public static async Task<CliProcess> RunWithAsync(System.Collections.Generic.IReadOnlyDictionary<string, string?>? environment, TimeSpan timeout, params string[] arguments)
         {
-            CliProcess cli = Start(arguments);
+            CliProcess cli = StartWith(environment, arguments);
             await cli.WaitAsync(timeout);
             return cli;
         }

@@ -1,0 +1,65 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+
+namespace OpenMsiStream.Monitoring
+{
+    /// <summary>
+    /// The heartbeat and log messages of OpenMSIStream (reference §5): keys <c>&lt;program id&gt;_heartbeat</c>
+    /// and <c>&lt;program id&gt;_log</c>, JSON values, timestamps in UTC as Python's isoformat() writes them.
+    /// </summary>
+    public static class MonitorMessages
+    {
+        public static string HeartbeatKey(string programId) => programId + "_heartbeat";
+
+        public static string LogKey(string programId) => programId + "_log";
+
+        /// <summary>UTC, microseconds, "+00:00": what datetime.now(timezone.utc).isoformat() gives.</summary>
+        public static string Timestamp(DateTimeOffset time) =>
+            time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'+00:00'", CultureInfo.InvariantCulture);
+
+        public static string Heartbeat(ProgramKind kind, CounterSnapshot sincePrevious, DateTimeOffset now) => Json(writer =>
+        {
+            writer.WriteString("timestamp", Timestamp(now));
+            if (kind != ProgramKind.Uploader)
+            {
+                writer.WriteNumber("n_messages_read", sincePrevious.MessagesRead);
+                writer.WriteNumber("n_messages_processed", sincePrevious.MessagesProcessed);
+                writer.WriteNumber("n_bytes_read", sincePrevious.BytesRead);
+                writer.WriteNumber("n_bytes_processed", sincePrevious.BytesProcessed);
+            }
+            if (kind != ProgramKind.Processor)
+            {
+                writer.WriteNumber("n_messages_produced", sincePrevious.MessagesProduced);
+                writer.WriteNumber("n_bytes_produced", sincePrevious.BytesProduced);
+            }
+        });
+
+        public static string Log(IReadOnlyList<string> lines, DateTimeOffset now) => Json(writer =>
+        {
+            writer.WriteString("timestamp", Timestamp(now));
+            writer.WriteStartArray("messages");
+            foreach (string line in lines)
+            {
+                writer.WriteStringValue(line);
+            }
+            writer.WriteEndArray();
+        });
+
+        private static string Json(Action<Utf8JsonWriter> body)
+        {
+            using var buffer = new MemoryStream();
+            // Relaxed escaping keeps non-ASCII file names readable in the topic.
+            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            {
+                writer.WriteStartObject();
+                body(writer);
+                writer.WriteEndObject();
+            }
+            return Encoding.UTF8.GetString(buffer.ToArray());
+        }
+    }
+}

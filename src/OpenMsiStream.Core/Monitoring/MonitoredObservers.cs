@@ -1,0 +1,150 @@
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Download;
+using OpenMsiStream.Processing;
+using OpenMsiStream.Upload;
+using OpenMsiStream.UploadDirectory;
+
+namespace OpenMsiStream.Monitoring
+{
+    /// <summary>
+    /// Observers that count and log what a program reports before passing it on, so every front end
+    /// (cmdlets, CLI, service host) gets the same heartbeats and log lines by wrapping its observer.
+    /// </summary>
+    public static class MonitoredObservers
+    {
+        public static IUploadObserver Watch(this ProgramMonitor monitor, IUploadObserver inner) => new Upload(monitor, inner);
+
+        public static IReceiveObserver Watch(this ProgramMonitor monitor, IReceiveObserver inner) => new Receive(monitor, inner);
+
+        public static IProcessingObserver Watch(this ProgramMonitor monitor, IProcessingObserver inner) => new Processing(monitor, inner);
+
+        private sealed class Upload : IUploadObserver
+        {
+            private readonly ProgramMonitor _monitor;
+            private readonly IUploadObserver _inner;
+
+            public Upload(ProgramMonitor monitor, IUploadObserver inner)
+            {
+                _monitor = monitor;
+                _inner = inner;
+            }
+
+            public void FileSent(SentFile file)
+            {
+                // Messages and data bytes acknowledged for this file in this run (chunks sent before a restart are not counted again).
+                long bytes = file.ChunkCount == 0 ? 0 : file.Length * file.ChunksSent / file.ChunkCount;
+                _monitor.Counters.Produced(file.ChunksSent, bytes);
+                _monitor.Counters.FileHandled();
+                _monitor.Log.Information($"sent {file.RelativePath} ({file.Length} bytes, {file.ChunkCount} chunks) sha512 {file.Sha512}");
+                _inner.FileSent(file);
+            }
+
+            public void Error(OpenMsiStreamException error)
+            {
+                _monitor.Error($"{error.ErrorId}: {error.Message}");
+                _inner.Error(error);
+            }
+
+            public void Warning(string message)
+            {
+                _monitor.Log.Warning(message);
+                _inner.Warning(message);
+            }
+
+            public void Progress(UploadProgress progress) => _inner.Progress(progress);
+        }
+
+        private sealed class Receive : IReceiveObserver
+        {
+            private readonly ProgramMonitor _monitor;
+            private readonly IReceiveObserver _inner;
+            private long _messages;
+            private long _bytes;
+
+            public Receive(ProgramMonitor monitor, IReceiveObserver inner)
+            {
+                _monitor = monitor;
+                _inner = inner;
+            }
+
+            public void FileReceived(ReceivedFile file)
+            {
+                _monitor.Counters.Processed(file.ChunkCount, file.Length);
+                _monitor.Counters.FileHandled();
+                _monitor.Log.Information($"received {file.RelativePath} ({file.Length} bytes, {file.ChunkCount} chunks) sha512 {file.Sha512}");
+                _inner.FileReceived(file);
+            }
+
+            public void Error(OpenMsiStreamException error)
+            {
+                _monitor.Error($"{error.ErrorId}: {error.Message}");
+                _inner.Error(error);
+            }
+
+            public void Warning(string message)
+            {
+                _monitor.Log.Warning(message);
+                _inner.Warning(message);
+            }
+
+            public void Progress(ReceiveProgress progress)
+            {
+                // Progress carries running totals of messages read; the counters want increments.
+                _monitor.Counters.Read(progress.Messages - _messages, progress.Bytes - _bytes);
+                _messages = progress.Messages;
+                _bytes = progress.Bytes;
+                _inner.Progress(progress);
+            }
+        }
+
+        private sealed class Processing : IProcessingObserver
+        {
+            private readonly ProgramMonitor _monitor;
+            private readonly IProcessingObserver _inner;
+
+            public Processing(ProgramMonitor monitor, IProcessingObserver inner)
+            {
+                _monitor = monitor;
+                _inner = inner;
+            }
+
+            public void FileProcessed(ProcessedFile result)
+            {
+                _monitor.Counters.Read(result.File.ChunkCount, result.Length);
+                _monitor.Counters.FileHandled();
+                if (result.Status == ProcessedStatus.Processed)
+                {
+                    _monitor.Counters.Processed(result.File.ChunkCount, result.Length);
+                    _monitor.Counters.Produced(result.ResultsProduced, 0);
+                    _monitor.Log.Information($"processed {result.RelativePath} (attempt {result.Attempt}, {result.ResultsProduced} results)");
+                }
+                else
+                {
+                    string id = (result.Error as OpenMsiStreamException)?.ErrorId ?? ErrorIds.ProcessingFailed;
+                    _monitor.Error($"{id}: processing '{result.RelativePath}' failed (attempt {result.Attempt}): {result.ErrorMessage}");
+                }
+                _inner.FileProcessed(result);
+            }
+
+            public void Error(OpenMsiStreamException error)
+            {
+                _monitor.Error($"{error.ErrorId}: {error.Message}");
+                _inner.Error(error);
+            }
+
+            public void Warning(string message)
+            {
+                _monitor.Log.Warning(message);
+                _inner.Warning(message);
+            }
+
+            public void Verbose(string message)
+            {
+                _monitor.Log.Debug(message);
+                _inner.Verbose(message);
+            }
+
+            public void Progress(ProcessingProgress progress) => _inner.Progress(progress);
+        }
+    }
+}

@@ -1,0 +1,246 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Text;
+using System.Threading;
+using Confluent.Kafka;
+using OpenMsiStream.Config;
+using OpenMsiStream.Kafka;
+
+namespace OpenMsiStream.Monitoring
+{
+    /// <summary>
+    /// Keeps a long-running program visible: heartbeats and log lines on topics (OpenMSIStream's keys
+    /// and JSON), a rotating log file that also gets librdkafka's messages, and a local status file.
+    /// Heartbeats and logs are best effort: a broker that is down costs a warning in the log file,
+    /// never the program's own work. The first heartbeat goes out at once and a last one at the end.
+    /// </summary>
+    public sealed class ProgramMonitor : IDisposable
+    {
+        private static readonly TimeSpan FlushBound = TimeSpan.FromSeconds(5);
+        private readonly MonitorOptions _options;
+        private readonly ProgramKind _kind;
+        private readonly IProducer<byte[], byte[]>? _producer;
+        private readonly ClientDiagnostics _ownDiagnostics = new ClientDiagnostics();
+        private readonly ProgramStatus _status;
+        private readonly string _statusPath;
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+        private readonly object _gate = new object();
+        private Thread? _thread;
+        private CounterSnapshot _lastHeartbeat = CounterSnapshot.Zero;
+        private bool _stopped;
+
+        public ProgramMonitor(KafkaSettings? settings, MonitorOptions options, ProgramKind kind, string program, string topic)
+        {
+            options.Validate();
+            _options = options;
+            _kind = kind;
+            ProgramId = options.ResolveProgramId(program, topic);
+            string? logFile = options.LogFile == null
+                ? Path.Combine(MonitorOptions.DefaultLogDirectory(), Processing.StreamProcessingOptions.SafeFileName(ProgramId) + ".log")
+                : options.LogFile.Length == 0 ? null : Path.GetFullPath(options.LogFile);
+            Log = new ProgramLog(ProgramId, logFile, options.LogLevel);
+            _statusPath = ProgramStatus.PathFor(options.StatusDirectory ?? MonitorOptions.DefaultStatusDirectory(), ProgramId);
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            _status = new ProgramStatus
+            {
+                ProgramId = ProgramId,
+                Program = program,
+                Host = Environment.MachineName,
+                ProcessId = Process.GetCurrentProcess().Id,
+                StartedAt = now,
+                UpdatedAt = now,
+                HeartbeatIntervalSeconds = options.HeartbeatInterval.TotalSeconds,
+                HeartbeatTopic = options.HeartbeatTopic,
+                LogTopic = options.LogTopic,
+                LogFile = logFile,
+            };
+            if (settings != null && (options.HeartbeatTopic != null || options.LogTopic != null))
+            {
+                _ownDiagnostics.Message += message =>
+                {
+                    if (message.Level >= DiagnosticLevel.Warning)
+                    {
+                        Log.Write(LogLevel.Debug, $"heartbeat/log producer: {message.Source}: {message.Text}");
+                    }
+                };
+                _producer = KafkaClientFactory.BuildProducer(KafkaClientFactory.ProducerProperties(settings), _ownDiagnostics, partitioner: null);
+            }
+        }
+
+        public string ProgramId { get; }
+
+        public ProgramLog Log { get; }
+
+        public ProgramCounters Counters { get; } = new ProgramCounters();
+
+        public string StatusPath => _statusPath;
+
+        /// <summary>Sends librdkafka's messages for the program's own clients to the log (warnings and errors at their level).</summary>
+        public void Capture(ClientDiagnostics diagnostics)
+        {
+            diagnostics.Message += message => Log.Write(message.Level switch
+            {
+                DiagnosticLevel.Error => LogLevel.Error,
+                DiagnosticLevel.Warning => LogLevel.Warning,
+                DiagnosticLevel.Info => LogLevel.Information,
+                _ => LogLevel.Debug,
+            }, $"librdkafka {message.Source}: {message.Text}");
+        }
+
+        /// <summary>An error the program reported: counted, logged, and the latest one kept in the status file.</summary>
+        public void Error(string message)
+        {
+            Counters.Error();
+            Log.Error(message);
+            lock (_gate)
+            {
+                _status.LastError = message;
+                _status.LastErrorAt = DateTimeOffset.UtcNow;
+            }
+        }
+
+        /// <summary>Writes the first status and heartbeat, then keeps them going on a background thread.</summary>
+        public void Start()
+        {
+            Log.Information($"{_status.Program} started as '{ProgramId}' (process {_status.ProcessId}).");
+            Beat(DateTimeOffset.UtcNow, withLog: true);
+            _thread = new Thread(Loop) { IsBackground = true, Name = "OpenMsiStream monitor " + ProgramId };
+            _thread.Start();
+        }
+
+        /// <summary>The last heartbeat, log message and status (Stopped, or Failed with the reason).</summary>
+        public void Stop(string? failure = null)
+        {
+            lock (_gate)
+            {
+                if (_stopped)
+                {
+                    return;
+                }
+                _stopped = true;
+            }
+            _stop.Cancel();
+            _thread?.Join();
+            if (failure != null)
+            {
+                Error(failure);
+            }
+            Log.Information($"{_status.Program} '{ProgramId}' {(failure == null ? "stopped" : "failed")}.");
+            lock (_gate)
+            {
+                _status.State = failure == null ? "Stopped" : "Failed";
+            }
+            Beat(DateTimeOffset.UtcNow, withLog: true);
+            _producer?.Flush(FlushBound);
+        }
+
+        public void Dispose()
+        {
+            Stop();
+            _producer?.Dispose();
+            Log.Dispose();
+            _stop.Dispose();
+        }
+
+        private void Loop()
+        {
+            DateTimeOffset nextHeartbeat = DateTimeOffset.UtcNow + _options.HeartbeatInterval;
+            DateTimeOffset nextLog = DateTimeOffset.UtcNow + _options.LogInterval;
+            while (true)
+            {
+                DateTimeOffset next = nextHeartbeat < nextLog ? nextHeartbeat : nextLog;
+                TimeSpan wait = next - DateTimeOffset.UtcNow;
+                if (wait > TimeSpan.Zero && _stop.Token.WaitHandle.WaitOne(wait))
+                {
+                    return;
+                }
+                DateTimeOffset now = DateTimeOffset.UtcNow;
+                if (now >= nextHeartbeat)
+                {
+                    Beat(now, withLog: false);
+                    nextHeartbeat = now + _options.HeartbeatInterval;
+                }
+                if (now >= nextLog)
+                {
+                    SendLog(now);
+                    nextLog = now + _options.LogInterval;
+                }
+            }
+        }
+
+        private void Beat(DateTimeOffset now, bool withLog)
+        {
+            CounterSnapshot current = Counters.Snapshot();
+            CounterSnapshot since = current.Since(_lastHeartbeat);
+            _lastHeartbeat = current;
+            if (_options.HeartbeatTopic != null)
+            {
+                Produce(_options.HeartbeatTopic, MonitorMessages.HeartbeatKey(ProgramId), MonitorMessages.Heartbeat(_kind, since, now));
+            }
+            if (withLog)
+            {
+                SendLog(now);
+            }
+            lock (_gate)
+            {
+                _status.UpdatedAt = now;
+                if (_options.HeartbeatTopic != null)
+                {
+                    _status.LastHeartbeatAt = now;
+                }
+                _status.FilesHandled = current.FilesHandled;
+                _status.MessagesRead = current.MessagesRead;
+                _status.MessagesProcessed = current.MessagesProcessed;
+                _status.MessagesProduced = current.MessagesProduced;
+                _status.BytesProduced = current.BytesProduced;
+                _status.BytesProcessed = current.BytesProcessed;
+                _status.Errors = current.Errors;
+                try
+                {
+                    _status.Save(_statusPath);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    Log.Warning($"Could not write the status file '{_statusPath}': {ex.Message}");
+                }
+            }
+        }
+
+        private void SendLog(DateTimeOffset now)
+        {
+            if (_options.LogTopic == null)
+            {
+                Log.TakeBuffered(); // nothing reads them: keep the buffer from filling
+                return;
+            }
+            var lines = Log.TakeBuffered();
+            if (lines.Count > 0)
+            {
+                Produce(_options.LogTopic, MonitorMessages.LogKey(ProgramId), MonitorMessages.Log(lines, now));
+            }
+        }
+
+        private void Produce(string topic, string key, string value)
+        {
+            if (_producer == null)
+            {
+                return;
+            }
+            try
+            {
+                _producer.Produce(topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(key), Value = Encoding.UTF8.GetBytes(value) }, report =>
+                {
+                    if (report.Error.IsError)
+                    {
+                        Log.Write(LogLevel.Warning, $"A message to topic '{topic}' was not delivered: {report.Error.Reason}");
+                    }
+                });
+            }
+            catch (KafkaException ex)
+            {
+                Log.Warning($"A message to topic '{topic}' could not be queued: {ex.Error.Reason}");
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System;
+using System.IO;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OpenMsiStream.FileSystem;
+
+namespace OpenMsiStream.Monitoring
+{
+    /// <summary>
+    /// The local status file of a long-running program (<c>&lt;home&gt;/status/&lt;program id&gt;.json</c>),
+    /// rewritten atomically with every heartbeat and when the program stops, so "is it alive?" has an
+    /// answer even when Kafka is unreachable.
+    /// </summary>
+    public sealed class ProgramStatus
+    {
+        private static readonly JsonSerializerOptions Json = new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            Converters = { new JsonStringEnumConverter() },
+        };
+
+        public string ProgramId { get; set; } = string.Empty;
+
+        public string Program { get; set; } = string.Empty;
+
+        public string Host { get; set; } = string.Empty;
+
+        public int ProcessId { get; set; }
+
+        /// <summary>Running, Stopped (a clean end) or Failed.</summary>
+        public string State { get; set; } = "Running";
+
+        public DateTimeOffset StartedAt { get; set; }
+
+        /// <summary>When this file was last written: with a running program, at most one heartbeat interval ago.</summary>
+        public DateTimeOffset UpdatedAt { get; set; }
+
+        public double HeartbeatIntervalSeconds { get; set; }
+
+        public string? HeartbeatTopic { get; set; }
+
+        public string? LogTopic { get; set; }
+
+        public string? LogFile { get; set; }
+
+        /// <summary>When the last heartbeat was handed to the producer (null without a heartbeat topic).</summary>
+        public DateTimeOffset? LastHeartbeatAt { get; set; }
+
+        public long FilesHandled { get; set; }
+
+        public long MessagesRead { get; set; }
+
+        public long MessagesProcessed { get; set; }
+
+        public long MessagesProduced { get; set; }
+
+        public long BytesProduced { get; set; }
+
+        public long BytesProcessed { get; set; }
+
+        public long Errors { get; set; }
+
+        public string? LastError { get; set; }
+
+        public DateTimeOffset? LastErrorAt { get; set; }
+
+        public static string PathFor(string statusDirectory, string programId) =>
+            System.IO.Path.Combine(statusDirectory, Processing.StreamProcessingOptions.SafeFileName(programId) + ".json");
+
+        public void Save(string path)
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+            AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+        }
+
+        /// <summary>The status in a file, or null when there is none or it cannot be read.</summary>
+        public static ProgramStatus? TryRead(string path)
+        {
+            try
+            {
+                return File.Exists(path) ? JsonSerializer.Deserialize<ProgramStatus>(File.ReadAllText(path), Json) : null;
+            }
+            catch (Exception ex) when (ex is IOException || ex is JsonException || ex is UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+    }
+}
