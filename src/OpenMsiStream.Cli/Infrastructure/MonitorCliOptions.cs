@@ -57,7 +57,7 @@ namespace OpenMsiStream.Cli.Infrastructure
             }
             catch (Exception ex)
             {
-                monitor.Stop(ex.Message);
+                monitor.Stop(ex.Message, (ex as Diagnostics.OpenMsiStreamException)?.ErrorId);
                 throw;
             }
         }

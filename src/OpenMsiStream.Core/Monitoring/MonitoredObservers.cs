@@ -41,7 +41,7 @@ namespace OpenMsiStream.Monitoring
 
             public void Error(OpenMsiStreamException error)
             {
-                _monitor.Error($"{error.ErrorId}: {error.Message}");
+                _monitor.Error(error.Message, error.ErrorId);
                 _inner.Error(error);
             }
 
@@ -77,7 +77,7 @@ namespace OpenMsiStream.Monitoring
 
             public void Error(OpenMsiStreamException error)
             {
-                _monitor.Error($"{error.ErrorId}: {error.Message}");
+                _monitor.Error(error.Message, error.ErrorId);
                 _inner.Error(error);
             }
 
@@ -121,14 +121,14 @@ namespace OpenMsiStream.Monitoring
                 else
                 {
                     string id = (result.Error as OpenMsiStreamException)?.ErrorId ?? ErrorIds.ProcessingFailed;
-                    _monitor.Error($"{id}: processing '{result.RelativePath}' failed (attempt {result.Attempt}): {result.ErrorMessage}");
+                    _monitor.Error($"Processing '{result.RelativePath}' failed (attempt {result.Attempt}): {result.ErrorMessage}", id);
                 }
                 _inner.FileProcessed(result);
             }
 
             public void Error(OpenMsiStreamException error)
             {
-                _monitor.Error($"{error.ErrorId}: {error.Message}");
+                _monitor.Error(error.Message, error.ErrorId);
                 _inner.Error(error);
             }
 

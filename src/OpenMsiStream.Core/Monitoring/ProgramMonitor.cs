@@ -28,6 +28,7 @@ namespace OpenMsiStream.Monitoring
         private readonly object _gate = new object();
         private Thread? _thread;
         private CounterSnapshot _lastHeartbeat = CounterSnapshot.Zero;
+        private readonly RepeatFilter _repeats = new RepeatFilter(TimeSpan.FromMinutes(1));
         private bool _stopped;
 
         public ProgramMonitor(KafkaSettings? settings, MonitorOptions options, ProgramKind kind, string program, string topic)
@@ -76,26 +77,40 @@ namespace OpenMsiStream.Monitoring
 
         public string StatusPath => _statusPath;
 
-        /// <summary>Sends librdkafka's messages for the program's own clients to the log (warnings and errors at their level).</summary>
+        /// <summary>
+        /// Sends librdkafka's messages for the program's own clients to the log at their level. A
+        /// message repeated within a minute (librdkafka retries a dead broker every few milliseconds)
+        /// is written once, then counted, so a broker that is down for a week does not fill the disk.
+        /// </summary>
         public void Capture(ClientDiagnostics diagnostics)
         {
-            diagnostics.Message += message => Log.Write(message.Level switch
+            diagnostics.Message += message =>
             {
-                DiagnosticLevel.Error => LogLevel.Error,
-                DiagnosticLevel.Warning => LogLevel.Warning,
-                DiagnosticLevel.Info => LogLevel.Information,
-                _ => LogLevel.Debug,
-            }, $"librdkafka {message.Source}: {message.Text}");
+                string text = $"{message.Source}: {message.Text}";
+                int suppressed = _repeats.Admit(text, DateTimeOffset.UtcNow);
+                if (suppressed < 0)
+                {
+                    return;
+                }
+                Log.Write(message.Level switch
+                {
+                    DiagnosticLevel.Error => LogLevel.Error,
+                    DiagnosticLevel.Warning => LogLevel.Warning,
+                    DiagnosticLevel.Info => LogLevel.Information,
+                    _ => LogLevel.Debug,
+                }, suppressed > 0 ? $"{text} (and {suppressed} more times in the last minute)" : text);
+            };
         }
 
-        /// <summary>An error the program reported: counted, logged, and the latest one kept in the status file.</summary>
-        public void Error(string message)
+        /// <summary>An error the program reported: counted, logged with its id, and the latest one kept in the status file.</summary>
+        public void Error(string message, string? errorId = null)
         {
             Counters.Error();
-            Log.Error(message);
+            Log.Error(errorId == null ? message : $"{errorId}: {message}");
             lock (_gate)
             {
                 _status.LastError = message;
+                _status.LastErrorId = errorId;
                 _status.LastErrorAt = DateTimeOffset.UtcNow;
             }
         }
@@ -110,7 +125,7 @@ namespace OpenMsiStream.Monitoring
         }
 
         /// <summary>The last heartbeat, log message and status (Stopped, or Failed with the reason).</summary>
-        public void Stop(string? failure = null)
+        public void Stop(string? failure = null, string? errorId = null)
         {
             lock (_gate)
             {
@@ -124,7 +139,7 @@ namespace OpenMsiStream.Monitoring
             _thread?.Join();
             if (failure != null)
             {
-                Error(failure);
+                Error(failure, errorId);
             }
             Log.Information($"{_status.Program} '{ProgramId}' {(failure == null ? "stopped" : "failed")}.");
             lock (_gate)

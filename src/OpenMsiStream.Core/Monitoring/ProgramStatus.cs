@@ -63,6 +63,9 @@ namespace OpenMsiStream.Monitoring
 
         public string? LastError { get; set; }
 
+        /// <summary>The product's error id of <see cref="LastError"/>, when it has one (BrokerUnreachable, ProcessingFailed, …).</summary>
+        public string? LastErrorId { get; set; }
+
         public DateTimeOffset? LastErrorAt { get; set; }
 
         public static string PathFor(string statusDirectory, string programId) =>

@@ -1,0 +1,37 @@
+using System;
+using System.Collections.Generic;
+
+namespace OpenMsiStream.Monitoring
+{
+    /// <summary>
+    /// Lets a message through once per window and counts the repeats in between, so the next time it
+    /// is let through it can say how many were left out. Thread-safe; remembers at most 1,000 texts.
+    /// </summary>
+    internal sealed class RepeatFilter
+    {
+        private const int MaxTexts = 1000;
+        private readonly TimeSpan _window;
+        private readonly Dictionary<string, (DateTimeOffset Logged, int Suppressed)> _seen = new Dictionary<string, (DateTimeOffset, int)>(StringComparer.Ordinal);
+
+        public RepeatFilter(TimeSpan window) => _window = window;
+
+        /// <summary>-1: leave this one out; otherwise write it, with this many left out since it was last written.</summary>
+        public int Admit(string text, DateTimeOffset now)
+        {
+            lock (_seen)
+            {
+                if (_seen.TryGetValue(text, out var entry) && now - entry.Logged < _window)
+                {
+                    _seen[text] = (entry.Logged, entry.Suppressed + 1);
+                    return -1;
+                }
+                if (_seen.Count >= MaxTexts)
+                {
+                    _seen.Clear();
+                }
+                _seen[text] = (now, 0);
+                return entry.Suppressed;
+            }
+        }
+    }
+}
