@@ -29,6 +29,12 @@
         'Test-MsiConnection'
         'Invoke-MsiStreamProcessor'
         'Start-MsiS3Transfer'
+        'Register-MsiService'
+        'Unregister-MsiService'
+        'Get-MsiService'
+        'Start-MsiService'
+        'Stop-MsiService'
+        'Restart-MsiService'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -15,15 +15,21 @@ namespace OpenMsiStream.PowerShell.Tests
         private static readonly string[] ExpectedCmdlets =
         {
             "Get-MsiLocalBroker",
+            "Get-MsiService",
             "Get-MsiUploadState",
             "Invoke-MsiStreamProcessor",
             "Receive-MsiDataFile",
+            "Register-MsiService",
+            "Restart-MsiService",
             "Send-MsiDataFile",
             "Start-MsiLocalBroker",
             "Start-MsiS3Transfer",
+            "Start-MsiService",
             "Start-MsiUploadDirectory",
             "Stop-MsiLocalBroker",
+            "Stop-MsiService",
             "Test-MsiConnection",
+            "Unregister-MsiService",
         };
 
         private readonly ModuleFixture _module;
@@ -67,12 +73,14 @@ namespace OpenMsiStream.PowerShell.Tests
             Assert.Equal("OpenMsiStream.UploadDirectory.UploadRecord", OutputTypeOf("Get-MsiUploadState"));
             Assert.Equal("OpenMsiStream.Processing.ProcessedFile", OutputTypeOf("Invoke-MsiStreamProcessor"));
             Assert.Equal("OpenMsiStream.S3.S3TransferResult", OutputTypeOf("Start-MsiS3Transfer"));
+            Assert.Equal("OpenMsiStream.Services.ServiceInfo", OutputTypeOf("Get-MsiService"));
+            Assert.Equal("OpenMsiStream.Services.ServiceInfo", OutputTypeOf("Register-MsiService"));
         }
 
         [Fact]
         public void StateChangingCmdletsSupportWhatIf()
         {
-            foreach (string cmdlet in new[] { "Send-MsiDataFile", "Receive-MsiDataFile", "Start-MsiUploadDirectory", "Start-MsiLocalBroker", "Stop-MsiLocalBroker", "Invoke-MsiStreamProcessor", "Start-MsiS3Transfer" })
+            foreach (string cmdlet in new[] { "Send-MsiDataFile", "Receive-MsiDataFile", "Start-MsiUploadDirectory", "Start-MsiLocalBroker", "Stop-MsiLocalBroker", "Invoke-MsiStreamProcessor", "Start-MsiS3Transfer", "Register-MsiService", "Unregister-MsiService", "Start-MsiService", "Stop-MsiService", "Restart-MsiService" })
             {
                 Assert.Equal(true, Assert.Single(_module.Invoke($"(Get-Command {cmdlet}).Parameters.ContainsKey('WhatIf')")).BaseObject);
             }
