@@ -13,9 +13,6 @@ namespace OpenMsiStream.Cli.Commands
     /// <summary>`openmsistream service …`: register long-running commands as systemd units or Windows services, and run them.</summary>
     internal static class ServiceCommand
     {
-        /// <summary>The commands that run until stopped, and so make sense as services.</summary>
-        public static readonly string[] LongRunningCommands = { "upload-directory", "download-directory", "process", "s3-transfer" };
-
         public static Command Create()
         {
             var service = new Command("service", "Run long-running commands as services: systemd units (system, or --user without root) or Windows services.");
@@ -59,11 +56,7 @@ namespace OpenMsiStream.Cli.Commands
             CommandRunner.SetAction(install, (parse, _) =>
             {
                 string[] arguments = parse.GetValue(command)!;
-                if (!LongRunningCommands.Contains(arguments[0]))
-                {
-                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
-                        $"'{arguments[0]}' does not run until stopped; a service runs one of: {string.Join(", ", LongRunningCommands)}.");
-                }
+                ServiceDefinition.ValidateCommand(arguments);
                 IReadOnlyList<string> errors = Program.Validate(arguments);
                 if (errors.Count > 0)
                 {

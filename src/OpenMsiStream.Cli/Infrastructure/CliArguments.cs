@@ -5,21 +5,7 @@ namespace OpenMsiStream.Cli.Infrastructure
 {
     internal static class CliArguments
     {
-        public static System.Text.RegularExpressions.Regex? Regex(string? pattern, string option)
-        {
-            if (pattern == null)
-            {
-                return null;
-            }
-            try
-            {
-                return new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-            }
-            catch (ArgumentException ex)
-            {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, $"{option} '{pattern}' is not a valid regular expression: {ex.Message}", ex);
-            }
-        }
+        public static System.Text.RegularExpressions.Regex? Regex(string? pattern, string option) => Download.PathFilter.Parse(pattern, option);
 
         /// <summary>A count that must be at least one.</summary>
         public static int Positive(int value, string option) =>

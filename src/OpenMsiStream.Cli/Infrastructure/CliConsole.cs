@@ -43,6 +43,6 @@ namespace OpenMsiStream.Cli.Infrastructure
             return diagnostics;
         }
 
-        private static string OneLine(string text) => text.Replace("\r", " ").Replace("\n", " ");
+        public static string OneLine(string text) => text.Replace("\r", " ").Replace("\n", " ");
     }
 }

@@ -27,8 +27,7 @@ namespace OpenMsiStream.Cli.Infrastructure
             if (result.Status == ProcessedStatus.Failed)
             {
                 Failures++;
-                string id = (result.Error as OpenMsiStreamException)?.ErrorId ?? ErrorIds.ProcessingFailed;
-                CliConsole.ErrorLine($"error {id}: {OneLine(result.ErrorMessage ?? "failed")}");
+                CliConsole.ErrorLine($"error {result.ErrorId}: {CliConsole.OneLine(result.ErrorMessage ?? "failed")}");
             }
         }
 
@@ -47,7 +46,5 @@ namespace OpenMsiStream.Cli.Infrastructure
         public void Progress(ProcessingProgress progress)
         {
         }
-
-        private static string OneLine(string text) => text.Replace("\r", " ").Replace("\n", " ");
     }
 }

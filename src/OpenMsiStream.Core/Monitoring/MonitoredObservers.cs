@@ -120,8 +120,7 @@ namespace OpenMsiStream.Monitoring
                 }
                 else
                 {
-                    string id = (result.Error as OpenMsiStreamException)?.ErrorId ?? ErrorIds.ProcessingFailed;
-                    _monitor.Error($"Processing '{result.RelativePath}' failed (attempt {result.Attempt}): {result.ErrorMessage}", id);
+                    _monitor.Error($"Processing '{result.RelativePath}' failed (attempt {result.Attempt}): {result.ErrorMessage}", result.ErrorId);
                 }
                 _inner.FileProcessed(result);
             }

@@ -38,7 +38,7 @@ namespace OpenMsiStream.Monitoring
             _kind = kind;
             ProgramId = options.ResolveProgramId(program, topic);
             string? logFile = options.LogFile == null
-                ? Path.Combine(MonitorOptions.DefaultLogDirectory(), Processing.StreamProcessingOptions.SafeFileName(ProgramId) + ".log")
+                ? Path.Combine(MonitorOptions.DefaultLogDirectory(), State.AppData.SafeName(ProgramId) + ".log")
                 : options.LogFile.Length == 0 ? null : Path.GetFullPath(options.LogFile);
             Log = new ProgramLog(ProgramId, logFile, options.LogLevel);
             _statusPath = ProgramStatus.PathFor(options.StatusDirectory ?? MonitorOptions.DefaultStatusDirectory(), ProgramId);

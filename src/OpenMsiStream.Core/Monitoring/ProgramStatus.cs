@@ -69,7 +69,7 @@ namespace OpenMsiStream.Monitoring
         public DateTimeOffset? LastErrorAt { get; set; }
 
         public static string PathFor(string statusDirectory, string programId) =>
-            System.IO.Path.Combine(statusDirectory, Processing.StreamProcessingOptions.SafeFileName(programId) + ".json");
+            System.IO.Path.Combine(statusDirectory, OpenMsiStream.State.AppData.SafeName(programId) + ".json");
 
         public void Save(string path)
         {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Download;
 
 namespace OpenMsiStream.Processing
@@ -67,6 +68,14 @@ namespace OpenMsiStream.Processing
         public Exception? Error { get; }
 
         public string? ErrorMessage => Error?.Message;
+
+        /// <summary>The product error id of the failure: the handler's own when it has one, else ProcessingFailed; null when processed.</summary>
+        public string? ErrorId => Error == null ? null : (Error as OpenMsiStreamException)?.ErrorId ?? ErrorIds.ProcessingFailed;
+
+        /// <summary>The failure as a product error that names the file (the handler's own error when it is one); null when processed.</summary>
+        public OpenMsiStreamException? Failure() => Error == null ? null
+            : Error as OpenMsiStreamException ?? new OpenMsiStreamException(ErrorIds.ProcessingFailed, ErrorKind.InvalidOperation,
+                $"Processing '{RelativePath}' failed: {ErrorMessage}", Error, RelativePath);
     }
 
     /// <summary>A handler failure that carries what the handler printed before failing.</summary>

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Text.RegularExpressions;
 using OpenMsiStream.Download;
+using OpenMsiStream.State;
 
 namespace OpenMsiStream.Processing
 {
@@ -96,7 +97,7 @@ namespace OpenMsiStream.Processing
             {
                 return Path.Combine(Path.GetFullPath(OutputDirectory), SafeRelativePath.StateDirectoryName);
             }
-            return Path.Combine(AppDataRoot(), "processors", SafeName(Topic) + "." + SafeName(GroupId));
+            return Path.Combine(AppData.Root(), "processors", AppData.SafeName(Topic) + "." + AppData.SafeName(GroupId));
         }
 
         /// <summary>
@@ -109,27 +110,6 @@ namespace OpenMsiStream.Processing
             using var sha = System.Security.Cryptography.SHA256.Create();
             string hash = Diagnostics.Hex.Lower(sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(code))).Substring(0, 12);
             return $"openmsistream-process-{topic}-{hash}";
-        }
-
-        /// <summary>The per-user folder for state that has no better home (see <see cref="State.AppData"/>).</summary>
-        internal static string AppDataRoot() => State.AppData.Root();
-
-        /// <summary>A topic, group, bucket or program name as a file or folder name.</summary>
-        public static string SafeFileName(string name) => SafeName(name);
-
-        /// <summary>A topic, group or bucket name as a folder name.</summary>
-        internal static string SafeName(string name)
-        {
-            char[] invalid = Path.GetInvalidFileNameChars();
-            var chars = name.ToCharArray();
-            for (int i = 0; i < chars.Length; i++)
-            {
-                if (Array.IndexOf(invalid, chars[i]) >= 0 || chars[i] == '%')
-                {
-                    chars[i] = '_';
-                }
-            }
-            return new string(chars);
         }
     }
 }

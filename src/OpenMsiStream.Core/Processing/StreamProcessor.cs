@@ -515,7 +515,7 @@ namespace OpenMsiStream.Processing
 
         private static FileStream TakeRunLock(string stateDirectory, string topic, string groupId)
         {
-            string lockPath = Path.Combine(stateDirectory, "processor-" + StreamProcessingOptions.SafeName(topic) + "." + StreamProcessingOptions.SafeName(groupId) + ".lock");
+            string lockPath = Path.Combine(stateDirectory, "processor-" + State.AppData.SafeName(topic) + "." + State.AppData.SafeName(groupId) + ".lock");
             try
             {
                 return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);

@@ -54,8 +54,8 @@ namespace OpenMsiStream.S3
         {
             string group = ResolveGroupId();
             var processing = new StreamProcessingOptions(Topic, group);
-            processing.StateDirectory = Path.GetFullPath(StateDirectory ?? Path.Combine(StreamProcessingOptions.AppDataRoot(), "s3",
-                StreamProcessingOptions.SafeName(Bucket) + "." + StreamProcessingOptions.SafeName(Topic) + "." + StreamProcessingOptions.SafeName(group)));
+            processing.StateDirectory = Path.GetFullPath(StateDirectory ?? Path.Combine(State.AppData.Root(), "s3",
+                State.AppData.SafeName(Bucket) + "." + State.AppData.SafeName(Topic) + "." + State.AppData.SafeName(group)));
             processing.Mode = Mode;
             processing.OutputDirectory = Mode == ProcessingMode.Memory ? null : Path.Combine(processing.StateDirectory, "work");
             processing.DeleteFilesWhenProcessed = true;

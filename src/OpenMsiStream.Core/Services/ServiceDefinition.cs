@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
@@ -55,6 +56,20 @@ namespace OpenMsiStream.Services
         public List<string> EnvironmentVariables { get; set; } = new List<string>();
 
         public DateTimeOffset RegisteredAt { get; set; }
+
+        /// <summary>The `openmsistream` commands that run until stopped, and so make sense as services.</summary>
+        public static readonly IReadOnlyList<string> LongRunningCommands = new[] { "upload-directory", "download-directory", "process", "s3-transfer" };
+
+        /// <summary>A service's command line must start with one of <see cref="LongRunningCommands"/>.</summary>
+        public static void ValidateCommand(IReadOnlyList<string> arguments)
+        {
+            if (arguments.Count == 0 || !LongRunningCommands.Contains(arguments[0]))
+            {
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                    $"'{(arguments.Count == 0 ? string.Empty : arguments[0])}' does not run until stopped; a service runs one of: {string.Join(", ", LongRunningCommands)}.",
+                    target: arguments.Count == 0 ? null : arguments[0]);
+            }
+        }
 
         public static void ValidateName(string name)
         {

@@ -70,7 +70,7 @@ namespace OpenMsiStream.Services
                 }
                 else
                 {
-                    plan.Commands.Add(new[] { "schtasks", "/Create", "/F", "/TN", "OpenMsiStream\\" + definition.Name, "/SC", "ONLOGON", "/RL", "LIMITED", "/TR", command });
+                    plan.Commands.Add(new[] { "schtasks", "/Create", "/F", "/TN", TaskName(definition.Name), "/SC", "ONLOGON", "/RL", "LIMITED", "/TR", command });
                 }
             }
             else
@@ -96,10 +96,10 @@ namespace OpenMsiStream.Services
             {
                 plan.Commands.Add(Layout.Scope == ServiceScope.System
                     ? new[] { "sc.exe", "stop", unit }
-                    : new[] { "schtasks", "/End", "/TN", "OpenMsiStream\\" + name });
+                    : new[] { "schtasks", "/End", "/TN", TaskName(name) });
                 plan.Commands.Add(Layout.Scope == ServiceScope.System
                     ? new[] { "sc.exe", "delete", unit }
-                    : new[] { "schtasks", "/Delete", "/F", "/TN", "OpenMsiStream\\" + name });
+                    : new[] { "schtasks", "/Delete", "/F", "/TN", TaskName(name) });
             }
             else
             {
@@ -143,11 +143,11 @@ namespace OpenMsiStream.Services
             {
                 if (action != ServiceAction.Start)
                 {
-                    plan.Commands.Add(new[] { "schtasks", "/End", "/TN", "OpenMsiStream\\" + name });
+                    plan.Commands.Add(new[] { "schtasks", "/End", "/TN", TaskName(name) });
                 }
                 if (action != ServiceAction.Stop)
                 {
-                    plan.Commands.Add(new[] { "schtasks", "/Run", "/TN", "OpenMsiStream\\" + name });
+                    plan.Commands.Add(new[] { "schtasks", "/Run", "/TN", TaskName(name) });
                 }
             }
             return plan;
@@ -216,7 +216,7 @@ namespace OpenMsiStream.Services
                 {
                     string output = Layout.Scope == ServiceScope.System
                         ? Run(new[] { "sc.exe", "query", Layout.UnitName(name) }, check: false)
-                        : Run(new[] { "schtasks", "/Query", "/TN", "OpenMsiStream\\" + name, "/FO", "LIST" }, check: false);
+                        : Run(new[] { "schtasks", "/Query", "/TN", TaskName(name), "/FO", "LIST" }, check: false);
                     return output.Contains("RUNNING") || output.Contains("Running") ? "Running" : output.Contains("STOPPED") || output.Contains("Ready") ? "Stopped" : "Unknown";
                 }
                 var command = new List<string> { "systemctl" };
@@ -302,6 +302,9 @@ namespace OpenMsiStream.Services
             }
             File.WriteAllText(path, content);
         }
+
+        /// <summary>The scheduled task of a per-user Windows service.</summary>
+        private static string TaskName(string name) => "OpenMsiStream\\" + name;
 
         private static string WindowsQuote(string argument) => argument.IndexOfAny(new[] { ' ', '\t', '"' }) < 0 ? argument : "\"" + argument.Replace("\"", "\\\"") + "\"";
 

@@ -99,25 +99,14 @@ namespace OpenMsiStream.PowerShell.Commands
             {
                 GroupId = GroupId,
                 OutputDirectory = OutputDirectory == null ? null : ResolvePath(OutputDirectory),
-                Count = MyInvocation.BoundParameters.ContainsKey(nameof(Count)) ? Count : (int?)null,
-                IdleTimeout = MyInvocation.BoundParameters.ContainsKey(nameof(IdleTimeout)) ? IdleTimeout : (TimeSpan?)null,
+                Count = IsBound(nameof(Count)) ? Count : (int?)null,
+                IdleTimeout = IsBound(nameof(IdleTimeout)) ? IdleTimeout : (TimeSpan?)null,
                 MaxMemoryFileSize = MaxMemoryFileSize,
                 // A file counts as taken only once it was written to the pipeline: if the pipeline
                 // stops first, the next run with the same group gets it again.
                 AcknowledgeFiles = true,
             };
-            if (Filter != null)
-            {
-                try
-                {
-                    options.Filter = new Regex(Filter, RegexOptions.CultureInvariant);
-                }
-                catch (ArgumentException ex)
-                {
-                    ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
-                        $"-Filter '{Filter}' is not a valid regular expression: {ex.Message}", ex, Filter));
-                }
-            }
+            options.Filter = FilterRegex(Filter);
             return options;
         }
 

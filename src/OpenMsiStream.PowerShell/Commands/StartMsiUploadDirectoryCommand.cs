@@ -113,7 +113,7 @@ namespace OpenMsiStream.PowerShell.Commands
                     var uploader = new DirectoryUploader(settings, options, diagnostics);
                     queue.Verbose($"Watching '{options.Directory}' for topic '{Topic}' on {settings.BootstrapServers}; state in '{uploader.StateDirectory}'.");
                     using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-                    if (MyInvocation.BoundParameters.ContainsKey(nameof(Duration)))
+                    if (IsBound(nameof(Duration)))
                     {
                         stop.CancelAfter(Duration);
                     }
@@ -138,11 +138,11 @@ namespace OpenMsiStream.PowerShell.Commands
                 StateDirectory = StateDirectory == null ? null : ResolvePath(StateDirectory),
                 SettleTime = SettleTime,
                 PollingOnly = Polling,
-                ScanInterval = MyInvocation.BoundParameters.ContainsKey(nameof(ScanInterval)) ? ScanInterval : (TimeSpan?)null,
+                ScanInterval = IsBound(nameof(ScanInterval)) ? ScanInterval : (TimeSpan?)null,
                 IncludeHidden = IncludeHidden,
                 UploadExisting = UploadExisting,
                 ChunkSize = ChunkSize,
-                MaxBytesPerSecond = MyInvocation.BoundParameters.ContainsKey(nameof(MaxBytesPerSecond)) ? MaxBytesPerSecond : (long?)null,
+                MaxBytesPerSecond = IsBound(nameof(MaxBytesPerSecond)) ? MaxBytesPerSecond : (long?)null,
             };
             foreach (string pattern in Include)
             {
@@ -152,18 +152,7 @@ namespace OpenMsiStream.PowerShell.Commands
             {
                 options.Exclude.Add(pattern);
             }
-            if (Filter != null)
-            {
-                try
-                {
-                    options.Filter = new Regex(Filter, RegexOptions.CultureInvariant);
-                }
-                catch (ArgumentException ex)
-                {
-                    ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
-                        $"-Filter '{Filter}' is not a valid regular expression: {ex.Message}", ex, Filter));
-                }
-            }
+            options.Filter = FilterRegex(Filter);
             return options;
         }
 

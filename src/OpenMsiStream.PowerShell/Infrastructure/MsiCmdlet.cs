@@ -26,6 +26,22 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>A path as PowerShell means it: relative to the current location, not the process directory.</summary>
         protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
+        protected bool IsBound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
+
+        /// <summary>-Filter as a regular expression; an invalid one is a terminating InvalidArgument error.</summary>
+        protected System.Text.RegularExpressions.Regex? FilterRegex(string? pattern)
+        {
+            try
+            {
+                return Download.PathFilter.Parse(pattern, "-Filter");
+            }
+            catch (OpenMsiStreamException error)
+            {
+                ThrowTerminatingError(error, pattern);
+                throw; // not reached
+            }
+        }
+
         protected void WriteError(OpenMsiStreamException error, object? target = null) => WriteError(ErrorRecords.From(error, target));
 
         protected void ThrowTerminatingError(OpenMsiStreamException error, object? target = null) => ThrowTerminatingError(ErrorRecords.From(error, target));

@@ -66,25 +66,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
 
         protected abstract string Activity { get; }
 
-        protected bool IsBound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
-
-        protected Regex? FilterRegex()
-        {
-            if (Filter == null)
-            {
-                return null;
-            }
-            try
-            {
-                return new Regex(Filter, RegexOptions.CultureInvariant);
-            }
-            catch (ArgumentException ex)
-            {
-                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
-                    $"-Filter '{Filter}' is not a valid regular expression: {ex.Message}", ex, Filter));
-                throw; // not reached
-            }
-        }
+        protected Regex? FilterRegex() => FilterRegex(Filter);
 
         /// <summary>Runs a processor on a worker thread, writing its results on the pipeline thread.</summary>
         protected void RunProcessor(Func<PipelineQueue, IProcessingObserver, System.Threading.CancellationToken, ProcessingSummary> run, Func<ProcessedFile, object> output)
@@ -113,17 +95,6 @@ namespace OpenMsiStream.PowerShell.Infrastructure
                 $"{progress.Processed} processed, {progress.Failed} failed; {progress.Running} running, {progress.Waiting} waiting"));
         }
 
-        /// <summary>The error a failed file is reported with: the handler's own when it has a product error id.</summary>
-        private static OpenMsiStreamException FailureOf(ProcessedFile result)
-        {
-            if (result.Error is OpenMsiStreamException ours)
-            {
-                return ours;
-            }
-            return new OpenMsiStreamException(ErrorIds.ProcessingFailed, ErrorKind.InvalidOperation,
-                $"Processing '{result.RelativePath}' failed: {result.ErrorMessage}", result.Error, result.RelativePath);
-        }
-
         /// <summary>Runs on the processor's threads: queues everything for the pipeline thread.</summary>
         private sealed class QueueObserver : IProcessingObserver
         {
@@ -143,7 +114,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
                 _queue.Output(_output(result));
                 if (result.Status == ProcessedStatus.Failed)
                 {
-                    _queue.Error(FailureOf(result), result.RelativePath);
+                    _queue.Error(result.Failure()!, result.RelativePath);
                 }
             }
 

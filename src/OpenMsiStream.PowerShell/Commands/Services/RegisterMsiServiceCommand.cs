@@ -20,8 +20,6 @@ namespace OpenMsiStream.PowerShell.Commands.Services
     [OutputType(typeof(ServiceInfo))]
     public sealed class RegisterMsiServiceCommand : ServiceCmdlet
     {
-        private static readonly string[] LongRunningCommands = { "upload-directory", "download-directory", "process", "s3-transfer" };
-
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
         public string Name { get; set; } = string.Empty;
@@ -53,11 +51,7 @@ namespace OpenMsiStream.PowerShell.Commands.Services
 
         protected override void EndProcessing()
         {
-            if (!LongRunningCommands.Contains(ArgumentList[0]))
-            {
-                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
-                    $"'{ArgumentList[0]}' does not run until stopped; a service runs one of: {string.Join(", ", LongRunningCommands)}."), ArgumentList[0]);
-            }
+            Guard(() => { ServiceDefinition.ValidateCommand(ArgumentList); return true; }, ArgumentList[0]);
             ServiceManager manager = Manager();
             string location = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
             var definition = new ServiceDefinition
