@@ -35,6 +35,7 @@
         'Start-MsiService'
         'Stop-MsiService'
         'Restart-MsiService'
+        'Receive-MsiHeartbeat'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -66,6 +66,7 @@ namespace OpenMsiStream.Cli
                 ProcessCommand.Create(),
                 S3TransferCommand.Create(),
                 TestConnectionCommand.Create(),
+                HeartbeatsCommand.Create(),
                 ServiceCommand.Create(),
             };
         }

@@ -36,30 +36,7 @@ namespace OpenMsiStream.Cli.Infrastructure
         public int Run(ParseResult parse, KafkaSettings settings, ClientDiagnostics diagnostics, ProgramKind kind, string program, string topic,
             Func<ProgramMonitor?, int> body)
         {
-            MonitorOptions? options = Resolve(parse);
-            if (options == null)
-            {
-                return body(null);
-            }
-            using var monitor = new ProgramMonitor(settings, options, kind, program, topic);
-            monitor.Capture(diagnostics);
-            monitor.Start();
-            try
-            {
-                int exitCode = body(monitor);
-                monitor.Stop();
-                return exitCode;
-            }
-            catch (OperationCanceledException)
-            {
-                monitor.Stop();
-                throw;
-            }
-            catch (Exception ex)
-            {
-                monitor.Stop(ex.Message, (ex as Diagnostics.OpenMsiStreamException)?.ErrorId);
-                throw;
-            }
+            return MonitoredRun.Run(settings, Resolve(parse), diagnostics, kind, program, topic, body);
         }
 
         private MonitorOptions? Resolve(ParseResult parse)

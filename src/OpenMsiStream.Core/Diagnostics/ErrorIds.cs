@@ -40,6 +40,7 @@ namespace OpenMsiStream.Diagnostics
         public const string ServiceCommandFailed = "ServiceCommandFailed";
         public const string ServiceVariableUnset = "ServiceVariableUnset";
         public const string ServiceNotSupported = "ServiceNotSupported";
+        public const string ServiceCommandUnsupported = "ServiceCommandUnsupported";
         public const string ProcessingFailed = "ProcessingFailed";
         public const string ProcessingTimedOut = "ProcessingTimedOut";
         public const string ProcessingContentMissing = "ProcessingContentMissing";
@@ -51,5 +52,6 @@ namespace OpenMsiStream.Diagnostics
         public const string S3IntegrityMismatch = "S3IntegrityMismatch";
         public const string S3AccessDenied = "S3AccessDenied";
         public const string S3BucketNotFound = "S3BucketNotFound";
+        public const string InvalidHeartbeat = "InvalidHeartbeat";
     }
 }

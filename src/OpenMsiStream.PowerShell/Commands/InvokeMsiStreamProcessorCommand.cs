@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using OpenMsiStream.Config;
 using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Monitoring;
 using OpenMsiStream.Download;
 using OpenMsiStream.Kafka;
 using OpenMsiStream.PowerShell.Infrastructure;
@@ -99,14 +100,12 @@ namespace OpenMsiStream.PowerShell.Commands
             FileHandler handler = CreateHandler(options);
             try
             {
-                RunProcessor((queue, observer, cancellation) =>
+                RunProcessor(settings, (queue, diagnostics, observer, cancellation) =>
                 {
                     if (handler is ScriptBlockHandler scripted)
                     {
                         scripted.Streams = new QueueStreams(queue);
                     }
-                    var diagnostics = new ClientDiagnostics();
-                    ForwardDiagnostics(diagnostics, queue);
                     using var processor = new StreamProcessor(settings, options, handler, diagnostics);
                     return processor.Run(observer, cancellation);
                 }, result => result);
@@ -116,6 +115,10 @@ namespace OpenMsiStream.PowerShell.Commands
                 (handler as IDisposable)?.Dispose();
             }
         }
+
+        internal override string ProgramName => "process";
+
+        protected override ProgramKind Kind => ResultTopic == null ? ProgramKind.Processor : ProgramKind.Reproducer;
 
         private string Describe() => ParameterSetName switch
         {

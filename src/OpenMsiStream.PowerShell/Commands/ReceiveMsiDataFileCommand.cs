@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using OpenMsiStream.Config;
 using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Monitoring;
 using OpenMsiStream.Download;
 using OpenMsiStream.Kafka;
 using OpenMsiStream.PowerShell.Infrastructure;
@@ -20,7 +21,7 @@ namespace OpenMsiStream.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsCommunications.Receive, "MsiDataFile", SupportsShouldProcess = true)]
     [OutputType(typeof(ReceivedFile))]
-    public sealed class ReceiveMsiDataFileCommand : KafkaCmdlet
+    public sealed class ReceiveMsiDataFileCommand : LongRunningCmdlet
     {
         private const int ProgressActivityId = 2;
         private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();
@@ -65,6 +66,7 @@ namespace OpenMsiStream.PowerShell.Commands
         protected override void EndProcessing()
         {
             ReceiveOptions options = BuildOptions();
+            ValidateMonitoring();
             string target = options.OutputDirectory ?? "memory";
             if (!ShouldProcess(target, $"Receive files from topic '{Topic}'"))
             {
@@ -77,9 +79,13 @@ namespace OpenMsiStream.PowerShell.Commands
                 {
                     var diagnostics = new ClientDiagnostics();
                     ForwardDiagnostics(diagnostics, queue);
-                    using var receiver = new FileReceiver(settings, options, diagnostics);
-                    queue.Verbose($"Receiving from topic '{Topic}' on {settings.BootstrapServers} as consumer group '{receiver.GroupId}'.");
-                    return receiver.Run(new QueueObserver(queue, receiver, this), cancellation);
+                    return RunMonitored(settings, diagnostics, ProgramKind.Processor, Topic, monitor =>
+                    {
+                        using var receiver = new FileReceiver(settings, options, diagnostics);
+                        queue.Verbose($"Receiving from topic '{Topic}' on {settings.BootstrapServers} as consumer group '{receiver.GroupId}'.");
+                        IReceiveObserver observer = new QueueObserver(queue, receiver, this);
+                        return receiver.Run(monitor?.Watch(observer) ?? observer, cancellation);
+                    });
                 }, WriteReceiveProgress);
             }
             finally
@@ -90,6 +96,8 @@ namespace OpenMsiStream.PowerShell.Commands
                 }
             }
         }
+
+        internal override string ProgramName => "download-directory";
 
         private string Activity => $"Receiving files from topic '{Topic}'";
 

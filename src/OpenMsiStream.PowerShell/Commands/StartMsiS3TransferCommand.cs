@@ -64,15 +64,15 @@ namespace OpenMsiStream.PowerShell.Commands
             }
             KafkaSettings kafka = ResolveSettings();
             S3Settings s3 = ResolveS3Settings(kafka);
-            RunProcessor((queue, observer, cancellation) =>
+            RunProcessor(kafka, (queue, diagnostics, observer, cancellation) =>
             {
-                var diagnostics = new ClientDiagnostics();
-                ForwardDiagnostics(diagnostics, queue);
                 using var transfer = new S3Transfer(kafka, s3, options, diagnostics);
                 queue.Verbose($"Copying topic '{Topic}' to bucket '{Bucket}' at {transfer.Endpoint ?? "AWS"} as consumer group '{transfer.GroupId}'; state in '{transfer.StateDirectory}'.");
                 return transfer.Run(observer, cancellation);
             }, result => S3TransferResult.From(result, Bucket));
         }
+
+        internal override string ProgramName => "s3-transfer";
 
         private S3TransferOptions BuildOptions()
         {

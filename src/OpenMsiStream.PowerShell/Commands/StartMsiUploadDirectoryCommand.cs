@@ -6,6 +6,7 @@ using System.Threading;
 using OpenMsiStream.Chunks;
 using OpenMsiStream.Config;
 using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Monitoring;
 using OpenMsiStream.Kafka;
 using OpenMsiStream.PowerShell.Infrastructure;
 using OpenMsiStream.Upload;
@@ -23,7 +24,7 @@ namespace OpenMsiStream.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Start, "MsiUploadDirectory", SupportsShouldProcess = true)]
     [OutputType(typeof(SentFile))]
-    public sealed class StartMsiUploadDirectoryCommand : KafkaCmdlet
+    public sealed class StartMsiUploadDirectoryCommand : LongRunningCmdlet
     {
         private const int ProgressActivityId = 3;
         private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();
@@ -99,6 +100,7 @@ namespace OpenMsiStream.PowerShell.Commands
         protected override void EndProcessing()
         {
             UploadDirectoryOptions options = BuildOptions();
+            ValidateMonitoring();
             if (!ShouldProcess(options.Directory, $"Watch and send new and changed files to topic '{Topic}'"))
             {
                 return;
@@ -110,14 +112,18 @@ namespace OpenMsiStream.PowerShell.Commands
                 {
                     var diagnostics = new ClientDiagnostics();
                     ForwardDiagnostics(diagnostics, queue);
-                    var uploader = new DirectoryUploader(settings, options, diagnostics);
-                    queue.Verbose($"Watching '{options.Directory}' for topic '{Topic}' on {settings.BootstrapServers}; state in '{uploader.StateDirectory}'.");
-                    using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-                    if (IsBound(nameof(Duration)))
+                    return RunMonitored(settings, diagnostics, ProgramKind.Uploader, Topic, monitor =>
                     {
-                        stop.CancelAfter(Duration);
-                    }
-                    return uploader.Run(new QueueObserver(queue, this), stop.Token);
+                        var uploader = new DirectoryUploader(settings, options, diagnostics);
+                        queue.Verbose($"Watching '{options.Directory}' for topic '{Topic}' on {settings.BootstrapServers}; state in '{uploader.StateDirectory}'.");
+                        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+                        if (IsBound(nameof(Duration)))
+                        {
+                            stop.CancelAfter(Duration);
+                        }
+                        IUploadObserver observer = new QueueObserver(queue, this);
+                        return uploader.Run(monitor?.Watch(observer) ?? observer, stop.Token);
+                    });
                 }, WriteUploadProgress);
             }
             finally
@@ -128,6 +134,8 @@ namespace OpenMsiStream.PowerShell.Commands
                 }
             }
         }
+
+        internal override string ProgramName => "upload-directory";
 
         private string Activity => $"Sending new and changed files of '{Path}' to topic '{Topic}'";
 

@@ -1,7 +1,10 @@
 using System;
 using System.Management.Automation;
 using System.Text.RegularExpressions;
+using OpenMsiStream.Config;
 using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Kafka;
+using OpenMsiStream.Monitoring;
 using OpenMsiStream.Processing;
 
 namespace OpenMsiStream.PowerShell.Infrastructure
@@ -11,7 +14,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
     /// processor (group, state, parallelism, end conditions), progress, and one output object per file
     /// with a non-terminating error for each file that failed.
     /// </summary>
-    public abstract class ProcessorCmdlet : KafkaCmdlet
+    public abstract class ProcessorCmdlet : LongRunningCmdlet
     {
         private const int ProgressActivityId = 4;
         private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();
@@ -68,12 +71,29 @@ namespace OpenMsiStream.PowerShell.Infrastructure
 
         protected Regex? FilterRegex() => FilterRegex(Filter);
 
-        /// <summary>Runs a processor on a worker thread, writing its results on the pipeline thread.</summary>
-        protected void RunProcessor(Func<PipelineQueue, IProcessingObserver, System.Threading.CancellationToken, ProcessingSummary> run, Func<ProcessedFile, object> output)
+        /// <summary>Heartbeat fields: a processor that produces results also reports what it produced.</summary>
+        protected virtual ProgramKind Kind => ProgramKind.Processor;
+
+        /// <summary>
+        /// Runs a processor on a worker thread (under a program monitor when asked for), writing its
+        /// results on the pipeline thread. Kafka's messages go to the Verbose stream and the log.
+        /// </summary>
+        protected void RunProcessor(KafkaSettings settings, Func<PipelineQueue, ClientDiagnostics, IProcessingObserver, System.Threading.CancellationToken, ProcessingSummary> run,
+            Func<ProcessedFile, object> output)
         {
+            ValidateMonitoring();
             try
             {
-                RunOnWorker((queue, cancellation) => run(queue, new QueueObserver(queue, this, output), cancellation), WriteProcessingProgress);
+                RunOnWorker((queue, cancellation) =>
+                {
+                    var diagnostics = new ClientDiagnostics();
+                    ForwardDiagnostics(diagnostics, queue);
+                    return RunMonitored(settings, diagnostics, Kind, Topic, monitor =>
+                    {
+                        IProcessingObserver observer = new QueueObserver(queue, this, output);
+                        return run(queue, diagnostics, monitor?.Watch(observer) ?? observer, cancellation);
+                    });
+                }, WriteProcessingProgress);
             }
             finally
             {

@@ -19,6 +19,7 @@ namespace OpenMsiStream.PowerShell.Tests
             "Get-MsiUploadState",
             "Invoke-MsiStreamProcessor",
             "Receive-MsiDataFile",
+            "Receive-MsiHeartbeat",
             "Register-MsiService",
             "Restart-MsiService",
             "Send-MsiDataFile",
@@ -75,6 +76,7 @@ namespace OpenMsiStream.PowerShell.Tests
             Assert.Equal("OpenMsiStream.S3.S3TransferResult", OutputTypeOf("Start-MsiS3Transfer"));
             Assert.Equal("OpenMsiStream.Services.ServiceInfo", OutputTypeOf("Get-MsiService"));
             Assert.Equal("OpenMsiStream.Services.ServiceInfo", OutputTypeOf("Register-MsiService"));
+            Assert.Equal("OpenMsiStream.Monitoring.Heartbeat", OutputTypeOf("Receive-MsiHeartbeat"));
         }
 
         [Fact]

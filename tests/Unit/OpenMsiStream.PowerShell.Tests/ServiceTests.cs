@@ -75,6 +75,105 @@ namespace OpenMsiStream.PowerShell.Tests
         }
 
         [Fact]
+        public async System.Threading.Tasks.Task AScriptBlockHoldingACmdletBecomesTheSameCommandLineAndThatCommandLineRuns()
+        {
+            _module.EnsureBrokerRunning();
+            string topic = TestBytes.NewTopic();
+            string heartbeats = TestBytes.NewTopic();
+            string output = _temp.Combine("in box");
+            byte[] content = TestBytes.Random(70_000, 5);
+            _temp.WriteFile("scan;1.dat", content);
+            string servers = (string)_module.Broker.Properties["BootstrapServers"].Value;
+            using var ps = _module.Create();
+            ps.AddScript($@"
+                Send-MsiDataFile -Path '{_temp.Combine("scan;1.dat")}' -Topic {topic} -ChunkSize 16384 | Out-Null
+                $topic = '{topic}'; $out = '{output}'
+                Register-MsiService sb-download {{ Receive-MsiDataFile -Topic $topic -OutputDirectory $out -Count 1 -IdleTimeout 00:00:30 -BootstrapServers {servers} -ProgramId sb-download -HeartbeatTopic {heartbeats} -HeartbeatInterval 0.5 -Verbose }} -RunAs labuser -CliPath '{CliApphost}'");
+            PSObject registered = Assert.Single(ps.Invoke());
+            Assert.Empty(ps.Streams.Error);
+            Assert.Equal("sb-download", registered.Properties["Name"].Value);
+
+            string[] arguments = StoredArguments("sb-download");
+            Assert.Equal(new[]
+            {
+                "download-directory", output, "--topic", topic, "--count", "1", "--idle-timeout", "30", "--bootstrap-servers", servers,
+                "--program-id", "sb-download", "--heartbeat-topic", heartbeats, "--heartbeat-interval", "0.5", "--verbose",
+            }, arguments);
+
+            // What the service would run, run here: the command line parses and does the job.
+            var start = new System.Diagnostics.ProcessStartInfo(CliApphost) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (string argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+            start.Environment["OPENMSISTREAM_HOME"] = _temp.Combine("home");
+            using var cli = System.Diagnostics.Process.Start(start)!;
+            using var timeout = new System.Threading.CancellationTokenSource(TimeSpan.FromSeconds(60));
+            System.Threading.Tasks.Task<string> stdout = cli.StandardOutput.ReadToEndAsync(timeout.Token);
+            string stderr = await cli.StandardError.ReadToEndAsync(timeout.Token);
+            await cli.WaitForExitAsync(timeout.Token);
+            await stdout;
+            Assert.True(cli.ExitCode == 0, stderr);
+            Assert.Equal(content, File.ReadAllBytes(Path.Combine(output, "scan;1.dat")));
+            PSObject beat = Assert.Single(_module.Invoke($"Receive-MsiHeartbeat {heartbeats} -Latest"));
+            Assert.Equal("sb-download", beat.Properties["ProgramId"].Value);
+        }
+
+        [Theory]
+        [InlineData("{ Invoke-MsiStreamProcessor lab { $_.Length } }", "-ScriptBlock of Invoke-MsiStreamProcessor cannot run as a service: the service host runs programs, not PowerShell: use -Command with -ArgumentList, or a script file run by pwsh or powershell.exe.")]
+        [InlineData("{ Start-MsiUploadDirectory -Path (Get-Location) -Topic lab }", "-Path is given as '(Get-Location)': in a service command use constants or variables, whose current values are recorded.")]
+        [InlineData("{ Send-MsiDataFile a.dat -Topic lab }", "'Send-MsiDataFile' is not a long-running OpenMsiStream cmdlet; a service runs one of: Start-MsiUploadDirectory, Receive-MsiDataFile, Invoke-MsiStreamProcessor, Start-MsiS3Transfer.")]
+        [InlineData("{ Receive-MsiDataFile -Topic lab; Receive-MsiDataFile -Topic lab2 }", "The script block must hold exactly one command, for example { Start-MsiUploadDirectory -Path D:\\Data -Topic lab -Config lab.config }.")]
+        [InlineData("{ Receive-MsiDataFile -Topic lab }", "A service running Receive-MsiDataFile needs -OutputDirectory (a single value).")]
+        [InlineData("{ Receive-MsiDataFile -Topic $noSuchVariable -OutputDirectory /x }", "-Topic uses $noSuchVariable, which is not set in this session.")]
+        public void AScriptBlockThatCannotBeAServiceIsRefusedWithTheReasonAndWritesNothing(string block, string message)
+        {
+            using var ps = _module.Create();
+            ps.AddScript($"Register-MsiService refused {block} -CliPath '{CliApphost}'");
+            ErrorRecord error = Assert.Single(Invoked(ps).Streams.Error);
+            Assert.Equal("ServiceCommandUnsupported,OpenMsiStream.PowerShell.Commands.Services.RegisterMsiServiceCommand", error.FullyQualifiedErrorId);
+            Assert.Equal(message, error.Exception.Message);
+            Assert.Empty(Entries());
+        }
+
+        [Fact]
+        public void AProcessorCommandGoesAfterTheSeparatorAndTimeSpansBecomeSeconds()
+        {
+            using var ps = _module.Create();
+            ps.AddScript($@"Register-MsiService sb-process {{ Invoke-MsiStreamProcessor lab -Command python3 -ArgumentList 'x.py', '{{path}}' -ResultTopic results -Timeout '00:02:00' -Mode Disk -OutputDirectory out -Config '{Config}' }} -CliPath '{CliApphost}' -WhatIf");
+            ps.Invoke();
+            Assert.Empty(ps.Streams.Error);
+            Assert.Empty(Entries());
+
+            _module.Invoke($@"Register-MsiService sb-process {{ Invoke-MsiStreamProcessor lab -Command python3 -ArgumentList 'x.py', '{{path}}' -ResultTopic results -Timeout 120 -Mode Disk -OutputDirectory out -Config '{Config}' }} -CliPath '{CliApphost}' -RunAs labuser");
+            string location = (string)_module.Invoke("$ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath").Single().BaseObject;
+            Assert.Equal(new[]
+            {
+                "process", "lab", "--result-topic", "results", "--timeout", "120", "--mode", "Disk", "--output-directory", Path.Combine(location, "out"),
+                "--config", Config, "--", "python3", "x.py", "{path}",
+            }, StoredArguments("sb-process"));
+            Assert.Equal("LAB_TOKEN=\"s3cret value\"\n", File.ReadAllText(Path.Combine(Root, "etc/openmsistream/services/sb-process.env")));
+        }
+
+        /// <summary>The openmsistream executable built beside these tests (same configuration).</summary>
+        private static string CliApphost
+        {
+            get
+            {
+                string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+                string path = Path.Combine(ModuleFixture.RepoRoot, "src", "OpenMsiStream.Cli", "bin", configuration, "net10.0", OperatingSystem.IsWindows() ? "openmsistream.exe" : "openmsistream");
+                Assert.True(File.Exists(path), $"build src/OpenMsiStream.Cli first: '{path}' is missing");
+                return path;
+            }
+        }
+
+        private string[] StoredArguments(string name)
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "etc/openmsistream/services", name + ".json")));
+            return json.RootElement.GetProperty("arguments").EnumerateArray().Select(a => a.GetString()!).ToArray();
+        }
+
+        [Fact]
         public void AServiceThatIsNotThereIsANonTerminatingErrorWithItsId()
         {
             using var ps = _module.Create();
@@ -91,5 +190,12 @@ namespace OpenMsiStream.PowerShell.Tests
                 .Select(path => Path.GetRelativePath(Root, path).Replace('\\', '/'))
                 .OrderBy(path => path, StringComparer.Ordinal)
                 .ToArray();
+
+        /// <summary>A statement-terminating error ends the statement, not the script: it lands in the error stream.</summary>
+        private static System.Management.Automation.PowerShell Invoked(System.Management.Automation.PowerShell ps)
+        {
+            Assert.Empty(ps.Invoke());
+            return ps;
+        }
     }
 }

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.PowerShell.Infrastructure;
+using OpenMsiStream.PowerShell.Services;
 using OpenMsiStream.Services;
 
 namespace OpenMsiStream.PowerShell.Commands.Services
@@ -11,21 +12,30 @@ namespace OpenMsiStream.PowerShell.Commands.Services
     /// <summary>
     /// <para type="synopsis">Registers a long-running openmsistream command as a service (systemd unit or Windows service; -Scope User without admin rights).</para>
     /// <para type="description">The service runs `openmsistream service run NAME`, the host that stops the
-    /// command gracefully on a service stop. -ArgumentList is the command line as you would type it after
-    /// `openmsistream`. $VARIABLES in its --config file are copied from this session into a secrets file
+    /// command gracefully on a service stop. Give what it runs either as a script block holding the cmdlet
+    /// you ran interactively ({ Start-MsiUploadDirectory -Path D:\Data -Topic lab -Config lab.config }: it is
+    /// translated to the same command line, with the current values of its variables), or as -ArgumentList,
+    /// the command line as you would type it after `openmsistream`. $VARIABLES in its --config file are copied from this session into a secrets file
     /// readable only by its owner. -WhatIf prints every file that would be written and command that would
     /// be run.</para>
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Register, "MsiService", SupportsShouldProcess = true)]
+    [Cmdlet(VerbsLifecycle.Register, "MsiService", SupportsShouldProcess = true, DefaultParameterSetName = ScriptBlockSet)]
     [OutputType(typeof(ServiceInfo))]
     public sealed class RegisterMsiServiceCommand : ServiceCmdlet
     {
+        private const string ScriptBlockSet = "ScriptBlock";
+        private const string ArgumentListSet = "ArgumentList";
+
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
         public string Name { get; set; } = string.Empty;
 
+        /// <summary>One long-running cmdlet with its parameters, e.g. { Receive-MsiDataFile -Topic lab -OutputDirectory /data/in -Config lab.config }. Nothing in it runs.</summary>
+        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ScriptBlockSet)]
+        public ScriptBlock? ScriptBlock { get; set; }
+
         /// <summary>The openmsistream command line, e.g. 'upload-directory', '/data', '--topic', 'lab', '--config', '/etc/lab.config'.</summary>
-        [Parameter(Mandatory = true, Position = 1)]
+        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ArgumentListSet)]
         [ValidateNotNullOrEmpty]
         public string[] ArgumentList { get; set; } = Array.Empty<string>();
 
@@ -51,6 +61,11 @@ namespace OpenMsiStream.PowerShell.Commands.Services
 
         protected override void EndProcessing()
         {
+            if (ScriptBlock != null)
+            {
+                ArgumentList = Guard(() => ServiceCommandLine.From(ScriptBlock, SessionState).ToArray(), Name);
+                WriteVerbose("openmsistream " + string.Join(" ", ArgumentList.Select(a => a.Contains(" ") || a.Length == 0 ? $"'{a}'" : a)));
+            }
             Guard(() => { ServiceDefinition.ValidateCommand(ArgumentList); return true; }, ArgumentList[0]);
             ServiceManager manager = Manager();
             string location = SessionState.Path.CurrentFileSystemLocation.ProviderPath;

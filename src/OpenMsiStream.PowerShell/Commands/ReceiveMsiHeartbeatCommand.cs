@@ -1,0 +1,106 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using OpenMsiStream.Config;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Kafka;
+using OpenMsiStream.Monitoring;
+using OpenMsiStream.PowerShell.Infrastructure;
+
+namespace OpenMsiStream.PowerShell.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Reads the heartbeats that long-running programs send to a topic (ours and OpenMSIStream's).</para>
+    /// <para type="description">One object per heartbeat: the program id, when it was sent, how long ago,
+    /// and the counters since its previous heartbeat. -Latest reads what the topic holds and returns the
+    /// newest heartbeat of each program, then stops: the quick "is everything alive" check. Without it,
+    /// heartbeats stream as they arrive until -Count, -IdleTimeout or Ctrl+C. The reader joins no consumer
+    /// group and commits nothing.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Receive, "MsiHeartbeat")]
+    [OutputType(typeof(Heartbeat))]
+    public sealed class ReceiveMsiHeartbeatCommand : KafkaCmdlet
+    {
+        /// <summary>The heartbeat topic.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Topic { get; set; } = string.Empty;
+
+        /// <summary>Only these programs (wildcards allowed).</summary>
+        [Parameter(Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string[]? ProgramId { get; set; }
+
+        /// <summary>The newest heartbeat of each program in the topic now, then stop.</summary>
+        [Parameter]
+        public SwitchParameter Latest { get; set; }
+
+        /// <summary>Only heartbeats sent at or after this time (default: the oldest the broker keeps).</summary>
+        [Parameter]
+        public DateTime Since { get; set; }
+
+        /// <summary>Only heartbeats sent from now on.</summary>
+        [Parameter]
+        public SwitchParameter Wait { get; set; }
+
+        /// <summary>Stop after this many heartbeats.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int Count { get; set; }
+
+        /// <summary>Stop when nothing arrived for this long (seconds, or a time span).</summary>
+        [Parameter]
+        [SecondsOrTimeSpan]
+        [PositiveTimeSpan]
+        public TimeSpan IdleTimeout { get; set; }
+
+        protected override void EndProcessing()
+        {
+            if (Latest && Wait)
+            {
+                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                    "-Latest reads the heartbeats already in the topic and -Wait only new ones: use one of them."));
+            }
+            HeartbeatReadOptions options = BuildOptions();
+            KafkaSettings settings = ResolveSettings();
+            RunOnWorker((queue, cancellation) =>
+            {
+                var diagnostics = new ClientDiagnostics();
+                ForwardDiagnostics(diagnostics, queue);
+                var reader = new HeartbeatReader(settings, options, diagnostics);
+                if (!Latest)
+                {
+                    return reader.Run(heartbeat => queue.Output(heartbeat), invalid => queue.Error(invalid, invalid.Target), cancellation);
+                }
+                IReadOnlyList<Heartbeat> newest = reader.Latest(invalid => queue.Error(invalid, invalid.Target), cancellation);
+                foreach (Heartbeat heartbeat in newest)
+                {
+                    queue.Output(heartbeat);
+                }
+                return newest.Count;
+            }, () => { });
+        }
+
+        private HeartbeatReadOptions BuildOptions()
+        {
+            try
+            {
+                WildcardPattern[]? patterns = ProgramId?.Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToArray();
+                return new HeartbeatReadOptions(Topic)
+                {
+                    ProgramFilter = patterns == null ? null : id => patterns.Any(p => p.IsMatch(id)),
+                    Since = IsBound(nameof(Since)) ? new DateTimeOffset(Since.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(Since, DateTimeKind.Local) : Since) : (DateTimeOffset?)null,
+                    NewOnly = Wait,
+                    Count = IsBound(nameof(Count)) ? Count : (int?)null,
+                    IdleTimeout = IsBound(nameof(IdleTimeout)) ? IdleTimeout : (TimeSpan?)null,
+                };
+            }
+            catch (OpenMsiStreamException error)
+            {
+                ThrowTerminatingError(error, Topic);
+                throw; // not reached
+            }
+        }
+    }
+}

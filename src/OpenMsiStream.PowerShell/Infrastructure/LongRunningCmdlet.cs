@@ -1,0 +1,93 @@
+using System;
+using System.Management.Automation;
+using OpenMsiStream.Config;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Kafka;
+using OpenMsiStream.Monitoring;
+
+namespace OpenMsiStream.PowerShell.Infrastructure
+{
+    /// <summary>
+    /// Cmdlets that may run for months (directory upload, download, processors, S3 transfer): the
+    /// heartbeat, log and status parameters of the CLI's long-running commands. Monitoring is on when
+    /// any of them is given; then the program also writes a rotating log file and a status file.
+    /// </summary>
+    public abstract class LongRunningCmdlet : KafkaCmdlet
+    {
+        /// <summary>Names this program in heartbeat and log keys and in its status and log files (default &lt;host&gt;_&lt;command&gt;_&lt;topic&gt;).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ProgramId { get; set; }
+
+        /// <summary>Topic for heartbeats: key &lt;program id&gt;_heartbeat, JSON counters since the previous one (OpenMSIStream's format).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? HeartbeatTopic { get; set; }
+
+        /// <summary>Time between heartbeats and status-file updates (seconds or a time span; default 60 s).</summary>
+        [Parameter]
+        [SecondsOrTimeSpan]
+        [PositiveTimeSpan]
+        public TimeSpan HeartbeatInterval { get; set; } = MonitorOptions.DefaultHeartbeatInterval;
+
+        /// <summary>Topic for log lines: key &lt;program id&gt;_log.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? LogTopic { get; set; }
+
+        /// <summary>Time between log messages on -LogTopic (default 60 s).</summary>
+        [Parameter]
+        [SecondsOrTimeSpan]
+        [PositiveTimeSpan]
+        public TimeSpan LogInterval { get; set; } = MonitorOptions.DefaultLogInterval;
+
+        /// <summary>The rotating log file (default &lt;home&gt;/logs/&lt;program id&gt;.log).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? LogFile { get; set; }
+
+        /// <summary>Lowest level written to the log file and -LogTopic (default Information).</summary>
+        [Parameter]
+        public LogLevel LogLevel { get; set; } = LogLevel.Information;
+
+        /// <summary>The CLI command this cmdlet matches; also the program name in default program ids.</summary>
+        internal abstract string ProgramName { get; }
+
+        /// <summary>Runs <paramref name="body"/> under a program monitor when any monitoring parameter was given.</summary>
+        protected T RunMonitored<T>(KafkaSettings settings, ClientDiagnostics diagnostics, ProgramKind kind, string topic, Func<ProgramMonitor?, T> body) =>
+            MonitoredRun.Run(settings, BuildMonitorOptions(), diagnostics, kind, ProgramName, topic, body);
+
+        /// <summary>Checks the monitoring parameters before anything starts, as a terminating InvalidArgument error.</summary>
+        protected void ValidateMonitoring()
+        {
+            try
+            {
+                BuildMonitorOptions()?.Validate();
+            }
+            catch (OpenMsiStreamException error)
+            {
+                ThrowTerminatingError(error, ProgramId ?? HeartbeatTopic ?? LogTopic);
+            }
+        }
+
+        private MonitorOptions? BuildMonitorOptions()
+        {
+            bool any = IsBound(nameof(ProgramId)) || IsBound(nameof(HeartbeatTopic)) || IsBound(nameof(HeartbeatInterval)) || IsBound(nameof(LogTopic))
+                || IsBound(nameof(LogInterval)) || IsBound(nameof(LogFile)) || IsBound(nameof(LogLevel));
+            if (!any)
+            {
+                return null;
+            }
+            return new MonitorOptions
+            {
+                ProgramId = ProgramId,
+                HeartbeatTopic = HeartbeatTopic,
+                HeartbeatInterval = HeartbeatInterval,
+                LogTopic = LogTopic,
+                LogInterval = LogInterval,
+                LogFile = LogFile == null ? null : ResolvePath(LogFile),
+                LogLevel = LogLevel,
+            };
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Kafka;
+using OpenMsiStream.Monitoring;
+using OpenMsiStream.Tests.Support;
+using Xunit;
+
+namespace OpenMsiStream.Tests.Monitoring
+{
+    /// <summary>Heartbeats read back from a topic of the embedded broker, ours and OpenMSIStream's, with log lines and junk mixed in.</summary>
+    public class HeartbeatReaderTests : IDisposable
+    {
+        private const string Topic = "heartbeats";
+        private readonly EmbeddedBroker _broker = new EmbeddedBroker(2, Topic);
+
+        public void Dispose() => _broker.Dispose();
+
+        private static (byte[], byte[]) Message(string key, string value) => (Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value));
+
+        [Fact]
+        public void LatestGivesTheNewestHeartbeatOfEachProgramAndReportsUnreadableOnes()
+        {
+            _broker.ProduceRaw(Topic, new[]
+            {
+                // OpenMSIStream's uploader: isoformat() leaves out the microseconds when they are zero.
+                Message("lab-pc_heartbeat", "{\"timestamp\": \"2026-11-20T08:00:00+00:00\", \"n_messages_produced\": 12, \"n_bytes_produced\": 6000000}"),
+                Message("lab-pc_log", "{\"timestamp\": \"2026-11-20T08:00:00+00:00\", \"messages\": [\"hello\"]}"),
+                Message("analysis_heartbeat", "{\"timestamp\":\"2026-11-20T08:00:00.500000+00:00\",\"n_messages_read\":3,\"n_messages_processed\":2,\"n_bytes_read\":30,\"n_bytes_processed\":20}"),
+                Message("lab-pc_heartbeat", "{\"timestamp\": \"2026-11-20T08:15:00.250000+00:00\", \"n_messages_produced\": 0, \"n_bytes_produced\": 0}"),
+                Message("broken_heartbeat", "{\"timestamp\": 17"),
+                Message("negative_heartbeat", "{\"timestamp\": \"2026-11-20T08:00:00+00:00\", \"n_messages_read\": -1}"),
+            }, partition: 0);
+            _broker.ProduceRaw(Topic, new[] { Message("other_heartbeat", "{\"timestamp\": \"2026-11-21T00:00:00+00:00\"}") }, partition: 1);
+
+            var invalid = new List<OpenMsiStreamException>();
+            IReadOnlyList<Heartbeat> latest = new HeartbeatReader(_broker.Settings, new HeartbeatReadOptions(Topic), new ClientDiagnostics())
+                .Latest(invalid.Add, CancellationToken.None);
+
+            Assert.Equal(new[] { "analysis", "lab-pc", "other" }, latest.Select(h => h.ProgramId));
+            Heartbeat upload = latest[1];
+            Assert.Equal(new DateTimeOffset(2026, 11, 20, 8, 15, 0, 250, TimeSpan.Zero), upload.Timestamp);
+            Assert.Equal(0, upload.MessagesProduced);
+            Assert.Null(upload.MessagesRead); // an uploader reads nothing
+            Assert.Equal(3, upload.Offset);
+            Assert.Equal((3L, 2L, 30L, 20L), (latest[0].MessagesRead!.Value, latest[0].MessagesProcessed!.Value, latest[0].BytesRead!.Value, latest[0].BytesProcessed!.Value));
+            Assert.True(upload.Age > TimeSpan.Zero);
+            Assert.Equal(new[]
+            {
+                "The heartbeat of 'broken' at heartbeats[0]@4 cannot be read: it is not JSON",
+                "The heartbeat of 'negative' at heartbeats[0]@5 cannot be read: 'n_messages_read' is not a count.",
+            }, invalid.Select(e => e.Message.Split(" (")[0]));
+            Assert.All(invalid, e => Assert.Equal(ErrorIds.InvalidHeartbeat, e.ErrorId));
+        }
+
+        [Fact]
+        public void StreamingStopsAtTheCountAndFiltersByProgram()
+        {
+            _broker.ProduceRaw(Topic, Enumerable.Range(0, 6).Select(i =>
+                Message(i % 2 == 0 ? "even_heartbeat" : "odd_heartbeat", $"{{\"timestamp\": \"2026-11-20T08:00:0{i}+00:00\", \"n_messages_produced\": {i}}}")), partition: 1);
+            var seen = new List<Heartbeat>();
+            var options = new HeartbeatReadOptions(Topic) { ProgramFilter = id => id == "odd", Count = 2, IdleTimeout = TimeSpan.FromSeconds(20) };
+
+            int count = new HeartbeatReader(_broker.Settings, options, new ClientDiagnostics()).Run(seen.Add, e => throw e, CancellationToken.None);
+
+            Assert.Equal(2, count);
+            Assert.Equal(new long?[] { 1, 3 }, seen.Select(h => h.MessagesProduced));
+        }
+
+        [Fact]
+        public void AMissingTopicIsTopicNotFound()
+        {
+            var reader = new HeartbeatReader(_broker.Settings, new HeartbeatReadOptions("no-such-heartbeats"), new ClientDiagnostics());
+
+            var error = Assert.Throws<OpenMsiStreamException>(() => reader.Latest(_ => { }, CancellationToken.None));
+
+            Assert.Equal(ErrorIds.TopicNotFound, error.ErrorId);
+            Assert.Equal($"Topic 'no-such-heartbeats' does not exist on {_broker.Broker.BootstrapServers}: no program has sent heartbeats to it yet.", error.Message);
+        }
+    }
+}
