@@ -71,6 +71,31 @@ namespace OpenMsiStream.Tests.Monitoring
         }
 
         [Fact]
+        public async System.Threading.Tasks.Task TheCliPrintsTheLatestHeartbeatOfEachProgramAndFailsOnUnreadableOnes()
+        {
+            _broker.ProduceRaw(Topic, new[]
+            {
+                Message("xrd-upload_heartbeat", "{\"timestamp\": \"2026-11-20T08:00:00+00:00\", \"n_messages_produced\": 12, \"n_bytes_produced\": 6000000}"),
+                Message("xrd-upload_heartbeat", "{\"timestamp\": \"2026-11-20T08:01:00+00:00\", \"n_messages_produced\": 2, \"n_bytes_produced\": 1000}"),
+                Message("s3_heartbeat", "{\"timestamp\": \"2026-11-20T08:00:30.5+00:00\", \"n_messages_read\": 4, \"n_messages_processed\": 4, \"n_bytes_read\": 40, \"n_bytes_processed\": 40}"),
+            }, partition: 0);
+
+            using (CliProcess cli = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), "heartbeats", Topic, "--latest", "--bootstrap-servers", _broker.Broker.BootstrapServers))
+            {
+                Assert.Equal(0, cli.ExitCode);
+                Assert.Matches(@"^s3\t2026-11-20T08:00:30\.500000\+00:00\tage \d+s read=4 processed=4 bytes_read=40 bytes_processed=40\nxrd-upload\t2026-11-20T08:01:00\.000000\+00:00\tage \d+s produced=2 bytes_produced=1000\n$", cli.Stdout);
+            }
+
+            _broker.ProduceRaw(Topic, new[] { Message("xrd-upload_heartbeat", "not json") }, partition: 1);
+            using (CliProcess cli = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), "heartbeats", Topic, "--program-id", "xrd-*", "--idle-timeout", "2", "--bootstrap-servers", _broker.Broker.BootstrapServers))
+            {
+                Assert.Equal(1, cli.ExitCode);
+                Assert.Equal(2, cli.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+                Assert.Contains("openmsistream: error InvalidHeartbeat: The heartbeat of 'xrd-upload' at heartbeats[1]@0 cannot be read: it is not JSON", cli.Stderr);
+            }
+        }
+
+        [Fact]
         public void AMissingTopicIsTopicNotFound()
         {
             var reader = new HeartbeatReader(_broker.Settings, new HeartbeatReadOptions("no-such-heartbeats"), new ClientDiagnostics());
