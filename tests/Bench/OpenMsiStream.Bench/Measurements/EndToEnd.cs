@@ -1,0 +1,70 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using OpenMsiStream.Bench.Brokers;
+using OpenMsiStream.Bench.Support;
+
+namespace OpenMsiStream.Bench.Measurements
+{
+    /// <summary>
+    /// Send → broker → receive with the product as users run it: `openmsistream upload-file` and
+    /// `openmsistream download-directory` in processes of their own, timed from the sender's start
+    /// (the receiver is already waiting) until the receiver has rebuilt, verified and written the last
+    /// file. Only copies whose SHA-512 this benchmark checks itself are counted.
+    /// </summary>
+    internal static class EndToEnd
+    {
+        private static readonly TimeSpan Bound = TimeSpan.FromMinutes(20);
+
+        public static Figure Measure(string name, IBenchBroker broker, string workDirectory, IReadOnlyList<SourceFile> files, string sourceDirectory)
+        {
+            string topic = "bench-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            string output = Path.Combine(workDirectory, "out-" + topic);
+            string cli = Cli.Executable();
+            using ChildProcess receiver = ChildProcess.Start(cli, new[]
+            {
+                "download-directory", output, "--topic", topic, "--config", broker.ConfigPath, "--count", files.Count.ToString(),
+                "--idle-timeout", "120",
+            });
+            receiver.WaitForStderr("receiving from topic", TimeSpan.FromSeconds(60), "the receiver");
+            Thread.Sleep(2000); // let it join its group; the topic is created by the first send
+
+            // A list file rather than 10,000 arguments: @file is System.CommandLine's response file.
+            string list = Path.Combine(workDirectory, topic + ".args");
+            File.WriteAllLines(list, files.Select(f => Quote(f.FullPath)));
+            var clock = Stopwatch.StartNew();
+            using ChildProcess sender = ChildProcess.Start(cli, new[]
+            {
+                "upload-file", "@" + list, "--topic", topic, "--config", broker.ConfigPath, "--root-directory", sourceDirectory,
+            });
+            sender.WaitForExit(Bound, "the sender");
+            TimeSpan sent = clock.Elapsed;
+            receiver.WaitForExit(Bound, "the receiver");
+            TimeSpan received = clock.Elapsed;
+            if (sender.ExitCode != 0)
+            {
+                Console.Error.WriteLine($"{name}: the sender exited with {sender.ExitCode}:\n{ChildProcess.Tail(sender.Stderr)}");
+            }
+            if (receiver.ExitCode != 0)
+            {
+                Console.Error.WriteLine($"{name}: the receiver exited with {receiver.ExitCode}:\n{ChildProcess.Tail(receiver.Stderr)}");
+            }
+            List<SourceFile> verified = TestFiles.Verified(files, output);
+            var figure = new Figure(name, broker.Description, verified.Sum(f => f.Length), verified.Count, received)
+            {
+                FilesLost = files.Count - verified.Count,
+                SenderPeakRss = sender.PeakRssBytes,
+                ReceiverPeakRss = receiver.PeakRssBytes,
+                Note = $"sender done after {sent.TotalSeconds:0.0} s",
+            };
+            Directory.Delete(output, recursive: true);
+            File.Delete(list);
+            return figure;
+        }
+
+        private static string Quote(string path) => path.Contains(' ') ? "\"" + path + "\"" : path;
+    }
+}

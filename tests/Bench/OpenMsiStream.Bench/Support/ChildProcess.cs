@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Threading;
+
+namespace OpenMsiStream.Bench.Support
+{
+    /// <summary>
+    /// One openmsistream process: output captured line by line, and its peak resident memory (VmHWM)
+    /// sampled from /proc while it runs, since .NET does not report a child's peak after it exits.
+    /// </summary>
+    internal sealed class ChildProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _stdout = new StringBuilder();
+        private readonly StringBuilder _stderr = new StringBuilder();
+        private readonly Thread _sampler;
+        private long _peakRssBytes;
+        private int _stdoutLines;
+
+        private ChildProcess(Process process)
+        {
+            _process = process;
+            _process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data != null)
+                {
+                    lock (_stdout)
+                    {
+                        _stdout.AppendLine(e.Data);
+                        _stdoutLines++;
+                    }
+                }
+            };
+            _process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data != null)
+                {
+                    lock (_stderr)
+                    {
+                        _stderr.AppendLine(e.Data);
+                    }
+                }
+            };
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+            _sampler = new Thread(SamplePeakRss) { IsBackground = true };
+            _sampler.Start();
+        }
+
+        public static ChildProcess Start(string executable, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+        {
+            var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+            foreach (KeyValuePair<string, string> variable in environment ?? new Dictionary<string, string>())
+            {
+                start.Environment[variable.Key] = variable.Value;
+            }
+            return new ChildProcess(Process.Start(start)!);
+        }
+
+        public int ExitCode => _process.ExitCode;
+
+        public bool HasExited => _process.HasExited;
+
+        public long PeakRssBytes => Interlocked.Read(ref _peakRssBytes);
+
+        public int StdoutLines
+        {
+            get
+            {
+                lock (_stdout)
+                {
+                    return _stdoutLines;
+                }
+            }
+        }
+
+        public string Stderr
+        {
+            get
+            {
+                lock (_stderr)
+                {
+                    return _stderr.ToString();
+                }
+            }
+        }
+
+        public string Stdout
+        {
+            get
+            {
+                lock (_stdout)
+                {
+                    return _stdout.ToString();
+                }
+            }
+        }
+
+        public void WaitForExit(TimeSpan timeout, string what)
+        {
+            if (!_process.WaitForExit(timeout))
+            {
+                _process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"{what} did not finish within {timeout.TotalSeconds:0} s.\nstderr:\n{Tail(Stderr)}");
+            }
+            _process.WaitForExit(); // flushes the redirected output
+        }
+
+        public void WaitForStderr(string text, TimeSpan timeout, string what)
+        {
+            var clock = Stopwatch.StartNew();
+            while (!Stderr.Contains(text, StringComparison.Ordinal))
+            {
+                if (_process.HasExited || clock.Elapsed > timeout)
+                {
+                    throw new InvalidOperationException($"{what} did not get ready.\nstderr:\n{Tail(Stderr)}");
+                }
+                Thread.Sleep(20);
+            }
+        }
+
+        /// <summary>SIGTERM: the graceful stop every long-running command honours.</summary>
+        public void Terminate()
+        {
+            if (!_process.HasExited)
+            {
+                using Process kill = Process.Start("kill", new[] { "-TERM", _process.Id.ToString(CultureInfo.InvariantCulture) })!;
+                kill.WaitForExit();
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit();
+            }
+            _process.Dispose();
+        }
+
+        public static string Tail(string text, int lines = 20)
+        {
+            string[] all = text.Split('\n');
+            return string.Join("\n", all[Math.Max(0, all.Length - lines)..]);
+        }
+
+        private void SamplePeakRss()
+        {
+            string status = $"/proc/{_process.Id}/status";
+            while (true)
+            {
+                try
+                {
+                    foreach (string line in File.ReadLines(status))
+                    {
+                        if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                        {
+                            long kib = long.Parse(line.Substring(6).Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                            Interlocked.Exchange(ref _peakRssBytes, Math.Max(_peakRssBytes, kib * 1024));
+                        }
+                    }
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is FormatException)
+                {
+                    return; // the process is gone
+                }
+                Thread.Sleep(50);
+            }
+        }
+    }
+}
