@@ -130,14 +130,15 @@ namespace OpenMsiStream.Chunks
                 int length = ChunkLength(State.Length, ChunkSize, i);
                 long offset = (long)i * ChunkSize;
                 stream.Position = offset;
-                var layout = ChunkMessageSerializer.Layout(scratch, Filename, FileHash, offset, i + 1, ChunkCount, Subdirectory, string.Empty, length, State.EpochSeconds);
+                var layout = ChunkMessageSerializer.Layout(scratch, Filename, FileHash, offset, i + 1, ChunkCount, Subdirectory, string.Empty, length, State.EpochSeconds,
+                    ChunkBufferPool.Shared.Rent);
                 ReadExactly(stream, layout.Buffer, layout.DataOffset, length, FullPath);
                 if (XxHash3.HashToUInt64(layout.Data) != _fingerprints![i])
                 {
                     throw Changed(FullPath, $"chunk {i + 1} differs from the first read");
                 }
                 layout.ComputeChunkHash(sha512);
-                yield return new OutgoingChunk(i + 1, KeyBytes(Subdirectory, Filename, i + 1, ChunkCount), layout.Buffer, length);
+                yield return new OutgoingChunk(i + 1, KeyBytes(Subdirectory, Filename, i + 1, ChunkCount), layout.Buffer, length, pooled: true);
             }
         }
 

@@ -3,8 +3,9 @@ namespace OpenMsiStream.Chunks
     /// <summary>A chunk message ready to produce: UTF-8 key and complete msgpack value.</summary>
     internal sealed class OutgoingChunk
     {
-        public OutgoingChunk(int chunkIndex, byte[] key, byte[] value, int dataLength)
+        public OutgoingChunk(int chunkIndex, byte[] key, byte[] value, int dataLength, bool pooled = false)
         {
+            Pooled = pooled;
             ChunkIndex = chunkIndex;
             Key = key;
             Value = value;
@@ -18,5 +19,8 @@ namespace OpenMsiStream.Chunks
         public byte[] Value { get; }
 
         public int DataLength { get; }
+
+        /// <summary>Whether <see cref="Value"/> goes back to <see cref="ChunkBufferPool.Shared"/> once produced.</summary>
+        public bool Pooled { get; }
     }
 }

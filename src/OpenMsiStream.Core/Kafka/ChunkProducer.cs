@@ -13,7 +13,7 @@ namespace OpenMsiStream.Kafka
     /// </summary>
     internal sealed class ChunkProducer : IDisposable
     {
-        private static readonly TimeSpan QueueFullPause = TimeSpan.FromMilliseconds(20);
+        private static readonly TimeSpan QueueFullPause = TimeSpan.FromMilliseconds(5);
         private readonly IProducer<byte[], byte[]> _producer;
 
         public ChunkProducer(KafkaSettings settings, ClientDiagnostics diagnostics)

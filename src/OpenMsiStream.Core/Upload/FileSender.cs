@@ -138,21 +138,29 @@ namespace OpenMsiStream.Upload
                     EnsureFits(chunk, file);
                     _rateLimiter?.Take(chunk.DataLength, cancellationToken);
                     tracker.OnProduced();
+                    int index = chunk.ChunkIndex; // the callback must not hold the chunk's buffer, which is reused
                     try
                     {
                         _producer.Produce(_options.Topic, chunk, report =>
                         {
                             if (!report.Error.IsError)
                             {
-                                hooks.ChunkAcknowledged?.Invoke(chunk.ChunkIndex);
+                                hooks.ChunkAcknowledged?.Invoke(index);
                             }
-                            tracker.Delivered(chunk.ChunkIndex, report);
+                            tracker.Delivered(index, report);
                         }, cancellationToken);
                     }
                     catch
                     {
-                        tracker.Delivered(chunk.ChunkIndex, DeliveryReports.NotSent); // undo the count taken above
+                        tracker.Delivered(index, DeliveryReports.NotSent); // undo the count taken above
                         throw;
+                    }
+                    finally
+                    {
+                        if (chunk.Pooled)
+                        {
+                            ChunkBufferPool.Shared.Return(chunk.Value); // librdkafka copied it (or it was never queued)
+                        }
                     }
                     hooks.BytesQueued?.Invoke(chunk.DataLength);
                 }

@@ -48,7 +48,8 @@ namespace OpenMsiStream.Wire
             string subdirectory,
             string filenameAppend,
             int dataLength,
-            double? fileMtime)
+            double? fileMtime,
+            Func<int, byte[]>? allocate = null)
         {
             if (fileHash.Length != HashLength)
             {
@@ -73,7 +74,8 @@ namespace OpenMsiStream.Wire
             writer.Flush();
 
             int dataOffset = scratch.WrittenCount;
-            var buffer = new byte[dataOffset + dataLength + MtimeLength];
+            int length = dataOffset + dataLength + MtimeLength;
+            byte[] buffer = allocate?.Invoke(length) ?? new byte[length];
             scratch.WrittenSpan.CopyTo(buffer);
 
             var tail = new GrowableBufferWriter(MtimeLength);

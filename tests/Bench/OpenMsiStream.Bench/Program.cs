@@ -29,15 +29,17 @@ namespace OpenMsiStream.Bench
             var brokerKind = new Option<string>("--broker") { Description = "kafka09 (a real Kafka 0.9 process; needs `npm ci --prefix tests/Bench/kafka09`) or mock (the embedded broker: quick runs only, it keeps 5 MiB per partition)", DefaultValueFactory = _ => "kafka09" };
             var partitions = new Option<int>("--partitions") { Description = "partitions of the benchmark topics", DefaultValueFactory = _ => 4 };
             var markdown = new Option<string?>("--markdown") { Description = "also write the table as Markdown to this file" };
+            var cases = new Option<string>("--cases") { Description = "which measurements, comma-separated: hash,limit,a,b,c,latency", DefaultValueFactory = _ => "hash,limit,a,b,c,latency" };
             var root = new RootCommand("OpenMsiStream benchmark: end-to-end throughput, memory and latency beside the broker's and the hash's limits.")
             {
-                scale, brokerKind, partitions, markdown,
+                scale, brokerKind, partitions, markdown, cases,
             };
-            root.SetAction(parse => Run(parse.GetValue(scale), parse.GetValue(brokerKind)!, parse.GetValue(partitions), parse.GetValue(markdown)));
+            root.SetAction(parse => Run(parse.GetValue(scale), parse.GetValue(brokerKind)!, parse.GetValue(partitions), parse.GetValue(markdown),
+                new HashSet<string>(parse.GetValue(cases)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))));
             return root.Parse(args).Invoke();
         }
 
-        private static int Run(double scale, string brokerKind, int partitions, string? markdown)
+        private static int Run(double scale, string brokerKind, int partitions, string? markdown, ISet<string> cases)
         {
             if (scale <= 0 || scale > 1)
             {
@@ -56,34 +58,58 @@ namespace OpenMsiStream.Bench
                     Console.Error.WriteLine($"warning: the embedded broker keeps 5 MiB per partition and a file stays on one partition; a {big >> 20} MiB file may lose chunks (the run then fails). Use --broker kafka09 for the full sizes.");
                 }
 
-                Step("SHA-512 on one core");
-                report.Hash = HashCeiling.Measure(Math.Max(64L << 20, Scaled(1L << 30, scale, 0)));
+                if (cases.Contains("hash"))
+                {
+                    Step("SHA-512 on one core");
+                    report.Hash = HashCeiling.Measure(Math.Max(64L << 20, Scaled(1L << 30, scale, 0)));
 
-                Step("the limit: plain Confluent.Kafka");
-                report.Limit = KafkaLimit.Measure(broker, big);
+                }
 
-                Step($"(a) one file of {big >> 20} MiB");
-                string sourceA = Path.Combine(work, "a");
-                List<SourceFile> a = TestFiles.Write(sourceA, "big", 1, big);
-                report.Cases.Add(EndToEnd.Measure($"(a) 1 file of {Size(big)}", broker, work, a, sourceA));
-                Directory.Delete(sourceA, recursive: true);
+                if (cases.Contains("limit"))
+                {
+                    Step("the limit: plain Confluent.Kafka");
+                    report.Limit = KafkaLimit.Measure(broker, big);
+
+                }
+
+                if (cases.Contains("a"))
+                {
+                    Step($"(a) one file of {big >> 20} MiB");
+                    string sourceA = Path.Combine(work, "a");
+                    List<SourceFile> a = TestFiles.Write(sourceA, "big", 1, big);
+                    report.Cases.Add(EndToEnd.Measure($"(a) 1 file of {Size(big)}", broker, work, a, sourceA));
+                    Directory.Delete(sourceA, recursive: true);
+
+                }
 
                 int smallCount = (int)Math.Max(100, 10_000 * scale);
-                Step($"(b) {smallCount} files of 10 KiB");
-                string sourceB = Path.Combine(work, "b");
-                List<SourceFile> b = TestFiles.Write(sourceB, "small", smallCount, 10 * 1024);
-                report.Cases.Add(EndToEnd.Measure($"(b) {smallCount} files of 10 KiB", broker, work, b, sourceB));
-                Directory.Delete(sourceB, recursive: true);
+                if (cases.Contains("b"))
+                {
+                    Step($"(b) {smallCount} files of 10 KiB");
+                    string sourceB = Path.Combine(work, "b");
+                    List<SourceFile> b = TestFiles.Write(sourceB, "small", smallCount, 10 * 1024);
+                    report.Cases.Add(EndToEnd.Measure($"(b) {smallCount} files of 10 KiB", broker, work, b, sourceB));
+                    Directory.Delete(sourceB, recursive: true);
+
+                }
 
                 int mediumCount = (int)Math.Max(10, 200 * scale);
-                Step($"(c) {mediumCount} files of 5 MiB");
-                string sourceC = Path.Combine(work, "c");
-                List<SourceFile> c = TestFiles.Write(sourceC, "medium", mediumCount, 5L << 20);
-                report.Cases.Add(EndToEnd.Measure($"(c) {mediumCount} files of 5 MiB", broker, work, c, sourceC));
-                Directory.Delete(sourceC, recursive: true);
+                if (cases.Contains("c"))
+                {
+                    Step($"(c) {mediumCount} files of 5 MiB");
+                    string sourceC = Path.Combine(work, "c");
+                    List<SourceFile> c = TestFiles.Write(sourceC, "medium", mediumCount, 5L << 20);
+                    report.Cases.Add(EndToEnd.Measure($"(c) {mediumCount} files of 5 MiB", broker, work, c, sourceC));
+                    Directory.Delete(sourceC, recursive: true);
 
-                Step("watched-directory latency, 100 files");
-                report.Latency = WatchLatency.Measure(broker, work, 100, TimeSpan.FromSeconds(1));
+                }
+
+                if (cases.Contains("latency"))
+                {
+                    Step("watched-directory latency, 100 files");
+                    report.Latency = WatchLatency.Measure(broker, work, 100, TimeSpan.FromSeconds(1));
+
+                }
 
                 string table = report.Render();
                 Console.WriteLine();

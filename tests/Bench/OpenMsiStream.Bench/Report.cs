@@ -38,24 +38,24 @@ namespace OpenMsiStream.Bench
             text.AppendLine($"Machine: {Machine()}; scale {_scale.ToString(CultureInfo.InvariantCulture)}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
             text.AppendLine($"Broker for every Kafka figure: {_broker.Description}. MB = 10^6 bytes; end-to-end figures count only files rebuilt and verified by SHA-512.");
             text.AppendLine();
-            text.AppendLine("| Measurement | MB/s | files/s | of limit | time (s) | peak RSS send / receive | lost |");
-            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+            text.AppendLine("| Measurement | MB/s | files/s | of limit | time (s) | peak RSS send / receive | lost | note |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|");
             if (Hash != null)
             {
-                text.AppendLine($"| {Hash.Name} | {Hash.MegabytesPerSecond:0} | | | {Hash.Elapsed.TotalSeconds:0.0} | | |");
+                text.AppendLine($"| {Hash.Name} | {Hash.MegabytesPerSecond:0} | | | {Hash.Elapsed.TotalSeconds:0.0} | | | the product hashes each byte twice per side (chunk and file hash) |");
             }
             if (Limit != null)
             {
-                text.AppendLine($"| {Limit.Name} | {Limit.MegabytesPerSecond:0} | | 100% | {Limit.Elapsed.TotalSeconds:0.0} | | |");
+                text.AppendLine($"| {Limit.Name} | {Limit.MegabytesPerSecond:0} | | 100% | {Limit.Elapsed.TotalSeconds:0.0} | | | |");
             }
             foreach (Figure figure in Cases)
             {
                 string ratio = Limit == null ? string.Empty : $"{figure.MegabytesPerSecond / Limit.MegabytesPerSecond:0%}";
-                text.AppendLine($"| {figure.Name} | {figure.MegabytesPerSecond:0.0} | {figure.FilesPerSecond:0} | {ratio} | {figure.Elapsed.TotalSeconds:0.0} | {Mb(figure.SenderPeakRss)} / {Mb(figure.ReceiverPeakRss)} | {figure.FilesLost} |");
+                text.AppendLine($"| {figure.Name} | {figure.MegabytesPerSecond:0.0} | {figure.FilesPerSecond:0} | {ratio} | {figure.Elapsed.TotalSeconds:0.0} | {Mb(figure.SenderPeakRss)} / {Mb(figure.ReceiverPeakRss)} | {figure.FilesLost} | {figure.Note} |");
             }
             if (Latency != null)
             {
-                text.AppendLine($"| Watched directory → verified copy, {Latency.Files} files of 64 KiB, settle time {Latency.SettleTime.TotalSeconds:0.#} s: p50 {Latency.P50.TotalSeconds:0.00} s, p95 {Latency.P95.TotalSeconds:0.00} s, max {Latency.Max.TotalSeconds:0.00} s | | | | | | {Latency.Lost} |");
+                text.AppendLine($"| Watched directory → verified copy, {Latency.Files} files of 64 KiB, settle time {Latency.SettleTime.TotalSeconds:0.#} s: p50 {Latency.P50.TotalSeconds:0.00} s, p95 {Latency.P95.TotalSeconds:0.00} s, max {Latency.Max.TotalSeconds:0.00} s | | | | | | {Latency.Lost} | |");
             }
             text.AppendLine();
             text.AppendLine("Targets (issue 6, 2-core machines):");
