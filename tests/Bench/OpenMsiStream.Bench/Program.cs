@@ -29,17 +29,18 @@ namespace OpenMsiStream.Bench
             var brokerKind = new Option<string>("--broker") { Description = "kafka09 (a real Kafka 0.9 process; needs `npm ci --prefix tests/Bench/kafka09`) or mock (the embedded broker: quick runs only, it keeps 5 MiB per partition)", DefaultValueFactory = _ => "kafka09" };
             var partitions = new Option<int>("--partitions") { Description = "partitions of the benchmark topics", DefaultValueFactory = _ => 4 };
             var markdown = new Option<string?>("--markdown") { Description = "also write the table as Markdown to this file" };
+            var extraConfig = new Option<string?>("--extra-config") { Description = "a file of config sections ([producer], [consumer], …) merged into the product's config file, to measure other settings (kafka09 only)" };
             var cases = new Option<string>("--cases") { Description = "which measurements, comma-separated: hash,limit,a,b,c,latency", DefaultValueFactory = _ => "hash,limit,a,b,c,latency" };
             var root = new RootCommand("OpenMsiStream benchmark: end-to-end throughput, memory and latency beside the broker's and the hash's limits.")
             {
-                scale, brokerKind, partitions, markdown, cases,
+                scale, brokerKind, partitions, markdown, cases, extraConfig,
             };
-            root.SetAction(parse => Run(parse.GetValue(scale), parse.GetValue(brokerKind)!, parse.GetValue(partitions), parse.GetValue(markdown),
+            root.SetAction(parse => Run(parse.GetValue(scale), parse.GetValue(brokerKind)!, parse.GetValue(partitions), parse.GetValue(markdown), parse.GetValue(extraConfig),
                 new HashSet<string>(parse.GetValue(cases)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))));
             return root.Parse(args).Invoke();
         }
 
-        private static int Run(double scale, string brokerKind, int partitions, string? markdown, ISet<string> cases)
+        private static int Run(double scale, string brokerKind, int partitions, string? markdown, string? extraConfig, ISet<string> cases)
         {
             if (scale <= 0 || scale > 1)
             {
@@ -50,7 +51,7 @@ namespace OpenMsiStream.Bench
             Directory.CreateDirectory(work);
             try
             {
-                using IBenchBroker broker = StartBroker(brokerKind, work, partitions);
+                using IBenchBroker broker = StartBroker(brokerKind, work, partitions, extraConfig == null ? null : File.ReadAllText(extraConfig));
                 var report = new Report(scale, broker);
                 long big = Scaled(1L << 30, scale, 8L << 20);
                 if (!broker.KeepsAllData && big > (5L << 20))
@@ -69,6 +70,7 @@ namespace OpenMsiStream.Bench
                 {
                     Step("the limit: plain Confluent.Kafka");
                     report.Limit = KafkaLimit.Measure(broker, big);
+                    report.OnePartition = KafkaLimit.Measure(broker, big, onePartition: true);
 
                 }
 
@@ -132,7 +134,7 @@ namespace OpenMsiStream.Bench
             }
         }
 
-        private static IBenchBroker StartBroker(string kind, string work, int partitions)
+        private static IBenchBroker StartBroker(string kind, string work, int partitions, string? extraConfig)
         {
             switch (kind)
             {
@@ -144,7 +146,7 @@ namespace OpenMsiStream.Bench
                     {
                         throw new InvalidOperationException("Kafka 0.9 is not installed: run `npm ci --prefix tests/Bench/kafka09` (about 25 MB), or use --broker mock for a quick run.");
                     }
-                    return new Kafka09BenchBroker(Kafka09Broker.Start(kafkaPlease, partitions), work);
+                    return new Kafka09BenchBroker(Kafka09Broker.Start(kafkaPlease, partitions), work, extraConfig);
                 default:
                     throw new ArgumentException($"--broker must be kafka09 or mock, not '{kind}'.");
             }
@@ -154,6 +156,19 @@ namespace OpenMsiStream.Bench
 
         private static string Size(long bytes) => bytes >= (1L << 30) && bytes % (1L << 30) == 0 ? $"{bytes >> 30} GiB" : $"{bytes >> 20} MiB";
 
-        private static void Step(string what) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {what}");
+        /// <summary>
+        /// Starts each measurement with nothing waiting to be written back: otherwise the gigabytes the
+        /// previous one left dirty (the broker's log, the copies) are written while the next one runs,
+        /// and its receiver's final fsync waits behind them (that halved figure (a) after the limit).
+        /// </summary>
+        private static void Step(string what)
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                using var sync = System.Diagnostics.Process.Start("sync");
+                sync?.WaitForExit();
+            }
+            Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {what}");
+        }
     }
 }

@@ -26,6 +26,8 @@ namespace OpenMsiStream.Bench
 
         public Figure? Limit { get; set; }
 
+        public Figure? OnePartition { get; set; }
+
         public List<Figure> Cases { get; } = new List<Figure>();
 
         public LatencyFigure? Latency { get; set; }
@@ -47,6 +49,11 @@ namespace OpenMsiStream.Bench
             if (Limit != null)
             {
                 text.AppendLine($"| {Limit.Name} | {Limit.MegabytesPerSecond:0} | | 100% | {Limit.Elapsed.TotalSeconds:0.0} | | | |");
+            }
+            if (OnePartition != null)
+            {
+                string ratio = Limit == null ? string.Empty : $"{OnePartition.MegabytesPerSecond / Limit.MegabytesPerSecond:0%}";
+                text.AppendLine($"| {OnePartition.Name} | {OnePartition.MegabytesPerSecond:0} | | {ratio} | {OnePartition.Elapsed.TotalSeconds:0.0} | | | the bound for one large file |");
             }
             foreach (Figure figure in Cases)
             {

