@@ -24,13 +24,14 @@ namespace OpenMsiStream.Bench.Measurements
             string topic = "bench-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             string output = Path.Combine(workDirectory, "out-" + topic);
             string cli = Cli.Executable();
+            Topics.Create(broker, topic);
             using ChildProcess receiver = ChildProcess.Start(cli, new[]
             {
                 "download-directory", output, "--topic", topic, "--config", broker.ConfigPath, "--count", files.Count.ToString(),
                 "--idle-timeout", "120",
             });
             receiver.WaitForStderr("receiving from topic", TimeSpan.FromSeconds(60), "the receiver");
-            Thread.Sleep(2000); // let it join its group; the topic is created by the first send
+            Thread.Sleep(2000); // let it join its group
 
             // A list file rather than 10,000 arguments: @file is System.CommandLine's response file.
             string list = Path.Combine(workDirectory, topic + ".args");

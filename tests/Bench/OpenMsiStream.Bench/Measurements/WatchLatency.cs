@@ -21,6 +21,7 @@ namespace OpenMsiStream.Bench.Measurements
             string output = Path.Combine(workDirectory, topic, "out");
             Directory.CreateDirectory(watched);
             string cli = Cli.Executable();
+            Topics.Create(broker, topic);
             using ChildProcess uploader = ChildProcess.Start(cli, new[]
             {
                 "upload-directory", watched, "--topic", topic, "--config", broker.ConfigPath, "--settle-time", settleTime.TotalSeconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
