@@ -177,6 +177,21 @@ namespace OpenMsiStream.Tests.Config
         }
 
         [Fact]
+        public void ThroughputDefaultsBoundMemoryAndAConfigFileCanOverrideThem()
+        {
+            KafkaSettings defaults = Load("[broker]\nbootstrap.servers = h:1\n");
+            Assert.Equal("32768", KafkaClientFactory.ProducerProperties(defaults)["queue.buffering.max.kbytes"]);
+            ClientPropertySet consumer = KafkaClientFactory.ConsumerProperties(defaults, "g");
+            Assert.Equal("8388608", consumer["max.partition.fetch.bytes"]);
+            Assert.Equal("10", consumer["fetch.queue.backoff.ms"]);
+
+            KafkaSettings tuned = Load("[broker]\nbootstrap.servers = h:1\n[producer]\nqueue.buffering.max.kbytes = 65536\n[consumer]\nfetch.queue.backoff.ms = 500\nmax.partition.fetch.bytes = 1048576\n");
+            Assert.Equal("65536", KafkaClientFactory.ProducerProperties(tuned)["queue.buffering.max.kbytes"]);
+            Assert.Equal("500", KafkaClientFactory.ConsumerProperties(tuned, "g")["fetch.queue.backoff.ms"]);
+            Assert.Equal("1048576", KafkaClientFactory.ConsumerProperties(tuned, "g")["max.partition.fetch.bytes"]);
+        }
+
+        [Fact]
         public void CreateNewMeansAFreshGroupAndAFixedGroupIdIsKept()
         {
             using var memory1 = new FileReceiver(Load("[broker]\nbootstrap.servers = h:1\n[consumer]\ngroup.id = create_new\n"), new ReceiveOptions("t"));
