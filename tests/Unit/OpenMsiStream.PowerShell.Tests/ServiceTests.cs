@@ -145,7 +145,7 @@ namespace OpenMsiStream.PowerShell.Tests
             Assert.Empty(ps.Streams.Error);
             Assert.Empty(Entries());
 
-            _module.Invoke($@"Register-MsiService sb-process {{ Invoke-MsiStreamProcessor lab -Command python3 -ArgumentList 'x.py', '{{path}}' -ResultTopic results -Timeout 120 -Mode Disk -OutputDirectory out -Config '{Config}' }} -CliPath '{CliApphost}' -RunAs labuser");
+            _module.Invoke($@"Register-MsiService sb-process {{ Invoke-MsiStreamProcessor lab -Command python3 -ArgumentList 'x.py', '{{path}}' -ResultTopic results -Timeout '00:02:00' -Mode Disk -OutputDirectory out -Config '{Config}' }} -CliPath '{CliApphost}' -RunAs labuser");
             string location = (string)_module.Invoke("$ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath").Single().BaseObject;
             Assert.Equal(new[]
             {
