@@ -53,5 +53,11 @@ namespace OpenMsiStream.Diagnostics
         public const string S3AccessDenied = "S3AccessDenied";
         public const string S3BucketNotFound = "S3BucketNotFound";
         public const string InvalidHeartbeat = "InvalidHeartbeat";
+        public const string CryptoNodeNotFound = "CryptoNodeNotFound";
+        public const string CryptoNodeInvalid = "CryptoNodeInvalid";
+        public const string CryptoUnsupported = "CryptoUnsupported";
+        public const string CryptoNodeInUse = "CryptoNodeInUse";
+        public const string CryptoProvisioningFailed = "CryptoProvisioningFailed";
+        public const string UndecryptableMessage = "UndecryptableMessage";
     }
 }

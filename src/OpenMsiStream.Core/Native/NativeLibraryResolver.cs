@@ -32,6 +32,8 @@ namespace OpenMsiStream.Native
             // that runs on Debian/Ubuntu, then the musl build for Alpine.
             new NativeLibrarySpec("librdkafka", new[] { "librdkafka.dll" }, new[] { "librdkafka.dylib" }, new[] { "librdkafka.so", "centos8-librdkafka.so", "alpine-librdkafka.so" }),
             new NativeLibrarySpec("e_sqlite3", new[] { "e_sqlite3.dll" }, new[] { "libe_sqlite3.dylib" }, new[] { "libe_sqlite3.so" }),
+            // KafkaCrypto's primitives (Sodium.Core imports "libsodium").
+            new NativeLibrarySpec("sodium", new[] { "libsodium.dll" }, new[] { "libsodium.dylib" }, new[] { "libsodium.so" }),
         };
 
         /// <summary>Full path of each library this resolver loaded, by library name.</summary>
@@ -75,6 +77,7 @@ namespace OpenMsiStream.Native
         {
             yield return typeof(NativeLibraryResolver).Assembly;
             yield return typeof(Confluent.Kafka.Library).Assembly;
+            yield return typeof(Sodium.SodiumCore).Assembly;
             Assembly? sqliteProvider = LoadOptional("SQLitePCLRaw.provider.e_sqlite3");
             if (sqliteProvider != null)
             {

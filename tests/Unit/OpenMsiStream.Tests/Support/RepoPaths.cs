@@ -12,6 +12,8 @@ namespace OpenMsiStream.Tests.Support
 
         public static string OpenMsiStreamVectors => RequireDirectory(Path.Combine(Shared, "vectors", "openmsistream"));
 
+        public static string KafkaCryptoVectors => RequireDirectory(Path.Combine(Shared, "vectors", "kafkacrypto"));
+
         /// <summary>The CLI's entry assembly, built beside the tests (the test project references it).</summary>
         public static string CliAssembly => Path.Combine(AppContext.BaseDirectory, "openmsistream.dll");
 
