@@ -36,6 +36,8 @@
         'Stop-MsiService'
         'Restart-MsiService'
         'Receive-MsiHeartbeat'
+        'New-MsiCryptoNode'
+        'Send-MsiUndecryptableMessage'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

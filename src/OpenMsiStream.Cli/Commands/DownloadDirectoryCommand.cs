@@ -23,6 +23,7 @@ namespace OpenMsiStream.Cli.Commands
             var verbose = CommandRunner.Verbose();
             var broker = new BrokerOptions();
             var monitoring = new MonitorCliOptions();
+            var decryption = new DecryptionCliOptions();
             var command = new Command("download-directory", "Rebuild and verify files from a topic into a directory, one line per file, until --count, --idle-timeout, Ctrl+C or SIGTERM.")
             {
                 directory,
@@ -35,6 +36,7 @@ namespace OpenMsiStream.Cli.Commands
             };
             broker.AddTo(command);
             monitoring.AddTo(command);
+            decryption.AddTo(command);
             CommandRunner.SetAction(command, (parse, cancellationToken) =>
             {
                 var options = new ReceiveOptions(parse.GetValue(topic)!)
@@ -44,6 +46,7 @@ namespace OpenMsiStream.Cli.Commands
                     Count = parse.GetValue(count),
                     IdleTimeout = parse.GetValue(idleTimeout) is double seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null,
                     Filter = CliArguments.Regex(parse.GetValue(filter), "--filter"),
+                    Decryption = decryption.Resolve(parse),
                 };
                 KafkaSettings settings = broker.Resolve(parse);
                 ClientDiagnostics diagnostics = CliConsole.Diagnostics(parse.GetValue(verbose));

@@ -39,12 +39,14 @@ namespace OpenMsiStream.Cli.Commands
             var verbose = CommandRunner.Verbose();
             var broker = new BrokerOptions();
             var monitoring = new MonitorCliOptions();
+            var decryption = new DecryptionCliOptions();
             var command = new Command("process", "Run a program on every file of a topic (exit code 0 = processed), one line per file, until --count, --idle-timeout, Ctrl+C or SIGTERM.\nExample: openmsistream process xrd --bootstrap-servers localhost:9092 --result-topic xrd_results -- python3 analyze.py {path}")
             {
                 topic, program, groupId, resultTopic, mode, outputDirectory, stateDirectory, filter, throttle, timeout, count, idleTimeout, retryAfter, verbose,
             };
             broker.AddTo(command);
             monitoring.AddTo(command);
+            decryption.AddTo(command);
             CommandRunner.SetAction(command, (parse, cancellationToken) =>
             {
                 string[] commandLine = parse.GetValue(program)!;
@@ -67,6 +69,7 @@ namespace OpenMsiStream.Cli.Commands
                     Count = parse.GetValue(count),
                     IdleTimeout = CliArguments.Seconds(parse.GetValue(idleTimeout), "--idle-timeout"),
                     RetryFailedAfter = CliArguments.Seconds(parse.GetValue(retryAfter), "--retry-failed-after"),
+                    Decryption = decryption.Resolve(parse),
                 };
                 string scratch = Path.Combine(Path.GetTempPath(), "OpenMsiStream", "process-" + Guid.NewGuid().ToString("N"));
                 var handler = new ExternalCommandHandler(commandLine[0], commandLine.Skip(1).ToList(), Environment.CurrentDirectory, scratch);

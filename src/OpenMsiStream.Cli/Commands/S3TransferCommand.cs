@@ -35,12 +35,14 @@ namespace OpenMsiStream.Cli.Commands
             var verbose = CommandRunner.Verbose();
             var broker = new BrokerOptions();
             var monitoring = new MonitorCliOptions();
+            var decryption = new DecryptionCliOptions();
             var command = new Command("s3-transfer", "Copy every file of a topic to an S3 bucket, verified, one line per file, until --count, --idle-timeout, Ctrl+C or SIGTERM. Credentials come from the config file's [s3] section (access_key_id, secret_key_id) or the AWS credential chain.")
             {
                 topic, bucket, endpoint, region, groupId, mode, stateDirectory, filter, throttle, partSize, count, idleTimeout, retryAfter, verbose,
             };
             broker.AddTo(command);
             monitoring.AddTo(command);
+            decryption.AddTo(command);
             CommandRunner.SetAction(command, (parse, cancellationToken) =>
             {
                 string bucketName = parse.GetValue(bucket)!;
@@ -61,6 +63,7 @@ namespace OpenMsiStream.Cli.Commands
                     Count = parse.GetValue(count),
                     IdleTimeout = CliArguments.Seconds(parse.GetValue(idleTimeout), "--idle-timeout"),
                     RetryFailedAfter = CliArguments.Seconds(parse.GetValue(retryAfter), "--retry-failed-after"),
+                    Decryption = decryption.Resolve(parse),
                 };
                 KafkaSettings kafka = broker.Resolve(parse);
                 S3Settings s3 = S3Settings.From(kafka);

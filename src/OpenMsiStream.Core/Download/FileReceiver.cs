@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using Confluent.Kafka;
 using OpenMsiStream.Config;
+using OpenMsiStream.Crypto.Runtime;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Kafka;
 using OpenMsiStream.Wire;
@@ -37,6 +38,10 @@ namespace OpenMsiStream.Download
         private readonly Stopwatch _clock = new Stopwatch();
         private TimeSpan? _lastAssignment;
         private IReceiveObserver? _observer;
+        private readonly KafkaCryptoNode? _cryptoNode;
+        private readonly MessageDecryptor? _decryptor;
+        private readonly string? _undecryptableDirectory;
+        private CancellationToken _running;
         private readonly ConcurrentQueue<ReceivedFile> _acknowledged = new ConcurrentQueue<ReceivedFile>();
         private readonly Dictionary<ReceivedFile, IReadOnlyList<MessagePosition>> _awaitingAcknowledgement = new Dictionary<ReceivedFile, IReadOnlyList<MessagePosition>>();
 
@@ -61,8 +66,27 @@ namespace OpenMsiStream.Download
                 target = new MemoryTarget(options.MaxMemoryFileSize);
             }
             _reassembler = new Reassembler(target, options.Topic, options.MaxFileSize);
-            _consumer = KafkaClientFactory.BuildConsumer(properties, Diagnostics, onAssigned: OnAssigned, onRevoked: OnRevoked);
+            _cryptoNode = KafkaCryptoNode.Acquire(settings, Diagnostics);
+            try
+            {
+                if (_cryptoNode != null)
+                {
+                    _decryptor = new MessageDecryptor(_cryptoNode, options.Decryption);
+                    _undecryptableDirectory = options.OutputDirectory != null
+                        ? System.IO.Path.Combine(options.OutputDirectory, UndecryptableMessageStore.DirectoryName)
+                        : options.UndecryptableDirectory;
+                }
+                _consumer = KafkaClientFactory.BuildConsumer(properties, Diagnostics, onAssigned: OnAssigned, onRevoked: OnRevoked);
+            }
+            catch
+            {
+                _cryptoNode?.Release();
+                throw;
+            }
         }
+
+        /// <summary>The KafkaCrypto node decrypting this receiver's messages, or null when they are not encrypted.</summary>
+        public string? CryptoNodeId => _cryptoNode?.NodeId;
 
         public ClientDiagnostics Diagnostics { get; }
 
@@ -82,6 +106,7 @@ namespace OpenMsiStream.Download
         public ReceiveSummary Run(IReceiveObserver observer, CancellationToken cancellationToken)
         {
             _observer = observer;
+            _running = cancellationToken;
             Stopwatch clock = _clock;
             clock.Restart();
             int received = 0, errors = 0;
@@ -124,6 +149,7 @@ namespace OpenMsiStream.Download
                         messages++;
                         bytes += result.Message.Value?.Length ?? 0;
                         ChunkResult outcome = Handle(result);
+                        lastActivity = clock.Elapsed; // waiting for a decryption key is not idleness
                         if (outcome.File != null && _options.AcknowledgeFiles)
                         {
                             _awaitingAcknowledgement[outcome.File] = outcome.Resolved;
@@ -198,6 +224,7 @@ namespace OpenMsiStream.Download
         public void Dispose()
         {
             _consumer.Dispose();
+            _cryptoNode?.Release();
             if (_groupIsFresh)
             {
                 _reassembler.DiscardAll();
@@ -297,10 +324,20 @@ namespace OpenMsiStream.Download
             var position = new MessagePosition(result.Partition.Value, result.Offset.Value,
                 timestamp.Type == TimestampType.NotAvailable ? (DateTime?)null : timestamp.UtcDateTime);
             _offsets.Begin(position);
+            byte[]? value = result.Message.Value;
+            if (_decryptor != null)
+            {
+                DecryptedMessage decrypted = _decryptor.Decrypt(_options.Topic, result.Message.Key, value, _running);
+                if (!decrypted.Succeeded)
+                {
+                    return Undecryptable(decrypted.Failure!, result, position);
+                }
+                value = decrypted.Value;
+            }
             DataFileChunk chunk;
             try
             {
-                chunk = ChunkMessageDeserializer.Deserialize(result.Message.Value ?? Array.Empty<byte>());
+                chunk = ChunkMessageDeserializer.Deserialize(value ?? Array.Empty<byte>());
             }
             catch (OpenMsiStreamException error)
             {
@@ -316,6 +353,30 @@ namespace OpenMsiStream.Download
                 return ChunkResult.Failed(Quarantined(outcome.Error, result, position), outcome.Resolved);
             }
             return outcome;
+        }
+
+        /// <summary>
+        /// A message that could not be decrypted is kept (OpenMSIStream's ENCRYPTED_MESSAGES layout) and
+        /// reported; once kept, it counts as handled, so it neither blocks the commits of its partition nor
+        /// is retried forever. Send-MsiUndecryptableMessage puts it back on the topic later.
+        /// </summary>
+        private ChunkResult Undecryptable(string failure, ConsumeResult<byte[], byte[]> result, MessagePosition position)
+        {
+            string where = $"topic '{_options.Topic}', {position}";
+            string message = $"A message could not be decrypted by KafkaCrypto node '{_cryptoNode!.NodeId}' ({failure}; message at {where}";
+            if (_running.IsCancellationRequested)
+            {
+                // Stopping: leave it uncommitted so that the next run tries it again.
+                return ChunkResult.Failed(new OpenMsiStreamException(ErrorIds.UndecryptableMessage, ErrorKind.InvalidData, message + ", not committed)."), Array.Empty<MessagePosition>());
+            }
+            if (_undecryptableDirectory == null)
+            {
+                return ChunkResult.Failed(new OpenMsiStreamException(ErrorIds.UndecryptableMessage, ErrorKind.InvalidData,
+                    message + "; not saved: give -OutputDirectory to keep undecryptable messages)."), new[] { position });
+            }
+            string kept = UndecryptableMessageStore.Save(_undecryptableDirectory, _options.Topic, result.Message.Key, result.Message.Value, result.Message.Timestamp);
+            return ChunkResult.Failed(new OpenMsiStreamException(ErrorIds.UndecryptableMessage, ErrorKind.InvalidData,
+                message + $", kept in '{kept}'). Send it again with Send-MsiUndecryptableMessage once its producer can hand out the key.", target: kept), new[] { position });
         }
 
         private OpenMsiStreamException Quarantined(OpenMsiStreamException error, ConsumeResult<byte[], byte[]> result, MessagePosition position)

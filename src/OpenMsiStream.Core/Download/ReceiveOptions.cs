@@ -52,6 +52,15 @@ namespace OpenMsiStream.Download
         /// </summary>
         public Action<ReceivedFile>? Delivering { get; set; }
 
+        /// <summary>Waits for KafkaCrypto keys, and plain messages on encrypted topics (config with [kafkacrypto]).</summary>
+        public Crypto.Runtime.DecryptionOptions Decryption { get; set; } = new Crypto.Runtime.DecryptionOptions();
+
+        /// <summary>
+        /// Where undecryptable messages are kept when there is no <see cref="OutputDirectory"/> (with one,
+        /// they go to its ENCRYPTED_MESSAGES folder); null reports them without keeping them.
+        /// </summary>
+        public string? UndecryptableDirectory { get; set; }
+
         /// <summary>Largest file accepted; a chunk claiming bytes beyond it is rejected.</summary>
         public long MaxFileSize { get; set; } = Reassembler.DefaultMaxFileSize;
     }

@@ -2,7 +2,10 @@ using System;
 using System.Threading;
 using Confluent.Kafka;
 using OpenMsiStream.Chunks;
+using System.Collections.Generic;
 using OpenMsiStream.Config;
+using OpenMsiStream.Crypto.Data;
+using OpenMsiStream.Crypto.Runtime;
 
 namespace OpenMsiStream.Kafka
 {
@@ -14,16 +17,33 @@ namespace OpenMsiStream.Kafka
     internal sealed class ChunkProducer : IDisposable
     {
         private static readonly TimeSpan QueueFullPause = TimeSpan.FromMilliseconds(5);
+        private static readonly TimeSpan PartitionCountRefresh = TimeSpan.FromMinutes(1);
         private readonly IProducer<byte[], byte[]> _producer;
+        private readonly KafkaCryptoNode? _cryptoNode;
+        private readonly Dictionary<string, MessageEncryptor> _encryptors = new Dictionary<string, MessageEncryptor>(StringComparer.Ordinal);
+        private readonly Dictionary<string, (int Count, DateTime Read)> _partitionCounts = new Dictionary<string, (int, DateTime)>(StringComparer.Ordinal);
 
         public ChunkProducer(KafkaSettings settings, ClientDiagnostics diagnostics)
         {
             Settings = settings;
             Diagnostics = diagnostics;
             ClientPropertySet properties = KafkaClientFactory.ProducerProperties(settings);
-            MessageMaxBytes = KafkaClientFactory.MessageMaxBytes(properties);
-            _producer = KafkaClientFactory.BuildProducer(properties, diagnostics, FilePartitioner.Choose);
+            _cryptoNode = KafkaCryptoNode.Acquire(settings, diagnostics);
+            // An encrypted key and value each grow by KafkaCrypto's envelope; the chunk-size check must leave room.
+            MessageMaxBytes = KafkaClientFactory.MessageMaxBytes(properties) - (_cryptoNode != null ? 2 * EncryptedItem.MaxOverheadBytes : 0);
+            try
+            {
+                _producer = KafkaClientFactory.BuildProducer(properties, diagnostics, FilePartitioner.Choose);
+            }
+            catch
+            {
+                _cryptoNode?.Release();
+                throw;
+            }
         }
+
+        /// <summary>The KafkaCrypto node encrypting this producer's messages, or null when they are sent in the clear.</summary>
+        public string? CryptoNodeId => _cryptoNode?.NodeId;
 
         public KafkaSettings Settings { get; }
 
@@ -42,12 +62,28 @@ namespace OpenMsiStream.Kafka
         public void Produce(string topic, OutgoingChunk chunk, Action<DeliveryReport<byte[], byte[]>> onDelivery, CancellationToken cancellationToken)
         {
             var message = new Message<byte[], byte[]> { Key = chunk.Key, Value = chunk.Value };
+            TopicPartition? partition = null;
+            if (_cryptoNode != null)
+            {
+                // The partition comes from the plaintext key: an encrypted key is random, and would scatter a
+                // file's chunks over partitions (and over the consumers of a group).
+                partition = new TopicPartition(topic, FilePartitioner.Choose(topic, PartitionCount(topic, cancellationToken), chunk.Key, keyIsNull: false));
+                MessageEncryptor encryptor = EncryptorFor(topic);
+                message = new Message<byte[], byte[]> { Key = encryptor.Key(chunk.Key)!, Value = encryptor.Value(chunk.Value)! };
+            }
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 try
                 {
-                    _producer.Produce(topic, message, onDelivery);
+                    if (partition != null)
+                    {
+                        _producer.Produce(partition, message, onDelivery);
+                    }
+                    else
+                    {
+                        _producer.Produce(topic, message, onDelivery);
+                    }
                     return;
                 }
                 catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
@@ -65,6 +101,40 @@ namespace OpenMsiStream.Kafka
         /// <summary>Waits until every queued chunk was acknowledged or failed.</summary>
         public void Flush(CancellationToken cancellationToken) => _producer.Flush(cancellationToken);
 
-        public void Dispose() => _producer.Dispose();
+        public void Dispose()
+        {
+            _producer.Dispose();
+            _cryptoNode?.Release();
+        }
+
+        private MessageEncryptor EncryptorFor(string topic)
+        {
+            lock (_encryptors)
+            {
+                if (!_encryptors.TryGetValue(topic, out MessageEncryptor? encryptor))
+                {
+                    encryptor = _cryptoNode!.EncryptorFor(topic);
+                    _encryptors[topic] = encryptor;
+                }
+                return encryptor;
+            }
+        }
+
+        private int PartitionCount(string topic, CancellationToken cancellationToken)
+        {
+            lock (_partitionCounts)
+            {
+                if (_partitionCounts.TryGetValue(topic, out (int Count, DateTime Read) known) && DateTime.UtcNow - known.Read < PartitionCountRefresh)
+                {
+                    return known.Count;
+                }
+            }
+            int count = Probe(topic, TimeSpan.FromSeconds(15), cancellationToken).PartitionCount ?? 1;
+            lock (_partitionCounts)
+            {
+                _partitionCounts[topic] = (count, DateTime.UtcNow);
+            }
+            return count;
+        }
     }
 }

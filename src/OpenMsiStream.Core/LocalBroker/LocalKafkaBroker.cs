@@ -120,6 +120,25 @@ namespace OpenMsiStream.LocalBroker
                     throw new InvalidOperationException($"The embedded broker could not create topic '{topic}': {reason}.");
                 }
                 _topics[topic] = partitions;
+                CreateKeyExchangeTopics(topic);
+            }
+        }
+
+        /// <summary>
+        /// KafkaCrypto needs <c>&lt;root&gt;.reqs</c>, <c>.keys</c> and <c>.subs</c> with one partition, and the
+        /// mock cluster neither creates topics through the admin API nor on first use; so every topic comes
+        /// with its root's key-exchange topics, and encryption works on the embedded broker as it is.
+        /// </summary>
+        private void CreateKeyExchangeTopics(string topic)
+        {
+            int dot = topic.IndexOf('.');
+            string root = dot < 0 ? topic : topic.Substring(0, dot);
+            foreach (string suffix in new[] { ".reqs", ".keys", ".subs" })
+            {
+                if (topic != root + suffix)
+                {
+                    LibRdKafkaNative.rd_kafka_mock_topic_create(_cluster, LibRdKafkaNative.Utf8z(root + suffix), 1, 1); // exists already: fine
+                }
             }
         }
 

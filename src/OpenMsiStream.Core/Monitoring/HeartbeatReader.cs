@@ -79,6 +79,22 @@ namespace OpenMsiStream.Monitoring
 
         private int Read(Action<Heartbeat> onHeartbeat, Action<OpenMsiStreamException> onInvalid, bool stopAtEnd, CancellationToken cancellationToken)
         {
+            Crypto.Runtime.KafkaCryptoNode? cryptoNode = Crypto.Runtime.KafkaCryptoNode.Acquire(_settings, _diagnostics);
+            try
+            {
+                return Read(cryptoNode, onHeartbeat, onInvalid, stopAtEnd, cancellationToken);
+            }
+            finally
+            {
+                cryptoNode?.Release();
+            }
+        }
+
+        private int Read(Crypto.Runtime.KafkaCryptoNode? cryptoNode, Action<Heartbeat> onHeartbeat, Action<OpenMsiStreamException> onInvalid, bool stopAtEnd, CancellationToken cancellationToken)
+        {
+            // Heartbeats are small and frequent: a shorter wait for keys than for data files.
+            Crypto.Runtime.MessageDecryptor? decryptor = cryptoNode == null ? null : new Crypto.Runtime.MessageDecryptor(cryptoNode,
+                new Crypto.Runtime.DecryptionOptions { InitialWait = TimeSpan.FromSeconds(20), Wait = TimeSpan.FromSeconds(2) });
             ClientPropertySet properties = KafkaClientFactory.ConsumerProperties(_settings, "openmsistream-heartbeat-reader");
             using IConsumer<byte[], byte[]> consumer = KafkaClientFactory.BuildConsumer(properties, _diagnostics, onAssigned: null, onRevoked: null);
             int partitions = PartitionCount(consumer, cancellationToken);
@@ -112,14 +128,27 @@ namespace OpenMsiStream.Monitoring
                 {
                     ends.Remove(result.Partition.Value); // read up to where the topic ended when we began
                 }
-                string? programId = Heartbeat.ProgramIdOf(result.Message.Key);
+                byte[]? key = result.Message.Key, value = result.Message.Value;
+                if (decryptor != null)
+                {
+                    Crypto.Runtime.DecryptedMessage decrypted = decryptor.Decrypt(result.Topic, key, value, cancellationToken);
+                    if (!decrypted.Succeeded)
+                    {
+                        onInvalid(new OpenMsiStreamException(ErrorIds.UndecryptableMessage, ErrorKind.InvalidData,
+                            $"The message at {result.Topic}[{result.Partition.Value}]@{result.Offset.Value} could not be decrypted by KafkaCrypto node '{decryptor.NodeId}': {decrypted.Failure}."));
+                        continue;
+                    }
+                    key = decrypted.Key;
+                    value = decrypted.Value;
+                }
+                string? programId = Heartbeat.ProgramIdOf(key);
                 if (programId == null || (_options.ProgramFilter != null && !_options.ProgramFilter(programId)))
                 {
                     continue;
                 }
                 try
                 {
-                    onHeartbeat(Heartbeat.Parse(programId, result.Message.Value ?? Array.Empty<byte>(), result.Topic, result.Partition.Value, result.Offset.Value, DateTimeOffset.UtcNow));
+                    onHeartbeat(Heartbeat.Parse(programId, value ?? Array.Empty<byte>(), result.Topic, result.Partition.Value, result.Offset.Value, DateTimeOffset.UtcNow));
                     delivered++;
                 }
                 catch (FormatException ex)

@@ -21,6 +21,7 @@ namespace OpenMsiStream.Monitoring
         private readonly MonitorOptions _options;
         private readonly ProgramKind _kind;
         private readonly IProducer<byte[], byte[]>? _producer;
+        private readonly Crypto.Runtime.KafkaCryptoNode? _cryptoNode;
         private readonly ClientDiagnostics _ownDiagnostics = new ClientDiagnostics();
         private readonly ProgramStatus _status;
         private readonly string _statusPath;
@@ -65,6 +66,8 @@ namespace OpenMsiStream.Monitoring
                         Log.Write(LogLevel.Debug, $"heartbeat/log producer: {message.Source}: {message.Text}");
                     }
                 };
+                // Heartbeats and logs are encrypted too when the config turns KafkaCrypto on (as OpenMSIStream does since PR #73).
+                _cryptoNode = Crypto.Runtime.KafkaCryptoNode.Acquire(settings, _ownDiagnostics);
                 _producer = KafkaClientFactory.BuildProducer(KafkaClientFactory.ProducerProperties(settings), _ownDiagnostics, partitioner: null);
             }
         }
@@ -154,6 +157,7 @@ namespace OpenMsiStream.Monitoring
         {
             Stop();
             _producer?.Dispose();
+            _cryptoNode?.Release();
             Log.Dispose();
             _stop.Dispose();
         }
@@ -244,7 +248,14 @@ namespace OpenMsiStream.Monitoring
             }
             try
             {
-                _producer.Produce(topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(key), Value = Encoding.UTF8.GetBytes(value) }, report =>
+                byte[] keyBytes = Encoding.UTF8.GetBytes(key), valueBytes = Encoding.UTF8.GetBytes(value);
+                if (_cryptoNode != null)
+                {
+                    Crypto.Runtime.MessageEncryptor encryptor = _cryptoNode.EncryptorFor(topic);
+                    keyBytes = encryptor.Key(keyBytes)!;
+                    valueBytes = encryptor.Value(valueBytes)!;
+                }
+                _producer.Produce(topic, new Message<byte[], byte[]> { Key = keyBytes, Value = valueBytes }, report =>
                 {
                     if (report.Error.IsError)
                     {

@@ -19,6 +19,8 @@ namespace OpenMsiStream.Processing
         private readonly IProducer<byte[], byte[]> _producer;
         private readonly KafkaSettings _settings;
         private readonly ClientDiagnostics _diagnostics;
+        private readonly Crypto.Runtime.KafkaCryptoNode? _cryptoNode;
+        private readonly Crypto.Runtime.MessageEncryptor? _encryptor;
 
         public ResultProducer(KafkaSettings settings, string topic, ClientDiagnostics diagnostics)
         {
@@ -26,6 +28,8 @@ namespace OpenMsiStream.Processing
             Topic = topic;
             _settings = settings;
             _diagnostics = diagnostics;
+            _cryptoNode = Crypto.Runtime.KafkaCryptoNode.Acquire(settings, diagnostics);
+            _encryptor = _cryptoNode?.EncryptorFor(topic);
             _producer = KafkaClientFactory.BuildProducer(KafkaClientFactory.ProducerProperties(settings), diagnostics, partitioner: null);
         }
 
@@ -35,8 +39,11 @@ namespace OpenMsiStream.Processing
         public async Task ProduceAsync(string key, IReadOnlyList<string> messages, CancellationToken cancellationToken)
         {
             byte[] keyBytes = Encoding.UTF8.GetBytes(key);
-            var deliveries = messages.Select(message => _producer.ProduceAsync(Topic,
-                new Message<byte[], byte[]> { Key = keyBytes, Value = Encoding.UTF8.GetBytes(message) }, cancellationToken)).ToList();
+            var deliveries = messages.Select(message => _producer.ProduceAsync(Topic, new Message<byte[], byte[]>
+            {
+                Key = _encryptor?.Key(keyBytes) ?? keyBytes,
+                Value = _encryptor?.Value(Encoding.UTF8.GetBytes(message)) ?? Encoding.UTF8.GetBytes(message),
+            }, cancellationToken)).ToList();
             try
             {
                 await Task.WhenAll(deliveries).ConfigureAwait(false);
@@ -51,6 +58,7 @@ namespace OpenMsiStream.Processing
         {
             _producer.Flush(TimeSpan.FromSeconds(10));
             _producer.Dispose();
+            _cryptoNode?.Release();
         }
     }
 }

@@ -50,6 +50,9 @@ namespace OpenMsiStream.Processing
         /// </summary>
         public string? StateDirectory { get; set; }
 
+        /// <summary>Waits for KafkaCrypto keys, and plain messages on encrypted topics (config with [kafkacrypto]).</summary>
+        public Crypto.Runtime.DecryptionOptions Decryption { get; set; } = new Crypto.Runtime.DecryptionOptions();
+
         /// <summary>Only files whose POSIX relative path matches are processed; others are skipped.</summary>
         public Regex? Filter { get; set; }
 

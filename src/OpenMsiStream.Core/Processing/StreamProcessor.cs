@@ -109,6 +109,8 @@ namespace OpenMsiStream.Processing
                 StalledFileTimeout = _options.StalledFileTimeout,
                 AcknowledgeFiles = true,
                 Delivering = RecordDelivered,
+                Decryption = _options.Decryption,
+                UndecryptableDirectory = Path.Combine(_options.OutputDirectory ?? StateDirectory, Crypto.Runtime.UndecryptableMessageStore.DirectoryName),
             };
             Task[] workers = new Task[_options.ThrottleLimit];
             for (int i = 0; i < workers.Length; i++)

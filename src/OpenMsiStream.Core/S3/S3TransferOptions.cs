@@ -48,6 +48,9 @@ namespace OpenMsiStream.S3
 
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+        /// <summary>Waits for KafkaCrypto keys, and plain messages on encrypted topics (config with [kafkacrypto]).</summary>
+        public Crypto.Runtime.DecryptionOptions Decryption { get; set; } = new Crypto.Runtime.DecryptionOptions();
+
         public string ResolveGroupId() => string.IsNullOrWhiteSpace(GroupId) ? "openmsistream-s3-" + Bucket : GroupId!;
 
         internal StreamProcessingOptions ToProcessingOptions()
@@ -66,6 +69,7 @@ namespace OpenMsiStream.S3
             processing.IdleTimeout = IdleTimeout;
             processing.MaxMemoryFileSize = MaxMemoryFileSize;
             processing.ConnectTimeout = ConnectTimeout;
+            processing.Decryption = Decryption;
             return processing;
         }
     }

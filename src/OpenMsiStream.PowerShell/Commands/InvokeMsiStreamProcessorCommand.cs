@@ -141,6 +141,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 IdleTimeout = IsBound(nameof(IdleTimeout)) ? IdleTimeout : (TimeSpan?)null,
                 RetryFailedAfter = IsBound(nameof(RetryFailedAfter)) ? RetryFailedAfter : (TimeSpan?)null,
                 MaxMemoryFileSize = MaxMemoryFileSize,
+                Decryption = BuildDecryption(),
             };
 
         /// <summary>Without -GroupId the group is named after the topic and the code (see StreamProcessingOptions.DefaultGroupId).</summary>

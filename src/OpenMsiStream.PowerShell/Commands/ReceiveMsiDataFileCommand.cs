@@ -21,7 +21,7 @@ namespace OpenMsiStream.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsCommunications.Receive, "MsiDataFile", SupportsShouldProcess = true)]
     [OutputType(typeof(ReceivedFile))]
-    public sealed class ReceiveMsiDataFileCommand : LongRunningCmdlet
+    public sealed class ReceiveMsiDataFileCommand : ConsumingCmdlet
     {
         private const int ProgressActivityId = 2;
         private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();
@@ -113,6 +113,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 // A file counts as taken only once it was written to the pipeline: if the pipeline
                 // stops first, the next run with the same group gets it again.
                 AcknowledgeFiles = true,
+                Decryption = BuildDecryption(),
             };
             options.Filter = FilterRegex(Filter);
             return options;

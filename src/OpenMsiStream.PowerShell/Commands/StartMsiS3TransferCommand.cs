@@ -96,6 +96,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 IdleTimeout = IsBound(nameof(IdleTimeout)) ? IdleTimeout : (TimeSpan?)null,
                 RetryFailedAfter = IsBound(nameof(RetryFailedAfter)) ? RetryFailedAfter : TimeSpan.FromMinutes(5),
                 MaxMemoryFileSize = MaxMemoryFileSize,
+                Decryption = BuildDecryption(),
             };
         }
 

@@ -15,13 +15,26 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         private static readonly string DependencyDirectory =
             Path.Combine(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!, "dependencies");
 
-        public void OnImport() => AppDomain.CurrentDomain.AssemblyResolve += ResolveFromDependencies;
+        public void OnImport()
+        {
+            AppDomain.CurrentDomain.AssemblyResolve += ResolveFromDependencies;
+            KeepCryptoNodesOpen();
+        }
 
         public void OnRemove(PSModuleInfo psModuleInfo)
         {
+            Crypto.Runtime.CryptoNodes.CloseUnused();
             LocalBrokerSession.StopIfRunning();
             AppDomain.CurrentDomain.AssemblyResolve -= ResolveFromDependencies;
         }
+
+        /// <summary>
+        /// A session is the "producer that keeps running" KafkaCrypto needs: a node used by
+        /// Send-MsiDataFile keeps answering key requests until the module is removed or the session ends.
+        /// Separate method: Core must not be loaded before the resolver above is in place.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void KeepCryptoNodesOpen() => Crypto.Runtime.CryptoNodes.KeepOpenAfterUse = true;
 
         private static Assembly? ResolveFromDependencies(object? sender, ResolveEventArgs args)
         {

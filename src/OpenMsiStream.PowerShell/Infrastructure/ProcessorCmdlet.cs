@@ -14,7 +14,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
     /// processor (group, state, parallelism, end conditions), progress, and one output object per file
     /// with a non-terminating error for each file that failed.
     /// </summary>
-    public abstract class ProcessorCmdlet : LongRunningCmdlet
+    public abstract class ProcessorCmdlet : ConsumingCmdlet
     {
         private const int ProgressActivityId = 4;
         private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();

@@ -119,6 +119,15 @@ namespace OpenMsiStream.Crypto.Encoding
             {
                 throw new MsgPackFormatException("the msgpack value is truncated");
             }
+            catch (ArgumentException ex)
+            {
+                // A length header that claims more bytes than remain (MessagePackReader throws ArgumentOutOfRange).
+                throw new MsgPackFormatException("invalid msgpack: " + ex.Message);
+            }
+            catch (OverflowException ex)
+            {
+                throw new MsgPackFormatException("invalid msgpack: " + ex.Message);
+            }
         }
 
         /// <summary>As <see cref="Parse"/>, but false instead of an exception.</summary>
