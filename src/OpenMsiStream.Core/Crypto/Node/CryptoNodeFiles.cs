@@ -143,10 +143,7 @@ namespace OpenMsiStream.Crypto.Node
             string cryptoPath = FileSetting(config, nodeId!, "cryptokey", ".crypto", directory);
             string seedPath = FileSetting(config, nodeId!, "ratchet", ".seed", directory);
             CryptoKeyFile keys = CryptoKeyFile.Parse(NodeFileIO.ReadAll(cryptoPath, "key file"), cryptoPath);
-            if (!File.Exists(seedPath))
-            {
-                throw NodeErrors.NotFound(seedPath, "ratchet (.seed) file");
-            }
+            _ = Ratchet.Read(seedPath); // checked now, so that a damaged seed is reported at load and not at first use
             NodeTrustLists trust = NodeTrustLists.Read(config, nodeId!);
             return new CryptoNodeFiles(fullConfig, config, nodeId!, cryptoPath, seedPath, keys, trust);
         }

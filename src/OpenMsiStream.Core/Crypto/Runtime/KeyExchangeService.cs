@@ -211,6 +211,18 @@ namespace OpenMsiStream.Crypto.Runtime
                     _diagnostics.Publish(DiagnosticLevel.Warning, Source, $"Could not create key-exchange topics ({ex.Error.Reason}); they must exist with one partition.");
                 }
             }
+            foreach (TopicSpecification topic in missing)
+            {
+                // Brokers that auto-create topics (and the embedded broker) do so on a producer's metadata request.
+                try
+                {
+                    admin.GetMetadata(topic.Name, CreateTimeout);
+                }
+                catch (KafkaException)
+                {
+                    // reported when the topic is read
+                }
+            }
             foreach (string topic in wanted)
             {
                 _ensuredTopics.Add(topic);

@@ -136,6 +136,17 @@ namespace OpenMsiStream.Tests.Crypto.Node
         }
 
         [Fact]
+        public void AGarbageSeedIsInvalidAtLoad()
+        {
+            string config = CopyProducer();
+            string seed = Path.ChangeExtension(config, ".seed");
+            File.WriteAllBytes(seed, new byte[] { 0x92, 0x00, 0xc4, 0x01, 0x00 });
+            var ex = Assert.Throws<OpenMsiStreamException>(() => CryptoNodeFiles.Load(config));
+            Assert.Equal(ErrorIds.CryptoNodeInvalid, ex.ErrorId);
+            Assert.Contains(seed, ex.Message);
+        }
+
+        [Fact]
         public void ADamagedSigningKeyOrShortWrappingKeyIsInvalid()
         {
             string config = CopyProducer();
