@@ -30,7 +30,7 @@ namespace OpenMsiStream.Tests.Crypto.Live
     {
         private const string Marker = "CONFIDENTIAL-XRD-SAMPLE-4711";
         private readonly TempDirectory _temp = new TempDirectory("crypto-live");
-        private readonly EmbeddedBroker _broker = new EmbeddedBroker(2, "enc");
+        private readonly EmbeddedBroker _broker = new EmbeddedBroker(2, "enc", "enc.heartbeats");
 
         private readonly ITestOutputHelper _output;
 
@@ -222,6 +222,46 @@ namespace OpenMsiStream.Tests.Crypto.Live
             first.Terminate();
             await first.WaitAsync(TimeSpan.FromSeconds(60));
             Assert.False(IsLocked(lockFile));
+        }
+
+        [Fact]
+        public async Task AnUploaderProcessEncryptsFilesAndHeartbeatsThatAnotherNodeReads()
+        {
+            string watched = _temp.Combine("watched");
+            byte[] content = Concat(Encoding.UTF8.GetBytes(Marker), TestData.Bytes(20_000, seed: 9));
+            _temp.WriteFile(Path.Combine("watched", "run 1.csv"), content);
+            using CliProcess uploader = CliProcess.Start("upload-directory", watched, "--topic", "enc", "--config", ProducerConfig, "--upload-existing",
+                "--settle-time", "0.2", "--state-directory", _temp.Combine("state"), "--program-id", "xrd-uploader",
+                "--heartbeat-topic", "enc.heartbeats", "--heartbeat-interval", "1");
+            try
+            {
+                var heartbeats = new List<OpenMsiStream.Monitoring.Heartbeat>();
+                var invalid = new List<OpenMsiStreamException>();
+                var reader = new OpenMsiStream.Monitoring.HeartbeatReader(KafkaSettings.FromFile(ConsumerConfig),
+                    new OpenMsiStream.Monitoring.HeartbeatReadOptions("enc.heartbeats") { Count = 2, IdleTimeout = TimeSpan.FromSeconds(60) }, Diagnostics("heartbeat reader"));
+                await Task.Run(() => reader.Run(heartbeats.Add, invalid.Add, default));
+                Assert.Empty(invalid);
+                Assert.Equal(2, heartbeats.Count);
+                Assert.All(heartbeats, h => Assert.Equal("xrd-uploader", h.ProgramId));
+
+                var observer = new RecordingObserver();
+                using (var receiver = new FileReceiver(KafkaSettings.FromFile(ConsumerConfig), new ReceiveOptions("enc") { Count = 1, IdleTimeout = TimeSpan.FromSeconds(60) }, Diagnostics("consumer")))
+                {
+                    await Task.Run(() => receiver.Run(observer, default));
+                }
+                Assert.Empty(observer.Errors);
+                Assert.Equal(content, Assert.Single(observer.Files).Bytes);
+            }
+            finally
+            {
+                uploader.Terminate();
+                await uploader.WaitAsync(TimeSpan.FromSeconds(60));
+            }
+            foreach (ConsumeResult<byte[], byte[]> message in _broker.ReadAllRaw("enc.heartbeats", expected: 2))
+            {
+                Assert.True(EncryptedItem.TryParse(message.Message.Value, out _), "a heartbeat is on the broker in the clear");
+                Assert.False(Contains(message.Message.Key, Encoding.UTF8.GetBytes("xrd-uploader")), "a heartbeat key is on the broker in the clear");
+            }
         }
 
         private static bool IsLocked(string path)
