@@ -44,7 +44,12 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags = @('Kafka', 'OpenMSIStream', 'Laboratory', 'Streaming', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            Tags         = @('Kafka', 'OpenMSIStream', 'Laboratory', 'Streaming', 'KafkaCrypto', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            # Placeholders until the project has its public home (see CHANGELOG.md).
+            ProjectUri   = 'https://example.org/openmsistream-powershell'
+            LicenseUri   = 'https://example.org/openmsistream-powershell/LICENSE'
+            ReleaseNotes = 'First release: send, receive and watch directories of lab data files through Kafka, wire-compatible with OpenMSIStream; processors, S3 transfer, services, heartbeats, KafkaCrypto encryption. See CHANGELOG.md.'
+            RequireLicenseAcceptance = $false
         }
     }
 }

@@ -22,7 +22,77 @@ namespace OpenMsiStream.PowerShell.Commands
     /// (a program: exit code 0), and only after its results are on -ResultTopic. What was processed is
     /// recorded per topic and group: after a restart, failed and unfinished files are processed again
     /// and processed ones never again. Emits one object per file.</para>
+    /// <para type="description">A script block gets the rebuilt file as its first argument (param($File)):
+    /// $File.Bytes in Memory and Both modes, $File.FullName in Disk and Both modes, and $File.RelativePath,
+    /// $File.Name, $File.Sha512 and $File.Topic always; -ArgumentList values follow it. Up to
+    /// -ThrottleLimit files (default 2) run at once, each in a runspace of its own with this module
+    /// loaded: the script sees $using: values and its arguments, not the caller's other variables or
+    /// functions. Each output object of the script is produced to -ResultTopic as one JSON message keyed
+    /// &lt;file key&gt;_processing_result; with -Metadata the script returns one hashtable per file,
+    /// published as one JSON object (OpenMSIStream's MetadataJSONReproducer).</para>
+    /// <para type="description">-Command runs a program once per file, in the current directory; in
+    /// -ArgumentList, {path}, {relativePath}, {name}, {sha512} and {topic} are replaced per file (the same
+    /// values are in the environment variables OPENMSISTREAM_PATH, OPENMSISTREAM_RELATIVE_PATH,
+    /// OPENMSISTREAM_NAME, OPENMSISTREAM_SHA512 and OPENMSISTREAM_TOPIC; in Memory mode {path} is a
+    /// temporary copy). Its standard output (a JSON document, JSON lines or text) becomes the result
+    /// messages; when it fails, the error quotes the end of its standard error. -Handler takes a .NET object
+    /// derived from DataFileStreamProcessor, DataFileStreamReproducer or MetadataJsonReproducer.</para>
+    /// <para type="description">A failed file (a terminating error, a non-zero exit code, -Timeout) gives an
+    /// object with Status Failed and a non-terminating ProcessingFailed or ProcessingTimedOut error; its
+    /// content is kept and it is tried again at the next start and every -RetryFailedAfter while running.
+    /// Without -GroupId the consumer group is named after the topic and the code, so running the same
+    /// command again resumes it. The record is kept in -StateDirectory (default &lt;output&gt;/.openmsistream
+    /// in Disk and Both modes, else a per-user folder named after the topic and group).</para>
+    /// <para type="notes">Results are at least once: a processor stopped between producing a file's results
+    /// and recording it as processed produces them again after a restart. A script stuck in a .NET call
+    /// cannot be stopped: Ctrl+C returns at once and leaves it running in the background. Handlers that run
+    /// longer than max.poll.interval.ms (5 minutes by default) need it raised in the config file's
+    /// [consumer] section.</para>
     /// </summary>
+    /// <example>
+    /// <code>
+    /// $threshold = 500
+    /// Invoke-MsiStreamProcessor -Topic xrd -ResultTopic xrd-results -IdleTimeout 60 -ScriptBlock {
+    ///     param($File)
+    ///     $rows = ([Text.Encoding]::UTF8.GetString($File.Bytes) -split "`n").Count
+    ///     [pscustomobject]@{ File = $File.RelativePath; Rows = $rows; Large = $rows -gt $using:threshold }
+    /// }
+    /// </code>
+    /// <para>Counts the lines of every file of the topic xrd (on the embedded broker) and produces one JSON
+    /// result per file to xrd-results. Writes one ProcessedFile (path, status, attempt, seconds, results)
+    /// per file and stops when nothing arrived for a minute.</para>
+    /// </example>
+    /// <example>
+    /// <code>
+    /// Invoke-MsiStreamProcessor -Topic xrd -Config ./lab.config -Mode Disk -OutputDirectory ./xrd -Timeout 300 `
+    ///     -Command python3 -ArgumentList ./analyze.py, '{path}' -ResultTopic xrd-results
+    /// </code>
+    /// <para>Rebuilds every file in ./xrd and runs "python3 ./analyze.py &lt;file&gt;" on it, stopping any run
+    /// that takes longer than five minutes. Exit code 0 means processed; what the script prints goes to
+    /// xrd-results.</para>
+    /// </example>
+    /// <example>
+    /// <code>
+    /// Invoke-MsiStreamProcessor -Topic xrd -Config ./lab.config -ResultTopic xrd-metadata -Metadata -Filter '\.csv$' -ScriptBlock {
+    ///     param($File)
+    ///     $lines = [Text.Encoding]::UTF8.GetString($File.Bytes) -split "`r?`n"
+    ///     @{ file = $File.RelativePath; lines = $lines.Count; sha512 = $File.Sha512 }
+    /// }
+    /// </code>
+    /// <para>Publishes one JSON object of metadata per CSV file to xrd-metadata, until Ctrl+C. Other files
+    /// are skipped.</para>
+    /// </example>
+    /// <example>
+    /// <code>
+    /// Add-Type -Path ./XrdMetadata.dll
+    /// Invoke-MsiStreamProcessor -Topic xrd -Config ./lab.config -Handler ([XrdMetadata.XrdCsvMetadataReproducer]::new()) -ResultTopic xrd-metadata
+    /// </code>
+    /// <para>Runs a compiled .NET handler (the MetadataJsonReproducer of examples/XrdMetadata) on every
+    /// file, as OpenMSIStream's Python stream processors do.</para>
+    /// </example>
+    /// <seealso cref="ReceiveMsiDataFileCommand"/>
+    /// <seealso cref="StartMsiS3TransferCommand"/>
+    /// <seealso cref="OpenMsiStream.PowerShell.Commands.Services.RegisterMsiServiceCommand"/>
     [Cmdlet(VerbsLifecycle.Invoke, "MsiStreamProcessor", SupportsShouldProcess = true, DefaultParameterSetName = ScriptBlockSet)]
     [OutputType(typeof(ProcessedFile))]
     public sealed class InvokeMsiStreamProcessorCommand : ProcessorCmdlet

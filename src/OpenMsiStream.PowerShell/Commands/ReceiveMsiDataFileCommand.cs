@@ -18,7 +18,52 @@ namespace OpenMsiStream.PowerShell.Commands
     /// object per verified file as soon as it is complete: written to -OutputDirectory, or kept in
     /// memory (the Bytes property). Runs until -Count files arrived, nothing arrived for -IdleTimeout
     /// seconds, or Ctrl+C.</para>
+    /// <para type="description">Without -GroupId every run is a new consumer group that reads the topic
+    /// from the beginning (OpenMSIStream's create_new; a group.id in the config file's [consumer] section
+    /// is used unless it is create_new). With a fixed -GroupId a run resumes where the last one stopped,
+    /// including files that were only partly received: offsets are committed only for files that are
+    /// done, and a file counts as taken only once it has been written to the pipeline, so a file still
+    /// waiting when the pipeline stops (Ctrl+C, Select-Object -First, an error downstream) comes again in
+    /// the next run with the same group.</para>
+    /// <para type="description">With -OutputDirectory each file is rebuilt in a staging folder
+    /// (&lt;output&gt;/.openmsistream), checked and renamed into place atomically, replacing an existing
+    /// file. Without it, files up to -MaxMemoryFileSize are emitted with their content in the Bytes
+    /// property; bigger ones fail with FileTooLargeForMemory. -Filter is a regular expression on the
+    /// relative path with '/' separators. Problems with single messages or files (UndecodableMessage,
+    /// CorruptChunk, HashMismatch, UnsafePath, ...) are non-terminating errors and consumption goes on;
+    /// with -OutputDirectory the raw messages are kept in &lt;output&gt;/.openmsistream/quarantine.</para>
+    /// <para type="notes">Ctrl+C commits what is done and leaves the consumer group. On the embedded
+    /// broker a new member of a group that was just left gets partitions only after the session timeout
+    /// (45 s by default); give -IdleTimeout enough time for that.</para>
     /// </summary>
+    /// <example>
+    /// <code>Receive-MsiDataFile -Topic lab -OutputDirectory ./copy -Count 3 -IdleTimeout 30</code>
+    /// <para>Rebuilds files from the topic lab of the embedded broker in ./copy, and stops after three
+    /// files or when nothing arrived for 30 seconds. One ReceivedFile per verified file, with its path
+    /// under ./copy.</para>
+    /// </example>
+    /// <example>
+    /// <code>Receive-MsiDataFile -Topic lab -Config ./lab.config -OutputDirectory ./incoming -GroupId lab-archive</code>
+    /// <para>Runs until Ctrl+C in the consumer group lab-archive. Running the same command again later
+    /// resumes where this one stopped, also for files that were only partly received.</para>
+    /// </example>
+    /// <example>
+    /// <code>
+    /// Receive-MsiDataFile -Topic lab -Filter '\.csv$' -IdleTimeout 30 |
+    ///     ForEach-Object { [Text.Encoding]::UTF8.GetString($_.Bytes).Split("`n").Count }
+    /// </code>
+    /// <para>Receives only the CSV files, into memory, and prints the number of lines of each. Nothing is
+    /// written to disk.</para>
+    /// </example>
+    /// <example>
+    /// <code>Receive-MsiDataFile lab -Config ./lab.config -OutputDirectory /data/lab -GroupId archive -HeartbeatTopic heartbeats -ProgramId lab-archive</code>
+    /// <para>Receives until stopped and sends a heartbeat with the counts of messages and bytes read to
+    /// the topic heartbeats every 60 seconds; it also writes a log file and a status file named
+    /// lab-archive. Receive-MsiHeartbeat reads the heartbeats back.</para>
+    /// </example>
+    /// <seealso cref="SendMsiDataFileCommand"/>
+    /// <seealso cref="InvokeMsiStreamProcessorCommand"/>
+    /// <seealso cref="ReceiveMsiHeartbeatCommand"/>
     [Cmdlet(VerbsCommunications.Receive, "MsiDataFile", SupportsShouldProcess = true)]
     [OutputType(typeof(ReceivedFile))]
     public sealed class ReceiveMsiDataFileCommand : ConsumingCmdlet

@@ -17,7 +17,46 @@ namespace OpenMsiStream.PowerShell.Commands
     /// newest heartbeat of each program, then stops: the quick "is everything alive" check. Without it,
     /// heartbeats stream as they arrive until -Count, -IdleTimeout or Ctrl+C. The reader joins no consumer
     /// group and commits nothing.</para>
+    /// <para type="description">Heartbeats are the messages keyed &lt;program id&gt;_heartbeat that
+    /// Start-MsiUploadDirectory, Receive-MsiDataFile, Invoke-MsiStreamProcessor and Start-MsiS3Transfer send
+    /// with -HeartbeatTopic (services always have a program id), and those of Python OpenMSIStream
+    /// programs. Each Heartbeat has ProgramId, Timestamp, Age and the counters of its kind of program:
+    /// MessagesProduced and BytesProduced for uploads, MessagesRead, MessagesProcessed, BytesRead and
+    /// BytesProcessed for downloads, processors and S3 transfers; counters a program does not send are
+    /// empty. Reading starts at the oldest heartbeat the broker keeps, at -Since, or with -Wait at the end
+    /// of the topic; -Latest and -Wait cannot be combined. Log messages on the same topic are skipped, and
+    /// a heartbeat that cannot be read is a non-terminating InvalidHeartbeat error.</para>
     /// </summary>
+    /// <example>
+    /// <code>Receive-MsiHeartbeat heartbeats -Latest -Config ./lab.config</code>
+    /// <para>Shows the newest heartbeat of every program that sent one to the topic heartbeats: when it was
+    /// sent, how long ago, and what the program did since its previous heartbeat.</para>
+    /// </example>
+    /// <example>
+    /// <code>
+    /// Receive-MsiHeartbeat heartbeats -Latest -Config ./lab.config |
+    ///     Where-Object Age -gt ([timespan]::FromMinutes(5)) |
+    ///     Select-Object ProgramId, Timestamp, Age
+    /// </code>
+    /// <para>Lists the programs whose last heartbeat is more than five minutes old: with the default
+    /// interval of 60 seconds, programs that stopped or cannot reach the broker.</para>
+    /// </example>
+    /// <example>
+    /// <code>Receive-MsiHeartbeat -Topic heartbeats -ProgramId 'xrd-*' -Wait -Config ./lab.config</code>
+    /// <para>Streams the heartbeats of the programs whose id starts with xrd- as they arrive, from now on,
+    /// until Ctrl+C.</para>
+    /// </example>
+    /// <example>
+    /// <code>
+    /// Receive-MsiHeartbeat heartbeats xrd-upload -Since (Get-Date).AddHours(-1) -IdleTimeout 10 -Config ./lab.config |
+    ///     Measure-Object -Property BytesProduced -Sum
+    /// </code>
+    /// <para>Adds up the bytes the uploader xrd-upload produced in the last hour, from its heartbeats of that
+    /// hour, and stops once no heartbeat arrived for 10 seconds.</para>
+    /// </example>
+    /// <seealso cref="StartMsiUploadDirectoryCommand"/>
+    /// <seealso cref="OpenMsiStream.PowerShell.Commands.Services.GetMsiServiceCommand"/>
+    /// <seealso cref="TestMsiConnectionCommand"/>
     [Cmdlet(VerbsCommunications.Receive, "MsiHeartbeat")]
     [OutputType(typeof(Heartbeat))]
     public sealed class ReceiveMsiHeartbeatCommand : KafkaCmdlet

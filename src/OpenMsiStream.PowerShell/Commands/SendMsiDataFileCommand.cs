@@ -19,7 +19,55 @@ namespace OpenMsiStream.PowerShell.Commands
     /// <para type="description">Each file is split into chunks, hashed (SHA-512 per chunk and for the
     /// whole file) and produced to the topic; it is reported as sent once the broker acknowledged every
     /// chunk. Files come from -Path or the pipeline (Get-ChildItem | Send-MsiDataFile).</para>
+    /// <para type="description">-Path takes wildcards; -LiteralPath (aliases PSPath, FullName) takes names
+    /// as they are and binds the FileInfo objects of Get-ChildItem. Without -RootDirectory each file is
+    /// sent relative to its own directory, so consumers rebuild it under its bare name (as OpenMSIStream's
+    /// UploadDataFile does); with -RootDirectory the path below it is kept, and a file outside it is an
+    /// error (FileOutsideRootDirectory). Up to 64 files are read and produced at once, and each SentFile
+    /// is written as soon as its file is acknowledged, so the output is not necessarily in input
+    /// order.</para>
+    /// <para type="description">Before the first file is read the broker is asked for metadata, so an
+    /// unreachable broker or refused credentials stop the command within seconds (BrokerUnreachable,
+    /// AuthenticationFailed). A file that does not exist, is a directory, or changes while it is being
+    /// sent is a non-terminating error (FileNotFound, FileChangedDuringSend) and the other files go on.
+    /// -ChunkSize must be a power of two that fits the producer's message.max.bytes with 2048 bytes to
+    /// spare; the error names the largest size that fits. Without -Config and -BootstrapServers the
+    /// embedded broker started by Start-MsiLocalBroker in this process is used. -WhatIf lists the files
+    /// and the paths consumers would rebuild them at, without connecting.</para>
+    /// <para type="notes">Ctrl+C stops reading and producing; files not yet acknowledged are not
+    /// reported as sent. To keep sending what appears in a directory, use Start-MsiUploadDirectory.</para>
     /// </summary>
+    /// <example>
+    /// <code>
+    /// Start-MsiLocalBroker -Topic lab
+    /// Send-MsiDataFile -Path ./scans/*.csv -Topic lab
+    /// </code>
+    /// <para>Starts the embedded broker and sends every CSV file in ./scans to the topic lab. One SentFile
+    /// (relative path, length, chunks, partition, SHA-512) is written per file once the broker acknowledged
+    /// all of its chunks; a consumer rebuilds each file under its bare name.</para>
+    /// </example>
+    /// <example>
+    /// <code>
+    /// Get-ChildItem ./export -File -Recurse |
+    ///     Send-MsiDataFile -Topic lab -Config ./lab.config -RootDirectory ./export
+    /// </code>
+    /// <para>Sends a whole directory tree to the broker named in ./lab.config. The FileInfo objects bind
+    /// to -LiteralPath; because of -RootDirectory a file such as ./export/run1/scan.raw is rebuilt by
+    /// consumers as run1/scan.raw.</para>
+    /// </example>
+    /// <example>
+    /// <code>Send-MsiDataFile -Path ./scans/*.raw -Topic lab -BootstrapServers kafka.lab:9092 -WhatIf</code>
+    /// <para>Shows which files would be sent, their sizes and the relative paths consumers would rebuild
+    /// them at. Nothing connects to the broker and nothing is sent.</para>
+    /// </example>
+    /// <example>
+    /// <code>Send-MsiDataFile -LiteralPath './run [3]/frame 0001.tif' -Topic lab -Config ./lab.config -ChunkSize 131072</code>
+    /// <para>Sends a file whose name contains wildcard characters, taken literally, in chunks of 128 KiB
+    /// instead of the default 512 KiB.</para>
+    /// </example>
+    /// <seealso cref="ReceiveMsiDataFileCommand"/>
+    /// <seealso cref="StartMsiUploadDirectoryCommand"/>
+    /// <seealso cref="StartMsiLocalBrokerCommand"/>
     [Cmdlet(VerbsCommunications.Send, "MsiDataFile", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
     [OutputType(typeof(SentFile))]
     public sealed class SendMsiDataFileCommand : KafkaCmdlet

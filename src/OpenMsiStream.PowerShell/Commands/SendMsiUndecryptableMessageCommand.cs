@@ -19,7 +19,31 @@ namespace OpenMsiStream.PowerShell.Commands
     /// node, or the consumer's node was given the right permissions), this cmdlet re-produces the kept
     /// messages unchanged, oldest first, to partition 0 of the topic each was read from (or -Topic).
     /// The files are kept; delete them once the files arrived. OpenMSIStream's ReproduceUndecryptableMessages.</para>
+    /// <para type="description">-Path takes the output directory of Receive-MsiDataFile (or the output or
+    /// state directory of a processor), its ENCRYPTED_MESSAGES folder, or single
+    /// encrypted_message_from_..._key.bin or _value.bin files, also from the pipeline. One ResentMessage
+    /// per message sent (topic, partition, offset, files). The messages are sent as they were saved, still
+    /// encrypted. A message that cannot be sent is a non-terminating error; an unreachable broker or
+    /// refused credentials stop the command. With no saved messages nothing happens (-Verbose says
+    /// so).</para>
     /// </summary>
+    /// <example>
+    /// <code>Send-MsiUndecryptableMessage ./incoming -Config ./nodes/archiver.config</code>
+    /// <para>Sends every message kept in ./incoming/ENCRYPTED_MESSAGES back to the topic it was read from;
+    /// a Receive-MsiDataFile running with the same config decrypts them once their keys arrive.</para>
+    /// </example>
+    /// <example>
+    /// <code>
+    /// Get-ChildItem ./incoming/ENCRYPTED_MESSAGES -Filter '*_key.bin' |
+    ///     Select-Object -First 10 |
+    ///     Send-MsiUndecryptableMessage -Topic lab.retry -Config ./nodes/archiver.config -WhatIf
+    /// </code>
+    /// <para>Shows which of the first ten saved messages would be sent to the topic lab.retry instead of
+    /// their own topic, without sending them.</para>
+    /// </example>
+    /// <seealso cref="NewMsiCryptoNodeCommand"/>
+    /// <seealso cref="ReceiveMsiDataFileCommand"/>
+    /// <seealso cref="InvokeMsiStreamProcessorCommand"/>
     [Cmdlet(VerbsCommunications.Send, "MsiUndecryptableMessage", SupportsShouldProcess = true)]
     [OutputType(typeof(ResentMessage))]
     public sealed class SendMsiUndecryptableMessageCommand : KafkaCmdlet
@@ -75,16 +99,17 @@ namespace OpenMsiStream.PowerShell.Commands
                 WriteVerbose("No saved undecryptable messages found.");
                 return;
             }
+            // Ask first: -WhatIf needs no broker, and nothing connects when every message is declined.
+            List<SavedMessage> approved = messages.Where(m => ShouldProcess(m.ValueFile ?? m.KeyFile, $"Send the saved message to topic '{Topic ?? m.Topic}'")).ToList();
+            if (approved.Count == 0)
+            {
+                return;
+            }
             KafkaSettings settings = ResolveSettings();
             var diagnostics = new ClientDiagnostics();
             using var sender = new UndecryptableMessageSender(settings, diagnostics);
-            foreach (SavedMessage message in messages)
+            foreach (SavedMessage message in approved)
             {
-                string topic = Topic ?? message.Topic;
-                if (!ShouldProcess(message.ValueFile ?? message.KeyFile, $"Send the saved message to topic '{topic}'"))
-                {
-                    continue;
-                }
                 try
                 {
                     WriteObject(sender.Send(message, Topic, StopToken));

@@ -12,7 +12,38 @@ namespace OpenMsiStream.PowerShell.Commands
     /// listening on loopback. In memory only, gone when the process exits, and at most 5 MiB per
     /// partition (older messages are dropped silently): receive while you send. Writes an
     /// OpenMSIStream-format config file that other commands and processes take with -Config.</para>
+    /// <para type="description">While it runs, every cmdlet of this process that is given neither -Config
+    /// nor -BootstrapServers uses it. Topics named with -Topic get -Partitions partitions; topics created
+    /// on first use get 4. Returns a LocalBrokerInfo with the address (BootstrapServers), the config file
+    /// (ConfigPath), the partitions and the topics. There is one embedded broker per process: while one
+    /// runs, another Start-MsiLocalBroker writes a non-terminating LocalBrokerAlreadyRunning error.</para>
+    /// <para type="notes">It is not a Kafka: nothing is kept on disk, each partition keeps at most 5 MiB
+    /// (or 100,000 messages) and drops older messages silently, and a new member of a consumer group
+    /// that was just left gets partitions only after the session timeout (45 s). Point
+    /// bootstrap.servers at a real cluster for anything that matters.</para>
     /// </summary>
+    /// <example>
+    /// <code>
+    /// Start-MsiLocalBroker -Topic lab
+    /// Send-MsiDataFile -Path ./data/*.csv -Topic lab
+    /// Receive-MsiDataFile -Topic lab -OutputDirectory ./copy -IdleTimeout 30
+    /// </code>
+    /// <para>Starts the broker with the topic lab (4 partitions), sends some files and rebuilds them in
+    /// ./copy. Neither cmdlet needs -Config: both use the embedded broker.</para>
+    /// </example>
+    /// <example>
+    /// <code>
+    /// $broker = Start-MsiLocalBroker -Topic lab, results -Partitions 2 -ConfigPath ./local.config
+    /// $broker.BootstrapServers
+    /// </code>
+    /// <para>Starts the broker with two topics of two partitions each and writes its config file to
+    /// ./local.config, which other PowerShell sessions and the openmsistream command can use with
+    /// -Config ./local.config (or --config) as long as this process runs. The second line prints the
+    /// loopback address the broker listens on.</para>
+    /// </example>
+    /// <seealso cref="GetMsiLocalBrokerCommand"/>
+    /// <seealso cref="StopMsiLocalBrokerCommand"/>
+    /// <seealso cref="TestMsiConnectionCommand"/>
     [Cmdlet(VerbsLifecycle.Start, "MsiLocalBroker", SupportsShouldProcess = true)]
     [OutputType(typeof(LocalBrokerInfo))]
     public sealed class StartMsiLocalBrokerCommand : MsiCmdlet

@@ -18,7 +18,46 @@ namespace OpenMsiStream.PowerShell.Commands
     /// with back-off, recorded, and tried again later and at every start. Settings come from the config
     /// file's [s3] section (access_key_id, secret_key_id, endpoint_url, region), the parameters, or the
     /// AWS credential chain. Emits one object per file.</para>
+    /// <para type="description">Each S3TransferResult has the relative path, the Status (Uploaded,
+    /// AlreadyPresent or Failed), the length, the number of parts, the object's Uri
+    /// (s3://&lt;bucket&gt;/&lt;key&gt;) and, for a failure, ErrorMessage. Files up to -PartSize (default
+    /// 8 MiB) go in one PUT with Content-MD5, bigger ones as a multipart upload that resumes from a local
+    /// journal after a crash. Retriable failures (timeouts, 5xx, throttling) are retried at 1, 2, 4, 8 and
+    /// 16 seconds; a file that still fails is a non-terminating error (S3TransferFailed,
+    /// S3IntegrityMismatch) and is tried again every -RetryFailedAfter (default 5 minutes) and at every
+    /// start. Wrong keys (S3AccessDenied) and a missing bucket (S3BucketNotFound) stop the command at the
+    /// start.</para>
+    /// <para type="description">The default consumer group is openmsistream-s3-&lt;bucket&gt;, so running the
+    /// same command again continues where it stopped; the record of what was copied lives in
+    /// &lt;local app data&gt;/OpenMsiStream/s3/ unless -StateDirectory says otherwise. Runs until Ctrl+C,
+    /// -Count files or -IdleTimeout.</para>
+    /// <para type="notes">An object's ETag must be the MD5 of its content (or of its parts): buckets with
+    /// SSE-KMS or SSE-C encryption are refused as mismatches. For a service, put the keys in the config
+    /// file's [s3] section as $VARIABLES instead of using -Credential.</para>
     /// </summary>
+    /// <example>
+    /// <code>Start-MsiS3Transfer -Topic lab -Bucket lab-archive -Config ./lab.config</code>
+    /// <para>Copies every file of the topic lab to the bucket lab-archive as lab/&lt;subdirectory&gt;/&lt;name&gt;,
+    /// with the keys and endpoint from the [s3] section of ./lab.config (or the AWS credential chain),
+    /// until Ctrl+C. One S3TransferResult per file.</para>
+    /// </example>
+    /// <example>
+    /// <code>Start-MsiS3Transfer lab lab-archive -Config ./lab.config -EndpointUrl http://minio.lab:9000 -Credential (Get-Credential)</code>
+    /// <para>Copies to an S3-compatible server such as MinIO; Get-Credential asks for the access key id (as
+    /// the user name) and the secret key (as the password).</para>
+    /// </example>
+    /// <example>
+    /// <code>
+    /// Start-MsiS3Transfer -Topic lab -Bucket lab-archive -Config ./lab.config -IdleTimeout 120 -ThrottleLimit 4 |
+    ///     Where-Object Status -ne Uploaded |
+    ///     Format-Table RelativePath, Status, ErrorMessage
+    /// </code>
+    /// <para>Copies four files at a time until nothing arrived for two minutes, and shows only the files
+    /// that were already in the bucket (AlreadyPresent) or failed.</para>
+    /// </example>
+    /// <seealso cref="InvokeMsiStreamProcessorCommand"/>
+    /// <seealso cref="ReceiveMsiDataFileCommand"/>
+    /// <seealso cref="OpenMsiStream.PowerShell.Commands.Services.RegisterMsiServiceCommand"/>
     [Cmdlet(VerbsLifecycle.Start, "MsiS3Transfer", SupportsShouldProcess = true)]
     [OutputType(typeof(S3TransferResult))]
     public sealed class StartMsiS3TransferCommand : ProcessorCmdlet

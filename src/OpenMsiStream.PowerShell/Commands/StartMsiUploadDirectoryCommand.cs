@@ -21,7 +21,55 @@ namespace OpenMsiStream.PowerShell.Commands
     /// in the state directory, so after a crash only unacknowledged chunks are sent again; an unchanged
     /// file is never sent twice and a changed one is sent again as a new version. Emits one object per
     /// file sent. Runs until Ctrl+C or -Duration.</para>
+    /// <para type="description">File-system events are only hints: a full scan every -ScanInterval
+    /// (default 30 s) is the source of truth, so events lost on network shares cost latency, not files;
+    /// -Polling uses scans only (every 5 s unless -ScanInterval says otherwise). A file that is locked is
+    /// tried again with growing pauses and reported as a warning; it is never dropped. Hidden files (a
+    /// name or directory starting with '.', or the Hidden attribute on Windows) and the state directory
+    /// are skipped unless -IncludeHidden. -Include and -Exclude are globs ('*' within a name, '**' across
+    /// directories; a pattern without '/' matches the name at any depth); -Filter is a regular expression
+    /// on the relative path.</para>
+    /// <para type="description">The first time a directory is watched for a topic, the files already in it
+    /// are recorded as Skipped and sent only if they change, unless -UploadExisting is given; files
+    /// created while the uploader was not running are sent at the next start either way. The registry
+    /// lives in a per-user folder outside the watched directory (-StateDirectory to move it);
+    /// Get-MsiUploadState shows it. Time spans take seconds (90) or a time span (1:30:00).</para>
+    /// <para type="notes">Deletions and renames are not propagated (a renamed file is a new file). The
+    /// registry trusts size and modification time: content changed with both preserved is not noticed.
+    /// Register-MsiService turns this command into a service that starts with the machine.</para>
     /// </summary>
+    /// <example>
+    /// <code>Start-MsiUploadDirectory -Path ./export -Topic lab -Config ./lab.config</code>
+    /// <para>Watches ./export and its subdirectories and sends every new or changed file to the topic lab
+    /// until Ctrl+C, which stops it cleanly. One SentFile is written per file sent; starting the same
+    /// command again later resumes where it stopped.</para>
+    /// </example>
+    /// <example>
+    /// <code>
+    /// Start-MsiUploadDirectory ./export -Topic lab -Config ./lab.config -UploadExisting `
+    ///     -Include '*.csv' -Exclude 'raw/**' -MaxBytesPerSecond 5MB -Duration 8:00:00
+    /// </code>
+    /// <para>Also sends the files already there, but only CSV files outside raw/, at most 5 MB per second,
+    /// and stops after eight hours.</para>
+    /// </example>
+    /// <example>
+    /// <code>
+    /// Start-MsiUploadDirectory -Path //instrument-pc/export -Topic xrd -Config ./lab.config -Polling -ScanInterval 60 `
+    ///     -SettleTime 10 -ProgramId xrd-upload -HeartbeatTopic heartbeats
+    /// </code>
+    /// <para>Watches a network share by scanning it once a minute, sends a file once it has been unchanged
+    /// for 10 seconds, and sends a heartbeat as xrd-upload to the topic heartbeats every 60 seconds.</para>
+    /// </example>
+    /// <example>
+    /// <code>
+    /// Start-MsiLocalBroker -Topic lab
+    /// Start-MsiUploadDirectory -Path ./export -Topic lab -UploadExisting -Duration 30
+    /// </code>
+    /// <para>Tries it on the embedded broker: sends everything in ./export and stops after 30 seconds.</para>
+    /// </example>
+    /// <seealso cref="GetMsiUploadStateCommand"/>
+    /// <seealso cref="SendMsiDataFileCommand"/>
+    /// <seealso cref="OpenMsiStream.PowerShell.Commands.Services.RegisterMsiServiceCommand"/>
     [Cmdlet(VerbsLifecycle.Start, "MsiUploadDirectory", SupportsShouldProcess = true)]
     [OutputType(typeof(SentFile))]
     public sealed class StartMsiUploadDirectoryCommand : LongRunningCmdlet

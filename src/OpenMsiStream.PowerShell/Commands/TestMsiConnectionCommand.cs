@@ -11,7 +11,35 @@ namespace OpenMsiStream.PowerShell.Commands
     /// <para type="description">One metadata round trip with the settings from -Config or
     /// -BootstrapServers. Reports the brokers, and with -Topic whether the topic exists, or a message
     /// that says what is wrong (unreachable, refused credentials, …).</para>
+    /// <para type="description">A broker that cannot be reached or refuses the credentials is not an
+    /// error: the ConnectionReport has Success $false, the ErrorId (BrokerUnreachable,
+    /// AuthenticationFailed, ...) and librdkafka's reason in Message. With -Topic the report also says
+    /// whether the topic exists (TopicExists) and how many partitions it has; a missing topic does not make
+    /// Success false. A config file that cannot be read or holds an invalid property, and an invalid
+    /// topic name, are terminating errors. Without -Config and
+    /// -BootstrapServers the embedded broker of this process is tested.</para>
     /// </summary>
+    /// <example>
+    /// <code>Test-MsiConnection -Config ./lab.config -Topic lab</code>
+    /// <para>Connects with the settings of ./lab.config and shows whether it worked, the address, the
+    /// number of brokers and a message such as "topic 'lab' has 4 partitions" or why it failed.</para>
+    /// </example>
+    /// <example>
+    /// <code>
+    /// if (-not (Test-MsiConnection -Config ./lab.config -Quiet)) {
+    ///     Write-Warning 'Kafka is not reachable; files will be sent later.'
+    /// }
+    /// </code>
+    /// <para>With -Quiet the cmdlet returns only $true or $false, for use in scripts.</para>
+    /// </example>
+    /// <example>
+    /// <code>Test-MsiConnection xrd -BootstrapServers kafka.lab:9092 -Timeout 30 | Format-List</code>
+    /// <para>Checks a broker without a config file, waiting up to 30 seconds, and shows every property of
+    /// the report, including TopicExists, PartitionCount, ErrorId and Elapsed.</para>
+    /// </example>
+    /// <seealso cref="StartMsiLocalBrokerCommand"/>
+    /// <seealso cref="SendMsiDataFileCommand"/>
+    /// <seealso cref="ReceiveMsiHeartbeatCommand"/>
     [Cmdlet(VerbsDiagnostic.Test, "MsiConnection")]
     [OutputType(typeof(ConnectionReport), typeof(bool))]
     public sealed class TestMsiConnectionCommand : KafkaCmdlet

@@ -29,6 +29,7 @@ namespace OpenMsiStream.PowerShell.Services
         private static readonly HashSet<string> Durations = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
             "SettleTime", "ScanInterval", "Duration", "IdleTimeout", "RetryFailedAfter", "Timeout", "HeartbeatInterval", "LogInterval",
+            "MaxWaitPerDecrypt", "MaxInitialWaitPerDecrypt",
         };
 
         /// <summary>Paths made absolute against the current location, since a service may start elsewhere.</summary>
@@ -208,8 +209,16 @@ namespace OpenMsiStream.PowerShell.Services
                 return Seconds(parameter, value).ToString("R", CultureInfo.InvariantCulture);
             }
             string text = Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty;
-            return Paths.Contains(parameter) ? session.Path.GetUnresolvedProviderPathFromPSPath(text) : text;
+            if (Paths.Contains(parameter) || (parameter.Equals("Config", StringComparison.OrdinalIgnoreCase) && LooksLikePath(text)))
+            {
+                return session.Path.GetUnresolvedProviderPathFromPSPath(text);
+            }
+            return text;
         }
+
+        /// <summary>-Config takes a path or a bare name looked up in $OPENMSISTREAM_CONFIG_FILE_DIR; only a path is made absolute.</summary>
+        private static bool LooksLikePath(string text) =>
+            text.StartsWith("~", StringComparison.Ordinal) || text.StartsWith(".", StringComparison.Ordinal) || text.IndexOfAny(new[] { '/', '\\' }) >= 0;
 
         private static double Seconds(string parameter, object? value)
         {

@@ -6,7 +6,33 @@ namespace OpenMsiStream.PowerShell.Commands.Services
 {
     /// <summary>
     /// <para type="synopsis">Shows registered services: state, command, last heartbeat and last error (from the status file, so it answers when Kafka is down).</para>
+    /// <para type="description">Lists the services registered with Register-MsiService in -Scope (System by
+    /// default, or User), or the one named by -Name. Each ServiceInfo has the Name, Scope, State (what the
+    /// service manager says: Running, Stopped, Failed, Starting, Stopping, or Unknown when it cannot be
+    /// asked), the Command line, and from the status file the program rewrites with every heartbeat:
+    /// LastHeartbeat, FilesHandled, LastError, LastErrorAt and ProgramState (Running, Stopped or Failed as
+    /// the program itself last wrote it). Nothing talks to Kafka, so it answers when the broker is
+    /// down.</para>
+    /// <para type="description">A name that is not registered is a non-terminating ServiceNotFound error;
+    /// names piped in are looked up one by one.</para>
     /// </summary>
+    /// <example>
+    /// <code>Get-MsiService -Scope User</code>
+    /// <para>Lists the per-user services with their state, last heartbeat, number of files handled and
+    /// last error.</para>
+    /// </example>
+    /// <example>
+    /// <code>Get-MsiService xrd-upload | Format-List Name, State, ProgramState, LastHeartbeat, LastError, LastErrorAt, Command</code>
+    /// <para>Shows the details of the system service xrd-upload, including the openmsistream command line
+    /// it runs.</para>
+    /// </example>
+    /// <example>
+    /// <code>Get-MsiService | Where-Object State -ne Running | Select-Object Name, State, LastError</code>
+    /// <para>Lists the system services that are not running, with the last error each one recorded.</para>
+    /// </example>
+    /// <seealso cref="RegisterMsiServiceCommand"/>
+    /// <seealso cref="StartMsiServiceCommand"/>
+    /// <seealso cref="OpenMsiStream.PowerShell.Commands.ReceiveMsiHeartbeatCommand"/>
     [Cmdlet(VerbsCommon.Get, "MsiService")]
     [OutputType(typeof(ServiceInfo))]
     public sealed class GetMsiServiceCommand : ServiceCmdlet

@@ -30,7 +30,7 @@ namespace OpenMsiStream.Tests.Crypto.Live
     {
         private const string Marker = "CONFIDENTIAL-XRD-SAMPLE-4711";
         private readonly TempDirectory _temp = new TempDirectory("crypto-live");
-        private readonly EmbeddedBroker _broker = new EmbeddedBroker(2, "enc", "enc.heartbeats");
+        private readonly EmbeddedBroker _broker = new EmbeddedBroker(2, "enc", "enc.heartbeats", "enc.results");
 
         private readonly ITestOutputHelper _output;
 
@@ -262,6 +262,63 @@ namespace OpenMsiStream.Tests.Crypto.Live
                 Assert.True(EncryptedItem.TryParse(message.Message.Value, out _), "a heartbeat is on the broker in the clear");
                 Assert.False(Contains(message.Message.Key, Encoding.UTF8.GetBytes("xrd-uploader")), "a heartbeat key is on the broker in the clear");
             }
+        }
+
+        [Fact]
+        public async Task AProcessorDecryptsItsInputAndEncryptsItsResults()
+        {
+            CryptoTestNodes.Provision(_temp.Path, "lab_processor", NodeRole.ProducerConsumer, "enc");
+            string processorConfig = CryptoTestNodes.WriteConfig(_temp.Path, "processor", _broker.Broker.BootstrapServers, "lab_processor");
+            string source = _temp.Combine("source");
+            _temp.WriteFile(Path.Combine("source", "SC001.csv"), Encoding.UTF8.GetBytes(Marker + ",1,2,3"));
+            await SendAsync(ProducerConfig, source, new[] { "SC001.csv" }, keepProducing: async () =>
+            {
+                // Held open here as well, so that the processor's node still hands out its result key after the run.
+                KafkaCryptoNode processorNode = KafkaCryptoNode.Acquire(KafkaSettings.FromFile(processorConfig), Diagnostics("processor node"))!;
+                try
+                {
+                    var options = new OpenMsiStream.Processing.StreamProcessingOptions("enc", "processors")
+                    {
+                        Mode = OpenMsiStream.Processing.ProcessingMode.Memory,
+                        StateDirectory = _temp.Combine("processor-state"),
+                        Count = 1,
+                        IdleTimeout = TimeSpan.FromSeconds(60),
+                        ResultTopic = "enc.results",
+                    };
+                    var recorder = new ProcessingRecorder();
+                    using (var processor = new OpenMsiStream.Processing.StreamProcessor(KafkaSettings.FromFile(processorConfig), options, new NameMetadata()))
+                    {
+                        await Task.Run(() => processor.Run(recorder, default));
+                    }
+                    Assert.Equal(1, recorder.Single("SC001.csv").ResultsProduced);
+
+                    ConsumeResult<byte[], byte[]> raw = Assert.Single(_broker.ReadAllRaw("enc.results", expected: 1));
+                    Assert.True(EncryptedItem.TryParse(raw.Message.Value, out _), "a result is on the broker in the clear");
+                    KafkaCryptoNode consumerNode = KafkaCryptoNode.Acquire(KafkaSettings.FromFile(ConsumerConfig), Diagnostics("result reader"))!;
+                    try
+                    {
+                        var decryptor = new MessageDecryptor(consumerNode, new DecryptionOptions { InitialWait = TimeSpan.FromSeconds(30) });
+                        DecryptedMessage result = await Task.Run(() => decryptor.Decrypt("enc.results", raw.Message.Key, raw.Message.Value, default));
+                        Assert.True(result.Succeeded, result.Failure);
+                        Assert.Equal("_SC001.csv_chunk_processing_result", Encoding.UTF8.GetString(result.Key!));
+                        Assert.Contains("\"name\":\"SC001.csv\"", Encoding.UTF8.GetString(result.Value!), StringComparison.Ordinal);
+                    }
+                    finally
+                    {
+                        consumerNode.Release();
+                    }
+                }
+                finally
+                {
+                    processorNode.Release();
+                }
+            });
+        }
+
+        private sealed class NameMetadata : OpenMsiStream.Processing.MetadataJsonReproducer
+        {
+            protected override Task<IDictionary<string, object?>> GetMetadataAsync(ReceivedFile file, System.Threading.CancellationToken cancellationToken) =>
+                Task.FromResult<IDictionary<string, object?>>(new Dictionary<string, object?> { ["name"] = file.Name });
         }
 
         private static bool IsLocked(string path)
