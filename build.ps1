@@ -5,7 +5,9 @@
 .DESCRIPTION
     A convenience wrapper over dotnet for people who have PowerShell. The real work is in MSBuild:
     building src/OpenMsiStream.PowerShell lays the module out in out/OpenMsiStream/, exactly as users
-    receive it. CI does not need PowerShell; it runs `dotnet test OpenMsiStream.slnx` (see .ci/run).
+    receive it, with its Get-Help, and packs it into out/packages/OpenMsiStream.<version>.nupkg; building
+    src/OpenMsiStream.Cli also makes out/packages/OpenMsiStream.Cli.<version>.nupkg (a dotnet tool).
+    CI does not need PowerShell; it runs `dotnet test OpenMsiStream.slnx` (see .ci/run).
 .EXAMPLE
     ./build.ps1
     Builds the module into out/OpenMsiStream and the CLI; then: Import-Module ./out/OpenMsiStream
@@ -32,6 +34,7 @@ function Invoke-Dotnet {
 Invoke-Dotnet build src/OpenMsiStream.PowerShell -c $Configuration
 Invoke-Dotnet build src/OpenMsiStream.Cli -c $Configuration
 Write-Host "Module: $(Join-Path $PSScriptRoot 'out/OpenMsiStream')"
+Write-Host "Packages (install from this folder, see README.md 'Install'): $(Join-Path $PSScriptRoot 'out/packages')"
 
 if ($Test) {
     Invoke-Dotnet test OpenMsiStream.slnx -c $Configuration
