@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Linq;
 using Confluent.Kafka;
 using OpenMsiStream.Chunks;
 using OpenMsiStream.Config;
@@ -84,7 +85,7 @@ namespace OpenMsiStream.Kafka
             {
                 builder.SetDefaultPartitioner(partitioner);
             }
-            return builder.Build();
+            return Build(builder.Build, "producer", properties);
         }
 
         public static IConsumer<byte[], byte[]> BuildConsumer(
@@ -105,7 +106,7 @@ namespace OpenMsiStream.Kafka
             {
                 builder.SetPartitionsRevokedHandler(onRevoked);
             }
-            return builder.Build();
+            return Build(builder.Build, "consumer", properties);
         }
 
         public static IAdminClient BuildAdminClient(KafkaSettings settings, ClientDiagnostics diagnostics)
@@ -115,10 +116,39 @@ namespace OpenMsiStream.Kafka
             properties.Set("client.id", ClientId, ProductDefault);
             properties.AddSection(settings, KafkaSettings.BrokerSection);
             properties.Validate();
-            return new AdminClientBuilder(new AdminClientConfig(new ClientConfig(properties.ToDictionary())))
+            AdminClientBuilder builder = new AdminClientBuilder(new AdminClientConfig(new ClientConfig(properties.ToDictionary())))
                 .SetErrorHandler((_, error) => OnError(diagnostics, "admin", error))
-                .SetLogHandler((_, log) => OnLog(diagnostics, log))
-                .Build();
+                .SetLogHandler((_, log) => OnLog(diagnostics, log));
+            return Build(builder.Build, "admin client", properties);
+        }
+
+        /// <summary>
+        /// librdkafka checks the whole configuration when a client is created (a SASL mechanism without a
+        /// password, an ssl.ca.location that does not exist, …) and Confluent.Kafka throws a bare
+        /// InvalidOperationException: turn it into the product's configuration error instead of a crash.
+        /// </summary>
+        private static T Build<T>(Func<T> build, string client, ClientPropertySet properties)
+        {
+            try
+            {
+                return build();
+            }
+            catch (Exception ex) when (ex is InvalidOperationException || ex is KafkaException)
+            {
+                string reason = ex is KafkaException kafka ? kafka.Error.Reason : ex.Message.Trim();
+                throw new Diagnostics.OpenMsiStreamException(Diagnostics.ErrorIds.ConfigInvalidProperty, Diagnostics.ErrorKind.InvalidConfiguration,
+                    $"The Kafka {client} cannot be created with these settings: {reason}{NamedFiles(reason, properties)}", ex);
+            }
+        }
+
+        /// <summary>librdkafka names a failing file property but not the file: add it (file paths only, never secrets).</summary>
+        private static string NamedFiles(string reason, ClientPropertySet properties)
+        {
+            var named = properties.Entries
+                .Where(e => e.Key.EndsWith(".location", StringComparison.Ordinal) && reason.IndexOf(e.Key, StringComparison.Ordinal) >= 0)
+                .Select(e => $"{e.Key} = '{e.Value}' ({e.Origin}){(System.IO.File.Exists(e.Value) || System.IO.Directory.Exists(e.Value) ? string.Empty : ", which does not exist")}")
+                .ToList();
+            return named.Count == 0 ? string.Empty : " [" + string.Join("; ", named) + "]";
         }
 
         internal static bool IsAuthenticationError(Error error) =>

@@ -170,13 +170,21 @@ namespace OpenMsiStream.Native
         {
             string baseDir = Path.GetDirectoryName(typeof(NativeLibraryResolver).Assembly.Location) ?? AppContext.BaseDirectory;
             string rid = RuntimeIdentifier();
-            var directories = new[]
+            var directories = new List<string>
             {
                 Path.Combine(baseDir, rid),
                 Path.Combine(baseDir, "runtimes", rid, "native"),
                 baseDir,
                 Path.Combine(AppContext.BaseDirectory, "runtimes", rid, "native"),
             };
+            if (rid.StartsWith("linux-", StringComparison.Ordinal))
+            {
+                // Alpine (musl): the glibc builds above fail to load there, so the musl builds come next.
+                string musl = "linux-musl-" + rid.Substring("linux-".Length);
+                directories.Add(Path.Combine(baseDir, musl));
+                directories.Add(Path.Combine(baseDir, "runtimes", musl, "native"));
+                directories.Add(Path.Combine(AppContext.BaseDirectory, "runtimes", musl, "native"));
+            }
             foreach (string dir in directories.Distinct(StringComparer.Ordinal))
             {
                 foreach (string file in spec.FileNames())

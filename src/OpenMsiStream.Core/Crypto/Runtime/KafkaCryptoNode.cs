@@ -145,12 +145,30 @@ namespace OpenMsiStream.Crypto.Runtime
             {
                 if (!_roots.TryGetValue(root, out RootEncryption? encryption))
                 {
+                    RequireProducerRights(root);
                     encryption = new RootEncryption(root);
                     encryption.Current = NewProducerKey(root);
                     _roots[root] = encryption;
                     _exchange.Serve(root);
                 }
                 return new MessageEncryptor(encryption);
+            }
+        }
+
+        /// <summary>
+        /// A node whose certificate does not allow key-encrypt on the root (a Consumer node, or another
+        /// root) would encrypt data no consumer can ever get the key for: its answers to key requests are
+        /// refused. KafkaCrypto encrypts anyway; we stop before anything is sent.
+        /// </summary>
+        private void RequireProducerRights(string root)
+        {
+            Trust.ChainValidation own = Trust.ChainValidator.Validate(Files.ChainElements, root, "key-encrypt",
+                new Trust.TrustStore(Files.Allowlist, Files.Denylist), _clock());
+            if (!own.IsValid)
+            {
+                throw new OpenMsiStreamException(ErrorIds.CryptoNodeInvalid, ErrorKind.InvalidConfiguration,
+                    $"KafkaCrypto node '{NodeId}' may not encrypt for topic root '{root}' ({own.Reason}); consumers could never get the key. Use a node provisioned as Producer or ProducerConsumer for '{root}'.",
+                    target: NodeId);
             }
         }
 

@@ -321,6 +321,20 @@ namespace OpenMsiStream.Tests.Crypto.Live
                 Task.FromResult<IDictionary<string, object?>>(new Dictionary<string, object?> { ["name"] = file.Name });
         }
 
+        [Fact]
+        public async Task ANodeWithoutTheRightToEncryptForTheTopicSendsNothing()
+        {
+            string file = _temp.WriteFile(Path.Combine("source", "scan.csv"), Encoding.UTF8.GetBytes(Marker));
+            using var sender = new FileSender(KafkaSettings.FromFile(ConsumerConfig), new SendOptions("enc"), Diagnostics("consumer as producer"));
+            sender.Connect(default);
+
+            var error = await Assert.ThrowsAsync<OpenMsiStreamException>(() => sender.SendAsync(FileToSend.Create(file), null, default));
+
+            Assert.Equal(ErrorIds.CryptoNodeInvalid, error.ErrorId);
+            Assert.StartsWith("KafkaCrypto node 'lab_consumer' may not encrypt for topic root 'enc' (", error.Message, StringComparison.Ordinal);
+            Assert.Empty(_broker.ReadAllRaw("enc", expected: 0));
+        }
+
         private static bool IsLocked(string path)
         {
             if (!File.Exists(path))
