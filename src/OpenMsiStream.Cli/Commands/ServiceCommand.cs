@@ -169,24 +169,7 @@ namespace OpenMsiStream.Cli.Commands
             return ExitCodes.Success;
         }
 
-        private static string ResolveRunAs(string? given)
-        {
-            if (!string.IsNullOrEmpty(given))
-            {
-                return given!;
-            }
-            string? sudoUser = Environment.GetEnvironmentVariable("SUDO_USER");
-            if (!string.IsNullOrEmpty(sudoUser))
-            {
-                return sudoUser!;
-            }
-            if (Environment.UserName != "root")
-            {
-                return Environment.UserName;
-            }
-            throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
-                "Give --run-as USER: a service does not run as root unless you ask for it with --run-as root.");
-        }
+        private static string ResolveRunAs(string? given) => ServiceAccount.Resolve(given, "--run-as");
 
         /// <summary>This program as a command line: the apphost, or dotnet and the dll when run through dotnet.</summary>
         private static List<string> CurrentExecutable()

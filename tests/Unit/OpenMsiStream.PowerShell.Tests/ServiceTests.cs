@@ -140,7 +140,7 @@ namespace OpenMsiStream.PowerShell.Tests
         public void AProcessorCommandGoesAfterTheSeparatorAndTimeSpansBecomeSeconds()
         {
             using var ps = _module.Create();
-            ps.AddScript($@"Register-MsiService sb-process {{ Invoke-MsiStreamProcessor lab -Command python3 -ArgumentList 'x.py', '{{path}}' -ResultTopic results -Timeout '00:02:00' -Mode Disk -OutputDirectory out -Config '{Config}' }} -CliPath '{CliApphost}' -WhatIf");
+            ps.AddScript($@"Register-MsiService sb-process {{ Invoke-MsiStreamProcessor lab -Command python3 -ArgumentList 'x.py', '{{path}}' -ResultTopic results -Timeout '00:02:00' -Mode Disk -OutputDirectory out -Config '{Config}' }} -CliPath '{CliApphost}' -RunAs labuser -WhatIf");
             ps.Invoke();
             Assert.Empty(ps.Streams.Error);
             Assert.Empty(Entries());

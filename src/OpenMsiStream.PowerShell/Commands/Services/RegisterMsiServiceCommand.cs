@@ -98,7 +98,7 @@ namespace OpenMsiStream.PowerShell.Commands.Services
         [ValidateNotNullOrEmpty]
         public string[] ArgumentList { get; set; } = Array.Empty<string>();
 
-        /// <summary>The account a system service runs as (default: the user running this cmdlet, which in a root session is root: give -RunAs there).</summary>
+        /// <summary>The account a system service runs as (default: the user who ran sudo, else the current user; never root unless you give -RunAs root).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? RunAs { get; set; }
@@ -137,7 +137,7 @@ namespace OpenMsiStream.PowerShell.Commands.Services
                 Scope = Scope,
                 Arguments = ArgumentList.ToList(),
                 WorkingDirectory = location,
-                RunAs = Scope == ServiceScope.System ? RunAs ?? System.Environment.UserName : null,
+                RunAs = Scope == ServiceScope.System ? Guard(() => ServiceAccount.Resolve(RunAs, "-RunAs"), Name) : null,
                 Executable = new System.Collections.Generic.List<string> { Guard(ResolveCli) },
                 RegisteredAt = DateTimeOffset.UtcNow,
             };
