@@ -8,7 +8,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
     public abstract class ServiceCmdlet : MsiCmdlet
     {
         /// <summary>System (root/admin: a systemd system unit or a Windows service) or User (no admin rights: a systemd --user unit or a logon task).</summary>
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         public ServiceScope Scope { get; set; } = ServiceScope.System;
 
         internal ServiceManager Manager() => new ServiceManager(ServiceLayout.For(Scope));

@@ -75,6 +75,19 @@ namespace OpenMsiStream.PowerShell.Tests
         }
 
         [Fact]
+        public void PipedServicesBringTheirScope()
+        {
+            string cli = typeof(ServiceTests).Assembly.Location;
+            _module.Invoke($"Register-MsiService lab-user -Scope User -ArgumentList 'upload-directory', '{_temp.Path}', '--topic', 'lab', '--config', '{Config}' -CliPath '{cli}'");
+            Assert.Contains(Entries(), e => e.EndsWith("openmsistream-lab-user.service", StringComparison.Ordinal));
+
+            // No -Scope on Unregister-MsiService: the piped ServiceInfo says User.
+            Assert.Empty(_module.Invoke("Get-MsiService -Scope User | Unregister-MsiService -Confirm:$false"));
+            Assert.Empty(_module.Invoke("Get-MsiService -Scope User"));
+            Assert.DoesNotContain(Entries(), e => e.Contains("lab-user", StringComparison.Ordinal));
+        }
+
+        [Fact]
         public async System.Threading.Tasks.Task AScriptBlockHoldingACmdletBecomesTheSameCommandLineAndThatCommandLineRuns()
         {
             _module.EnsureBrokerRunning();

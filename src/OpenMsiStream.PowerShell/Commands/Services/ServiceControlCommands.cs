@@ -29,8 +29,8 @@ namespace OpenMsiStream.PowerShell.Commands.Services
     /// writes no output; Get-MsiService shows the state, and the status file is written at the first
     /// heartbeat. A name that is not registered is a terminating ServiceNotFound error; a failing service
     /// manager command is ServiceCommandFailed.</para>
-    /// <para type="notes">-Scope is not taken from the pipeline: give -Scope User for per-user
-    /// services.</para>
+    /// <para type="notes">Services piped from Get-MsiService bring their -Scope with them; by name,
+    /// give -Scope User for per-user services.</para>
     /// </summary>
     /// <example>
     /// <code>Start-MsiService xrd-upload -Scope User</code>
@@ -59,8 +59,8 @@ namespace OpenMsiStream.PowerShell.Commands.Services
     /// the command as Ctrl+C would: intake stopped, producer flushed, state saved, offsets committed,
     /// within 80 seconds (systemd kills it after 90). The service stays registered and enabled, so it
     /// starts again with the machine. Writes no output.</para>
-    /// <para type="notes">-Scope is not taken from the pipeline: give -Scope User for per-user
-    /// services.</para>
+    /// <para type="notes">Services piped from Get-MsiService bring their -Scope with them; by name,
+    /// give -Scope User for per-user services.</para>
     /// </summary>
     /// <example>
     /// <code>Stop-MsiService xrd-upload</code>
@@ -86,8 +86,8 @@ namespace OpenMsiStream.PowerShell.Commands.Services
     /// Windows a stop then a start with sc.exe, or schtasks /End then /Run for a -Scope User task). The
     /// service then runs its current definition, so this is how a registration replaced with
     /// Register-MsiService -Force takes effect. Writes no output.</para>
-    /// <para type="notes">-Scope is not taken from the pipeline: give -Scope User for per-user
-    /// services.</para>
+    /// <para type="notes">Services piped from Get-MsiService bring their -Scope with them; by name,
+    /// give -Scope User for per-user services.</para>
     /// </summary>
     /// <example>
     /// <code>Restart-MsiService xrd-upload -Scope User</code>

@@ -11,8 +11,9 @@ namespace OpenMsiStream.PowerShell.Commands.Services
     /// deleted. The data directory (status file, logs, processor and S3 state) is kept. -WhatIf prints
     /// every file and command, and the cmdlet asks for confirmation when $ConfirmPreference is Medium or
     /// lower. A name that is not registered is a terminating ServiceNotFound error.</para>
-    /// <para type="notes">-Scope is not taken from the pipeline: to remove per-user services listed by
-    /// Get-MsiService -Scope User, give -Scope User here too.</para>
+    /// <para type="notes">Services piped from Get-MsiService bring their -Scope with them
+    /// (Get-MsiService -Scope User | Unregister-MsiService removes per-user services); by name, give
+    /// -Scope User for a per-user service.</para>
     /// </summary>
     /// <example>
     /// <code>Unregister-MsiService xrd-upload -Scope User</code>
