@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Text.RegularExpressions;
 
 namespace OpenMsiStream.Monitoring
 {
@@ -13,11 +14,18 @@ namespace OpenMsiStream.Monitoring
         private readonly TimeSpan _window;
         private readonly Dictionary<string, (DateTimeOffset Logged, int Suppressed)> _seen = new Dictionary<string, (DateTimeOffset, int)>(StringComparer.Ordinal);
 
+        /// <summary>
+        /// librdkafka's timing suffixes ("after 0ms in state CONNECT", "3 identical error(s) suppressed")
+        /// differ between repeats of one error; they must not make it a new message.
+        /// </summary>
+        private static readonly Regex Volatile = new Regex(@"\s*\(after \d+ms in state \w+(, \d+ identical error\(s\) suppressed)?\)", RegexOptions.CultureInvariant);
+
         public RepeatFilter(TimeSpan window) => _window = window;
 
         /// <summary>-1: leave this one out; otherwise write it, with this many left out since it was last written.</summary>
         public int Admit(string text, DateTimeOffset now)
         {
+            text = Volatile.Replace(text, string.Empty);
             lock (_seen)
             {
                 if (_seen.TryGetValue(text, out var entry) && now - entry.Logged < _window)
