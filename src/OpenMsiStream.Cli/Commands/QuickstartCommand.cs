@@ -150,7 +150,7 @@ namespace OpenMsiStream.Cli.Commands
                 table.AddRow(Markup.Escape(file.RelativePath), ByteSize.Format(file.Length), file.ChunkCount.ToString(),
                     file.Sha512.Substring(0, 16) + "…", ok ? "[green]yes[/]" : "[red]NO[/]");
             }
-            AnsiConsole.Write(table);
+            CliConsole.Write(table);
             int total = sent.Count + sendErrors;
             double seconds = Math.Max(elapsed.TotalSeconds, 0.001);
             CliConsole.Line($"{verified} of {total} files sent, received and verified byte-identical ({ByteSize.Format(bytes)} in {seconds:0.0} s, {ByteSize.Format(bytes / seconds)}/s; {summary.Messages} messages).");

@@ -1,6 +1,8 @@
 using System;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Kafka;
+using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace OpenMsiStream.Cli.Infrastructure
 {
@@ -29,6 +31,25 @@ namespace OpenMsiStream.Cli.Infrastructure
             lock (Gate)
             {
                 Console.Error.WriteLine("openmsistream: " + text);
+            }
+        }
+
+        /// <summary>
+        /// A table or other rich output. Colours only on a terminal: output redirected to a file or a
+        /// pipe (or NO_COLOR set) gets plain text, not escape codes.
+        /// </summary>
+        public static void Write(IRenderable renderable)
+        {
+            lock (Gate)
+            {
+                bool plain = Console.IsOutputRedirected || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
+                IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+                {
+                    Ansi = plain ? AnsiSupport.No : AnsiSupport.Detect,
+                    ColorSystem = plain ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+                    Out = new AnsiConsoleOutput(Console.Out),
+                });
+                console.Write(renderable);
             }
         }
 

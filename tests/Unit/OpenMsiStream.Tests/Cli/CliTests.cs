@@ -126,6 +126,9 @@ namespace OpenMsiStream.Tests.Cli
             Assert.True(quickstart.ExitCode == 0, quickstart.Stdout + quickstart.Stderr);
             Assert.Contains("6 of 6 files sent, received and verified byte-identical", quickstart.Stdout);
             Assert.Equal(6, TestData.RelativeFiles(output).Length);
+            // Redirected output (a log file, a pipe) is plain text: no colour escape codes.
+            Assert.Contains("│ empty.dat ", quickstart.Stdout);
+            Assert.DoesNotContain("\u001b[", quickstart.Stdout);
         }
 
         private static async Task WaitForFile(string path, CliProcess process)

@@ -98,7 +98,13 @@ namespace OpenMsiStream.Tests.Cli
             var contents = new Dictionary<string, byte[]>();
             for (int i = 0; i < 120; i++)
             {
-                string name = $"batch/sample {i:000}; ü.csv";
+                // The registry must survive the kill whatever the names hold: tabs, quotes, ';', non-ASCII.
+                string name = (i % 3) switch
+                {
+                    0 => $"batch/sample {i:000}; ü.csv",
+                    1 => $"batch/tab\t{i:000} 測定.csv",
+                    _ => $"batch/quotes '{i:000}' \"x\".csv",
+                };
                 contents[name] = TestData.Bytes(4000 + i, seed: i);
                 _temp.WriteFile(Path.Combine("watched", name), contents[name]);
             }
