@@ -19,7 +19,7 @@ namespace OpenMsiStream.Cli.Commands
         {
             var directory = new Argument<string>("directory") { Description = "directory to watch (recursively)" };
             var topic = new Option<string>("--topic") { Description = "topic to produce to", Required = true };
-            var stateDirectory = new Option<string?>("--state-directory") { Description = "where the upload registry lives (default: per-user application data, one folder per watched directory)" };
+            var stateDirectory = new Option<string?>("--state-directory") { Description = "where the upload registry lives (default: <home>/uploads/<name>-<hash>, one folder per watched directory; <home> is $OPENMSISTREAM_HOME, else per-user application data)" };
             var settleTime = new Option<double>("--settle-time") { Description = "seconds a file's size and mtime must stay unchanged before it is sent", DefaultValueFactory = _ => 3 };
             var polling = new Option<bool>("--polling") { Description = "rely on periodic scans only (for shares where file-system events are lost)" };
             var scanInterval = new Option<double?>("--scan-interval") { Description = "seconds between full scans (default 30, or 5 with --polling)" };

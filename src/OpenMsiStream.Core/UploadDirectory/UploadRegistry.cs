@@ -56,9 +56,11 @@ CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NU
         public string StateDirectory { get; }
 
         /// <summary>
-        /// Where the state of a watched directory lives unless a state directory is given: the user's
-        /// local application data, one folder per watched directory. Outside the watched directory, so
-        /// it is never uploaded and works when the directory is a read-only share.
+        /// Where the state of a watched directory lives unless a state directory is given:
+        /// <c>uploads/&lt;name&gt;-&lt;hash&gt;</c> under <see cref="AppData.Root"/> (the user's local
+        /// application data, or $OPENMSISTREAM_HOME, which a service points at its own data directory),
+        /// one folder per watched directory. Outside the watched directory, so it is never uploaded and
+        /// works when the directory is a read-only share.
         /// </summary>
         public static string DefaultStateDirectory(string watchedDirectory)
         {
@@ -66,12 +68,7 @@ CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NU
             string name = new string(Path.GetFileName(full).Select(c => char.IsLetterOrDigit(c) || c == '-' || c == '_' ? c : '_').ToArray());
             using SHA256 sha = SHA256.Create();
             string id = Hex.Lower(sha.ComputeHash(Encoding.UTF8.GetBytes(full))).Substring(0, 12);
-            string appData = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
-            if (string.IsNullOrEmpty(appData))
-            {
-                appData = Path.Combine(Path.GetTempPath(), "openmsistream-state");
-            }
-            return Path.Combine(appData, "OpenMsiStream", "uploads", (name.Length == 0 ? "root" : name) + "-" + id);
+            return Path.Combine(AppData.Root(), "uploads", (name.Length == 0 ? "root" : name) + "-" + id);
         }
 
         /// <summary>

@@ -88,7 +88,7 @@ namespace OpenMsiStream.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string Topic { get; set; } = string.Empty;
 
-        /// <summary>Where the upload registry lives (default: per-user application data, one folder per watched directory).</summary>
+        /// <summary>Where the upload registry lives (default: &lt;home&gt;/uploads/&lt;name&gt;-&lt;hash&gt;, one folder per watched directory; &lt;home&gt; is $env:OPENMSISTREAM_HOME, else per-user local application data).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? StateDirectory { get; set; }

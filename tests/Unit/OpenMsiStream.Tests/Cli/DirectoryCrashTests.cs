@@ -177,6 +177,35 @@ namespace OpenMsiStream.Tests.Cli
         }
 
         [Fact]
+        public async Task WithoutAStateDirectoryTheRegistryLivesUnderOpenMsiStreamHomeWhereUploadStateFindsIt()
+        {
+            // A service sets $OPENMSISTREAM_HOME to its own data directory: its upload registry belongs there
+            // too, not in the profile of whatever account the service runs as.
+            File.WriteAllBytes(Path.Combine(Watched, "run 1.csv"), TestData.Bytes(900, seed: 11));
+            string home = _temp.Combine("home");
+            var environment = new Dictionary<string, string?> { ["OPENMSISTREAM_HOME"] = home };
+
+            using (CliProcess uploader = CliProcess.StartWith(environment, "upload-directory", Watched, "--topic", Topic, "--config", Config, "--upload-existing", "--settle-time", "0.3"))
+            {
+                await uploader.WaitUntilAsync(() => uploader.Stdout.Contains("sent run 1.csv"), Long, "the file to be sent");
+                uploader.Terminate();
+                await uploader.WaitAsync(Long);
+                Assert.Equal(0, uploader.ExitCode);
+            }
+
+            string stateDirectory = Assert.Single(Directory.GetDirectories(Path.Combine(home, "uploads")));
+            Assert.StartsWith("watched-", Path.GetFileName(stateDirectory));
+            using (UploadRegistry registry = UploadRegistry.OpenExisting(stateDirectory, Topic)!)
+            {
+                Assert.Equal(UploadStatus.Sent, registry.Find("run 1.csv")!.Status);
+            }
+            using CliProcess state = await CliProcess.RunWithAsync(environment, Long, "upload-state", Watched);
+            Assert.True(state.ExitCode == 0, state.Stdout + state.Stderr);
+            Assert.Contains("run 1.csv", state.Stdout);
+            Assert.Contains("Sent", state.Stdout);
+        }
+
+        [Fact]
         public async Task AFileAppendedToWhileItIsSentEndsUpWithItsFinalContent()
         {
             string path = Path.Combine(Watched, "growing.log.csv");
