@@ -115,17 +115,14 @@ namespace OpenMsiStream.Download
             bool topicMissingReported = false;
             ReceiveStopReason reason = ReceiveStopReason.Cancelled;
 
-            using (IAdminClient admin = new DependentAdminClientBuilder(_consumer.Handle).Build())
+            ClusterMetadata metadata = KafkaConnectionProbe.Probe(_consumer, _options.Topic, _options.ConnectTimeout, _settings, Diagnostics, cancellationToken);
+            // Joining a group can take up to the session timeout when a member just left; only worth
+            // waiting for when there is a topic to be assigned.
+            _joinAllowance = metadata.TopicExists == true ? _sessionTimeout : TimeSpan.Zero;
+            if (metadata.TopicExists == false)
             {
-                ClusterMetadata metadata = KafkaConnectionProbe.Probe(admin, _options.Topic, _options.ConnectTimeout, _settings, Diagnostics, cancellationToken);
-                // Joining a group can take up to the session timeout when a member just left; only worth
-                // waiting for when there is a topic to be assigned.
-                _joinAllowance = metadata.TopicExists == true ? _sessionTimeout : TimeSpan.Zero;
-                if (metadata.TopicExists == false)
-                {
-                    observer.Warning($"Topic '{_options.Topic}' does not exist yet on {_settings.BootstrapServers}; waiting for it.");
-                    topicMissingReported = true;
-                }
+                observer.Warning($"Topic '{_options.Topic}' does not exist yet on {_settings.BootstrapServers}; waiting for it.");
+                topicMissingReported = true;
             }
             _consumer.Subscribe(_options.Topic);
             try

@@ -42,13 +42,27 @@ namespace OpenMsiStream.Kafka
         /// </summary>
         private static readonly TimeSpan AllBrokersDownGrace = TimeSpan.FromSeconds(3);
 
-        public static ClusterMetadata Probe(IAdminClient admin, string? topic, TimeSpan timeout, KafkaSettings settings, ClientDiagnostics diagnostics, CancellationToken cancellationToken)
+        /// <summary>
+        /// The probe for a consumer, through an admin client on its handle. A consumer's error callbacks
+        /// (the "Connection refused" and "all brokers down" that end the wait early) are served only
+        /// while it is polled, so it is polled between the metadata requests; without that an unreachable
+        /// broker took the whole timeout (15 s) and was reported as "Broker transport failure".
+        /// Call before subscribing or assigning: no message can be consumed then.
+        /// </summary>
+        public static ClusterMetadata Probe(IConsumer<byte[], byte[]> consumer, string? topic, TimeSpan timeout, KafkaSettings settings, ClientDiagnostics diagnostics, CancellationToken cancellationToken)
+        {
+            using IAdminClient admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+            return Probe(admin, topic, timeout, settings, diagnostics, cancellationToken, () => ServeCallbacks(consumer));
+        }
+
+        public static ClusterMetadata Probe(IAdminClient admin, string? topic, TimeSpan timeout, KafkaSettings settings, ClientDiagnostics diagnostics, CancellationToken cancellationToken, Action? serveCallbacks = null)
         {
             var clock = Stopwatch.StartNew();
             Exception? last = null;
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                serveCallbacks?.Invoke();
                 // Short slices so Ctrl+C is honoured; librdkafka keeps connecting between calls.
                 TimeSpan slice = TimeSpan.FromMilliseconds(Math.Max(100, Math.Min(1000, (timeout - clock.Elapsed).TotalMilliseconds)));
                 try
@@ -79,10 +93,23 @@ namespace OpenMsiStream.Kafka
                         throw KafkaErrors.NoAnswer(settings, diagnostics, ex);
                     }
                 }
+                serveCallbacks?.Invoke();
                 if (clock.Elapsed >= timeout || (diagnostics.AllBrokersDown && clock.Elapsed >= AllBrokersDownGrace))
                 {
                     throw KafkaErrors.NoAnswer(settings, diagnostics, last);
                 }
+            }
+        }
+
+        private static void ServeCallbacks(IConsumer<byte[], byte[]> consumer)
+        {
+            try
+            {
+                consumer.Consume(TimeSpan.Zero);
+            }
+            catch (ConsumeException)
+            {
+                // Errors reach the error handler (and so the diagnostics) as well; the probe decides.
             }
         }
     }

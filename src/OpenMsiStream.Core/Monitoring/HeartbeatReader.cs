@@ -163,8 +163,7 @@ namespace OpenMsiStream.Monitoring
 
         private int PartitionCount(IConsumer<byte[], byte[]> consumer, CancellationToken cancellationToken)
         {
-            using IAdminClient admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-            ClusterMetadata metadata = KafkaConnectionProbe.Probe(admin, _options.Topic, _options.ConnectTimeout, _settings, _diagnostics, cancellationToken);
+            ClusterMetadata metadata = KafkaConnectionProbe.Probe(consumer, _options.Topic, _options.ConnectTimeout, _settings, _diagnostics, cancellationToken);
             if (metadata.TopicExists != true)
             {
                 throw new OpenMsiStreamException(ErrorIds.TopicNotFound, ErrorKind.ObjectNotFound,

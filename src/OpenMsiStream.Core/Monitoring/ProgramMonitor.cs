@@ -90,7 +90,9 @@ namespace OpenMsiStream.Monitoring
             diagnostics.Message += message =>
             {
                 string text = $"{message.Source}: {message.Text}";
-                int suppressed = _repeats.Admit(text, DateTimeOffset.UtcNow);
+                // Keyed by the text alone: the same refusal seen by the producer and the consumer, or by
+                // the log and the error callback of one client, is one line.
+                int suppressed = _repeats.Admit(message.Text, DateTimeOffset.UtcNow);
                 if (suppressed < 0)
                 {
                     return;

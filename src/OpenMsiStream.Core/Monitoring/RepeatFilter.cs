@@ -20,12 +20,18 @@ namespace OpenMsiStream.Monitoring
         /// </summary>
         private static readonly Regex Volatile = new Regex(@"\s*\(after \d+ms in state \w+(, \d+ identical error\(s\) suppressed)?\)", RegexOptions.CultureInvariant);
 
+        /// <summary>
+        /// librdkafka reports one failure twice: as a log line ("FAIL: [thrd:host:port/bootstrap]: text")
+        /// and through the error callback (just the text). Without the log line's prefix they are one message.
+        /// </summary>
+        private static readonly Regex LogPrefix = new Regex(@"^[A-Z_]+: \[thrd:[^\]]*\]: ", RegexOptions.CultureInvariant);
+
         public RepeatFilter(TimeSpan window) => _window = window;
 
         /// <summary>-1: leave this one out; otherwise write it, with this many left out since it was last written.</summary>
         public int Admit(string text, DateTimeOffset now)
         {
-            text = Volatile.Replace(text, string.Empty);
+            text = Volatile.Replace(LogPrefix.Replace(text, string.Empty), string.Empty);
             lock (_seen)
             {
                 if (_seen.TryGetValue(text, out var entry) && now - entry.Logged < _window)

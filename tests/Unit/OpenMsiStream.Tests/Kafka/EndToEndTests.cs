@@ -221,6 +221,21 @@ namespace OpenMsiStream.Tests.Kafka
         }
 
         [Fact]
+        public void AnUnreachableBrokerEndsAReceiverWithTheReasonNotTheTransportFailure()
+        {
+            // A consumer's error callbacks arrive only while it is polled: the probe must poll it, or the
+            // reason ("Connection refused") is lost and the receiver waits for the whole connect timeout.
+            using var receiver = new FileReceiver(OpenMsiStream.Config.KafkaSettings.FromBootstrapServers("127.0.0.1:1"), new ReceiveOptions(Topic) { OutputDirectory = _temp.Combine("out") });
+
+            var error = Assert.Throws<OpenMsiStreamException>(() => receiver.Run(new RecordingObserver(), default));
+
+            Assert.Equal(ErrorIds.BrokerUnreachable, error.ErrorId);
+            Assert.StartsWith("Cannot reach the Kafka broker at 127.0.0.1:1 (the command line): ", error.Message);
+            Assert.Contains("Connection refused", error.Message);
+            Assert.DoesNotContain("Broker transport failure", error.Message);
+        }
+
+        [Fact]
         public async Task CancellingAReceiverStopsItPromptly()
         {
             using var receiver = new FileReceiver(_broker.Settings, new ReceiveOptions(Topic) { OutputDirectory = _temp.Combine("out") });

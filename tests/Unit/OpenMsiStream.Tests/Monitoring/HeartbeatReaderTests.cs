@@ -96,6 +96,17 @@ namespace OpenMsiStream.Tests.Monitoring
         }
 
         [Fact]
+        public void AnUnresolvableBrokerIsBrokerUnreachableWithTheResolverMessage()
+        {
+            var reader = new HeartbeatReader(OpenMsiStream.Config.KafkaSettings.FromBootstrapServers("no-such-host.invalid:9092"), new HeartbeatReadOptions(Topic), new ClientDiagnostics());
+
+            var error = Assert.Throws<OpenMsiStreamException>(() => reader.Latest(_ => { }, CancellationToken.None));
+
+            Assert.Equal(ErrorIds.BrokerUnreachable, error.ErrorId);
+            Assert.Contains("Failed to resolve 'no-such-host.invalid:9092'", error.Message);
+        }
+
+        [Fact]
         public void AMissingTopicIsTopicNotFound()
         {
             var reader = new HeartbeatReader(_broker.Settings, new HeartbeatReadOptions("no-such-heartbeats"), new ClientDiagnostics());

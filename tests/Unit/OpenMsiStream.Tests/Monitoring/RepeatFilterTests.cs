@@ -23,6 +23,15 @@ namespace OpenMsiStream.Tests.Monitoring
         }
 
         [Fact]
+        public void TheLogLineAndTheErrorCallbackOfOneFailureAreOneMessage()
+        {
+            var filter = new RepeatFilter(TimeSpan.FromMinutes(1));
+            Assert.Equal(0, filter.Admit("FAIL: [thrd:127.0.0.1:1/bootstrap]: 127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused (after 0ms in state CONNECT)", Start));
+            Assert.Equal(-1, filter.Admit("127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused (after 0ms in state CONNECT)", Start.AddMilliseconds(2)));
+            Assert.Equal(0, filter.Admit("FAIL: [thrd:127.0.0.1:1/bootstrap]: 127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection reset by peer", Start.AddMilliseconds(3)));
+        }
+
+        [Fact]
         public void DifferentBrokersAreDifferentMessages()
         {
             var filter = new RepeatFilter(TimeSpan.FromMinutes(1));
