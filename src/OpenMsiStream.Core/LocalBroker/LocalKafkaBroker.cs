@@ -142,6 +142,26 @@ namespace OpenMsiStream.LocalBroker
             }
         }
 
+        /// <summary>
+        /// A network outage, for tests: every broker drops its connections and refuses new ones
+        /// (<paramref name="reachable"/> false) until it is brought back; the data it holds stays.
+        /// </summary>
+        internal void SetReachable(bool reachable)
+        {
+            lock (_gate)
+            {
+                ThrowIfStopped();
+                for (int id = 1; id <= BrokerCount; id++) // the mock numbers its brokers from 1
+                {
+                    int err = reachable ? LibRdKafkaNative.rd_kafka_mock_broker_set_up(_cluster, id) : LibRdKafkaNative.rd_kafka_mock_broker_set_down(_cluster, id);
+                    if (err != 0)
+                    {
+                        throw new InvalidOperationException($"The embedded broker could not bring broker {id} {(reachable ? "up" : "down")}: error {err}.");
+                    }
+                }
+            }
+        }
+
         /// <summary>Writes an OpenMSIStream-format config file that points other programs at this broker.</summary>
         public void WriteConfigFile(string path) => KafkaConfigFileWriter.WriteForBootstrap(path, BootstrapServers,
             "Embedded local broker (librdkafka mock cluster) started " + StartedAt.ToString("u") +

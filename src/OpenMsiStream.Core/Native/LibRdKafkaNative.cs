@@ -47,6 +47,12 @@ namespace OpenMsiStream.Native
         public static extern void rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr mcluster, int delayMs);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int rd_kafka_mock_broker_set_down(IntPtr mcluster, int brokerId);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int rd_kafka_mock_broker_set_up(IntPtr mcluster, int brokerId);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         public static extern IntPtr rd_kafka_err2str(int err);
 
         /// <summary>A NUL-terminated UTF-8 copy of <paramref name="text"/> for a <c>const char*</c> argument.</summary>

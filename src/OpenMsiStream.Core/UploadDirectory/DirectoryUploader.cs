@@ -51,6 +51,14 @@ namespace OpenMsiStream.UploadDirectory
 
         /// <summary>Warnings raised on the watcher's thread, passed on from the loop's thread.</summary>
         private readonly System.Collections.Concurrent.ConcurrentQueue<string> _watcherWarnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        /// <summary>
+        /// Without -UploadExisting, the first scan records what is there as already present. A file written
+        /// after the program started is new even when the first scan is the one to find it (the connection
+        /// check and the scan take a while); 2 s of slack cover coarse file-system timestamps.
+        /// </summary>
+        private static readonly TimeSpan StartSlack = TimeSpan.FromSeconds(2);
+
+        private DateTime _presentBefore;
         private FileSender _sender = null!;
         private UploadRegistry _registry = null!;
         private IUploadObserver _observer = null!;
@@ -86,6 +94,7 @@ namespace OpenMsiStream.UploadDirectory
         {
             _observer = observer;
             var clock = Stopwatch.StartNew();
+            _presentBefore = DateTime.UtcNow - StartSlack;
             using UploadRegistry registry = UploadRegistry.Open(StateDirectory, _root, _options.Topic);
             _registry = registry;
             _sender = NewSender();
@@ -335,7 +344,7 @@ namespace OpenMsiStream.UploadDirectory
             }
             switch (record?.Status)
             {
-                case null when baseline:
+                case null when baseline && state.LastWriteTimeUtc < _presentBefore:
                     _unsaved[relativePath] = UploadRecord.Skipped(_options.Topic, relativePath, state);
                     break;
                 case null:

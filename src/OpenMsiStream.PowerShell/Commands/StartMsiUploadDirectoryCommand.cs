@@ -31,7 +31,7 @@ namespace OpenMsiStream.PowerShell.Commands
     /// on the relative path.</para>
     /// <para type="description">The first time a directory is watched for a topic, the files already in it
     /// are recorded as Skipped and sent only if they change, unless -UploadExisting is given; files
-    /// created while the uploader was not running are sent at the next start either way. The registry
+    /// created while the uploader was not running, or after it started, are sent either way. The registry
     /// lives in a per-user folder outside the watched directory (-StateDirectory to move it);
     /// Get-MsiUploadState shows it. Time spans take seconds (90) or a time span (1:30:00).</para>
     /// <para type="notes">Deletions and renames are not propagated (a renamed file is a new file). The

@@ -88,6 +88,8 @@ namespace OpenMsiStream.Tests.Support
 
         public int ExitCode => _process.ExitCode;
 
+        public bool HasExited => _process.HasExited;
+
         public async Task WaitAsync(TimeSpan timeout)
         {
             Task exited = _process.WaitForExitAsync();

@@ -57,20 +57,24 @@ namespace OpenMsiStream.Tests.UploadDirectory
         }
 
         [Fact]
-        public void WithoutUploadExistingTheFilesPresentAtTheFirstStartAreRecordedButNotSent()
+        public void WithoutUploadExistingTheFilesPresentAtTheFirstStartAreRecordedButNotSentAndFilesWrittenSinceAreSent()
         {
             using var broker = new EmbeddedBroker(1, "t");
             string watched = _temp.Combine("w");
-            _temp.WriteFile(Path.Combine("w", "old.dat"), new byte[10]);
+            File.SetLastWriteTimeUtc(_temp.WriteFile(Path.Combine("w", "old.dat"), new byte[10]), DateTime.UtcNow.AddHours(-1));
+            // Written after the start, but found by the first scan (which runs after the connection check):
+            // it is new, not "already present", and must be sent.
+            File.SetLastWriteTimeUtc(_temp.WriteFile(Path.Combine("w", "just written.dat"), new byte[20]), DateTime.UtcNow.AddSeconds(1));
             var observer = new CountingObserver();
             var uploader = new DirectoryUploader(broker.Settings, new UploadDirectoryOptions(watched, "t") { StateDirectory = _temp.Combine("state"), SettleTime = TimeSpan.FromMilliseconds(100) });
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
 
             uploader.Run(observer, stop.Token);
 
-            Assert.Equal(0, observer.Sent);
+            Assert.Equal(1, observer.Sent);
             using UploadRegistry registry = UploadRegistry.OpenExisting(_temp.Combine("state"), "t")!;
             Assert.Equal(UploadStatus.Skipped, registry.Find("old.dat")!.Status);
+            Assert.Equal(UploadStatus.Sent, registry.Find("just written.dat")!.Status);
         }
 
         [Fact]
@@ -115,7 +119,7 @@ namespace OpenMsiStream.Tests.UploadDirectory
         {
             using var broker = new EmbeddedBroker(1, "t");
             string watched = _temp.Combine("w");
-            _temp.WriteFile(Path.Combine("w", "old.dat"), new byte[10]);
+            File.SetLastWriteTimeUtc(_temp.WriteFile(Path.Combine("w", "old.dat"), new byte[10]), DateTime.UtcNow.AddHours(-1));
             var unreachable = new DirectoryUploader(OpenMsiStream.Config.KafkaSettings.FromBootstrapServers("127.0.0.1:1"),
                 new UploadDirectoryOptions(watched, "t") { StateDirectory = _temp.Combine("state"), ConnectTimeout = TimeSpan.FromSeconds(2) });
             Assert.Throws<OpenMsiStreamException>(() => unreachable.Run(new CountingObserver(), default));
