@@ -114,6 +114,9 @@ namespace OpenMsiStream.Kafka
             settings.RequireBootstrapServers();
             var properties = new ClientPropertySet();
             properties.Set("client.id", ClientId, ProductDefault);
+            // A check must not change the cluster: asking for a topic's metadata would otherwise create
+            // it on brokers that auto-create topics (and on the embedded broker).
+            properties.Set("allow.auto.create.topics", "false", ProductDefault);
             properties.AddSection(settings, KafkaSettings.BrokerSection);
             properties.Validate();
             AdminClientBuilder builder = new AdminClientBuilder(new AdminClientConfig(new ClientConfig(properties.ToDictionary())))

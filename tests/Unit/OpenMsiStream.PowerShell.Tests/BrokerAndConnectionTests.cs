@@ -90,6 +90,16 @@ namespace OpenMsiStream.PowerShell.Tests
             Assert.Equal(true, existing.Properties["TopicExists"].Value);
             Assert.Equal(3, existing.Properties["PartitionCount"].Value);
             Assert.Equal(new[] { topic }, (string[])started.Properties["Topics"].Value);
+
+            // The check changes nothing: asking twice for a missing topic finds it missing twice.
+            string missing = TestBytes.NewTopic();
+            for (int attempt = 0; attempt < 2; attempt++)
+            {
+                PSObject absent = Assert.Single(_module.Invoke($"Test-MsiConnection -Topic {missing}"));
+                Assert.Equal(true, absent.Properties["Success"].Value);
+                Assert.Equal(false, absent.Properties["TopicExists"].Value);
+                Assert.Null(absent.Properties["PartitionCount"].Value);
+            }
         }
     }
 }
