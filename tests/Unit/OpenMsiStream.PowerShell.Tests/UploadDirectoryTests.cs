@@ -44,6 +44,9 @@ namespace OpenMsiStream.PowerShell.Tests
             Assert.Empty(upload.Streams.Error);
             Assert.Equal(new[] { "catalog.txt", "run 1/scan\t01.csv" }, sent.Select(s => (string)s.Properties["RelativePath"].Value).OrderBy(p => p, StringComparer.Ordinal));
             Assert.Equal(ProgressRecordType.Completed, upload.Streams.Progress.Last().RecordType);
+            // Progress says files, bytes and rate while it runs.
+            Assert.Contains(upload.Streams.Progress, p => p.RecordType == ProgressRecordType.Processing
+                && System.Text.RegularExpressions.Regex.IsMatch(p.StatusDescription, @"^\d+ files sent \([\d.]+ [KMG]?B, [\d.]+ [KMG]?B/s\); \d+ in flight, \d+ waiting$"));
 
             Collection<PSObject> records = _module.Invoke($"Get-MsiUploadState -Path '{watched}' -StateDirectory '{state}'");
             Assert.Equal(2, records.Count);
