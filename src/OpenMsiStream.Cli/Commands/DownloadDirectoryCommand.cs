@@ -43,8 +43,8 @@ namespace OpenMsiStream.Cli.Commands
                 {
                     OutputDirectory = parse.GetValue(directory),
                     GroupId = parse.GetValue(groupId),
-                    Count = parse.GetValue(count),
-                    IdleTimeout = parse.GetValue(idleTimeout) is double seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null,
+                    Count = parse.GetValue(count) is int files ? CliArguments.Positive(files, "--count") : (int?)null,
+                    IdleTimeout = CliArguments.Seconds(parse.GetValue(idleTimeout), "--idle-timeout"),
                     Filter = CliArguments.Regex(parse.GetValue(filter), "--filter"),
                     Decryption = decryption.Resolve(parse),
                 };

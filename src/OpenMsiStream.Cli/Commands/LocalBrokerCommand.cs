@@ -26,9 +26,19 @@ namespace OpenMsiStream.Cli.Commands
             CommandRunner.SetAction(command, (parse, cancellationToken) =>
             {
                 int partitionCount = parse.GetValue(partitions);
+                if (partitionCount < 1 || partitionCount > 10000)
+                {
+                    throw new OpenMsiStream.Diagnostics.OpenMsiStreamException(OpenMsiStream.Diagnostics.ErrorIds.InvalidArgument, OpenMsiStream.Diagnostics.ErrorKind.InvalidArgument,
+                        $"--partitions must be between 1 and 10000 (got {partitionCount}).");
+                }
+                string[] named = parse.GetValue(topics) ?? Array.Empty<string>();
+                if (named.Length == 0 && parse.GetResult(partitions) is { Implicit: false })
+                {
+                    CliConsole.Warning($"--partitions applies to the topics named with --topic; topics created on first use get {LocalKafkaBroker.AutoCreatedTopicPartitions} partitions (librdkafka's mock cluster cannot be told otherwise).");
+                }
                 string configPath = Path.GetFullPath(parse.GetValue(configOut) ?? Path.Combine(Path.GetTempPath(), $"openmsistream-local-broker-{Environment.ProcessId}.config"));
                 using LocalKafkaBroker broker = LocalKafkaBroker.Start();
-                foreach (string topic in parse.GetValue(topics) ?? Array.Empty<string>())
+                foreach (string topic in named)
                 {
                     broker.CreateTopic(topic, partitionCount);
                     CliConsole.Line($"Created topic '{topic}' with {partitionCount} partitions.");

@@ -43,17 +43,18 @@ namespace OpenMsiStream.Cli.Commands
             monitoring.AddTo(command);
             CommandRunner.SetAction(command, (parse, cancellationToken) =>
             {
+                TimeSpan? runFor = CliArguments.Seconds(parse.GetValue(duration), "--duration");
                 var options = new UploadDirectoryOptions(parse.GetValue(directory)!, parse.GetValue(topic)!)
                 {
                     StateDirectory = parse.GetValue(stateDirectory),
-                    SettleTime = TimeSpan.FromSeconds(parse.GetValue(settleTime)),
+                    SettleTime = CliArguments.NonNegativeSeconds(parse.GetValue(settleTime), "--settle-time"),
                     PollingOnly = parse.GetValue(polling),
-                    ScanInterval = parse.GetValue(scanInterval) is double scan ? TimeSpan.FromSeconds(scan) : (TimeSpan?)null,
+                    ScanInterval = CliArguments.Seconds(parse.GetValue(scanInterval), "--scan-interval"),
                     Filter = CliArguments.Regex(parse.GetValue(filter), "--filter"),
                     IncludeHidden = parse.GetValue(includeHidden),
                     UploadExisting = parse.GetValue(uploadExisting),
                     ChunkSize = parse.GetValue(chunkSize),
-                    MaxBytesPerSecond = parse.GetValue(maxRate),
+                    MaxBytesPerSecond = CliArguments.Positive(parse.GetValue(maxRate), "--max-rate"),
                 };
                 foreach (string pattern in parse.GetValue(include) ?? Array.Empty<string>())
                 {
@@ -69,9 +70,9 @@ namespace OpenMsiStream.Cli.Commands
                 {
                     var uploader = new DirectoryUploader(settings, options, diagnostics);
                     using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    if (parse.GetValue(duration) is double seconds)
+                    if (runFor is TimeSpan limit)
                     {
-                        stop.CancelAfter(TimeSpan.FromSeconds(seconds));
+                        stop.CancelAfter(limit);
                     }
                     CliConsole.ErrorLine($"watching '{options.Directory}' for topic '{options.Topic}'; state in '{uploader.StateDirectory}'");
                     IUploadObserver observer = new ConsoleObserver();

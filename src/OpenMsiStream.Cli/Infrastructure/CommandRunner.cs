@@ -30,6 +30,13 @@ namespace OpenMsiStream.Cli.Infrastructure
                 CliConsole.ErrorLine("stopped.");
                 return ExitCodes.Success;
             }
+            catch (Exception unexpected) when (!(unexpected is OperationCanceledException))
+            {
+                // One line, never a stack trace; the id says whether it was the input or a bug.
+                OpenMsiStreamException error = OpenMsiStreamException.From(unexpected);
+                CliConsole.Error(error);
+                return error.Kind == ErrorKind.InvalidArgument ? ExitCodes.Usage : ExitCodes.Failed;
+            }
         }
     }
 }

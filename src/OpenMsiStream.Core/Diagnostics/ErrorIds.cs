@@ -28,6 +28,8 @@ namespace OpenMsiStream.Diagnostics
         public const string UnsafePath = "UnsafePath";
         public const string FileTooLargeForMemory = "FileTooLargeForMemory";
         public const string OutputWriteFailed = "OutputWriteFailed";
+        public const string StateDirectoryUnusable = "StateDirectoryUnusable";
+        public const string Unexpected = "Unexpected";
         public const string OutputPathConflict = "OutputPathConflict";
         public const string IncompleteFileAbandoned = "IncompleteFileAbandoned";
         public const string LocalBrokerAlreadyRunning = "LocalBrokerAlreadyRunning";

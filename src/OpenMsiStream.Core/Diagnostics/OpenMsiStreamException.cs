@@ -25,6 +25,20 @@ namespace OpenMsiStream.Diagnostics
 
         /// <summary>The file, topic or setting the error is about, when there is one.</summary>
         public object? Target { get; }
+
+        /// <summary>
+        /// Any failure as one of ours, so the front ends never show a stack trace: our own errors as
+        /// they are; a bad argument as InvalidArgument; a file-system refusal as OutputWriteFailed; the
+        /// rest (bugs) as Unexpected, with the exception's type so a report can be traced.
+        /// </summary>
+        public static OpenMsiStreamException From(Exception error) => error switch
+        {
+            OpenMsiStreamException ours => ours,
+            ArgumentException argument => new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, argument.Message.Replace("\r", "").Replace("\n", " "), argument),
+            UnauthorizedAccessException denied => new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError, denied.Message, denied),
+            System.IO.IOException io => new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError, io.Message, io),
+            _ => new OpenMsiStreamException(ErrorIds.Unexpected, ErrorKind.InvalidOperation, $"Unexpected {error.GetType().FullName}: {error.Message}", error),
+        };
     }
 
     /// <summary>Broad failure classes, one per PowerShell error category the product uses.</summary>

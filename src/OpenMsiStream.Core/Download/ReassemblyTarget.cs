@@ -64,7 +64,8 @@ namespace OpenMsiStream.Download
             // output directory never collide and never clean up each other's files in progress.
             Owner = DateTime.UtcNow.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N");
             _stagingDirectory = Path.Combine(StagingRoot, Owner);
-            Directory.CreateDirectory(_stagingDirectory);
+            State.StateFolder.Create(_outputDirectory, "the output directory", ErrorIds.OutputWriteFailed);
+            State.StateFolder.Create(_stagingDirectory, "the staging folder", ErrorIds.OutputWriteFailed);
             _stagingLock = new FileStream(Path.Combine(_stagingDirectory, LockFileName), FileMode.Create, FileAccess.ReadWrite, FileShare.None);
             _registry = DownloadRegistry.Open(stateDirectory, topic, groupId);
             _adopted = _registry.Adopt(IsGone, Owner, TakeOver);

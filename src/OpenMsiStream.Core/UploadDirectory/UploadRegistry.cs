@@ -80,7 +80,7 @@ CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NU
         {
             string fullState = Path.GetFullPath(stateDirectory);
             string fullWatched = Path.GetFullPath(watchedDirectory).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
-            Directory.CreateDirectory(fullState);
+            StateFolder.Create(fullState, "the state directory", ErrorIds.StateDirectoryUnusable);
             FileStream runLock = TakeRunLock(fullState, topic, fullWatched);
             StateDatabase? database = null;
             try

@@ -240,13 +240,9 @@ namespace OpenMsiStream.PowerShell.Commands
                 return;
             }
             Exception? error = task.Exception?.GetBaseException();
-            if (error is OpenMsiStreamException known)
+            if (error != null && !(error is OperationCanceledException))
             {
-                WriteError(known, file.FullPath);
-            }
-            else if (error != null && !(error is OperationCanceledException))
-            {
-                WriteError(new ErrorRecord(error, "SendFailed", ErrorCategory.NotSpecified, file.FullPath));
+                WriteError(OpenMsiStreamException.From(error), file.FullPath);
             }
         }
 

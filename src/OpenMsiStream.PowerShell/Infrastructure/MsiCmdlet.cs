@@ -64,6 +64,12 @@ namespace OpenMsiStream.PowerShell.Infrastructure
                 {
                     return work(queue, run.Token);
                 }
+                catch (Exception unexpected) when (!(unexpected is OpenMsiStreamException) && !(unexpected is OperationCanceledException))
+                {
+                    // The worker's own failures only (a downstream command's errors reach this thread
+                    // through WriteObject and pass unchanged): a stable id, never a bare .NET exception.
+                    throw OpenMsiStreamException.From(unexpected);
+                }
                 finally
                 {
                     queue.Complete();

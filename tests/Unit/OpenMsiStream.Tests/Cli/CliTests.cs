@@ -108,12 +108,36 @@ namespace OpenMsiStream.Tests.Cli
         [InlineData(new[] { "process", "t", "--bootstrap-servers", "h:1", "--mode", "Disk", "--", "python3", "x.py" }, "openmsistream: error InvalidArgument: --mode Disk writes files to disk: give --output-directory.")]
         [InlineData(new[] { "process", "t", "--bootstrap-servers", "h:1", "--timeout", "0", "--", "python3" }, "openmsistream: error InvalidArgument: --timeout must be a positive number of seconds (got 0).")]
         [InlineData(new[] { "s3-transfer", "t", "Lab_Bucket", "--bootstrap-servers", "h:1" }, "openmsistream: error InvalidBucketName: 'Lab_Bucket' is not a valid S3 bucket name: use only lower-case letters, digits, '.' and '-'.")]
+        [InlineData(new[] { "download-directory", "out", "--topic", "t", "--bootstrap-servers", "h:1", "--count", "0" }, "openmsistream: error InvalidArgument: --count must be at least 1 (got 0).")]
+        [InlineData(new[] { "download-directory", "out", "--topic", "t", "--bootstrap-servers", "h:1", "--idle-timeout", "-5" }, "openmsistream: error InvalidArgument: --idle-timeout must be a positive number of seconds (got -5).")]
+        [InlineData(new[] { "upload-directory", "in", "--topic", "t", "--bootstrap-servers", "h:1", "--duration", "-1" }, "openmsistream: error InvalidArgument: --duration must be a positive number of seconds (got -1).")]
+        [InlineData(new[] { "upload-directory", "in", "--topic", "t", "--bootstrap-servers", "h:1", "--settle-time", "-1" }, "openmsistream: error InvalidArgument: --settle-time must be zero or a positive number of seconds (got -1).")]
+        [InlineData(new[] { "upload-directory", "in", "--topic", "t", "--bootstrap-servers", "h:1", "--scan-interval", "0" }, "openmsistream: error InvalidArgument: --scan-interval must be a positive number of seconds (got 0).")]
+        [InlineData(new[] { "upload-directory", "in", "--topic", "t", "--bootstrap-servers", "h:1", "--max-rate", "0" }, "openmsistream: error InvalidArgument: --max-rate must be at least 1 (got 0).")]
+        [InlineData(new[] { "local-broker", "--topic", "t", "--partitions", "0" }, "openmsistream: error InvalidArgument: --partitions must be between 1 and 10000 (got 0).")]
         public async Task WrongUsageEndsWithExitCode2AndSaysWhatIsWrong(string[] arguments, string firstLine)
         {
             using CliProcess cli = await CliProcess.RunAsync(Timeout, arguments);
 
             Assert.Equal(2, cli.ExitCode);
             Assert.Equal(firstLine, cli.Stderr.Split('\n')[0]);
+        }
+
+        [Fact]
+        public async Task AnOutputOrStateDirectoryThatCannotBeCreatedIsOneLineNotAStackTrace()
+        {
+            string file = _temp.WriteFile("plain-file", new byte[] { 1 });
+            Directory.CreateDirectory(_temp.Combine("watched"));
+
+            using CliProcess download = await CliProcess.RunAsync(Timeout, "download-directory", file, "--topic", "t", "--bootstrap-servers", "127.0.0.1:1");
+            using CliProcess upload = await CliProcess.RunAsync(Timeout, "upload-directory", _temp.Combine("watched"), "--topic", "t", "--bootstrap-servers", "127.0.0.1:1",
+                "--state-directory", Path.Combine(file, "state"));
+
+            Assert.Equal(1, download.ExitCode);
+            Assert.Equal($"openmsistream: error OutputWriteFailed: Cannot create the output directory '{file}': '{file}' is a file, not a directory.\n", download.Stderr);
+            Assert.Equal(1, upload.ExitCode);
+            Assert.EndsWith($"openmsistream: error StateDirectoryUnusable: Cannot create the state directory '{Path.Combine(file, "state")}': '{file}' is a file, not a directory.\n", upload.Stderr);
+            Assert.DoesNotContain("   at ", download.Stderr + upload.Stderr);
         }
 
         [Fact]
