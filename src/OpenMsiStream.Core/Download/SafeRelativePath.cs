@@ -94,28 +94,54 @@ namespace OpenMsiStream.Download
             return hasSuffix ? filename.Substring(0, dot) + append + filename.Substring(dot) : filename + append;
         }
 
-        private static void CheckComponent(string component, string described)
+        /// <summary>
+        /// Why no receiver on any OS would write <paramref name="relativePath"/> (a POSIX relative path as a
+        /// sender computes it), or null when it is fine. A sender checks this so that a file every receiver
+        /// refuses is reported where it can be renamed, instead of being "sent" and lost.
+        /// </summary>
+        public static string? ProblemOnEveryReceiver(string relativePath)
+        {
+            string[] components = relativePath.Split('/');
+            if (string.Equals(components[0], StateDirectoryName, StringComparison.OrdinalIgnoreCase))
+            {
+                return $"'{StateDirectoryName}' is reserved for OpenMsiStream's own files";
+            }
+            return components.Select(PortableProblem).FirstOrDefault(problem => problem != null);
+        }
+
+        /// <summary>What every receiver refuses in one path component, whatever OS it runs on.</summary>
+        private static string? PortableProblem(string component)
         {
             if (component == "..")
             {
-                throw Unsafe(described, "it contains '..'");
+                return "it contains '..'";
             }
             if (component.IndexOf('\0') >= 0)
             {
-                throw Unsafe(described, "it contains a NUL character");
+                return "it contains a NUL character";
             }
             if (component.IndexOf('\\') >= 0)
             {
-                throw Unsafe(described, "it contains a backslash, a directory separator on Windows");
+                return "it contains a backslash, a directory separator on Windows";
             }
             if (component.Length >= 2 && component[1] == ':' && IsAsciiLetter(component[0]))
             {
-                throw Unsafe(described, "it starts with a drive letter");
+                return "it starts with a drive letter";
             }
             string stem = component.Split('.')[0].TrimEnd(' ');
             if (DeviceNames.Contains(stem))
             {
-                throw Unsafe(described, $"'{component}' is a reserved device name on Windows");
+                return $"'{component}' is a reserved device name on Windows";
+            }
+            return null;
+        }
+
+        private static void CheckComponent(string component, string described)
+        {
+            string? problem = PortableProblem(component);
+            if (problem != null)
+            {
+                throw Unsafe(described, problem);
             }
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {

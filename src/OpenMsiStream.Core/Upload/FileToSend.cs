@@ -44,7 +44,7 @@ namespace OpenMsiStream.Upload
             string root = rootDirectory == null ? fileDirectory : TrimSeparators(Path.GetFullPath(rootDirectory));
             if (PathsEqual(fileDirectory, root))
             {
-                return new FileToSend(full, root, string.Empty);
+                return Checked(new FileToSend(full, root, string.Empty));
             }
             string prefix = root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal) ? root : root + Path.DirectorySeparatorChar;
             if (!fileDirectory.StartsWith(prefix, PathComparison))
@@ -57,7 +57,19 @@ namespace OpenMsiStream.Upload
             {
                 relative = relative.Replace(Path.DirectorySeparatorChar, '/');
             }
-            return new FileToSend(full, root, relative);
+            return Checked(new FileToSend(full, root, relative));
+        }
+
+        /// <summary>A name every receiver refuses (a backslash, a Windows device name such as aux.csv) is refused here, where it can be renamed.</summary>
+        private static FileToSend Checked(FileToSend file)
+        {
+            string? problem = Download.SafeRelativePath.ProblemOnEveryReceiver(file.RelativePath);
+            if (problem != null)
+            {
+                throw new OpenMsiStreamException(ErrorIds.UnsafePath, ErrorKind.InvalidArgument,
+                    $"'{file.RelativePath}' is not sent: {problem}, so no receiver would write it. Rename it.", target: file.FullPath);
+            }
+            return file;
         }
 
         private static StringComparison PathComparison =>

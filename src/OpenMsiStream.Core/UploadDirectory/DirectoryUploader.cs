@@ -400,6 +400,17 @@ namespace OpenMsiStream.UploadDirectory
                 {
                     file = FileToSend.Create(_scanner.FullPathOf(next.RelativePath), _root);
                 }
+                catch (OpenMsiStreamException refused) when (refused.ErrorId == ErrorIds.UnsafePath)
+                {
+                    // A name no receiver writes: reported once and kept as Failed (visible in the upload
+                    // state) but not tried again in this run; renaming the file makes it a new one.
+                    _unsaved[next.RelativePath] = UploadRecord.FailedBeforeSending(_options.Topic, next.RelativePath,
+                        Stat(next.RelativePath) ?? new FileState(0, DateTime.MinValue), refused.Message, Lookup(next.RelativePath));
+                    _retryAt[next.RelativePath] = DateTime.MaxValue;
+                    _errors++;
+                    _observer.Error(refused);
+                    continue;
+                }
                 catch (OpenMsiStreamException)
                 {
                     continue; // deleted after it settled: nothing to send

@@ -21,6 +21,40 @@ namespace OpenMsiStream.Tests.Chunks
             Assert.Equal("a b/ü;c/x.dat", file.RelativePath);
         }
 
+        [Theory]
+        [InlineData("back\\slash.csv", "'back\\slash.csv' is not sent: it contains a backslash, a directory separator on Windows, so no receiver would write it. Rename it.")]
+        [InlineData("aux.csv", "'aux.csv' is not sent: 'aux.csv' is a reserved device name on Windows, so no receiver would write it. Rename it.")]
+        [InlineData("con/run1.dat", "'con/run1.dat' is not sent: 'con' is a reserved device name on Windows, so no receiver would write it. Rename it.")]
+        [InlineData("COM1.dat", "'COM1.dat' is not sent: 'COM1.dat' is a reserved device name on Windows, so no receiver would write it. Rename it.")]
+        public void ANameThatEveryReceiverRefusesIsRefusedWhenSending(string relativePath, string message)
+        {
+            // The message is the sender's; the reason comes from the receivers' own rule, so the two agree.
+            Assert.Equal(message, $"'{relativePath}' is not sent: {OpenMsiStream.Download.SafeRelativePath.ProblemOnEveryReceiver(relativePath)}, so no receiver would write it. Rename it.");
+            if (System.OperatingSystem.IsWindows())
+            {
+                return; // such files cannot exist on Windows: the rule above is all there is to check
+            }
+            using var temp = new TempDirectory("send");
+            string path = temp.WriteFile(relativePath, new byte[1]);
+
+            var error = Assert.Throws<OpenMsiStreamException>(() => FileToSend.Create(path, temp.Path));
+
+            Assert.Equal(ErrorIds.UnsafePath, error.ErrorId);
+            Assert.Equal(message, error.Message);
+        }
+
+        [Theory]
+        [InlineData("auxiliary.csv")]
+        [InlineData("console/com10.dat")]
+        [InlineData("tab\tin name; 'q' \"d\" ü.txt")]
+        public void NamesThatOnlyLookLikeDeviceNamesAreSent(string relativePath)
+        {
+            using var temp = new TempDirectory("send");
+            string path = temp.WriteFile(relativePath, new byte[1]);
+
+            Assert.Equal(relativePath, FileToSend.Create(path, temp.Path).RelativePath);
+        }
+
         [Fact]
         public void WithoutARootAFileIsSentRelativeToItsOwnDirectory()
         {

@@ -78,6 +78,36 @@ namespace OpenMsiStream.Tests.UploadDirectory
         }
 
         [Fact]
+        public void ANameNoReceiverWouldWriteIsReportedOnceAndKeptAsFailedWhileTheOthersAreSent()
+        {
+            using var broker = new EmbeddedBroker(1, "t");
+            string watched = _temp.Combine("w");
+            _temp.WriteFile(Path.Combine("w", "ok.csv"), new byte[10]);
+            _temp.WriteFile(Path.Combine("w", "aux.csv"), new byte[10]);
+            _temp.WriteFile(Path.Combine("w", "back\\slash.csv"), new byte[10]);
+            var observer = new CountingObserver();
+            var uploader = new DirectoryUploader(broker.Settings, new UploadDirectoryOptions(watched, "t")
+            {
+                StateDirectory = _temp.Combine("state"),
+                UploadExisting = true,
+                SettleTime = TimeSpan.FromMilliseconds(100),
+                ScanInterval = TimeSpan.FromMilliseconds(300), // many scans: the refusals must not repeat
+            });
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(4));
+
+            uploader.Run(observer, stop.Token);
+
+            Assert.Equal(1, observer.Sent);
+            Assert.Equal(new[] { "'aux.csv' is not sent: 'aux.csv' is a reserved device name on Windows, so no receiver would write it. Rename it.",
+                                 "'back\\slash.csv' is not sent: it contains a backslash, a directory separator on Windows, so no receiver would write it. Rename it." },
+                observer.Errors.Select(e => e.Message).OrderBy(m => m, StringComparer.Ordinal));
+            Assert.All(observer.Errors, e => Assert.Equal(ErrorIds.UnsafePath, e.ErrorId));
+            using UploadRegistry registry = UploadRegistry.OpenExisting(_temp.Combine("state"), "t")!;
+            Assert.Equal(UploadStatus.Failed, registry.Find("aux.csv")!.Status);
+            Assert.Equal(UploadStatus.Sent, registry.Find("ok.csv")!.Status);
+        }
+
+        [Fact]
         public async Task AFileHeldOpenExclusivelyIsRetriedReportedAndSentOnceReleased()
         {
             using var broker = new EmbeddedBroker(1, "t");
