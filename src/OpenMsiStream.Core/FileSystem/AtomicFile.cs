@@ -9,10 +9,18 @@ namespace OpenMsiStream.FileSystem
     {
         /// <summary>
         /// Renames <paramref name="source"/> to <paramref name="target"/>, replacing an existing file of
-        /// any length. Both must be on the same volume. netstandard2.0 has no File.Move(overwrite), and
-        /// File.Replace needs an existing target, so the two are combined.
+        /// any length, and makes the rename durable (the target's directory is fsynced), so what is
+        /// recorded as done after this call survives a power cut. Both must be on the same volume.
+        /// netstandard2.0 has no File.Move(overwrite), and File.Replace needs an existing target, so the
+        /// two are combined.
         /// </summary>
         public static void MoveReplacing(string source, string target)
+        {
+            Rename(source, target);
+            DirectorySync.SyncParentOf(target); // best effort: a file system that cannot sync a directory (some network shares) still has the file
+        }
+
+        private static void Rename(string source, string target)
         {
             if (!File.Exists(target))
             {
