@@ -72,10 +72,7 @@ namespace OpenMsiStream.Upload
             return file;
         }
 
-        private static StringComparison PathComparison =>
-            RuntimeInformation.IsOSPlatform(OSPlatform.Windows) || RuntimeInformation.IsOSPlatform(OSPlatform.OSX)
-                ? StringComparison.OrdinalIgnoreCase
-                : StringComparison.Ordinal;
+        private static StringComparison PathComparison => FileSystem.PathRules.Comparison;
 
         private static bool PathsEqual(string a, string b) => string.Equals(TrimSeparators(a), TrimSeparators(b), PathComparison);
 

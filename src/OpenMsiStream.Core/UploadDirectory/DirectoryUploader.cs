@@ -79,7 +79,7 @@ namespace OpenMsiStream.UploadDirectory
             Diagnostics = diagnostics ?? new ClientDiagnostics();
             StateDirectory = Path.GetFullPath(options.StateDirectory ?? UploadRegistry.DefaultStateDirectory(_root));
             _scanner = new DirectoryScanner(_root);
-            string? stateInside = StateDirectory.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? _scanner.RelativePathOf(StateDirectory) : null;
+            string? stateInside = StateDirectory.StartsWith(_root + Path.DirectorySeparatorChar, FileSystem.PathRules.Comparison) ? _scanner.RelativePathOf(StateDirectory) : null;
             _selector = new FileSelector(options.Include, options.Exclude, options.Filter, options.IncludeHidden, stateInside);
             _settle = new SettleTracker(options.SettleTime);
         }

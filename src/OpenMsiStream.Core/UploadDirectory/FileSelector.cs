@@ -38,7 +38,7 @@ namespace OpenMsiStream.UploadDirectory
         public bool IsSelected(string relativePath, FileAttributes attributes = FileAttributes.Normal)
         {
             if (_excludedDirectory != null && _excludedDirectory.Length > 0
-                && (relativePath.StartsWith(_excludedDirectory + "/", StringComparison.Ordinal) || relativePath == _excludedDirectory))
+                && (relativePath.StartsWith(_excludedDirectory + "/", FileSystem.PathRules.Comparison) || string.Equals(relativePath, _excludedDirectory, FileSystem.PathRules.Comparison)))
             {
                 return false;
             }

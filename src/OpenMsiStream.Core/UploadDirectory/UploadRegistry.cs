@@ -139,8 +139,7 @@ CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NU
             }
         }
 
-        private static StringComparison PathComparison =>
-            System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Linux) ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        private static StringComparison PathComparison => FileSystem.PathRules.Comparison;
 
         /// <summary>Opens an existing registry to read it; null when there is none.</summary>
         public static UploadRegistry? OpenExisting(string stateDirectory, string topic)

@@ -35,6 +35,7 @@ namespace OpenMsiStream.PowerShell.Tests
             _temp.WriteFile(Path.Combine("instrument", "catalog.txt"), catalog);
             _temp.WriteFile(Path.Combine("instrument", "run 1", "scan\t01.csv"), scan);
             _temp.WriteFile(Path.Combine("instrument", ".hidden"), new byte[] { 1 });
+            _temp.WriteFile(Path.Combine("instrument", "empty.dat"), System.Array.Empty<byte>()); // sent too (OpenMSIStream drops empty files)
 
             using var upload = _module.Create();
             upload.AddCommand("Start-MsiUploadDirectory").AddParameter("Path", watched).AddParameter("Topic", topic)
@@ -42,18 +43,19 @@ namespace OpenMsiStream.PowerShell.Tests
             Collection<PSObject> sent = upload.Invoke();
 
             Assert.Empty(upload.Streams.Error);
-            Assert.Equal(new[] { "catalog.txt", "run 1/scan\t01.csv" }, sent.Select(s => (string)s.Properties["RelativePath"].Value).OrderBy(p => p, StringComparer.Ordinal));
+            Assert.Equal(new[] { "catalog.txt", "empty.dat", "run 1/scan\t01.csv" }, sent.Select(s => (string)s.Properties["RelativePath"].Value).OrderBy(p => p, StringComparer.Ordinal));
             Assert.Equal(ProgressRecordType.Completed, upload.Streams.Progress.Last().RecordType);
             // Progress says files, bytes and rate while it runs.
             Assert.Contains(upload.Streams.Progress, p => p.RecordType == ProgressRecordType.Processing
                 && System.Text.RegularExpressions.Regex.IsMatch(p.StatusDescription, @"^\d+ files sent \([\d.]+ [KMG]?B, [\d.]+ [KMG]?B/s\); \d+ in flight, \d+ waiting$"));
 
             Collection<PSObject> records = _module.Invoke($"Get-MsiUploadState -Path '{watched}' -StateDirectory '{state}'");
-            Assert.Equal(2, records.Count);
+            Assert.Equal(3, records.Count);
             Assert.All(records, r => Assert.Equal("Sent", r.Properties["Status"].Value.ToString()));
             Assert.Equal(3, (int)records.Single(r => (string)r.Properties["RelativePath"].Value == "run 1/scan\t01.csv").Properties["ChunksAcknowledged"].Value);
 
-            Collection<PSObject> received = _module.Invoke($"Receive-MsiDataFile -Topic {topic} -Count 2 -IdleTimeout 30");
+            Collection<PSObject> received = _module.Invoke($"Receive-MsiDataFile -Topic {topic} -Count 3 -IdleTimeout 30");
+            Assert.Empty((byte[])received.Single(r => (string)r.Properties["RelativePath"].Value == "empty.dat").Properties["Bytes"].Value);
             Assert.Equal(catalog, (byte[])received.Single(r => (string)r.Properties["RelativePath"].Value == "catalog.txt").Properties["Bytes"].Value);
             Assert.Equal(scan, (byte[])received.Single(r => (string)r.Properties["RelativePath"].Value == "run 1/scan\t01.csv").Properties["Bytes"].Value);
 
