@@ -78,6 +78,34 @@ namespace OpenMsiStream.PowerShell.Tests
         }
 
         [Fact]
+        public void TestMsiConnectionExplainsABrokerThatRefusesTheCredentials()
+        {
+            // The embedded broker speaks no SASL, so a client that must authenticate is refused during
+            // authentication: the real client's real failure, as a lab user meets it with a broker that
+            // does not accept their mechanism.
+            string config = Path.Combine(Path.GetTempPath(), $"openmsistream-sasl-{Guid.NewGuid():N}.config");
+            File.WriteAllText(config, $"[broker]\nbootstrap.servers = {_module.Broker.Properties["BootstrapServers"].Value}\n" +
+                "security.protocol = SASL_PLAINTEXT\nsasl.mechanism = SCRAM-SHA-512\nsasl.username = lab\nsasl.password = $OPENMSISTREAM_TEST_PASSWORD\n");
+            try
+            {
+                Environment.SetEnvironmentVariable("OPENMSISTREAM_TEST_PASSWORD", "not-the-password");
+                PSObject report = Assert.Single(_module.Invoke($"Test-MsiConnection -Config '{config}' -Timeout 10"));
+
+                Assert.Equal(false, report.Properties["Success"].Value);
+                Assert.Equal("AuthenticationFailed", report.Properties["ErrorId"].Value);
+                string message = (string)report.Properties["Message"].Value;
+                Assert.StartsWith($"The Kafka broker at {_module.Broker.Properties["BootstrapServers"].Value} rejected the credentials (", message);
+                Assert.EndsWith($"Check sasl.username, sasl.password and sasl.mechanism in config file '{config}'.", message);
+                Assert.DoesNotContain("not-the-password", message);
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable("OPENMSISTREAM_TEST_PASSWORD", null);
+                File.Delete(config);
+            }
+        }
+
+        [Fact]
         public void TestMsiConnectionReportsWhetherATopicExists()
         {
             string topic = TestBytes.NewTopic();
