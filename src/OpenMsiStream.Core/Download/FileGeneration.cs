@@ -102,7 +102,7 @@ namespace OpenMsiStream.Download
         {
             if (received.Latest.SameHash(incoming))
             {
-                return received.Latest.TotalChunks == incoming.TotalChunks ? GenerationVerdict.Same : GenerationVerdict.Contradictory;
+                return GenerationVerdict.Same; // the content on disk already, whatever chunk size it is sent with now
             }
             if (received.ReceivedEarlier(incoming.FileHash))
             {
@@ -115,7 +115,23 @@ namespace OpenMsiStream.Download
         {
             if (current.SameHash(incoming))
             {
-                return current.TotalChunks == incoming.TotalChunks ? GenerationVerdict.Same : GenerationVerdict.Contradictory;
+                if (current.TotalChunks == incoming.TotalChunks)
+                {
+                    return GenerationVerdict.Same;
+                }
+                // The same content in another number of chunks: sent again with another chunk size (an
+                // uploader restarted with a new -ChunkSize after the file was touched). The later send, or
+                // else the newer mtime, replaces the version being rebuilt, whose missing chunks may never
+                // come; with nothing to tell them apart the chunks contradict each other.
+                if (current.SentAtUtc.HasValue && incoming.SentAtUtc.HasValue && current.SentAtUtc.Value != incoming.SentAtUtc.Value)
+                {
+                    return incoming.SentAtUtc.Value > current.SentAtUtc.Value ? GenerationVerdict.Newer : GenerationVerdict.Stale;
+                }
+                if (current.Mtime.HasValue && incoming.Mtime.HasValue && current.Mtime.Value != incoming.Mtime.Value)
+                {
+                    return incoming.Mtime.Value > current.Mtime.Value ? GenerationVerdict.Newer : GenerationVerdict.Stale;
+                }
+                return GenerationVerdict.Contradictory;
             }
             if (current.SentAtUtc.HasValue && incoming.SentAtUtc.HasValue && current.SentAtUtc.Value != incoming.SentAtUtc.Value)
             {

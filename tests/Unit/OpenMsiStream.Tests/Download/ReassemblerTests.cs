@@ -153,6 +153,36 @@ namespace OpenMsiStream.Tests.Download
         }
 
         [Fact]
+        public void TheSameContentSentAgainWithAnotherChunkSizeAndANewerMtimeReplacesTheUnfinishedVersion()
+        {
+            // An uploader killed mid-file at 1 KiB chunks; the file touched; sent again whole at 2 KiB chunks.
+            byte[] content = TestData.Bytes(5000, seed: 11);
+            List<DataFileChunk> first = ChunkFactory.Split(content, 1024, mtime: 1000);
+            List<DataFileChunk> again = ChunkFactory.Split(content, 2048, mtime: 2000);
+            Accept(first[0]);
+            Accept(first[1]);
+
+            List<ChunkResult> results = AcceptAll(again);
+
+            Assert.All(results, r => Assert.Null(r.Error));
+            Assert.Equal(content, File.ReadAllBytes(results.Last().File!.FullName!));
+            Assert.Equal(0, _reassembler.FilesInProgress);
+            Assert.Equal(ChunkResultKind.Duplicate, Accept(first[2]).Kind); // a late chunk of the replaced cut: that content is on disk already
+        }
+
+        [Fact]
+        public void AFileReceivedBeforeAndSentAgainWithAnotherChunkSizeIsADuplicateNotAnError()
+        {
+            byte[] content = TestData.Bytes(3000, seed: 12);
+            AcceptAll(ChunkFactory.Split(content, 1024));
+
+            List<ChunkResult> again = AcceptAll(ChunkFactory.Split(content, 2048));
+
+            Assert.All(again, r => Assert.Equal(ChunkResultKind.Duplicate, r.Kind));
+            Assert.Equal(content, File.ReadAllBytes(Path.Combine(_output, "file.dat")));
+        }
+
+        [Fact]
         public void ChunksThatLeaveAGapAreRejectedAndNothingIsWritten()
         {
             List<DataFileChunk> chunks = ChunkFactory.Split(TestData.Bytes(3000), 1024);
