@@ -84,7 +84,9 @@ namespace OpenMsiStream.Tests.Cli
             Assert.Equal(Enumerable.Range(1, 192).Select(i => $"_large.raw_chunk_{i}_of_192"), largeKeys.Distinct().OrderBy(k => int.Parse(k.Split('_')[3])));
             int resent = largeKeys.Length - 192;
             Assert.True(resent <= 192 - acknowledgedBeforeKill, $"{resent} chunks were sent twice; {acknowledgedBeforeKill} had been acknowledged");
-            Assert.True(resent < 40, $"{resent} chunks of the large file were sent twice");
+            // Only acknowledgements of the last registry save interval (250 ms) can be lost with the process:
+            // at 300 KB/s in 16 KiB chunks that is under 5 chunks (1 was seen in three runs).
+            Assert.True(resent <= 8, $"{resent} chunks of the large file were sent twice");
             Assert.Equal(new[] { "_added while down.dat_chunk_1_of_4", "_added while down.dat_chunk_2_of_4", "_added while down.dat_chunk_3_of_4", "_added while down.dat_chunk_4_of_4" },
                 KeysOf(raw, "_added while down.dat_chunk_").OrderBy(k => k));
 
