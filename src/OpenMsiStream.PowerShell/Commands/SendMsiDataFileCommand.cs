@@ -77,6 +77,9 @@ namespace OpenMsiStream.PowerShell.Commands
         private const int MaxFilesInFlight = 64;
         private const int ProgressActivityId = 1;
 
+        /// <summary>The file sent under each relative path by this command, to refuse a second file with the same one.</summary>
+        private readonly Dictionary<string, string> _sentAs = new Dictionary<string, string>(StringComparer.Ordinal);
+
         private readonly List<KeyValuePair<FileToSend, Task<SentFile>>> _inFlight = new List<KeyValuePair<FileToSend, Task<SentFile>>>();
         private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();
         private readonly PipelineQueue _diagnostics;
@@ -141,6 +144,16 @@ namespace OpenMsiStream.PowerShell.Commands
                     WriteError(error, path);
                     continue;
                 }
+                if (_sentAs.TryGetValue(file.RelativePath, out string? first) && !string.Equals(first, file.FullPath, StringComparison.Ordinal))
+                {
+                    // Get-ChildItem -Recurse without -RootDirectory: a/x.csv and b/x.csv would both be
+                    // "x.csv", and every receiver would keep only one of them.
+                    WriteError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                        $"'{file.FullPath}' is not sent: '{first}' is already sent as '{file.RelativePath}' by this command, and receivers would keep only one. Give -RootDirectory so that subdirectories are kept.",
+                        target: file.FullPath), file.FullPath);
+                    continue;
+                }
+                _sentAs[file.RelativePath] = file.FullPath;
                 long length = new FileInfo(file.FullPath).Length;
                 if (!ShouldProcess($"{file.FullPath} ({ByteSize.Format(length)})", $"Send to topic '{Topic}' as '{file.RelativePath}'"))
                 {

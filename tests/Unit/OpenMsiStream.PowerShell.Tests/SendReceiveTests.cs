@@ -142,6 +142,29 @@ namespace OpenMsiStream.PowerShell.Tests
             Assert.Equal("present.dat", Assert.Single(output).Properties["RelativePath"].Value);
         }
 
+        [Fact]
+        public void TwoFilesThatWouldArriveUnderOneNameAreNotBothSent()
+        {
+            // Get-ChildItem -Recurse | Send-MsiDataFile without -RootDirectory: a/x.csv and b/x.csv are both "x.csv".
+            string topic = TestBytes.NewTopic();
+            string first = _temp.WriteFile(Path.Combine("a", "x.csv"), new byte[] { 1 });
+            string second = _temp.WriteFile(Path.Combine("b", "x.csv"), new byte[] { 2 });
+
+            using var send = _module.Create();
+            send.AddCommand("Send-MsiDataFile").AddParameter("LiteralPath", new[] { first, second, first }).AddParameter("Topic", topic);
+            Collection<PSObject> output = send.Invoke();
+
+            ErrorRecord error = Assert.Single(send.Streams.Error);
+            Assert.Equal($"InvalidArgument,{SendCommand}", error.FullyQualifiedErrorId);
+            Assert.Equal($"'{second}' is not sent: '{first}' is already sent as 'x.csv' by this command, and receivers would keep only one. Give -RootDirectory so that subdirectories are kept.", error.Exception.Message);
+            Assert.Equal(new[] { "x.csv", "x.csv" }, output.Select(o => (string)o.Properties["RelativePath"].Value)); // the same file twice is allowed
+
+            using var again = _module.Create();
+            again.AddCommand("Send-MsiDataFile").AddParameter("LiteralPath", new[] { first, second }).AddParameter("Topic", topic).AddParameter("RootDirectory", _temp.Path);
+            Assert.Equal(new[] { "a/x.csv", "b/x.csv" }, again.Invoke().Select(o => (string)o.Properties["RelativePath"].Value).OrderBy(p => p, StringComparer.Ordinal));
+            Assert.Empty(again.Streams.Error);
+        }
+
         [Theory]
         [InlineData("ChunkSize", 1000, "InvalidChunkSize", ErrorCategory.InvalidArgument)]
         [InlineData("Topic", "no spaces allowed", "InvalidTopicName", ErrorCategory.InvalidArgument)]
