@@ -69,6 +69,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>Only these programs (wildcards allowed).</summary>
         [Parameter(Position = 1)]
         [ValidateNotNullOrEmpty]
+        [SupportsWildcards]
         public string[]? ProgramId { get; set; }
 
         /// <summary>The newest heartbeat of each program in the topic now, then stop.</summary>
