@@ -75,6 +75,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>The folder to create the node's folder in (default: the current location).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [PSDefaultValue(Help = "the current location")]
         public string? Path { get; set; }
 
         /// <summary>The root-of-trust password (at least 12 characters), shared by every node of the lab.</summary>

@@ -78,6 +78,7 @@ namespace OpenMsiStream.PowerShell.Commands
 
         /// <summary>Only heartbeats sent at or after this time (default: the oldest the broker keeps).</summary>
         [Parameter]
+        [PSDefaultValue(Help = "the oldest heartbeat the broker keeps (with -Wait, the end of the topic)")]
         public DateTime Since { get; set; }
 
         /// <summary>Only heartbeats sent from now on.</summary>
