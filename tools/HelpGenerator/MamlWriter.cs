@@ -71,9 +71,7 @@ namespace OpenMsiStream.HelpGenerator
                 new XElement(Command + "syntax", cmdlet.ParameterSets.Select(set => SyntaxItem(cmdlet, set))),
                 new XElement(Command + "parameters", parameters.Select(p => ParameterElement(cmdlet, p, defaults, set: null))),
                 new XElement(Command + "inputTypes", InputTypes(cmdlet)),
-                new XElement(Command + "returnValues", cmdlet.OutputType.Select(t => new XElement(Command + "returnValue",
-                    new XElement(Dev + "type", new XElement(Maml + "name", t.Name)),
-                    new XElement(Maml + "description", Para(_docs.Summary("T:" + t.Name)))))),
+                new XElement(Command + "returnValues", ReturnValues(cmdlet)),
                 new XElement(Maml + "alertSet", new XElement(Maml + "alert", _docs.Paragraphs(doc, "notes").Select(Para))),
                 new XElement(Command + "examples", examples.Select((e, i) => ExampleElement(e, i + 1))),
                 new XElement(Maml + "relatedLinks", RelatedLinks(cmdlet, doc)));
@@ -118,7 +116,7 @@ namespace OpenMsiStream.HelpGenerator
             element.Add(new XElement(Dev + "type", new XElement(Maml + "name", typeName)));
             if (set == null)
             {
-                element.Add(new XElement(Dev + "defaultValue", DefaultValue(cmdlet, parameter.Name, defaults)));
+                element.Add(new XElement(Dev + "defaultValue", required ? "None" : DefaultValue(cmdlet, parameter.Name, defaults)));
             }
             return element;
         }
@@ -163,6 +161,24 @@ namespace OpenMsiStream.HelpGenerator
                 string how = input.ValueFromPipeline ? "as input or by the property name" : "by the property name";
                 yield return new XElement(Command + "inputType", new XElement(Dev + "type", new XElement(Maml + "name", TypeName(input.ParameterType))),
                     new XElement(Maml + "description", Para($"-{input.Name} binds from the pipeline {how} {input.Name}{Aliases(input)}.")));
+            }
+        }
+
+        /// <summary>The declared output types; a cmdlet that declares none (or only void) writes no output, and says so.</summary>
+        private IEnumerable<XElement> ReturnValues(CmdletInfo cmdlet)
+        {
+            List<PSTypeName> types = cmdlet.OutputType.Where(t => t.Type != typeof(void)).ToList();
+            if (types.Count == 0)
+            {
+                yield return new XElement(Command + "returnValue", new XElement(Dev + "type", new XElement(Maml + "name", "None")),
+                    new XElement(Maml + "description", Para("This cmdlet writes no output.")));
+                yield break;
+            }
+            foreach (PSTypeName type in types)
+            {
+                yield return new XElement(Command + "returnValue",
+                    new XElement(Dev + "type", new XElement(Maml + "name", type.Name)),
+                    new XElement(Maml + "description", Para(_docs.Summary("T:" + type.Name))));
             }
         }
 
@@ -219,9 +235,20 @@ namespace OpenMsiStream.HelpGenerator
             }
         }
 
+        /// <summary>
+        /// The default shown by Get-Help: a [PSDefaultValue] on the property (its Help, else its Value) where the
+        /// real default is decided elsewhere, else the value a new cmdlet object holds. A value that is not one
+        /// a user could give (outside [ValidateRange], default(DateTime), an object without a readable value)
+        /// means "not given", shown as None; so is an empty string, array or zero time span.
+        /// </summary>
         private static string DefaultValue(CmdletInfo cmdlet, string name, object? instance)
         {
             PropertyInfo? property = cmdlet.ImplementingType.GetProperty(name, BindingFlags.Public | BindingFlags.Instance);
+            if (property?.GetCustomAttribute<PSDefaultValueAttribute>(true) is PSDefaultValueAttribute explicitDefault)
+            {
+                string? text = !string.IsNullOrEmpty(explicitDefault.Help) ? explicitDefault.Help : explicitDefault.Value?.ToString();
+                return string.IsNullOrEmpty(text) ? "None" : text!;
+            }
             if (instance == null || property == null)
             {
                 return "None";
@@ -235,9 +262,15 @@ namespace OpenMsiStream.HelpGenerator
             {
                 return "None";
             }
-            return value switch
+            if (value != null && OutsideValidRange(property, value))
+            {
+                return "None";
+            }
+            string shown = value switch
             {
                 null => "None",
+                DateTime d when d == default => "None",
+                DateTimeOffset d when d == default => "None",
                 SwitchParameter s => s.IsPresent ? "True" : "False",
                 string s when s.Length == 0 => "None",
                 string s => s,
@@ -248,6 +281,26 @@ namespace OpenMsiStream.HelpGenerator
                 IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
                 _ => value.ToString() ?? "None",
             };
+            // An object whose ToString is its type's name (a SecureString, a credential) has no value to show.
+            return value != null && (shown == value.GetType().FullName || shown == value.GetType().Name) ? "None" : shown;
+        }
+
+        private static bool OutsideValidRange(PropertyInfo property, object value)
+        {
+            ValidateRangeAttribute? range = property.GetCustomAttribute<ValidateRangeAttribute>(true);
+            if (range?.MinRange is not IComparable min || range.MaxRange is not IComparable max || value is not IConvertible)
+            {
+                return false;
+            }
+            try
+            {
+                object converted = Convert.ChangeType(value, min.GetType(), CultureInfo.InvariantCulture);
+                return min.CompareTo(converted) > 0 || max.CompareTo(converted) < 0;
+            }
+            catch (Exception)
+            {
+                return false;
+            }
         }
 
         private static string TypeName(Type type)

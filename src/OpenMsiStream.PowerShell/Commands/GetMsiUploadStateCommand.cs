@@ -55,11 +55,13 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>Only this topic (default: every topic the directory was sent to).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [PSDefaultValue(Help = "every topic the directory was sent to")]
         public string? Topic { get; set; }
 
         /// <summary>The state directory the uploader used, if not the default.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [PSDefaultValue(Help = "the uploader's default for -Path")]
         public string? StateDirectory { get; set; }
 
         /// <summary>Only files with this status.</summary>

@@ -42,9 +42,14 @@ namespace OpenMsiStream.PowerShell.Commands
     /// xrd_uploader makes every program that reads it encrypt.</para>
     /// </example>
     /// <example>
-    /// <code>New-MsiCryptoNode xrd_processor -Role ProducerConsumer -Topic lab, results -Path ./nodes -RootOfTrustPassword $rot -ProvisionerPassword $prov -Lifetime (New-TimeSpan -Days 365)</code>
+    /// <code>
+    /// $rot  = Read-Host 'Root-of-trust password' -AsSecureString
+    /// $prov = Read-Host 'Provisioning password' -AsSecureString
+    /// New-MsiCryptoNode xrd_processor -Role ProducerConsumer -Topic lab, results -Path ./nodes -RootOfTrustPassword $rot -ProvisionerPassword $prov -Lifetime (New-TimeSpan -Days 365)
+    /// </code>
     /// <para>Creates a node for a stream processor that decrypts files from lab and encrypts its results on
-    /// results, with a certificate valid for one year instead of ten.</para>
+    /// results, with a certificate valid for one year instead of ten. Give the same two passwords as for the
+    /// lab's other nodes, so that they trust it.</para>
     /// </example>
     /// <seealso cref="SendMsiUndecryptableMessageCommand"/>
     /// <seealso cref="SendMsiDataFileCommand"/>
@@ -70,6 +75,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>The folder to create the node's folder in (default: the current location).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [PSDefaultValue(Help = "the current location")]
         public string? Path { get; set; }
 
         /// <summary>The root-of-trust password (at least 12 characters), shared by every node of the lab.</summary>

@@ -69,6 +69,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>Only these programs (wildcards allowed).</summary>
         [Parameter(Position = 1)]
         [ValidateNotNullOrEmpty]
+        [SupportsWildcards]
         public string[]? ProgramId { get; set; }
 
         /// <summary>The newest heartbeat of each program in the topic now, then stop.</summary>
@@ -77,6 +78,7 @@ namespace OpenMsiStream.PowerShell.Commands
 
         /// <summary>Only heartbeats sent at or after this time (default: the oldest the broker keeps).</summary>
         [Parameter]
+        [PSDefaultValue(Help = "the oldest heartbeat the broker keeps (with -Wait, the end of the topic)")]
         public DateTime Since { get; set; }
 
         /// <summary>Only heartbeats sent from now on.</summary>

@@ -115,6 +115,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>Directory the consumer-side path is relative to (default: each file's own directory).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [PSDefaultValue(Help = "each file's own directory")]
         public string? RootDirectory { get; set; }
 
         protected override void BeginProcessing()

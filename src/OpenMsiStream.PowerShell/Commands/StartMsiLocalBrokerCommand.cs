@@ -61,6 +61,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>Where to write the config file (default: a file in the temp directory).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [PSDefaultValue(Help = "a file in the temp directory")]
         public string? ConfigPath { get; set; }
 
         protected override void EndProcessing()

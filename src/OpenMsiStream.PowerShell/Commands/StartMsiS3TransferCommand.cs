@@ -62,6 +62,9 @@ namespace OpenMsiStream.PowerShell.Commands
     [OutputType(typeof(S3TransferResult))]
     public sealed class StartMsiS3TransferCommand : ProcessorCmdlet
     {
+        /// <summary>A transfer tries failed files again every 5 minutes unless -RetryFailedAfter says otherwise (the help shows this default).</summary>
+        public StartMsiS3TransferCommand() => RetryFailedAfter = TimeSpan.FromMinutes(5);
+
         /// <summary>The bucket; it must exist.</summary>
         [Parameter(Mandatory = true, Position = 1)]
         [ValidateNotNullOrEmpty]
@@ -75,6 +78,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>The region (overrides region; default us-east-1 for a custom endpoint).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [PSDefaultValue(Help = "region from the config file; else us-east-1 with a custom endpoint, or the AWS SDK default")]
         public string? Region { get; set; }
 
         /// <summary>Access key id as the user name and secret key as the password (overrides the [s3] keys).</summary>
@@ -133,7 +137,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 PartSize = PartSize,
                 Count = IsBound(nameof(Count)) ? Count : (int?)null,
                 IdleTimeout = IsBound(nameof(IdleTimeout)) ? IdleTimeout : (TimeSpan?)null,
-                RetryFailedAfter = IsBound(nameof(RetryFailedAfter)) ? RetryFailedAfter : TimeSpan.FromMinutes(5),
+                RetryFailedAfter = RetryFailedAfter,
                 MaxMemoryFileSize = MaxMemoryFileSize,
                 Decryption = BuildDecryption(),
             };

@@ -91,6 +91,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>Where the upload registry lives (default: &lt;home&gt;/uploads/&lt;name&gt;-&lt;hash&gt;, one folder per watched directory; &lt;home&gt; is $env:OPENMSISTREAM_HOME, else per-user local application data).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [PSDefaultValue(Help = "<home>/uploads/<name>-<hash>")]
         public string? StateDirectory { get; set; }
 
         /// <summary>How long a file's size and mtime must stay unchanged before it is sent (default 3 s).</summary>
@@ -107,6 +108,7 @@ namespace OpenMsiStream.PowerShell.Commands
         [Parameter]
         [SecondsOrTimeSpan]
         [PositiveTimeSpan]
+        [PSDefaultValue(Help = "30 seconds, or 5 seconds with -Polling")]
         public TimeSpan ScanInterval { get; set; }
 
         /// <summary>Only files matching one of these globs ('*' within a name, '**' across directories).</summary>

@@ -17,6 +17,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>Names this program in heartbeat and log keys and in its status and log files (default &lt;host&gt;_&lt;command&gt;_&lt;topic&gt;).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [PSDefaultValue(Help = "<host>_<command>_<topic>")]
         public string? ProgramId { get; set; }
 
         /// <summary>Topic for heartbeats: key &lt;program id&gt;_heartbeat, JSON counters since the previous one (OpenMSIStream's format).</summary>
@@ -44,6 +45,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>The rotating log file (default &lt;home&gt;/logs/&lt;program id&gt;.log).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [PSDefaultValue(Help = "<home>/logs/<program id>.log")]
         public string? LogFile { get; set; }
 
         /// <summary>Lowest level written to the log file and -LogTopic (default Information).</summary>

@@ -33,6 +33,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>Where the processing record is kept (default: per-user application data, or the output directory's .openmsistream folder).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [PSDefaultValue(Help = "per-user application data, or the output directory's .openmsistream folder")]
         public string? StateDirectory { get; set; }
 
         /// <summary>Regular expression on the relative path (POSIX separators); other files are skipped.</summary>

@@ -78,10 +78,22 @@ namespace OpenMsiStream.PowerShell.Tests
             Assert.Equal(parameters.OrderBy(p => p, StringComparer.Ordinal), documented.OrderBy(p => p, StringComparer.Ordinal));
             foreach (PSObject parameter in Items(help, "parameters", "parameter"))
             {
-                Assert.True(Texts(parameter, "description").Any(t => t.Length > 0), $"{cmdlet} -{parameter.Properties["name"].Value} has no description");
+                string name = Str(parameter.Properties["name"]?.Value);
+                Assert.True(Texts(parameter, "description").Any(t => t.Length > 0), $"{cmdlet} -{name} has no description");
+                // A default is a value a user could give, or None: not a type name, not default(DateTime).
+                string defaultValue = Str(parameter.Properties["defaultValue"]?.Value);
+                Assert.False(defaultValue.Contains("System.", StringComparison.Ordinal) || defaultValue.Contains("0001", StringComparison.Ordinal),
+                    $"{cmdlet} -{name} shows the default '{defaultValue}'");
+                if (Str(parameter.Properties["required"]?.Value) == "true")
+                {
+                    Assert.True(defaultValue == "None", $"{cmdlet} -{name} is mandatory but shows the default '{defaultValue}'");
+                }
             }
             Assert.NotEmpty(Items(help, "relatedLinks", "navigationLink"));
-            Assert.NotNull(help.Properties["returnValues"]?.Value);
+            // OUTPUTS: the types written, or None for a cmdlet that writes nothing.
+            PSObject[] outputs = Items(help, "returnValues", "returnValue");
+            Assert.True(outputs.Length > 0, $"{cmdlet} has no OUTPUTS entry");
+            Assert.All(outputs, o => Assert.False(string.IsNullOrWhiteSpace(Str(PSObject.AsPSObject(o.Properties["type"]?.Value).Properties["name"]?.Value)), $"{cmdlet} has an OUTPUTS entry without a type"));
         }
 
         /// <summary>Every example parses, and every call of our cmdlets in it binds its parameters as written.</summary>

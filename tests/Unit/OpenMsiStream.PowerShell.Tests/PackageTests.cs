@@ -68,6 +68,7 @@ namespace OpenMsiStream.PowerShell.Tests
             Assert.Equal(RelativeFiles(layout), RelativeFiles(installed));
             Assert.True(File.Exists(Path.Combine(installed, "en-US", "OpenMsiStream.PowerShell.dll-Help.xml")));
             Assert.True(File.Exists(Path.Combine(installed, "dependencies", "linux-x64", "libsodium.so")));
+            Assert.True(File.Exists(Path.Combine(installed, "CHANGELOG.md")), "the release notes point to CHANGELOG.md, so it is installed with the module");
 
             // A separate engine imports the installed copy and describes its cmdlets (the help generator does exactly that).
             string maml = _temp.Combine("check.xml");
@@ -85,6 +86,10 @@ namespace OpenMsiStream.PowerShell.Tests
             string package = Path.Combine(PackagesDirectory, $"OpenMsiStream.Cli.{Version}.nupkg");
             Assert.True(File.Exists(package), $"the build did not make '{package}'");
             File.Copy(package, Path.Combine(repository, Path.GetFileName(package)));
+            using (var reader = new PackageArchiveReader(package))
+            {
+                Assert.Contains("CHANGELOG.md", reader.GetFiles());
+            }
             string tools = _temp.Combine("tools");
 
             (int exit, string output) = await RunAsync("dotnet", "tool", "install", "OpenMsiStream.Cli", "--version", Version, "--tool-path", tools, "--add-source", repository);

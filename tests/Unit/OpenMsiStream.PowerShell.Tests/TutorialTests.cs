@@ -55,6 +55,27 @@ namespace OpenMsiStream.PowerShell.Tests
         public void EveryTutorialOfTheIssueIsThere() =>
             Assert.Equal(6, Tutorials().Cast<object[]>().Count());
 
+        /// <summary>
+        /// A tutorial with shell steps also shows them for Windows, in ```powershell-windows blocks. This
+        /// machine cannot run them, but they must at least be PowerShell that parses.
+        /// </summary>
+        [Theory]
+        [MemberData(nameof(Tutorials))]
+        public void WindowsEquivalentsAreThereAndParse(string tutorial)
+        {
+            string markdown = Path.Combine(ModuleFixture.RepoRoot, "docs", "tutorials", tutorial);
+            IReadOnlyList<TutorialStep> windows = Tutorial.WindowsSteps(markdown);
+            if (Tutorial.Steps(markdown).Any(s => s.Kind == TutorialStepKind.Shell))
+            {
+                Assert.True(windows.Count > 0, $"{tutorial} has shell steps but no {Tutorial.WindowsPowerShell} block");
+            }
+            foreach (TutorialStep step in windows)
+            {
+                System.Management.Automation.Language.Parser.ParseInput(step.Code, out _, out System.Management.Automation.Language.ParseError[] errors);
+                Assert.True(errors.Length == 0, $"{tutorial} line {step.Line}: " + string.Join("; ", errors.Select(e => e.Message)));
+            }
+        }
+
         [Theory]
         [MemberData(nameof(Tutorials))]
         public async Task TutorialRunsAsWritten(string tutorial)

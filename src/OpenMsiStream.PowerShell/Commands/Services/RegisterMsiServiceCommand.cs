@@ -101,10 +101,12 @@ namespace OpenMsiStream.PowerShell.Commands.Services
         /// <summary>The account a system service runs as (default: the user who ran sudo, else the current user; never root unless you give -RunAs root).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [PSDefaultValue(Help = "the user who ran sudo, else the current user")]
         public string? RunAs { get; set; }
 
         /// <summary>A description kept in the definition and, on Linux, the unit's Description (default "OpenMsiStream &lt;command&gt; (NAME)").</summary>
         [Parameter]
+        [PSDefaultValue(Help = "OpenMsiStream <command> (NAME)")]
         public string? Description { get; set; }
 
         /// <summary>More environment variables whose current values go to the secrets file (each must be set in this session).</summary>
@@ -114,6 +116,7 @@ namespace OpenMsiStream.PowerShell.Commands.Services
         /// <summary>The openmsistream executable (default: $env:OPENMSISTREAM_CLI, else openmsistream on the PATH).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [PSDefaultValue(Help = "$env:OPENMSISTREAM_CLI, else openmsistream on the PATH")]
         public string? CliPath { get; set; }
 
         /// <summary>Replace an existing registration of the same name (otherwise ServiceAlreadyExists); a running service keeps its old command until it is restarted.</summary>

@@ -95,11 +95,12 @@ namespace OpenMsiStream.PowerShell.Commands.Services
     /// </example>
     /// <example>
     /// <code>
-    /// Register-MsiService xrd-upload -Force -ScriptBlock { Start-MsiUploadDirectory -Path /data/xrd -Topic xrd -Config /etc/openmsistream/lab.config -SettleTime 10 }
+    /// Register-MsiService xrd-upload -Force -RunAs lab -ScriptBlock { Start-MsiUploadDirectory -Path /data/xrd -Topic xrd -Config /etc/openmsistream/lab.config -SettleTime 10 }
     /// Restart-MsiService xrd-upload
     /// </code>
     /// <para>Changes the command of the system service xrd-upload (now with a settle time of 10 seconds) and
-    /// restarts it so that the new command runs.</para>
+    /// restarts it so that the new command runs. -Force replaces the whole registration, so give -RunAs
+    /// again: without it the service would run as the user who ran sudo (or who registers it).</para>
     /// </example>
     /// <seealso cref="StopMsiServiceCommand"/>
     /// <seealso cref="StartMsiServiceCommand"/>

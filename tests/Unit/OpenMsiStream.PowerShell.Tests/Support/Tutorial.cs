@@ -35,23 +35,60 @@ namespace OpenMsiStream.PowerShell.Tests.Support
     /// <summary>
     /// Reads a tutorial's commands the way a reader follows them: every ```powershell and ```sh block in
     /// order. A shell block whose first line says it "keeps running" is a second terminal: it is started
-    /// and left running until the tutorial ends. Other blocks (```ini, ```text) are not commands.
+    /// and left running until the tutorial ends. Blocks that are shown but not run have an info string of
+    /// <see cref="ShownNotRun"/>; any other info string, or none, is an error, so that a misspelled
+    /// ```powershel block cannot silently drop out of the test.
     /// </summary>
     public static class Tutorial
     {
         private static readonly Regex Fence = new Regex(@"^```(?<lang>[A-Za-z0-9_-]*)\s*$");
 
+        /// <summary>Info string of the Windows PowerShell equivalents of shell steps: parsed by the tests, not run (no Windows here).</summary>
+        public const string WindowsPowerShell = "powershell-windows";
+
+        /// <summary>Output and file contents (```text, ```ini) and the Windows equivalents: documentation only.</summary>
+        public static readonly IReadOnlyCollection<string> ShownNotRun = new[] { "text", "ini", WindowsPowerShell };
+
+        /// <summary>The ```powershell-windows blocks, with the line of their opening fence.</summary>
+        public static IReadOnlyList<TutorialStep> WindowsSteps(string markdownPath) =>
+            Blocks(markdownPath).Where(b => b.Lang == WindowsPowerShell).Select(b => new TutorialStep(TutorialStepKind.PowerShell, b.Code, b.Line)).ToList();
+
         public static IReadOnlyList<TutorialStep> Steps(string markdownPath)
         {
-            string[] lines = File.ReadAllLines(markdownPath);
             var steps = new List<TutorialStep>();
+            foreach ((string lang, string code, int line) in Blocks(markdownPath))
+            {
+                if (lang == "powershell" || lang == "pwsh")
+                {
+                    steps.Add(new TutorialStep(TutorialStepKind.PowerShell, code, line));
+                }
+                else if (lang == "sh" || lang == "bash")
+                {
+                    bool background = code.Split('\n')[0].IndexOf("keeps running", StringComparison.OrdinalIgnoreCase) >= 0;
+                    steps.Add(new TutorialStep(background ? TutorialStepKind.BackgroundShell : TutorialStepKind.Shell, code, line));
+                }
+                else if (!ShownNotRun.Contains(lang))
+                {
+                    throw new InvalidDataException($"{markdownPath} line {line}: a code block with the info string '{lang}': use powershell or sh for commands that run, "
+                        + $"or one of {string.Join(", ", ShownNotRun)} for blocks that are only shown");
+                }
+            }
+            return steps;
+        }
+
+        /// <summary>Every fenced block: its info string (lower case), its text, and the line of its opening fence.</summary>
+        private static IEnumerable<(string Lang, string Code, int Line)> Blocks(string markdownPath)
+        {
+            string[] lines = File.ReadAllLines(markdownPath);
             for (int i = 0; i < lines.Length; i++)
             {
                 Match open = Fence.Match(lines[i]);
-                if (!open.Success || open.Groups["lang"].Value.Length == 0)
+                if (!open.Success)
                 {
                     continue;
                 }
+                // Outside a block every fence opens one (closing fences are consumed below), so an empty
+                // info string here is a block without one.
                 string lang = open.Groups["lang"].Value.ToLowerInvariant();
                 int start = i;
                 var body = new List<string>();
@@ -59,18 +96,8 @@ namespace OpenMsiStream.PowerShell.Tests.Support
                 {
                     body.Add(lines[i]);
                 }
-                string code = string.Join("\n", body);
-                if (lang == "powershell" || lang == "pwsh")
-                {
-                    steps.Add(new TutorialStep(TutorialStepKind.PowerShell, code, start + 1));
-                }
-                else if (lang == "sh" || lang == "bash")
-                {
-                    bool background = body.FirstOrDefault()?.IndexOf("keeps running", StringComparison.OrdinalIgnoreCase) >= 0;
-                    steps.Add(new TutorialStep(background ? TutorialStepKind.BackgroundShell : TutorialStepKind.Shell, code, start + 1));
-                }
+                yield return (lang, string.Join("\n", body), start + 1);
             }
-            return steps;
         }
     }
 }
