@@ -57,6 +57,57 @@ namespace OpenMsiStream.Tests.UploadDirectory
         }
 
         [Fact]
+        public async Task AMultiGigabyteFileIsSentWithMemoryThatDoesNotGrowWithItsSize()
+        {
+            // 2 GiB and one byte, sparse (no disk space), through the real producer to the embedded broker,
+            // which keeps only the last 5 MiB: what is measured is the sender. Every chunk must be
+            // acknowledged, and neither the managed heap nor the process may grow with the file.
+            using var broker = new EmbeddedBroker(1, "big");
+            string watched = _temp.Combine("big");
+            Directory.CreateDirectory(watched);
+            const long length = (2L << 30) + 1;
+            using (var stream = new FileStream(Path.Combine(watched, "detector.raw"), FileMode.CreateNew))
+            {
+                stream.SetLength(length);
+            }
+            var observer = new CountingObserver();
+            var uploader = new DirectoryUploader(broker.Settings, new UploadDirectoryOptions(watched, "big")
+            {
+                StateDirectory = _temp.Combine("state"),
+                UploadExisting = true,
+                SettleTime = TimeSpan.FromMilliseconds(100),
+            });
+            long managedBaseline = GC.GetTotalMemory(forceFullCollection: true);
+            using var process = System.Diagnostics.Process.GetCurrentProcess();
+            long residentBaseline = process.WorkingSet64;
+            long managedPeak = 0, residentPeak = 0;
+            using var stop = new CancellationTokenSource();
+            Task<UploadSummary> run = Task.Run(() => uploader.Run(observer, stop.Token));
+            DateTime deadline = DateTime.UtcNow.AddSeconds(240);
+            while (observer.Sent < 1 && DateTime.UtcNow < deadline && !run.IsCompleted)
+            {
+                await Task.Delay(250);
+                managedPeak = Math.Max(managedPeak, GC.GetTotalMemory(forceFullCollection: true) - managedBaseline); // live objects only
+                process.Refresh();
+                residentPeak = Math.Max(residentPeak, process.WorkingSet64 - residentBaseline);
+            }
+            stop.Cancel();
+            UploadSummary summary = await run;
+
+            Assert.Empty(observer.Errors);
+            Assert.Equal(1, summary.FilesSent);
+            Assert.Equal(length, summary.BytesSent);
+            using (UploadRegistry registry = UploadRegistry.OpenExisting(_temp.Combine("state"), "big")!)
+            {
+                Assert.Equal(4097, registry.Find("detector.raw")!.ChunksAcknowledged);
+            }
+            // Seen alone: 13 MB managed, 28 MB resident. The bounds leave room for tests running beside this
+            // one in the process; holding on to chunks would cost gigabytes.
+            Assert.True(managedPeak < 96L * 1024 * 1024, $"the managed heap grew by {managedPeak} bytes for a 2 GiB file");
+            Assert.True(residentPeak < 300L * 1024 * 1024, $"the process grew by {residentPeak} bytes for a 2 GiB file");
+        }
+
+        [Fact]
         public void WithoutUploadExistingTheFilesPresentAtTheFirstStartAreRecordedButNotSentAndFilesWrittenSinceAreSent()
         {
             using var broker = new EmbeddedBroker(1, "t");
