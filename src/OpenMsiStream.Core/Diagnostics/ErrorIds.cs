@@ -29,6 +29,7 @@ namespace OpenMsiStream.Diagnostics
         public const string FileTooLargeForMemory = "FileTooLargeForMemory";
         public const string OutputWriteFailed = "OutputWriteFailed";
         public const string StateDirectoryUnusable = "StateDirectoryUnusable";
+        public const string FileSystemError = "FileSystemError";
         public const string Unexpected = "Unexpected";
         public const string OutputPathConflict = "OutputPathConflict";
         public const string IncompleteFileAbandoned = "IncompleteFileAbandoned";

@@ -28,15 +28,16 @@ namespace OpenMsiStream.Diagnostics
 
         /// <summary>
         /// Any failure as one of ours, so the front ends never show a stack trace: our own errors as
-        /// they are; a bad argument as InvalidArgument; a file-system refusal as OutputWriteFailed; the
-        /// rest (bugs) as Unexpected, with the exception's type so a report can be traced.
+        /// they are; a bad argument as InvalidArgument; a file-system refusal as FileSystemError (it may
+        /// be a read or a write, so no more specific id fits); the rest (bugs) as Unexpected, with the
+        /// exception's type so a report can be traced.
         /// </summary>
         public static OpenMsiStreamException From(Exception error) => error switch
         {
             OpenMsiStreamException ours => ours,
             ArgumentException argument => new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, argument.Message.Replace("\r", "").Replace("\n", " "), argument),
-            UnauthorizedAccessException denied => new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError, denied.Message, denied),
-            System.IO.IOException io => new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError, io.Message, io),
+            UnauthorizedAccessException denied => new OpenMsiStreamException(ErrorIds.FileSystemError, ErrorKind.WriteError, denied.Message, denied),
+            System.IO.IOException io => new OpenMsiStreamException(ErrorIds.FileSystemError, ErrorKind.WriteError, io.Message, io),
             _ => new OpenMsiStreamException(ErrorIds.Unexpected, ErrorKind.InvalidOperation, $"Unexpected {error.GetType().FullName}: {error.Message}", error),
         };
     }
