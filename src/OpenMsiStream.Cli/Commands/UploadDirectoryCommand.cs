@@ -74,7 +74,7 @@ namespace OpenMsiStream.Cli.Commands
                     {
                         stop.CancelAfter(limit);
                     }
-                    CliConsole.ErrorLine($"watching '{options.Directory}' for topic '{options.Topic}'; state in '{uploader.StateDirectory}'");
+                    uploader.Watching += () => CliConsole.ErrorLine($"watching '{options.Directory}' for topic '{options.Topic}'; state in '{uploader.StateDirectory}'");
                     IUploadObserver observer = new ConsoleObserver();
                     UploadSummary summary = uploader.Run(monitor?.Watch(observer) ?? observer, stop.Token);
                     CliConsole.ErrorLine($"stopped: {summary.FilesSent} files sent ({ByteSize.Format(summary.BytesSent)}), {summary.Errors} errors, in {summary.Elapsed.TotalSeconds:0.0} s.");

@@ -89,6 +89,12 @@ namespace OpenMsiStream.UploadDirectory
         /// <summary>Where the upload registry of this directory lives.</summary>
         public string StateDirectory { get; }
 
+        /// <summary>
+        /// Raised on the uploader's thread once the broker answered and the first scan is done: from then
+        /// on, a file written in the directory counts as new.
+        /// </summary>
+        public event Action? Watching;
+
         /// <summary>Runs until <paramref name="cancellationToken"/> fires; then stops intake, lets the broker acknowledge what was produced, and saves the state.</summary>
         public UploadSummary Run(IUploadObserver observer, CancellationToken cancellationToken)
         {
@@ -113,6 +119,7 @@ namespace OpenMsiStream.UploadDirectory
                 }
                 Save();
                 registry.MarkBaselineDone();
+                Watching?.Invoke();
                 DateTime nextScan = DateTime.UtcNow + _options.EffectiveScanInterval;
                 TimeSpan lastSave = TimeSpan.Zero, lastProgress = TimeSpan.Zero;
                 while (!cancellationToken.IsCancellationRequested)
