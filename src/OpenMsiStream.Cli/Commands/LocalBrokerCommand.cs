@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.IO;
 using System.Threading;
 using OpenMsiStream.Cli.Infrastructure;
+using OpenMsiStream.Diagnostics;
 using OpenMsiStream.LocalBroker;
 
 namespace OpenMsiStream.Cli.Commands
@@ -28,7 +29,7 @@ namespace OpenMsiStream.Cli.Commands
                 int partitionCount = parse.GetValue(partitions);
                 if (partitionCount < 1 || partitionCount > 10000)
                 {
-                    throw new OpenMsiStream.Diagnostics.OpenMsiStreamException(OpenMsiStream.Diagnostics.ErrorIds.InvalidArgument, OpenMsiStream.Diagnostics.ErrorKind.InvalidArgument,
+                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
                         $"--partitions must be between 1 and 10000 (got {partitionCount}).");
                 }
                 string[] named = parse.GetValue(topics) ?? Array.Empty<string>();

@@ -123,27 +123,27 @@ namespace OpenMsiStream.Download
                 // uploader restarted with a new -ChunkSize after the file was touched). The later send, or
                 // else the newer mtime, replaces the version being rebuilt, whose missing chunks may never
                 // come; with nothing to tell them apart the chunks contradict each other.
-                if (current.SentAtUtc.HasValue && incoming.SentAtUtc.HasValue && current.SentAtUtc.Value != incoming.SentAtUtc.Value)
-                {
-                    return incoming.SentAtUtc.Value > current.SentAtUtc.Value ? GenerationVerdict.Newer : GenerationVerdict.Stale;
-                }
-                if (current.Mtime.HasValue && incoming.Mtime.HasValue && current.Mtime.Value != incoming.Mtime.Value)
-                {
-                    return incoming.Mtime.Value > current.Mtime.Value ? GenerationVerdict.Newer : GenerationVerdict.Stale;
-                }
-                return GenerationVerdict.Contradictory;
+                return ByTime(current, incoming) ?? GenerationVerdict.Contradictory;
             }
+            return ByTime(current, incoming) ?? (incoming.TotalChunks > current.TotalChunks ? GenerationVerdict.Newer : GenerationVerdict.Stale);
+        }
+
+        /// <summary>
+        /// The version sent later is the newer one, whatever its mtime: a file copied back with an older
+        /// mtime, or re-sent by a producer that writes none, still gets through. Without send times (Kafka
+        /// before 0.10) the newer mtime wins. Null when neither tells them apart.
+        /// </summary>
+        private static GenerationVerdict? ByTime(FileGeneration current, FileGeneration incoming)
+        {
             if (current.SentAtUtc.HasValue && incoming.SentAtUtc.HasValue && current.SentAtUtc.Value != incoming.SentAtUtc.Value)
             {
-                // The version sent later is the newer one, whatever its mtime: a file copied back with an
-                // older mtime, or re-sent by a producer that writes none, still gets through.
                 return incoming.SentAtUtc.Value > current.SentAtUtc.Value ? GenerationVerdict.Newer : GenerationVerdict.Stale;
             }
             if (current.Mtime.HasValue && incoming.Mtime.HasValue && current.Mtime.Value != incoming.Mtime.Value)
             {
                 return incoming.Mtime.Value > current.Mtime.Value ? GenerationVerdict.Newer : GenerationVerdict.Stale;
             }
-            return incoming.TotalChunks > current.TotalChunks ? GenerationVerdict.Newer : GenerationVerdict.Stale;
+            return null;
         }
     }
 }

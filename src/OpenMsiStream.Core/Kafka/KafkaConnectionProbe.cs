@@ -62,7 +62,6 @@ namespace OpenMsiStream.Kafka
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                serveCallbacks?.Invoke();
                 // Short slices so Ctrl+C is honoured; librdkafka keeps connecting between calls.
                 TimeSpan slice = TimeSpan.FromMilliseconds(Math.Max(100, Math.Min(1000, (timeout - clock.Elapsed).TotalMilliseconds)));
                 try

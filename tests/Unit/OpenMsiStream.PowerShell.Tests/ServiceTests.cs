@@ -101,7 +101,7 @@ namespace OpenMsiStream.PowerShell.Tests
             ps.AddScript($@"
                 Send-MsiDataFile -Path '{_temp.Combine("scan;1.dat")}' -Topic {topic} -ChunkSize 16384 | Out-Null
                 $topic = '{topic}'; $out = '{output}'
-                Register-MsiService sb-download {{ Receive-MsiDataFile -Topic $topic -OutputDirectory $out -Count 1 -IdleTimeout 00:00:30 -BootstrapServers {servers} -ProgramId sb-download -HeartbeatTopic {heartbeats} -HeartbeatInterval 0.5 -Verbose }} -RunAs labuser -CliPath '{CliApphost}'");
+                Register-MsiService sb-download {{ Receive-MsiDataFile -Topic $topic -OutputDirectory $out -Count 1 -IdleTimeout 00:00:30 -BootstrapServers {servers} -ProgramId sb-download -HeartbeatTopic {heartbeats} -HeartbeatInterval 0.5 -Verbose }} -RunAs labuser -CliPath '{ModuleFixture.CliApphost}'");
             PSObject registered = Assert.Single(ps.Invoke());
             Assert.Empty(ps.Streams.Error);
             Assert.Equal("sb-download", registered.Properties["Name"].Value);
@@ -114,7 +114,7 @@ namespace OpenMsiStream.PowerShell.Tests
             }, arguments);
 
             // What the service would run, run here: the command line parses and does the job.
-            var start = new System.Diagnostics.ProcessStartInfo(CliApphost) { RedirectStandardOutput = true, RedirectStandardError = true };
+            var start = new System.Diagnostics.ProcessStartInfo(ModuleFixture.CliApphost) { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (string argument in arguments)
             {
                 start.ArgumentList.Add(argument);
@@ -142,7 +142,7 @@ namespace OpenMsiStream.PowerShell.Tests
         public void AScriptBlockThatCannotBeAServiceIsRefusedWithTheReasonAndWritesNothing(string block, string message)
         {
             using var ps = _module.Create();
-            ps.AddScript($"Register-MsiService refused {block} -CliPath '{CliApphost}'");
+            ps.AddScript($"Register-MsiService refused {block} -CliPath '{ModuleFixture.CliApphost}'");
             ErrorRecord error = Assert.Single(Invoked(ps).Streams.Error);
             Assert.Equal("ServiceCommandUnsupported,OpenMsiStream.PowerShell.Commands.Services.RegisterMsiServiceCommand", error.FullyQualifiedErrorId);
             Assert.Equal(message, error.Exception.Message);
@@ -153,12 +153,12 @@ namespace OpenMsiStream.PowerShell.Tests
         public void AProcessorCommandGoesAfterTheSeparatorAndTimeSpansBecomeSeconds()
         {
             using var ps = _module.Create();
-            ps.AddScript($@"Register-MsiService sb-process {{ Invoke-MsiStreamProcessor lab -Command python3 -ArgumentList 'x.py', '{{path}}' -ResultTopic results -Timeout '00:02:00' -Mode Disk -OutputDirectory out -Config '{Config}' }} -CliPath '{CliApphost}' -RunAs labuser -WhatIf");
+            ps.AddScript($@"Register-MsiService sb-process {{ Invoke-MsiStreamProcessor lab -Command python3 -ArgumentList 'x.py', '{{path}}' -ResultTopic results -Timeout '00:02:00' -Mode Disk -OutputDirectory out -Config '{Config}' }} -CliPath '{ModuleFixture.CliApphost}' -RunAs labuser -WhatIf");
             ps.Invoke();
             Assert.Empty(ps.Streams.Error);
             Assert.Empty(Entries());
 
-            _module.Invoke($@"Register-MsiService sb-process {{ Invoke-MsiStreamProcessor lab -Command python3 -ArgumentList 'x.py', '{{path}}' -ResultTopic results -Timeout '00:02:00' -Mode Disk -OutputDirectory out -Config '{Config}' }} -CliPath '{CliApphost}' -RunAs labuser");
+            _module.Invoke($@"Register-MsiService sb-process {{ Invoke-MsiStreamProcessor lab -Command python3 -ArgumentList 'x.py', '{{path}}' -ResultTopic results -Timeout '00:02:00' -Mode Disk -OutputDirectory out -Config '{Config}' }} -CliPath '{ModuleFixture.CliApphost}' -RunAs labuser");
             string location = (string)_module.Invoke("$ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath").Single().BaseObject;
             Assert.Equal(new[]
             {
@@ -166,18 +166,6 @@ namespace OpenMsiStream.PowerShell.Tests
                 "--config", Config, "--", "python3", "x.py", "{path}",
             }, StoredArguments("sb-process"));
             Assert.Equal("LAB_TOKEN=\"s3cret value\"\n", File.ReadAllText(Path.Combine(Root, "etc/openmsistream/services/sb-process.env")));
-        }
-
-        /// <summary>The openmsistream executable built beside these tests (same configuration).</summary>
-        private static string CliApphost
-        {
-            get
-            {
-                string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-                string path = Path.Combine(ModuleFixture.RepoRoot, "src", "OpenMsiStream.Cli", "bin", configuration, "net10.0", OperatingSystem.IsWindows() ? "openmsistream.exe" : "openmsistream");
-                Assert.True(File.Exists(path), $"build src/OpenMsiStream.Cli first: '{path}' is missing");
-                return path;
-            }
         }
 
         private string[] StoredArguments(string name)

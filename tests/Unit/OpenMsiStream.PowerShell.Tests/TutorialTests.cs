@@ -89,11 +89,11 @@ namespace OpenMsiStream.PowerShell.Tests
                 ["PATH"] = Path.Combine(root, ".bin") + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"),
                 // Services go to a staged root (systemctl --root), never to this machine's systemd.
                 ["OPENMSISTREAM_SERVICE_ROOT"] = Path.Combine(root, ".service-root"),
-                ["OPENMSISTREAM_CLI"] = CliApphost,
+                ["OPENMSISTREAM_CLI"] = ModuleFixture.CliApphost,
             };
             Directory.CreateDirectory(environment["OPENMSISTREAM_SERVICE_ROOT"]!);
             Environment.SetEnvironmentVariable("OPENMSISTREAM_SERVICE_ROOT", environment["OPENMSISTREAM_SERVICE_ROOT"]);
-            Environment.SetEnvironmentVariable("OPENMSISTREAM_CLI", CliApphost); // Register-MsiService in the PowerShell blocks
+            Environment.SetEnvironmentVariable("OPENMSISTREAM_CLI", ModuleFixture.CliApphost); // Register-MsiService in the PowerShell blocks
             using S3Server? s3 = File.ReadAllText(markdown).Contains("s3-transfer", StringComparison.Ordinal) || File.ReadAllText(markdown).Contains("Start-MsiS3Transfer", StringComparison.Ordinal)
                 ? new S3Server("lab-archive") : null;
             if (s3 != null)
@@ -156,7 +156,7 @@ namespace OpenMsiStream.PowerShell.Tests
                 Directory.CreateSymbolicLink(Path.Combine(root, shared), Path.Combine(ModuleFixture.RepoRoot, shared));
             }
             Directory.CreateDirectory(Path.Combine(root, ".bin"));
-            File.CreateSymbolicLink(Path.Combine(root, ".bin", "openmsistream"), CliApphost);
+            File.CreateSymbolicLink(Path.Combine(root, ".bin", "openmsistream"), ModuleFixture.CliApphost);
             return root;
         }
 
@@ -288,18 +288,6 @@ namespace OpenMsiStream.PowerShell.Tests
             foreach (string directory in Directory.GetDirectories(from))
             {
                 CopyDirectory(directory, Path.Combine(to, Path.GetFileName(directory)));
-            }
-        }
-
-        /// <summary>The openmsistream executable built beside these tests (same configuration).</summary>
-        private static string CliApphost
-        {
-            get
-            {
-                string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-                string path = Path.Combine(ModuleFixture.RepoRoot, "src", "OpenMsiStream.Cli", "bin", configuration, "net10.0", OperatingSystem.IsWindows() ? "openmsistream.exe" : "openmsistream");
-                Assert.True(File.Exists(path), $"build src/OpenMsiStream.Cli first: '{path}' is missing");
-                return path;
             }
         }
 

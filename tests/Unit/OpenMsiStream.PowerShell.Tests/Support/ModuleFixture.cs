@@ -30,6 +30,18 @@ namespace OpenMsiStream.PowerShell.Tests.Support
 
         public static string RepoRoot => OpenMsiStream.Tests.Common.RepoRoot.Path;
 
+        /// <summary>The openmsistream executable built beside these tests (same configuration).</summary>
+        public static string CliApphost
+        {
+            get
+            {
+                string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+                string path = Path.Combine(RepoRoot, "src", "OpenMsiStream.Cli", "bin", configuration, "net10.0", OperatingSystem.IsWindows() ? "openmsistream.exe" : "openmsistream");
+                Assert.True(File.Exists(path), $"build src/OpenMsiStream.Cli first: '{path}' is missing");
+                return path;
+            }
+        }
+
         public string ManifestPath { get; }
 
         public TestHost Host { get; } = new TestHost();

@@ -22,12 +22,13 @@ namespace OpenMsiStream.Tests.FileSystem
         }
 
         [Fact]
-        public void TheDirectoryHoldingARenamedFileIsFlushedToDisk()
+        public void TheDirectoryOfAFileCanBeFlushedThroughTheOperatingSystemAndAMissingOneCannot()
         {
             using var temp = new TempDirectory("atomic");
             string file = temp.WriteFile("x.dat", new byte[] { 1 });
 
-            // fsync(2) on the directory through libc; on Windows there is nothing to do and it says so.
+            // Only that the libc calls bind and fsync(2) succeeds: durability itself cannot be observed here.
+            // On Windows there is nothing to do and it says so.
             Assert.True(DirectorySync.SyncParentOf(file));
             if (!System.OperatingSystem.IsWindows())
             {
