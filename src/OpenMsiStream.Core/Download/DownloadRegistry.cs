@@ -23,9 +23,6 @@ CREATE TABLE IF NOT EXISTS received(
   topic TEXT NOT NULL, group_id TEXT NOT NULL, rel_path TEXT NOT NULL, file_hash BLOB NOT NULL, total_chunks INTEGER NOT NULL,
   mtime REAL, sent_at_ms INTEGER, length INTEGER NOT NULL, received_at TEXT NOT NULL,
   PRIMARY KEY (topic, group_id, rel_path)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS received_versions(
-  topic TEXT NOT NULL, group_id TEXT NOT NULL, rel_path TEXT NOT NULL, file_hash BLOB NOT NULL,
-  PRIMARY KEY (topic, group_id, rel_path, file_hash)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS staged(
   staging_file TEXT PRIMARY KEY, owner TEXT NOT NULL, topic TEXT NOT NULL, group_id TEXT NOT NULL, rel_path TEXT NOT NULL,
   file_hash BLOB NOT NULL, total_chunks INTEGER NOT NULL, mtime REAL, updated_at TEXT NOT NULL);
@@ -45,62 +42,58 @@ CREATE TABLE IF NOT EXISTS staged_chunks(
             _groupId = groupId;
         }
 
-        public static DownloadRegistry Open(string stateDirectory, string topic, string groupId) =>
-            new DownloadRegistry(StateDatabase.Open(Path.Combine(stateDirectory, DatabaseFileName), Schema), topic, groupId);
+        /// <summary>
+        /// Where each version was sent (<see cref="SendSpan"/>), added after the first release: registries
+        /// written before have these columns added, empty (such versions are ordered by time and mtime only).
+        /// </summary>
+        private static readonly (string Table, string Column)[] SpanColumns =
+        {
+            ("received", "partition_id INTEGER"), ("received", "first_offset INTEGER"), ("received", "last_offset INTEGER"),
+            ("staged", "partition_id INTEGER"), ("staged", "first_offset INTEGER"), ("staged", "last_offset INTEGER"), ("staged", "sent_at_ms INTEGER"),
+        };
+
+        public static DownloadRegistry Open(string stateDirectory, string topic, string groupId)
+        {
+            StateDatabase database = StateDatabase.Open(Path.Combine(stateDirectory, DatabaseFileName), Schema);
+            try
+            {
+                database.AddMissingColumns(SpanColumns);
+            }
+            catch
+            {
+                database.Dispose();
+                throw;
+            }
+            return new DownloadRegistry(database, topic, groupId);
+        }
 
         /// <summary>
-        /// The versions of <paramref name="relativePath"/> this topic and group received (a new group
+        /// The version of <paramref name="relativePath"/> this topic and group received last (a new group
         /// receives everything again), if any.
         /// </summary>
-        public ReceivedVersions? FindReceived(string relativePath)
+        public FileGeneration? FindReceived(string relativePath)
         {
             lock (_database.Gate)
             {
-                FileGeneration latest;
-                using (SqliteCommand query = _database.Command("SELECT file_hash, total_chunks, mtime, sent_at_ms FROM received WHERE topic = $topic AND group_id = $group AND rel_path = $path"))
-                {
-                    AddKey(query, relativePath);
-                    using SqliteDataReader reader = query.ExecuteReader();
-                    if (!reader.Read())
-                    {
-                        return null;
-                    }
-                    latest = new FileGeneration((byte[])reader.GetValue(0), reader.GetInt32(1), reader.IsDBNull(2) ? (double?)null : reader.GetDouble(2),
-                        reader.IsDBNull(3) ? (DateTime?)null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)).UtcDateTime);
-                }
-                var hashes = new List<byte[]>();
-                using (SqliteCommand query = _database.Command("SELECT file_hash FROM received_versions WHERE topic = $topic AND group_id = $group AND rel_path = $path"))
-                {
-                    AddKey(query, relativePath);
-                    using SqliteDataReader reader = query.ExecuteReader();
-                    while (reader.Read())
-                    {
-                        hashes.Add((byte[])reader.GetValue(0));
-                    }
-                }
-                return new ReceivedVersions(latest, hashes);
+                using SqliteCommand query = _database.Command("SELECT file_hash, total_chunks, mtime, sent_at_ms, partition_id, first_offset, last_offset FROM received WHERE topic = $topic AND group_id = $group AND rel_path = $path");
+                AddKey(query, relativePath);
+                using SqliteDataReader reader = query.ExecuteReader();
+                return reader.Read() ? ReadGeneration(reader, 0) : null;
             }
         }
 
         /// <summary>A file was rebuilt and moved into place: remember its version and forget its staging.</summary>
         public void Received(string relativePath, FileGeneration generation, long length, string? stagingFile) => _database.Write(transaction =>
         {
-            using (SqliteCommand upsert = _database.Command("INSERT OR REPLACE INTO received(topic, group_id, rel_path, file_hash, total_chunks, mtime, sent_at_ms, length, received_at) VALUES ($topic, $group, $path, $hash, $count, $mtime, $sent, $length, $now)", transaction))
+            using (SqliteCommand upsert = _database.Command(
+                "INSERT OR REPLACE INTO received(topic, group_id, rel_path, file_hash, total_chunks, mtime, sent_at_ms, partition_id, first_offset, last_offset, length, received_at) " +
+                "VALUES ($topic, $group, $path, $hash, $count, $mtime, $sent, $partition, $first, $last, $length, $now)", transaction))
             {
                 AddKey(upsert, relativePath);
-                upsert.Parameters.AddWithValue("$hash", generation.FileHash);
-                upsert.Parameters.AddWithValue("$count", generation.TotalChunks);
-                upsert.Parameters.AddWithValue("$mtime", (object?)generation.Mtime ?? DBNull.Value);
-                upsert.Parameters.AddWithValue("$sent", generation.SentAtUtc.HasValue ? new DateTimeOffset(generation.SentAtUtc.Value, TimeSpan.Zero).ToUnixTimeMilliseconds() : (object)DBNull.Value);
+                AddGeneration(upsert, generation);
                 upsert.Parameters.AddWithValue("$length", length);
                 upsert.Parameters.AddWithValue("$now", DateTimeOffset.Now.ToString("o", CultureInfo.InvariantCulture));
                 upsert.ExecuteNonQuery();
-            }
-            using (SqliteCommand version = _database.Command("INSERT OR IGNORE INTO received_versions(topic, group_id, rel_path, file_hash) VALUES ($topic, $group, $path, $hash)", transaction))
-            {
-                AddKey(version, relativePath);
-                version.Parameters.AddWithValue("$hash", generation.FileHash);
-                version.ExecuteNonQuery();
             }
             if (stagingFile != null)
             {
@@ -121,8 +114,10 @@ CREATE TABLE IF NOT EXISTS staged_chunks(
             _database.Write(transaction =>
             {
                 using SqliteCommand file = _database.Command(
-                    "INSERT INTO staged(staging_file, owner, topic, group_id, rel_path, file_hash, total_chunks, mtime, updated_at) VALUES ($file, $owner, $topic, $group, $path, $hash, $count, $mtime, $now) " +
-                    "ON CONFLICT(staging_file) DO UPDATE SET updated_at = excluded.updated_at", transaction);
+                    "INSERT INTO staged(staging_file, owner, topic, group_id, rel_path, file_hash, total_chunks, mtime, sent_at_ms, partition_id, first_offset, last_offset, updated_at) " +
+                    "VALUES ($file, $owner, $topic, $group, $path, $hash, $count, $mtime, $sent, $partition, $first, $last, $now) " +
+                    "ON CONFLICT(staging_file) DO UPDATE SET updated_at = excluded.updated_at, sent_at_ms = excluded.sent_at_ms, " +
+                    "partition_id = excluded.partition_id, first_offset = excluded.first_offset, last_offset = excluded.last_offset", transaction);
                 using SqliteCommand chunk = _database.Command("INSERT OR IGNORE INTO staged_chunks(staging_file, offset, length) VALUES ($file, $offset, $length)", transaction);
                 foreach (StagedChunks staged in batch)
                 {
@@ -132,9 +127,7 @@ CREATE TABLE IF NOT EXISTS staged_chunks(
                     file.Parameters.AddWithValue("$topic", _topic);
                     file.Parameters.AddWithValue("$group", _groupId);
                     file.Parameters.AddWithValue("$path", staged.RelativePath);
-                    file.Parameters.AddWithValue("$hash", staged.Generation.FileHash);
-                    file.Parameters.AddWithValue("$count", staged.Generation.TotalChunks);
-                    file.Parameters.AddWithValue("$mtime", (object?)staged.Generation.Mtime ?? DBNull.Value);
+                    AddGeneration(file, staged.Generation);
                     file.Parameters.AddWithValue("$now", DateTimeOffset.Now.ToString("o", CultureInfo.InvariantCulture));
                     file.ExecuteNonQuery();
                     foreach (KeyValuePair<long, int> piece in staged.Chunks)
@@ -203,15 +196,14 @@ CREATE TABLE IF NOT EXISTS staged_chunks(
             _database.Write(transaction =>
             {
                 var candidates = new List<(string File, string Owner, string Path, FileGeneration Generation)>();
-                using (SqliteCommand query = _database.Command("SELECT staging_file, owner, rel_path, file_hash, total_chunks, mtime FROM staged WHERE topic = $topic AND group_id = $group", transaction))
+                using (SqliteCommand query = _database.Command("SELECT staging_file, owner, rel_path, file_hash, total_chunks, mtime, sent_at_ms, partition_id, first_offset, last_offset FROM staged WHERE topic = $topic AND group_id = $group", transaction))
                 {
                     query.Parameters.AddWithValue("$topic", _topic);
                     query.Parameters.AddWithValue("$group", _groupId);
                     using SqliteDataReader reader = query.ExecuteReader();
                     while (reader.Read())
                     {
-                        candidates.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2),
-                            new FileGeneration((byte[])reader.GetValue(3), reader.GetInt32(4), reader.IsDBNull(5) ? (double?)null : reader.GetDouble(5))));
+                        candidates.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), ReadGeneration(reader, 3)));
                     }
                 }
                 foreach ((string file, string owner, string path, FileGeneration generation) in candidates.Where(c => c.Owner != newOwner && ownerIsGone(c.Owner)))
@@ -252,6 +244,30 @@ CREATE TABLE IF NOT EXISTS staged_chunks(
             command.Parameters.AddWithValue("$topic", _topic);
             command.Parameters.AddWithValue("$group", _groupId);
             command.Parameters.AddWithValue("$path", relativePath);
+        }
+
+        /// <summary>Sets $hash, $count, $mtime, $sent, $partition, $first and $last.</summary>
+        private static void AddGeneration(SqliteCommand command, FileGeneration generation)
+        {
+            SendSpan? span = generation.Span;
+            command.Parameters.AddWithValue("$hash", generation.FileHash);
+            command.Parameters.AddWithValue("$count", generation.TotalChunks);
+            command.Parameters.AddWithValue("$mtime", (object?)generation.Mtime ?? DBNull.Value);
+            command.Parameters.AddWithValue("$sent", span?.SentAtUtc is DateTime sent ? new DateTimeOffset(sent, TimeSpan.Zero).ToUnixTimeMilliseconds() : (object)DBNull.Value);
+            command.Parameters.AddWithValue("$partition", span != null ? span.Partition : (object)DBNull.Value);
+            command.Parameters.AddWithValue("$first", span != null ? span.FirstOffset : (object)DBNull.Value);
+            command.Parameters.AddWithValue("$last", span != null ? span.LastOffset : (object)DBNull.Value);
+        }
+
+        /// <summary>Reads file_hash, total_chunks, mtime, sent_at_ms, partition_id, first_offset, last_offset from column <paramref name="first"/> on.</summary>
+        private static FileGeneration ReadGeneration(SqliteDataReader reader, int first)
+        {
+            double? mtime = reader.IsDBNull(first + 2) ? (double?)null : reader.GetDouble(first + 2);
+            DateTime? sentAt = reader.IsDBNull(first + 3) ? (DateTime?)null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 3)).UtcDateTime;
+            SendSpan? span = !reader.IsDBNull(first + 4) ? new SendSpan(reader.GetInt32(first + 4), reader.GetInt64(first + 5), reader.GetInt64(first + 6), sentAt)
+                : sentAt.HasValue ? new SendSpan(SendSpan.SeveralPartitions, 0, 0, sentAt) // recorded before offsets were kept
+                : null;
+            return new FileGeneration((byte[])reader.GetValue(first), reader.GetInt32(first + 1), mtime, span);
         }
 
         private void DeleteStaged(SqliteTransaction transaction, string stagingFile)

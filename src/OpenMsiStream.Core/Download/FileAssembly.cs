@@ -101,9 +101,13 @@ namespace OpenMsiStream.Download
             _lengthsByOffset.Add(chunk.Offset, chunk.Data.Length);
             _unpersisted.Add(new KeyValuePair<long, int>(chunk.Offset, chunk.Data.Length));
             _positions.Add(position);
+            Generation.Span?.Include(position);
             LastChunkAt = DateTime.UtcNow;
             return true;
         }
+
+        /// <summary>Whether this file holds <paramref name="position"/> back (the message was read again, after a rewind).</summary>
+        public bool Holds(MessagePosition position) => _positions.Any(p => p.Partition == position.Partition && p.Offset == position.Offset);
 
         /// <summary>
         /// The file length, once every chunk is here, after checking that the chunks cover it exactly

@@ -1,19 +1,68 @@
 using System;
-using System.Collections.Generic;
-using System.Linq;
 using OpenMsiStream.Wire;
 
 namespace OpenMsiStream.Download
 {
-    /// <summary>One version ("generation") of a file: its hash, chunk count and producer mtime.</summary>
+    /// <summary>
+    /// Where one version of a file was sent: the partition and the first and last offsets of the chunks
+    /// seen so far, and the producer's timestamp of the first one when the broker keeps timestamps. The
+    /// offsets order the sends of one partition on every broker (all of a file's chunks go to one
+    /// partition with our producer), which is what tells versions apart where timestamps are missing.
+    /// </summary>
+    internal sealed class SendSpan
+    {
+        /// <summary>The partition of a version whose chunks came from more than one partition (Python OpenMSIStream spreads them).</summary>
+        public const int SeveralPartitions = -1;
+
+        public SendSpan(int partition, long firstOffset, long lastOffset, DateTime? sentAtUtc)
+        {
+            Partition = partition;
+            FirstOffset = firstOffset;
+            LastOffset = lastOffset;
+            SentAtUtc = sentAtUtc;
+        }
+
+        public int Partition { get; private set; }
+
+        public long FirstOffset { get; private set; }
+
+        public long LastOffset { get; private set; }
+
+        /// <summary>When the producer sent the first chunk seen, if the broker kept timestamps (Kafka 0.10 and later).</summary>
+        public DateTime? SentAtUtc { get; private set; }
+
+        /// <summary>Whether offsets can order this version against another of the same partition.</summary>
+        public bool HasOffsets => Partition != SeveralPartitions;
+
+        public static SendSpan Of(MessagePosition position) => new SendSpan(position.Partition, position.Offset, position.Offset, position.SentAtUtc);
+
+        /// <summary>Takes in another chunk of the same version.</summary>
+        public void Include(MessagePosition position)
+        {
+            if (position.Partition != Partition)
+            {
+                Partition = SeveralPartitions;
+            }
+            FirstOffset = Math.Min(FirstOffset, position.Offset);
+            LastOffset = Math.Max(LastOffset, position.Offset);
+            if (position.SentAtUtc.HasValue && (!SentAtUtc.HasValue || position.SentAtUtc.Value < SentAtUtc.Value))
+            {
+                SentAtUtc = position.SentAtUtc;
+            }
+        }
+
+        public override string ToString() => HasOffsets ? $"partition {Partition}, offsets {FirstOffset}..{LastOffset}" : "several partitions";
+    }
+
+    /// <summary>One version ("generation") of a file: its hash, chunk count and producer mtime, and where it was sent.</summary>
     internal sealed class FileGeneration
     {
-        public FileGeneration(byte[] fileHash, int totalChunks, double? mtime, DateTime? sentAtUtc = null)
+        public FileGeneration(byte[] fileHash, int totalChunks, double? mtime, SendSpan? span)
         {
             FileHash = fileHash;
             TotalChunks = totalChunks;
             Mtime = mtime;
-            SentAtUtc = sentAtUtc;
+            Span = span;
         }
 
         public byte[] FileHash { get; }
@@ -22,49 +71,14 @@ namespace OpenMsiStream.Download
 
         public double? Mtime { get; }
 
-        /// <summary>When the producer sent the version's first chunk seen, if the broker kept timestamps.</summary>
-        public DateTime? SentAtUtc { get; }
+        /// <summary>Where its chunks were sent; null for versions recorded before spans were kept.</summary>
+        public SendSpan? Span { get; }
 
-        public static FileGeneration Of(DataFileChunk chunk, DateTime? sentAtUtc = null) => new FileGeneration(chunk.FileHash, chunk.TotalChunks, chunk.FileMtime, sentAtUtc);
+        public static FileGeneration Of(DataFileChunk chunk, MessagePosition position) => new FileGeneration(chunk.FileHash, chunk.TotalChunks, chunk.FileMtime, SendSpan.Of(position));
 
         public bool SameHash(DataFileChunk chunk) => FileHash.AsSpan().SequenceEqual(chunk.FileHash);
 
         public bool SameHash(FileGeneration other) => FileHash.AsSpan().SequenceEqual(other.FileHash);
-    }
-
-    /// <summary>The versions of one path received so far: the latest, and the hashes of those it replaced.</summary>
-    internal sealed class ReceivedVersions
-    {
-        public ReceivedVersions(FileGeneration latest, IEnumerable<byte[]> earlierHashes)
-        {
-            Latest = latest;
-            EarlierHashes = new HashSet<string>(earlierHashes.Select(Diagnostics.Hex.Lower), StringComparer.Ordinal);
-            EarlierHashes.Remove(Diagnostics.Hex.Lower(latest.FileHash));
-        }
-
-        public FileGeneration Latest { get; }
-
-        public HashSet<string> EarlierHashes { get; }
-
-        public bool ReceivedEarlier(byte[] fileHash) => EarlierHashes.Contains(Diagnostics.Hex.Lower(fileHash));
-
-        /// <summary>These versions with <paramref name="newer"/> received on top.</summary>
-        public ReceivedVersions With(FileGeneration newer)
-        {
-            var hashes = EarlierHashes.Select(h => HexToBytes(h)).ToList();
-            hashes.Add(Latest.FileHash);
-            return new ReceivedVersions(newer, hashes);
-        }
-
-        private static byte[] HexToBytes(string hex)
-        {
-            var bytes = new byte[hex.Length / 2];
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                bytes[i] = Convert.ToByte(hex.Substring(i * 2, 2), 16);
-            }
-            return bytes;
-        }
     }
 
     internal enum GenerationVerdict
@@ -82,66 +96,96 @@ namespace OpenMsiStream.Download
         Contradictory,
     }
 
-    /// <summary>
-    /// Decides between two versions of the same path (OpenMSIStream PRs #115/#117), with its flaws
-    /// fixed. When the broker keeps message timestamps, the version sent later wins. Otherwise, when
-    /// both producer mtimes are known the newer mtime wins, so a file that shrank is not mistaken for an
-    /// older version; without mtimes, more chunks means newer (a growing file), and an equal count keeps
-    /// the generation already being rebuilt.
-    /// </summary>
-    internal static class GenerationPolicy
+    /// <summary>A verdict and what it rests on, for the warning that reports a skipped or abandoned version.</summary>
+    internal readonly struct GenerationJudgement
     {
-        public static GenerationVerdict Judge(FileGeneration current, DataFileChunk incoming) => Judge(current, FileGeneration.Of(incoming));
-
-        /// <summary>
-        /// A version against the one already received: the same hash is a duplicate; a hash received
-        /// before (and replaced since) is stale, such as chunks read again after a restart; any other
-        /// version is judged by <see cref="Judge(FileGeneration, FileGeneration)"/>.
-        /// </summary>
-        public static GenerationVerdict JudgeAgainstReceived(ReceivedVersions received, DataFileChunk incoming, DateTime? incomingSentAtUtc)
+        public GenerationJudgement(GenerationVerdict verdict, string basis)
         {
-            if (received.Latest.SameHash(incoming))
-            {
-                return GenerationVerdict.Same; // the content on disk already, whatever chunk size it is sent with now
-            }
-            if (received.ReceivedEarlier(incoming.FileHash))
-            {
-                return GenerationVerdict.Stale;
-            }
-            return Judge(received.Latest, FileGeneration.Of(incoming, incomingSentAtUtc));
+            Verdict = verdict;
+            Basis = basis;
         }
 
-        public static GenerationVerdict Judge(FileGeneration current, FileGeneration incoming)
+        public GenerationVerdict Verdict { get; }
+
+        /// <summary>Why, in words, comparing the incoming version with the other: "sent before it: partition 0, offset 5 before 10".</summary>
+        public string Basis { get; }
+    }
+
+    /// <summary>
+    /// Decides between two versions of the same path (OpenMSIStream PRs #115/#117), with their flaws
+    /// fixed: the newest send of a path wins, whatever its content was before and whatever its mtime.
+    /// Send order is taken from the producer's timestamps where the broker keeps them, else from the
+    /// offsets of one partition (every broker has them). Only when neither orders the two does the newer
+    /// producer mtime win, and without mtimes more chunks means newer (a growing file); an equal count
+    /// keeps the generation already being rebuilt.
+    /// </summary>
+    /// <remarks>
+    /// A version received before is judged like any other: content that goes back to an earlier state
+    /// (A, then B, then A again) is a new send and wins; chunks of an earlier send read again after a
+    /// restart sit before the version kept and are stale. Timestamps come first because offsets start
+    /// again at 0 when a topic is deleted and created again, where the producer's clock goes on.
+    /// </remarks>
+    internal static class GenerationPolicy
+    {
+        /// <summary>A chunk of a version against the version received before: the same content is a duplicate, whatever its chunk size.</summary>
+        public static GenerationJudgement JudgeAgainstReceived(FileGeneration received, FileGeneration incoming) =>
+            received.SameHash(incoming) ? new GenerationJudgement(GenerationVerdict.Same, "the same content") : Judge(received, incoming);
+
+        public static GenerationJudgement Judge(FileGeneration current, FileGeneration incoming)
         {
             if (current.SameHash(incoming))
             {
                 if (current.TotalChunks == incoming.TotalChunks)
                 {
-                    return GenerationVerdict.Same;
+                    return new GenerationJudgement(GenerationVerdict.Same, "the same version");
                 }
                 // The same content in another number of chunks: sent again with another chunk size (an
                 // uploader restarted with a new -ChunkSize after the file was touched). The later send, or
                 // else the newer mtime, replaces the version being rebuilt, whose missing chunks may never
                 // come; with nothing to tell them apart the chunks contradict each other.
-                return ByTime(current, incoming) ?? GenerationVerdict.Contradictory;
+                return BySendOrder(current, incoming) ?? ByMtime(current, incoming)
+                    ?? new GenerationJudgement(GenerationVerdict.Contradictory, "the same content in another number of chunks");
             }
-            return ByTime(current, incoming) ?? (incoming.TotalChunks > current.TotalChunks ? GenerationVerdict.Newer : GenerationVerdict.Stale);
+            return BySendOrder(current, incoming) ?? ByMtime(current, incoming)
+                ?? (incoming.TotalChunks > current.TotalChunks
+                    ? new GenerationJudgement(GenerationVerdict.Newer, "more chunks, and no send order or modification time")
+                    : new GenerationJudgement(GenerationVerdict.Stale, "no send order or modification time puts it after the other"));
         }
 
-        /// <summary>
-        /// The version sent later is the newer one, whatever its mtime: a file copied back with an older
-        /// mtime, or re-sent by a producer that writes none, still gets through. Without send times (Kafka
-        /// before 0.10) the newer mtime wins. Null when neither tells them apart.
-        /// </summary>
-        private static GenerationVerdict? ByTime(FileGeneration current, FileGeneration incoming)
+        private static GenerationJudgement? BySendOrder(FileGeneration current, FileGeneration incoming)
         {
-            if (current.SentAtUtc.HasValue && incoming.SentAtUtc.HasValue && current.SentAtUtc.Value != incoming.SentAtUtc.Value)
+            SendSpan? kept = current.Span, other = incoming.Span;
+            if (kept == null || other == null)
             {
-                return incoming.SentAtUtc.Value > current.SentAtUtc.Value ? GenerationVerdict.Newer : GenerationVerdict.Stale;
+                return null;
             }
+            if (kept.SentAtUtc.HasValue && other.SentAtUtc.HasValue && kept.SentAtUtc.Value != other.SentAtUtc.Value)
+            {
+                return other.SentAtUtc.Value > kept.SentAtUtc.Value
+                    ? new GenerationJudgement(GenerationVerdict.Newer, "sent later")
+                    : new GenerationJudgement(GenerationVerdict.Stale, $"sent at {other.SentAtUtc.Value:yyyy-MM-dd HH:mm:ss.fff}Z, before {kept.SentAtUtc.Value:yyyy-MM-dd HH:mm:ss.fff}Z");
+            }
+            if (kept.HasOffsets && other.HasOffsets && kept.Partition == other.Partition)
+            {
+                if (other.FirstOffset > kept.LastOffset)
+                {
+                    return new GenerationJudgement(GenerationVerdict.Newer, $"sent later: partition {other.Partition}, offset {other.FirstOffset} after {kept.LastOffset}");
+                }
+                if (other.LastOffset < kept.FirstOffset)
+                {
+                    return new GenerationJudgement(GenerationVerdict.Stale, $"sent before it: partition {other.Partition}, offset {other.LastOffset} before {kept.FirstOffset}");
+                }
+            }
+            return null;
+        }
+
+        private static GenerationJudgement? ByMtime(FileGeneration current, FileGeneration incoming)
+        {
             if (current.Mtime.HasValue && incoming.Mtime.HasValue && current.Mtime.Value != incoming.Mtime.Value)
             {
-                return incoming.Mtime.Value > current.Mtime.Value ? GenerationVerdict.Newer : GenerationVerdict.Stale;
+                return incoming.Mtime.Value > current.Mtime.Value
+                    ? new GenerationJudgement(GenerationVerdict.Newer, "a newer modification time")
+                    : new GenerationJudgement(GenerationVerdict.Stale, "an older modification time, and no send order");
             }
             return null;
         }

@@ -57,19 +57,22 @@ namespace OpenMsiStream.Download
 
             string? warning = null;
             IReadOnlyList<MessagePosition> abandoned = Array.Empty<MessagePosition>();
+            FileGeneration incoming = FileGeneration.Of(chunk, position);
             if (_inProgress.TryGetValue(relativePath, out FileAssembly? assembly))
             {
-                switch (GenerationPolicy.Judge(assembly.Generation, chunk))
+                GenerationJudgement judgement = GenerationPolicy.Judge(assembly.Generation, incoming);
+                switch (judgement.Verdict)
                 {
                     case GenerationVerdict.Same:
                         return AddTo(assembly, chunk, position, abandoned, warning);
                     case GenerationVerdict.Contradictory:
                         return ChunkResult.Failed(Contradiction(relativePath), new[] { position });
                     case GenerationVerdict.Stale:
-                        return ChunkResult.Stale(new[] { position }, StaleWarning(relativePath, chunk, assembly.Generation));
+                        return ChunkResult.Stale(new[] { position },
+                            $"Skipped a chunk of an older version of '{relativePath}' ({chunk.TotalChunks} chunks) than the one arriving ({assembly.Generation.TotalChunks} chunks): {judgement.Basis}.");
                     default:
                         abandoned = Abandon(assembly);
-                        warning = $"A newer version of '{relativePath}' arrived ({chunk.TotalChunks} chunks); the older one ({assembly.ReceivedChunks} of {assembly.Generation.TotalChunks} chunks received) was abandoned.";
+                        warning = $"A newer version of '{relativePath}' arrived ({chunk.TotalChunks} chunks; {judgement.Basis}); the older one ({assembly.ReceivedChunks} of {assembly.Generation.TotalChunks} chunks received) was abandoned.";
                         break;
                 }
             }
@@ -77,20 +80,21 @@ namespace OpenMsiStream.Download
             {
                 return ChunkResult.Duplicate(position); // the rest of a file that just failed: reported once
             }
-            else if (FindReceived(relativePath) is ReceivedVersions received)
+            else if (FindReceived(relativePath) is FileGeneration received)
             {
-                switch (GenerationPolicy.JudgeAgainstReceived(received, chunk, position.SentAtUtc))
+                GenerationJudgement judgement = GenerationPolicy.JudgeAgainstReceived(received, incoming);
+                switch (judgement.Verdict)
                 {
                     case GenerationVerdict.Same:
                         return ChunkResult.Duplicate(position); // a late copy of a file already received
                     case GenerationVerdict.Contradictory:
                         return ChunkResult.Failed(Contradiction(relativePath), new[] { position });
                     case GenerationVerdict.Stale:
-                        return ChunkResult.Stale(new[] { position }, $"Skipped a chunk of an older version of '{relativePath}' that was received before and has been replaced since.");
+                        return ChunkResult.Stale(new[] { position }, $"Skipped a chunk of an older version of '{relativePath}' than the one received: {judgement.Basis}.");
                 }
             }
 
-            FileGeneration generation = FileGeneration.Of(chunk, position.SentAtUtc);
+            FileGeneration generation = incoming;
             try
             {
                 assembly = new FileAssembly(relativePath, generation, _target.CreateStore(relativePath, chunk), keyPrefix: ChunkMessageKey.Prefix(chunk.Subdirectory, chunk.Filename));
@@ -178,13 +182,13 @@ namespace OpenMsiStream.Download
             _inProgress.Clear();
         }
 
-        private ReceivedVersions? FindReceived(string relativePath)
+        private FileGeneration? FindReceived(string relativePath)
         {
-            if (_finished.TryGet(relativePath, out ReceivedVersions versions))
+            if (_finished.TryGet(relativePath, out FileGeneration received))
             {
-                return versions;
+                return received;
             }
-            ReceivedVersions? earlier = _target.FindReceived(relativePath);
+            FileGeneration? earlier = _target.FindReceived(relativePath);
             if (earlier != null)
             {
                 _finished.Remember(relativePath, earlier);
@@ -198,6 +202,10 @@ namespace OpenMsiStream.Download
             {
                 if (!assembly.Add(chunk, position))
                 {
+                    if (assembly.Holds(position))
+                    {
+                        return ChunkResult.InProgress; // the same message read again: it stays held back with its file
+                    }
                     return abandoned.Count == 0 && warning == null ? ChunkResult.Duplicate(position) : ChunkResult.InProgressWithWarning(Concat(abandoned, position), warning!);
                 }
                 if (!assembly.IsComplete)
@@ -247,8 +255,7 @@ namespace OpenMsiStream.Download
             }
             ReceivedFile file = _target.Deliver(assembly, length, Hex.Lower(actual), _topic);
             Remove(assembly);
-            ReceivedVersions? before = FindReceived(assembly.RelativePath);
-            _finished.Remember(assembly.RelativePath, before?.With(assembly.Generation) ?? new ReceivedVersions(assembly.Generation, Array.Empty<byte[]>()));
+            _finished.Remember(assembly.RelativePath, assembly.Generation);
             return ChunkResult.Completed(file, Concat(abandoned, assembly.Positions), warning);
         }
 
@@ -285,8 +292,5 @@ namespace OpenMsiStream.Download
         private static OpenMsiStreamException Contradiction(string relativePath) =>
             new OpenMsiStreamException(ErrorIds.InconsistentChunks, ErrorKind.InvalidData,
                 $"Chunks of '{relativePath}' with the same file hash disagree about the number of chunks; the chunk was rejected.", target: relativePath);
-
-        private static string StaleWarning(string relativePath, DataFileChunk chunk, FileGeneration kept) =>
-            $"Skipped a chunk of an older version of '{relativePath}' ({chunk.TotalChunks} chunks, versus {kept.TotalChunks} in the version kept).";
     }
 }

@@ -22,7 +22,7 @@ namespace OpenMsiStream.Download
         }
 
         /// <summary>The version of a path received earlier (beyond what this run remembers), if kept.</summary>
-        public virtual ReceivedVersions? FindReceived(string relativePath) => null;
+        public virtual FileGeneration? FindReceived(string relativePath) => null;
 
         /// <summary>Whether a file whose producer went away is kept to be completed later (disk), or dropped (memory).</summary>
         public virtual bool KeepsIncompleteFiles => false;
@@ -96,9 +96,8 @@ namespace OpenMsiStream.Download
             {
                 string path = Path.Combine(StagingRoot, staged.StagingFile.Replace('/', Path.DirectorySeparatorChar));
                 var assembly = new FileAssembly(staged.RelativePath, staged.Generation, new DiskChunkStore(path, staged.StagingFile), restored: true);
-                ReceivedVersions? received = _registry.FindReceived(staged.RelativePath);
-                if (received != null && (received.Latest.SameHash(staged.Generation) || received.ReceivedEarlier(staged.Generation.FileHash)
-                    || GenerationPolicy.Judge(received.Latest, staged.Generation) != GenerationVerdict.Newer))
+                FileGeneration? received = _registry.FindReceived(staged.RelativePath);
+                if (received != null && GenerationPolicy.JudgeAgainstReceived(received, staged.Generation).Verdict != GenerationVerdict.Newer)
                 {
                     Discard(assembly); // another member of the group completed it meanwhile, or a newer version
                     continue;
@@ -126,7 +125,7 @@ namespace OpenMsiStream.Download
             _registry.Stage(batch);
         }
 
-        public override ReceivedVersions? FindReceived(string relativePath) => _registry.FindReceived(relativePath);
+        public override FileGeneration? FindReceived(string relativePath) => _registry.FindReceived(relativePath);
 
         public override bool KeepsIncompleteFiles => true;
 

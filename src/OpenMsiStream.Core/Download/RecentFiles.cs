@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace OpenMsiStream.Download
 {
     /// <summary>
-    /// The versions of recently finished paths, bounded in size, so late or repeated chunks of a
+    /// The last version of recently finished paths, bounded in size, so late or repeated chunks of a
     /// finished file are recognised without a registry look-up, and the versions that failed in the last
     /// minutes, so the rest of a failed file's chunks do not each report the failure again.
     /// </summary>
@@ -12,20 +12,20 @@ namespace OpenMsiStream.Download
     {
         private static readonly TimeSpan FailureMemory = TimeSpan.FromMinutes(10);
         private readonly int _capacity;
-        private readonly Dictionary<string, LinkedListNode<KeyValuePair<string, ReceivedVersions>>> _index = new Dictionary<string, LinkedListNode<KeyValuePair<string, ReceivedVersions>>>(StringComparer.Ordinal);
-        private readonly LinkedList<KeyValuePair<string, ReceivedVersions>> _order = new LinkedList<KeyValuePair<string, ReceivedVersions>>();
+        private readonly Dictionary<string, LinkedListNode<KeyValuePair<string, FileGeneration>>> _index = new Dictionary<string, LinkedListNode<KeyValuePair<string, FileGeneration>>>(StringComparer.Ordinal);
+        private readonly LinkedList<KeyValuePair<string, FileGeneration>> _order = new LinkedList<KeyValuePair<string, FileGeneration>>();
         private readonly Dictionary<string, KeyValuePair<FileGeneration, DateTime>> _failed = new Dictionary<string, KeyValuePair<FileGeneration, DateTime>>(StringComparer.Ordinal);
 
         public RecentFiles(int capacity) => _capacity = capacity;
 
-        public void Remember(string relativePath, ReceivedVersions versions)
+        public void Remember(string relativePath, FileGeneration received)
         {
             if (_index.TryGetValue(relativePath, out var existing))
             {
                 _order.Remove(existing);
             }
             _failed.Remove(relativePath);
-            _index[relativePath] = _order.AddFirst(new KeyValuePair<string, ReceivedVersions>(relativePath, versions));
+            _index[relativePath] = _order.AddFirst(new KeyValuePair<string, FileGeneration>(relativePath, received));
             if (_order.Count > _capacity)
             {
                 _index.Remove(_order.Last!.Value.Key);
@@ -33,14 +33,14 @@ namespace OpenMsiStream.Download
             }
         }
 
-        public bool TryGet(string relativePath, out ReceivedVersions versions)
+        public bool TryGet(string relativePath, out FileGeneration received)
         {
             if (_index.TryGetValue(relativePath, out var node))
             {
-                versions = node.Value.Value;
+                received = node.Value.Value;
                 return true;
             }
-            versions = null!;
+            received = null!;
             return false;
         }
 

@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using Microsoft.Data.Sqlite;
 using OpenMsiStream.Native;
 
@@ -53,6 +55,33 @@ namespace OpenMsiStream.State
                 throw;
             }
             return new StateDatabase(full, connection);
+        }
+
+        /// <summary>
+        /// Adds columns that a newer version of a schema has and a database written by an older one lacks
+        /// (SQLite has no ADD COLUMN IF NOT EXISTS). <c>Column</c> is a column definition, "name TYPE".
+        /// </summary>
+        public void AddMissingColumns(IEnumerable<(string Table, string Column)> columns)
+        {
+            lock (_gate)
+            {
+                foreach (IGrouping<string, (string Table, string Column)> table in columns.GroupBy(c => c.Table))
+                {
+                    var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                    using (SqliteCommand info = Command($"PRAGMA table_info({table.Key})"))
+                    using (SqliteDataReader reader = info.ExecuteReader())
+                    {
+                        while (reader.Read())
+                        {
+                            existing.Add(reader.GetString(1));
+                        }
+                    }
+                    foreach ((string _, string column) in table.Where(c => !existing.Contains(c.Column.Split(' ')[0])))
+                    {
+                        Execute(Connection, $"ALTER TABLE {table.Key} ADD COLUMN {column}");
+                    }
+                }
+            }
         }
 
         /// <summary>Runs <paramref name="work"/> in one transaction under the connection's lock.</summary>

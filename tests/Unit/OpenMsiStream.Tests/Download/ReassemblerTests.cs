@@ -90,54 +90,116 @@ namespace OpenMsiStream.Tests.Download
         }
 
         [Fact]
-        public void ANewerMtimeWinsEvenWhenTheFileShrank()
+        public void WithoutASendOrderANewerMtimeWinsEvenWhenTheFileShrank()
         {
+            // Chunks spread over partitions (as Python OpenMSIStream sends them): offsets cannot order the versions.
             List<DataFileChunk> older = ChunkFactory.Split(TestData.Bytes(3000, seed: 1), 1024, mtime: 1000);
             byte[] newerContent = TestData.Bytes(1500, seed: 2);
             List<DataFileChunk> newer = ChunkFactory.Split(newerContent, 1024, mtime: 2000);
 
-            Accept(older[0]);
-            ChunkResult switched = Accept(newer[0]);
-            ChunkResult stale = Accept(older[1]);
-            ChunkResult done = Accept(newer[1]);
+            Accept(older[0], partition: 0, offset: 10);
+            ChunkResult switched = Accept(newer[0], partition: 1, offset: 3);
+            ChunkResult stale = Accept(older[1], partition: 2, offset: 7);
+            ChunkResult done = Accept(newer[1], partition: 3, offset: 1);
 
-            Assert.Contains("A newer version of 'file.dat' arrived (2 chunks); the older one (1 of 3 chunks received) was abandoned.", switched.Warning);
+            Assert.Equal("A newer version of 'file.dat' arrived (2 chunks; a newer modification time); the older one (1 of 3 chunks received) was abandoned.", switched.Warning);
             Assert.Single(switched.Resolved); // the abandoned generation's message
             Assert.Equal(ChunkResultKind.Stale, stale.Kind);
+            Assert.Equal("Skipped a chunk of an older version of 'file.dat' (3 chunks) than the one arriving (2 chunks): an older modification time, and no send order.", stale.Warning);
             Assert.Equal(newerContent, File.ReadAllBytes(done.File!.FullName!));
         }
 
         [Fact]
-        public void WithoutMtimesMoreChunksIsNewerAndAnEqualCountKeepsTheFirst()
+        public void WithoutASendOrderOrMtimesMoreChunksIsNewerAndAnEqualCountKeepsTheFirst()
         {
             List<DataFileChunk> small = ChunkFactory.Split(TestData.Bytes(2000, seed: 1), 1024, mtime: null);
             List<DataFileChunk> other = ChunkFactory.Split(TestData.Bytes(2000, seed: 3), 1024, mtime: null);
             byte[] grownContent = TestData.Bytes(5000, seed: 2);
             List<DataFileChunk> grown = ChunkFactory.Split(grownContent, 1024, mtime: null);
 
-            Accept(small[0]);
-            Assert.Equal(ChunkResultKind.Stale, Accept(other[0]).Kind);
-            Assert.NotNull(Accept(grown[0]).Warning);
-            Assert.Equal(ChunkResultKind.Stale, Accept(small[1]).Kind);
-            ChunkResult done = AcceptAll(grown.Skip(1)).Last();
+            Accept(small[0], partition: 0, offset: 0);
+            Assert.Equal(ChunkResultKind.Stale, Accept(other[0], partition: 1, offset: 0).Kind);
+            Assert.NotNull(Accept(grown[0], partition: 2, offset: 0).Warning);
+            Assert.Equal(ChunkResultKind.Stale, Accept(small[1], partition: 3, offset: 0).Kind);
+            ChunkResult done = grown.Skip(1).Select((c, i) => Accept(c, partition: 2, offset: i + 1)).ToList().Last();
 
             Assert.Equal(grownContent, File.ReadAllBytes(done.File!.FullName!));
         }
 
         [Fact]
-        public void LateChunksOfAFinishedFileDoNotStartAFileThatNeverCompletes()
+        public void ChunksOfAnEarlierSendReadAgainDoNotStartAFileThatNeverCompletes()
         {
-            List<DataFileChunk> first = ChunkFactory.Split(TestData.Bytes(2000, seed: 1), 1024, mtime: 1000);
             List<DataFileChunk> older = ChunkFactory.Split(TestData.Bytes(3000, seed: 5), 1024, mtime: 500);
-            first.ForEach(c => Accept(c));
+            List<DataFileChunk> first = ChunkFactory.Split(TestData.Bytes(2000, seed: 1), 1024, mtime: 1000);
+            Accept(first[0], partition: 0, offset: 20);
+            Accept(first[1], partition: 0, offset: 21);
 
-            Assert.Equal(ChunkResultKind.Duplicate, Accept(first[0]).Kind);
-            Assert.Equal(ChunkResultKind.Stale, Accept(older[0]).Kind);
+            Assert.Equal(ChunkResultKind.Duplicate, Accept(first[0], partition: 0, offset: 20).Kind);
+            ChunkResult olderAgain = Accept(older[0], partition: 0, offset: 12); // sent before, read again after a restart
+            Assert.Equal(ChunkResultKind.Stale, olderAgain.Kind);
+            Assert.Equal("Skipped a chunk of an older version of 'file.dat' than the one received: sent before it: partition 0, offset 12 before 20.", olderAgain.Warning);
             Assert.Equal(0, _reassembler.FilesInProgress);
 
             byte[] later = TestData.Bytes(10, seed: 7);
-            ChunkResult again = Accept(ChunkFactory.Split(later, 1024, mtime: 3000).Single());
+            ChunkResult again = Accept(ChunkFactory.Split(later, 1024, mtime: 3000).Single(), partition: 0, offset: 30);
             Assert.Equal(later, File.ReadAllBytes(again.File!.FullName!));
+        }
+
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void ContentThatGoesBackToAnEarlierVersionIsDeliveredAndTheSendsInBetweenReadAgainAreStale(bool brokerKeepsTimestamps)
+        {
+            // A, then B, then A again (the same bytes and mtime as the first time, as a restore or an undo
+            // makes): the newest send wins, although A was received before.
+            DateTime t0 = new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc);
+            byte[] a = TestData.Bytes(3000, seed: 1), b = TestData.Bytes(2500, seed: 2);
+            List<DataFileChunk> versionA = ChunkFactory.Split(a, 1024, mtime: 1000), versionB = ChunkFactory.Split(b, 1024, mtime: 2000);
+            DateTime? At(int minutes) => brokerKeepsTimestamps ? t0.AddMinutes(minutes) : (DateTime?)null;
+
+            List<ChunkResult> first = versionA.Select((c, i) => Accept(c, 0, i, At(0))).ToList();
+            List<ChunkResult> second = versionB.Select((c, i) => Accept(c, 0, 10 + i, At(5))).ToList();
+            List<ChunkResult> third = versionA.Select((c, i) => Accept(c, 0, 20 + i, At(10))).ToList();
+
+            Assert.Equal(ChunkResultKind.Completed, first.Last().Kind);
+            Assert.Equal(ChunkResultKind.Completed, second.Last().Kind);
+            Assert.Equal(ChunkResultKind.Completed, third.Last().Kind);
+            Assert.Equal(a, File.ReadAllBytes(Path.Combine(_output, "file.dat")));
+            // After a restart the consumer reads from its committed offset: the earlier sends are older.
+            Assert.Equal(ChunkResultKind.Stale, Accept(versionB[0], 0, 10, At(5)).Kind);
+            Assert.Equal(ChunkResultKind.Duplicate, Accept(versionA[0], 0, 0, At(0)).Kind); // the same content as the version received
+            Assert.Equal(0, _reassembler.FilesInProgress);
+            Assert.Equal(a, File.ReadAllBytes(Path.Combine(_output, "file.dat")));
+        }
+
+        [Fact]
+        public void WithoutTimestampsAVersionSentLaterWinsEvenWithAnOlderMtime()
+        {
+            // Kafka before 0.10 keeps no timestamps: a copy restored from a backup (older mtime) is still the newest send.
+            byte[] current = TestData.Bytes(3000, seed: 1), restored = TestData.Bytes(3000, seed: 2);
+            ChunkFactory.Split(current, 1024, mtime: 5000).Select((c, i) => Accept(c, 1, i)).ToList();
+
+            List<ChunkResult> results = ChunkFactory.Split(restored, 1024, mtime: 1000).Select((c, i) => Accept(c, 1, 3 + i)).ToList();
+
+            Assert.Equal(ChunkResultKind.Completed, results.Last().Kind);
+            Assert.Equal(restored, File.ReadAllBytes(Path.Combine(_output, "file.dat")));
+        }
+
+        [Fact]
+        public void WithoutTimestampsARewriteWithItsMtimeRestoredReplacesTheAbandonedPartialVersion()
+        {
+            // The uploader gave up on version A half-way (it changed while being sent); B has the same
+            // size and mtime. B must replace A's partial copy instead of waiting for A's missing chunks.
+            byte[] a = TestData.Bytes(4096, seed: 1), b = TestData.Bytes(4096, seed: 2);
+            List<DataFileChunk> versionA = ChunkFactory.Split(a, 1024, mtime: 1000), versionB = ChunkFactory.Split(b, 1024, mtime: 1000);
+            Accept(versionA[0], 2, 40);
+            Accept(versionA[1], 2, 41);
+
+            List<ChunkResult> results = versionB.Select((c, i) => Accept(c, 2, 42 + i)).ToList();
+
+            Assert.Equal("A newer version of 'file.dat' arrived (4 chunks; sent later: partition 2, offset 42 after 41); the older one (2 of 4 chunks received) was abandoned.", results[0].Warning);
+            Assert.Equal(ChunkResultKind.Completed, results.Last().Kind);
+            Assert.Equal(b, File.ReadAllBytes(Path.Combine(_output, "file.dat")));
         }
 
         [Fact]
@@ -146,8 +208,10 @@ namespace OpenMsiStream.Tests.Download
             List<DataFileChunk> chunks = ChunkFactory.Split(TestData.Bytes(3000), 1024);
             DataFileChunk liar = new DataFileChunk(chunks[1].Filename, chunks[1].FileHash, chunks[1].ChunkHash, chunks[1].Offset, 2, 4, "", "", chunks[1].Data, chunks[1].FileMtime);
 
-            Accept(chunks[0]);
-            ChunkResult result = Accept(liar);
+            // Between two chunks of the same send (a later send with another chunk size would come after them).
+            Accept(chunks[0], partition: 0, offset: 0);
+            Accept(chunks[2], partition: 0, offset: 2);
+            ChunkResult result = Accept(liar, partition: 0, offset: 1);
 
             Assert.Equal(ErrorIds.InconsistentChunks, result.Error!.ErrorId);
         }
@@ -382,6 +446,90 @@ namespace OpenMsiStream.Tests.Download
         }
 
         [Fact]
+        public void ANextRunOrdersVersionsByTheSendsRecordedInTheRegistry()
+        {
+            string output = _temp.Combine("durable");
+            byte[] a = TestData.Bytes(3000, seed: 1), b = TestData.Bytes(3000, seed: 2);
+            List<DataFileChunk> versionA = ChunkFactory.Split(a, 1024, mtime: 1000), versionB = ChunkFactory.Split(b, 1024, mtime: 1000);
+            var first = new DirectoryTarget(output, "topic", "group");
+            using (var firstRun = new Reassembler(first, "topic"))
+            {
+                versionA.Select((c, i) => firstRun.Accept(c, new MessagePosition(0, i))).ToList();
+                versionB.Select((c, i) => firstRun.Accept(c, new MessagePosition(0, 10 + i))).ToList();
+            }
+            first.Cleanup();
+
+            var second = new DirectoryTarget(output, "topic", "group");
+            using (var secondRun = new Reassembler(second, "topic"))
+            {
+                Assert.Equal(ChunkResultKind.Stale, secondRun.Accept(versionA[0], new MessagePosition(0, 0)).Kind); // read again: sent before B
+                Assert.Equal(ChunkResultKind.Duplicate, secondRun.Accept(versionB[2], new MessagePosition(0, 12)).Kind);
+                List<ChunkResult> undo = versionA.Select((c, i) => secondRun.Accept(c, new MessagePosition(0, 20 + i))).ToList(); // A sent again
+                Assert.Equal(ChunkResultKind.Completed, undo.Last().Kind);
+            }
+            second.Cleanup();
+            Assert.Equal(a, File.ReadAllBytes(Path.Combine(output, "file.dat")));
+        }
+
+        [Fact]
+        public void AVersionInProgressKeepsWhereItWasSentAcrossARestart()
+        {
+            string output = _temp.Combine("durable");
+            byte[] a = TestData.Bytes(3000, seed: 1), b = TestData.Bytes(3000, seed: 2);
+            List<DataFileChunk> versionA = ChunkFactory.Split(a, 1024, mtime: 1000), versionB = ChunkFactory.Split(b, 1024, mtime: 1000);
+            var first = new DirectoryTarget(output, "topic", "group");
+            var firstRun = new Reassembler(first, "topic");
+            firstRun.Accept(versionA[0], new MessagePosition(3, 50));
+            firstRun.Accept(versionA[1], new MessagePosition(3, 51));
+            firstRun.Persist();
+            first.Cleanup(); // killed mid-file
+
+            var second = new DirectoryTarget(output, "topic", "group");
+            using var secondRun = new Reassembler(second, "topic");
+            Assert.Equal(1, secondRun.FilesInProgress);
+            Assert.Equal(ChunkResultKind.Stale, secondRun.Accept(versionB[0], new MessagePosition(3, 40)).Kind); // an earlier send, read again
+            ChunkResult newer = secondRun.Accept(versionB[0], new MessagePosition(3, 60));
+            Assert.Equal("A newer version of 'file.dat' arrived (3 chunks; sent later: partition 3, offset 60 after 51); the older one (2 of 3 chunks received) was abandoned.", newer.Warning);
+            Assert.Equal(b, File.ReadAllBytes(versionB.Skip(1).Select((c, i) => secondRun.Accept(c, new MessagePosition(3, 61 + i))).ToList().Last().File!.FullName!));
+            second.Cleanup();
+        }
+
+        [Fact]
+        public void ARegistryWrittenBeforeSendSpansWereKeptIsUpgradedAndStillOrdersByTime()
+        {
+            string output = _temp.Combine("legacy");
+            string state = Path.Combine(output, ".openmsistream");
+            Directory.CreateDirectory(state);
+            byte[] oldHash = SHA512.HashData(new byte[] { 1 });
+            using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(state, DownloadRegistry.DatabaseFileName)};Pooling=False"))
+            {
+                connection.Open();
+                using var create = connection.CreateCommand();
+                // The schema of the first release, with one received version.
+                create.CommandText = @"
+CREATE TABLE received(topic TEXT NOT NULL, group_id TEXT NOT NULL, rel_path TEXT NOT NULL, file_hash BLOB NOT NULL, total_chunks INTEGER NOT NULL,
+  mtime REAL, sent_at_ms INTEGER, length INTEGER NOT NULL, received_at TEXT NOT NULL, PRIMARY KEY (topic, group_id, rel_path)) WITHOUT ROWID;
+CREATE TABLE received_versions(topic TEXT NOT NULL, group_id TEXT NOT NULL, rel_path TEXT NOT NULL, file_hash BLOB NOT NULL,
+  PRIMARY KEY (topic, group_id, rel_path, file_hash)) WITHOUT ROWID;
+CREATE TABLE staged(staging_file TEXT PRIMARY KEY, owner TEXT NOT NULL, topic TEXT NOT NULL, group_id TEXT NOT NULL, rel_path TEXT NOT NULL,
+  file_hash BLOB NOT NULL, total_chunks INTEGER NOT NULL, mtime REAL, updated_at TEXT NOT NULL);
+INSERT INTO received VALUES ('topic', 'group', 'file.dat', $hash, 1, 1000, 1793491200000, 1, '2026-11-01');";
+                create.Parameters.AddWithValue("$hash", oldHash);
+                create.ExecuteNonQuery();
+            }
+            var target = new DirectoryTarget(output, "topic", "group");
+            using (var run = new Reassembler(target, "topic"))
+            {
+                DateTime recorded = DateTimeOffset.FromUnixTimeMilliseconds(1793491200000).UtcDateTime;
+                DataFileChunk older = ChunkFactory.Split(TestData.Bytes(10, seed: 1), 1024, mtime: 2000).Single();
+                DataFileChunk newer = ChunkFactory.Split(TestData.Bytes(10, seed: 2), 1024, mtime: 500).Single();
+                Assert.Equal(ChunkResultKind.Stale, run.Accept(older, new MessagePosition(0, 5, recorded.AddMinutes(-1))).Kind);
+                Assert.Equal(ChunkResultKind.Completed, run.Accept(newer, new MessagePosition(0, 6, recorded.AddMinutes(1))).Kind);
+            }
+            target.Cleanup();
+        }
+
+        [Fact]
         public void AnotherGroupDoesNotTakeOverFilesInProgress()
         {
             string output = _temp.Combine("durable");
@@ -499,6 +647,9 @@ namespace OpenMsiStream.Tests.Download
         }
 
         private ChunkResult Accept(DataFileChunk chunk) => _reassembler.Accept(chunk, Next());
+
+        private ChunkResult Accept(DataFileChunk chunk, int partition, long offset, DateTime? sentAtUtc = null) =>
+            _reassembler.Accept(chunk, new MessagePosition(partition, offset, sentAtUtc));
 
         // Materialised: LINQ's Select(...).Last() on a list would only run the selector for the last item.
         private List<ChunkResult> AcceptAll(IEnumerable<DataFileChunk> chunks) => chunks.Select(Accept).ToList();
