@@ -13,22 +13,23 @@ namespace OpenMsiStream.Chunks
 {
     /// <summary>
     /// Turns a file into chunk messages. The format puts the whole-file SHA-512 into every chunk, so
-    /// a file larger than one chunk must be read twice: once to hash it, once to send it. A file of
-    /// one chunk is read once (its chunk hash is its file hash). Memory stays at one chunk whatever
+    /// the file is read twice: once to hash it, once to send it. Memory stays at one chunk whatever
     /// the file size.
     /// </summary>
     /// <remarks>
-    /// Change detection: the first pass records a cheap XXH3 fingerprint per chunk, and the second
-    /// pass compares each chunk it reads against it; size and mtime are compared before and after the
-    /// first pass. A file changed mid-send therefore fails with <c>FileChangedDuringSend</c> instead of
-    /// producing chunks that disagree with the file hash.
+    /// Change detection, the same for every file: the first pass records a cheap XXH3 fingerprint per
+    /// chunk, and the second pass compares each chunk it reads against it; size and mtime are compared
+    /// before and after the first pass. A file changed mid-send therefore fails with
+    /// <c>FileChangedDuringSend</c> instead of producing chunks that disagree with the file hash, or a
+    /// file that never existed. Size and mtime alone cannot show it: the kernel sets the mtime when a
+    /// write starts, so a read that overlaps an in-place rewrite sees old and new bytes with both
+    /// unchanged. A file of one chunk gets the second read too (it is small and in the page cache).
     /// </remarks>
     internal sealed class FileChunkReader
     {
-        private readonly ulong[]? _fingerprints;
-        private readonly OutgoingChunk? _onlyChunk;
+        private readonly ulong[] _fingerprints;
 
-        private FileChunkReader(string fullPath, string subdirectory, int chunkSize, FileState state, byte[] fileHash, int chunkCount, ulong[]? fingerprints, OutgoingChunk? onlyChunk)
+        private FileChunkReader(string fullPath, string subdirectory, int chunkSize, FileState state, byte[] fileHash, int chunkCount, ulong[] fingerprints)
         {
             FullPath = fullPath;
             Filename = Path.GetFileName(fullPath);
@@ -38,7 +39,6 @@ namespace OpenMsiStream.Chunks
             FileHash = fileHash;
             ChunkCount = chunkCount;
             _fingerprints = fingerprints;
-            _onlyChunk = onlyChunk;
         }
 
         public string FullPath { get; }
@@ -58,29 +58,12 @@ namespace OpenMsiStream.Chunks
 
         public static int CountChunks(long length, int chunkSize) => length == 0 ? 1 : checked((int)((length + chunkSize - 1) / chunkSize));
 
-        /// <summary>Hashes the file (the first read); for a one-chunk file also builds its message.</summary>
+        /// <summary>Hashes the file and fingerprints its chunks (the first read).</summary>
         public static FileChunkReader Open(string fullPath, string subdirectory, int chunkSize, CancellationToken cancellationToken)
         {
             FileState before = StatOrThrow(fullPath);
             int chunkCount = CountChunks(before.Length, chunkSize);
-            string filename = Path.GetFileName(fullPath);
             using FileStream stream = OpenForReading(fullPath);
-            if (chunkCount == 1)
-            {
-                var layout = ChunkMessageSerializer.Layout(new GrowableBufferWriter(), filename, new byte[ChunkMessageSerializer.HashLength],
-                    0, 1, 1, subdirectory, string.Empty, (int)before.Length, before.EpochSeconds);
-                ReadExactly(stream, layout.Buffer, layout.DataOffset, layout.DataLength, fullPath);
-                EnsureUnchanged(fullPath, before);
-                byte[] hash;
-                using (SHA512 sha512 = SHA512.Create())
-                {
-                    hash = layout.ComputeChunkHash(sha512);
-                }
-                layout.SetFileHash(hash);
-                var only = new OutgoingChunk(1, KeyBytes(subdirectory, filename, 1, 1), layout.Buffer, layout.DataLength);
-                return new FileChunkReader(fullPath, subdirectory, chunkSize, before, hash, 1, null, only);
-            }
-
             var fingerprints = new ulong[chunkCount];
             byte[] buffer = ArrayPool<byte>.Shared.Rent(chunkSize);
             try
@@ -95,7 +78,7 @@ namespace OpenMsiStream.Chunks
                     fingerprints[i] = XxHash3.HashToUInt64(buffer.AsSpan(0, length));
                 }
                 EnsureUnchanged(fullPath, before);
-                return new FileChunkReader(fullPath, subdirectory, chunkSize, before, fileHash.GetHashAndReset(), chunkCount, fingerprints, null);
+                return new FileChunkReader(fullPath, subdirectory, chunkSize, before, fileHash.GetHashAndReset(), chunkCount, fingerprints);
             }
             finally
             {
@@ -104,19 +87,11 @@ namespace OpenMsiStream.Chunks
         }
 
         /// <summary>
-        /// The chunk messages in order (the second read, for files of more than one chunk), leaving out
-        /// those <paramref name="skip"/> says were already delivered (1-based chunk numbers).
+        /// The chunk messages in order (the second read), leaving out those <paramref name="skip"/> says
+        /// were already delivered (1-based chunk numbers).
         /// </summary>
         public IEnumerable<OutgoingChunk> ReadChunks(CancellationToken cancellationToken, Func<int, bool>? skip = null)
         {
-            if (_onlyChunk != null)
-            {
-                if (skip == null || !skip(1))
-                {
-                    yield return _onlyChunk;
-                }
-                yield break;
-            }
             var scratch = new GrowableBufferWriter();
             using SHA512 sha512 = SHA512.Create();
             using FileStream stream = OpenForReading(FullPath);
@@ -133,11 +108,19 @@ namespace OpenMsiStream.Chunks
                 var layout = ChunkMessageSerializer.Layout(scratch, Filename, FileHash, offset, i + 1, ChunkCount, Subdirectory, string.Empty, length, State.EpochSeconds,
                     ChunkBufferPool.Shared.Rent);
                 ReadExactly(stream, layout.Buffer, layout.DataOffset, length, FullPath);
-                if (XxHash3.HashToUInt64(layout.Data) != _fingerprints![i])
+                if (XxHash3.HashToUInt64(layout.Data) != _fingerprints[i])
                 {
-                    throw Changed(FullPath, $"chunk {i + 1} differs from the first read");
+                    ChunkBufferPool.Shared.Return(layout.Buffer);
+                    throw Changed(FullPath, ChunkCount == 1 ? "it differs from the first read" : $"chunk {i + 1} differs from the first read");
                 }
-                layout.ComputeChunkHash(sha512);
+                if (ChunkCount == 1)
+                {
+                    layout.SetChunkHash(FileHash); // the whole file is the chunk: no second SHA-512
+                }
+                else
+                {
+                    layout.ComputeChunkHash(sha512);
+                }
                 yield return new OutgoingChunk(i + 1, KeyBytes(Subdirectory, Filename, i + 1, ChunkCount), layout.Buffer, length, pooled: true);
             }
         }

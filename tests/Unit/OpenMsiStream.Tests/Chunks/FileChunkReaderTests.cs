@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using System.Security.Cryptography;
 using OpenMsiStream.Chunks;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Tests.Support;
@@ -91,6 +92,41 @@ namespace OpenMsiStream.Tests.Chunks
 
             Assert.Equal(ErrorIds.FileChangedDuringSend, error.ErrorId);
             Assert.Equal($"File '{path}' changed while it was being sent (chunk 3 differs from the first read) and was not sent completely. Send it again once it is complete.", error.Message);
+        }
+
+        [Fact]
+        public void AOneChunkFileRewrittenInPlaceWithItsSizeAndMtimeUnchangedIsDetected()
+        {
+            // What a read overlapping an in-place rewrite sees: other bytes, the same size and mtime (the
+            // kernel set the mtime when the write started, before the first read).
+            using var temp = new TempDirectory("chunks");
+            byte[] content = TestData.Bytes(300_000, seed: 1);
+            string path = temp.WriteFile("spectrum.csv", content);
+            DateTime mtime = File.GetLastWriteTimeUtc(path);
+            var reader = FileChunkReader.Open(path, "", 524288, default);
+
+            content[150_000] ^= 0x55;
+            File.WriteAllBytes(path, content);
+            File.SetLastWriteTimeUtc(path, mtime);
+            var error = Assert.Throws<OpenMsiStreamException>(() => reader.ReadChunks(default).ToList());
+
+            Assert.Equal(ErrorIds.FileChangedDuringSend, error.ErrorId);
+            Assert.Equal($"File '{path}' changed while it was being sent (it differs from the first read) and was not sent completely. Send it again once it is complete.", error.Message);
+        }
+
+        [Fact]
+        public void AOneChunkFileCarriesItsFileHashAsItsChunkHash()
+        {
+            using var temp = new TempDirectory("chunks");
+            byte[] content = TestData.Bytes(3000, seed: 4);
+            string path = temp.WriteFile("one.csv", content);
+
+            OutgoingChunk only = FileChunkReader.Open(path, "", 4096, default).ReadChunks(default).Single();
+            DataFileChunk chunk = ChunkMessageDeserializer.Deserialize(only.Value);
+
+            Assert.Equal(SHA512.HashData(content), chunk.FileHash);
+            Assert.Equal(SHA512.HashData(content), chunk.ChunkHash);
+            Assert.Equal(content, chunk.Data.ToArray());
         }
 
         [Fact]
