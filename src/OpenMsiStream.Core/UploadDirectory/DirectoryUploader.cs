@@ -53,8 +53,10 @@ namespace OpenMsiStream.UploadDirectory
         private readonly System.Collections.Concurrent.ConcurrentQueue<string> _watcherWarnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
         /// <summary>
         /// Without -UploadExisting, the first scan records what is there as already present. A file written
-        /// after the program started is new even when the first scan is the one to find it (the connection
-        /// check and the scan take a while); 2 s of slack cover coarse file-system timestamps.
+        /// after the first start ever recorded for the directory and topic is new even when a first scan is
+        /// the one to find it (the connection check and the scan take a while; a first run may not have
+        /// reached the broker, or may have been killed before its scan); 2 s of slack cover coarse
+        /// file-system timestamps.
         /// </summary>
         private static readonly TimeSpan StartSlack = TimeSpan.FromSeconds(2);
 
@@ -100,9 +102,9 @@ namespace OpenMsiStream.UploadDirectory
         {
             _observer = observer;
             var clock = Stopwatch.StartNew();
-            _presentBefore = DateTime.UtcNow - StartSlack;
             using UploadRegistry registry = UploadRegistry.Open(StateDirectory, _root, _options.Topic);
             _registry = registry;
+            _presentBefore = registry.FirstStartedAtUtc - StartSlack;
             _sender = NewSender();
             using var intake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             ChangeWatcher? watcher = null;

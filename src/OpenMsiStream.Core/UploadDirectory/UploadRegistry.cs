@@ -33,6 +33,12 @@ CREATE TABLE IF NOT EXISTS uploads(
   PRIMARY KEY (topic, rel_path)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NULL, first_started_at TEXT NOT NULL);";
 
+        /// <summary>
+        /// Added after the first release, when the first start became recorded before the first scan
+        /// instead of after it: rows written before are directories whose first scan was done.
+        /// </summary>
+        private static readonly (string Table, string Column)[] AddedColumns = { ("watched", "baseline_done INTEGER NOT NULL DEFAULT 1") };
+
         private const string Columns = "topic, rel_path, status, length, mtime_ticks, file_hash, chunk_size, chunk_count, acked, acked_count, partition, generation, started_at, completed_at, updated_at, last_error, attempts";
 
         private readonly StateDatabase _database;
@@ -40,18 +46,29 @@ CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NU
         private readonly string? _watchedDirectory;
         private readonly FileStream? _runLock;
 
-        private UploadRegistry(StateDatabase database, string topic, bool isFirstStart, string stateDirectory, string? watchedDirectory = null, FileStream? runLock = null)
+        private UploadRegistry(StateDatabase database, string topic, bool isFirstStart, string stateDirectory, string? watchedDirectory = null, FileStream? runLock = null, DateTime? firstStartedAtUtc = null)
         {
             _database = database;
             _topic = topic;
             IsFirstStart = isFirstStart;
+            FirstStartedAtUtc = firstStartedAtUtc ?? DateTime.UtcNow;
             StateDirectory = stateDirectory;
             _watchedDirectory = watchedDirectory;
             _runLock = runLock;
         }
 
-        /// <summary>True when this directory was never watched for this topic before this run.</summary>
+        /// <summary>
+        /// True until a run of the uploader finished its first scan of this directory for this topic: the
+        /// files present then are recorded as already there (unless -UploadExisting).
+        /// </summary>
         public bool IsFirstStart { get; }
+
+        /// <summary>
+        /// When an uploader first started on this directory for this topic, recorded before it connects,
+        /// so files written after a first run that could not reach the broker (or was killed before its
+        /// first scan) still count as new at the next start.
+        /// </summary>
+        public DateTime FirstStartedAtUtc { get; }
 
         public string StateDirectory { get; }
 
@@ -85,20 +102,15 @@ CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NU
             StateDatabase? database = null;
             try
             {
-                database = StateDatabase.Open(Path.Combine(fullState, DatabaseFileName), Schema);
-                string? recorded = null;
-                lock (database.Gate)
-                {
-                    using SqliteCommand query = database.Command("SELECT directory FROM watched WHERE topic = $topic");
-                    query.Parameters.AddWithValue("$topic", topic);
-                    recorded = query.ExecuteScalar() as string;
-                }
-                if (recorded != null && !string.Equals(recorded, fullWatched, PathComparison))
+                database = OpenDatabase(fullState);
+                (string Directory, string FirstStartedAt, bool BaselineDone) watched = RecordStart(database, topic, fullWatched);
+                if (!string.Equals(watched.Directory, fullWatched, PathComparison))
                 {
                     throw new OpenMsiStreamException(ErrorIds.StateDirectoryInUse, ErrorKind.InvalidArgument,
-                        $"State directory '{fullState}' already records uploads of '{recorded}' to topic '{topic}'; give '{fullWatched}' a state directory of its own (-StateDirectory).", target: fullState);
+                        $"State directory '{fullState}' already records uploads of '{watched.Directory}' to topic '{topic}'; give '{fullWatched}' a state directory of its own (-StateDirectory).", target: fullState);
                 }
-                return new UploadRegistry(database, topic, recorded == null, fullState, fullWatched, runLock);
+                DateTime firstStarted = DateTimeOffset.Parse(watched.FirstStartedAt, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind).UtcDateTime;
+                return new UploadRegistry(database, topic, !watched.BaselineDone, fullState, fullWatched, runLock, firstStarted);
             }
             catch
             {
@@ -117,12 +129,46 @@ CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NU
         {
             _database.Write(transaction =>
             {
-                using SqliteCommand insert = _database.Command("INSERT OR IGNORE INTO watched(topic, directory, first_started_at) VALUES ($topic, $directory, $now)", transaction);
-                insert.Parameters.AddWithValue("$topic", _topic);
-                insert.Parameters.AddWithValue("$directory", _watchedDirectory!);
-                insert.Parameters.AddWithValue("$now", Now());
-                insert.ExecuteNonQuery();
+                using SqliteCommand update = _database.Command("UPDATE watched SET baseline_done = 1 WHERE topic = $topic", transaction);
+                update.Parameters.AddWithValue("$topic", _topic);
+                update.ExecuteNonQuery();
             });
+        }
+
+        /// <summary>
+        /// Records this start as the first for the topic unless one was recorded before (durably, before
+        /// anything else happens), and returns the directory, first start and baseline state on record.
+        /// </summary>
+        private static (string Directory, string FirstStartedAt, bool BaselineDone) RecordStart(StateDatabase database, string topic, string watchedDirectory) =>
+            database.Write(transaction =>
+            {
+                using (SqliteCommand insert = database.Command("INSERT OR IGNORE INTO watched(topic, directory, first_started_at, baseline_done) VALUES ($topic, $directory, $now, 0)", transaction))
+                {
+                    insert.Parameters.AddWithValue("$topic", topic);
+                    insert.Parameters.AddWithValue("$directory", watchedDirectory);
+                    insert.Parameters.AddWithValue("$now", Now());
+                    insert.ExecuteNonQuery();
+                }
+                using SqliteCommand query = database.Command("SELECT directory, first_started_at, baseline_done FROM watched WHERE topic = $topic", transaction);
+                query.Parameters.AddWithValue("$topic", topic);
+                using SqliteDataReader reader = query.ExecuteReader();
+                reader.Read();
+                return (reader.GetString(0), reader.GetString(1), reader.GetInt64(2) != 0);
+            });
+
+        private static StateDatabase OpenDatabase(string stateDirectory)
+        {
+            StateDatabase database = StateDatabase.Open(Path.Combine(stateDirectory, DatabaseFileName), Schema);
+            try
+            {
+                database.AddMissingColumns(AddedColumns);
+            }
+            catch
+            {
+                database.Dispose();
+                throw;
+            }
+            return database;
         }
 
         private static FileStream TakeRunLock(string stateDirectory, string topic, string watched)
@@ -148,7 +194,7 @@ CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NU
             {
                 return null;
             }
-            var database = StateDatabase.Open(Path.Combine(stateDirectory, DatabaseFileName), Schema);
+            StateDatabase database = OpenDatabase(stateDirectory);
             return new UploadRegistry(database, topic, false, Path.GetFullPath(stateDirectory));
         }
 
@@ -159,7 +205,7 @@ CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NU
             {
                 return Array.Empty<string>();
             }
-            using var database = StateDatabase.Open(Path.Combine(stateDirectory, DatabaseFileName), Schema);
+            using StateDatabase database = OpenDatabase(stateDirectory);
             lock (database.Gate)
             {
                 using SqliteCommand query = database.Command("SELECT topic FROM watched UNION SELECT DISTINCT topic FROM uploads ORDER BY topic");

@@ -94,6 +94,43 @@ namespace OpenMsiStream.Tests.Cli
             Assert.Equal(large, File.ReadAllBytes(received.Files.Single(f => f.RelativePath == "large.raw").FullName!));
         }
 
+        [Theory]
+        [InlineData("could not reach the broker")]
+        [InlineData("was killed before its first scan")]
+        public async Task FilesWrittenAfterAFirstRunThatNeverStartedWatchingAreSentByTheNextRun(string firstRun)
+        {
+            string old = Path.Combine(Watched, "there before.dat");
+            File.WriteAllBytes(old, TestData.Bytes(100, seed: 1));
+            File.SetLastWriteTimeUtc(old, DateTime.UtcNow.AddHours(-1));
+            var firstArguments = new List<string> { "upload-directory", Watched, "--topic", Topic, "--state-directory", State, "--settle-time", "0.3" };
+            if (firstRun == "could not reach the broker")
+            {
+                using CliProcess unreachable = await CliProcess.RunAsync(Long, firstArguments.Concat(new[] { "--bootstrap-servers", "127.0.0.1:1" }).ToArray());
+                Assert.NotEqual(0, unreachable.ExitCode);
+                Assert.Contains("BrokerUnreachable", unreachable.Stderr);
+            }
+            else
+            {
+                _broker.Broker.SetReachable(false); // it hangs in its connection check until killed
+                using CliProcess killed = CliProcess.Start(firstArguments.Concat(new[] { "--config", Config }).ToArray());
+                await Task.Delay(TimeSpan.FromSeconds(1.5));
+                Assert.False(killed.HasExited, killed.Stderr);
+                Assert.DoesNotContain("watching", killed.Stderr);
+                killed.KillHard();
+                _broker.Broker.SetReachable(true);
+            }
+            File.WriteAllBytes(Path.Combine(Watched, "new.bin"), TestData.Bytes(1000, seed: 2));
+            await Task.Delay(TimeSpan.FromSeconds(3)); // the next start is more than its 2 s of slack after the file
+
+            using CliProcess next = CliProcess.Start(firstArguments.Concat(new[] { "--config", Config }).ToArray());
+            await next.WaitUntilAsync(() => Status("new.bin") == UploadStatus.Sent, Long, "new.bin to be sent; " + next.Stdout + next.Stderr);
+            next.Terminate();
+            await next.WaitAsync(Long);
+
+            Assert.Equal(UploadStatus.Skipped, Status("there before.dat"));
+            Assert.Contains("sent new.bin", next.Stdout);
+        }
+
         [Fact]
         public async Task AnUploaderKilledInTheMiddleOfABatchOfSmallFilesSendsAgainOnlyTheFilesInFlightAtTheKill()
         {
