@@ -8,7 +8,9 @@ namespace OpenMsiStream.Cli.Infrastructure
 {
     /// <summary>
     /// How the CLI talks to people: results on stdout, one line each; problems on stderr, one line
-    /// each, starting with the stable error id so scripts can match them.
+    /// each, starting with the stable error id so scripts can match them. Names come from producers, so
+    /// every line is printed with its control characters escaped (<see cref="PrintableText"/>): one line
+    /// stays one line, and nothing reaches the terminal as a control sequence.
     /// </summary>
     internal static class CliConsole
     {
@@ -18,7 +20,7 @@ namespace OpenMsiStream.Cli.Infrastructure
         {
             lock (Gate)
             {
-                Console.Out.WriteLine(text);
+                Console.Out.WriteLine(PrintableText.Escape(text));
             }
         }
 
@@ -30,7 +32,7 @@ namespace OpenMsiStream.Cli.Infrastructure
         {
             lock (Gate)
             {
-                Console.Error.WriteLine("openmsistream: " + text);
+                Console.Error.WriteLine("openmsistream: " + PrintableText.Escape(text));
             }
         }
 

@@ -71,6 +71,7 @@ namespace OpenMsiStream.Monitoring
             {
                 return;
             }
+            message = Diagnostics.PrintableText.Escape(message); // one line per entry in the file and on the log topic, whatever a file name holds
             _file?.Write(ToSerilog(level), "{Text:l}", message);
             // OpenMSIStream's console and file format, which people already grep for.
             string prefix = level == LogLevel.Error ? "ERROR: " : level == LogLevel.Warning ? "WARNING: " : string.Empty;

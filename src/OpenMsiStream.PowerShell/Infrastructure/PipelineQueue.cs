@@ -38,7 +38,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>An error record as it is (one a user's script wrote).</summary>
         public void Error(ErrorRecord record) => Add(cmdlet => cmdlet.WriteError(record));
 
-        public void Warning(string text) => Add(cmdlet => cmdlet.WriteWarning(text));
+        public void Warning(string text) => Add(cmdlet => cmdlet.WriteWarning(PrintableText.Escape(text)));
 
         public void Verbose(string text)
         {
