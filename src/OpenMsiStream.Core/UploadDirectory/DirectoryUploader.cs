@@ -42,6 +42,12 @@ namespace OpenMsiStream.UploadDirectory
         private readonly Queue<PendingSend> _ready = new Queue<PendingSend>();
         private readonly HashSet<string> _readyPaths = new HashSet<string>(StringComparer.Ordinal);
         private readonly Dictionary<string, UploadRecord> _unsaved = new Dictionary<string, UploadRecord>(StringComparer.Ordinal);
+
+        /// <summary>
+        /// Files sent whose record is not saved yet. They are reported only once the save that records
+        /// them committed: a file reported sent is never sent (and reported) again after a kill -9.
+        /// </summary>
+        private readonly List<SentFile> _sentUnsaved = new List<SentFile>();
         private readonly Dictionary<string, DateTime> _retryAt = new Dictionary<string, DateTime>(StringComparer.Ordinal);
         private readonly SettleTracker _settle;
         private readonly RateMeter _rate = new RateMeter();
@@ -468,7 +474,7 @@ namespace OpenMsiStream.UploadDirectory
             _unsaved[file.RelativePath] = planned!.AsSent(sent);
             _retryAt.Remove(file.RelativePath);
             _filesSent++;
-            _observer.FileSent(sent);
+            _sentUnsaved.Add(sent);
             FileState? now = Stat(file.RelativePath);
             if (now.HasValue && (now.Value.Length != sent.Length || now.Value.LastWriteTimeUtc != sent.LastWriteTimeUtc))
             {
@@ -542,6 +548,11 @@ namespace OpenMsiStream.UploadDirectory
             }
             _registry.Save(_unsaved.Values.ToList());
             _unsaved.Clear();
+            foreach (SentFile sent in _sentUnsaved)
+            {
+                Notify(() => _observer.FileSent(sent));
+            }
+            _sentUnsaved.Clear();
         }
 
         private UploadRecord? Lookup(string relativePath) =>

@@ -148,10 +148,14 @@ namespace OpenMsiStream.Tests.Cli
                 _temp.WriteFile(Path.Combine("watched", name), contents[name]);
             }
 
+            string printed;
             using (CliProcess first = StartUploader("--max-rate", "100000"))
             {
-                await first.WaitUntilAsync(() => SentCount() >= 30, Long, "30 files to be sent");
+                // Killed right after it reported a file sent: what it reported must be on record.
+                await first.WaitUntilAsync(() => SentLines(first.Stdout).Count >= 30, Long, "30 files to be reported sent");
                 first.KillHard();
+                await first.WaitAsync(Long);
+                printed = first.Stdout;
             }
             int sentBeforeKill = SentCount();
             Assert.InRange(sentBeforeKill, 30, 119);
@@ -161,7 +165,12 @@ namespace OpenMsiStream.Tests.Cli
                 await second.WaitUntilAsync(() => SentCount() == 120, Long, "all 120 files to be sent");
                 second.Terminate();
                 await second.WaitAsync(Long);
+                printed += second.Stdout;
             }
+            // Each file is reported sent exactly once across the kill and the restart.
+            List<string> reported = SentLines(printed);
+            Assert.Equal(120, reported.Count);
+            Assert.All(contents.Keys, name => Assert.Single(reported, line => line.StartsWith("sent " + name + " (", StringComparison.Ordinal)));
 
             List<ConsumeResult<byte[], byte[]>> raw = _broker.ReadAllRaw(Topic, expected: 120);
             string[] keys = raw.Select(r => Encoding.UTF8.GetString(r.Message.Key)).ToArray();
@@ -386,6 +395,8 @@ namespace OpenMsiStream.Tests.Cli
             using UploadRegistry? registry = UploadRegistry.OpenExisting(State, Topic);
             return registry?.Find(relativePath);
         }
+
+        private static List<string> SentLines(string stdout) => stdout.Split('\n').Where(l => l.StartsWith("sent ", StringComparison.Ordinal)).ToList();
 
         private int AcknowledgedChunks(string relativePath) => Record(relativePath)?.ChunksAcknowledged ?? 0;
 
