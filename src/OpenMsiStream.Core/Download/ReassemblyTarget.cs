@@ -138,14 +138,25 @@ namespace OpenMsiStream.Download
         public override ReceivedFile Deliver(FileAssembly assembly, long length, string sha512, string topic)
         {
             string target = SafeRelativePath.Combine(_outputDirectory, assembly.RelativePath);
-            CreateDirectoriesWithoutLinks(Path.GetDirectoryName(target)!, assembly.RelativePath);
-            if (Directory.Exists(target))
-            {
-                throw Conflict(assembly.RelativePath, $"a directory named '{target}' is in the way");
-            }
             var store = (DiskChunkStore)assembly.Store;
-            store.MoveTo(target);
+            // Everything that can fail on the message's contents is done before the rename: once the
+            // file is visible it must be recorded as received.
             var file = new ReceivedFile(assembly.RelativePath, target, null, length, assembly.Generation.TotalChunks, sha512, topic, PartitionOf(assembly), assembly.Mtime, assembly.KeyPrefix);
+            var created = new List<string>();
+            try
+            {
+                CreateDirectoriesWithoutLinks(Path.GetDirectoryName(target)!, assembly.RelativePath, created);
+                if (Directory.Exists(target))
+                {
+                    throw Conflict(assembly.RelativePath, $"a directory named '{target}' is in the way");
+                }
+                store.MoveTo(target);
+            }
+            catch
+            {
+                RemoveEmpty(created); // a refused file leaves nothing behind, not even the directories made for it
+                throw;
+            }
             _delivering?.Invoke(file);
             _registry.Received(assembly.RelativePath, assembly.Generation, length, store.StagingName);
             return file;
@@ -217,8 +228,9 @@ namespace OpenMsiStream.Download
         /// <summary>
         /// Creates the directories below the output directory one by one and refuses to go through a
         /// symbolic link, so a link placed in the output directory cannot redirect a write elsewhere.
+        /// Adds the directories it created to <paramref name="created"/>, so a failure can remove them.
         /// </summary>
-        private void CreateDirectoriesWithoutLinks(string directory, string relativePath)
+        private void CreateDirectoriesWithoutLinks(string directory, string relativePath, List<string> created)
         {
             string relative = directory.Length > _outputDirectory.Length ? directory.Substring(_outputDirectory.Length + 1) : string.Empty;
             string current = _outputDirectory;
@@ -234,7 +246,31 @@ namespace OpenMsiStream.Download
                     throw new OpenMsiStreamException(ErrorIds.UnsafePath, ErrorKind.InvalidData,
                         $"Refused to write '{relativePath}': '{current}' is a symbolic link or junction. Nothing was written.", target: relativePath);
                 }
-                Directory.CreateDirectory(current);
+                if (!Directory.Exists(current))
+                {
+                    Directory.CreateDirectory(current);
+                    created.Add(current);
+                }
+            }
+        }
+
+        /// <summary>Removes directories this receiver created, deepest first, as long as they are empty.</summary>
+        private static void RemoveEmpty(List<string> created)
+        {
+            for (int i = created.Count - 1; i >= 0; i--)
+            {
+                try
+                {
+                    Directory.Delete(created[i], recursive: false);
+                }
+                catch (IOException)
+                {
+                    return; // not empty: something else was put there meanwhile
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    return;
+                }
             }
         }
 

@@ -19,9 +19,15 @@ namespace OpenMsiStream.Download
             Sha512 = sha512;
             Topic = topic;
             Partition = partition;
-            SourceLastWriteTimeUtc = sourceMtime.HasValue ? Epoch.AddTicks((long)(sourceMtime.Value * TimeSpan.TicksPerSecond)) : (DateTime?)null;
+            SourceLastWriteTimeUtc = ToUtc(sourceMtime);
             ReceivedAt = DateTimeOffset.Now;
         }
+
+        /// <summary>A Unix time as a UTC time; null when unknown or beyond what DateTime holds.</summary>
+        private static DateTime? ToUtc(double? unixSeconds) =>
+            unixSeconds is double seconds && seconds >= 0 && seconds < (DateTime.MaxValue - Epoch).TotalSeconds
+                ? Epoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond))
+                : (DateTime?)null;
 
         private ReceivedFile(ReceivedFile file, string? fullName, byte[]? bytes)
         {

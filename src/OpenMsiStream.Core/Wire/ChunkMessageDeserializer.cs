@@ -16,6 +16,9 @@ namespace OpenMsiStream.Wire
     /// </summary>
     public static class ChunkMessageDeserializer
     {
+        /// <summary>The last second .NET (and NTFS) can represent, 9999-12-31T23:59:59Z, as a Unix time.</summary>
+        private const double LatestMtime = 253402300799;
+
         private static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
         /// <summary>Decodes <paramref name="value"/>; the returned chunk's data is a slice of it (no copy).</summary>
@@ -71,7 +74,9 @@ namespace OpenMsiStream.Wire
             if (count == ChunkMessageSerializer.FieldCount && !reader.TryReadNil())
             {
                 double raw = reader.ReadDouble();
-                mtime = raw > 0 && !double.IsNaN(raw) && !double.IsInfinity(raw) ? raw : (double?)null; // OpenMSIStream: <= 0 means unknown
+                // OpenMSIStream: <= 0 means unknown. Beyond what a file system can hold (1e300) it is
+                // unknown too: it cannot be a file's mtime, and it must not win every version comparison.
+                mtime = raw > 0 && raw <= LatestMtime ? raw : (double?)null;
             }
             if (!reader.End)
             {

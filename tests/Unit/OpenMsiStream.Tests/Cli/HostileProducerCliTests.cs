@@ -51,6 +51,37 @@ namespace OpenMsiStream.Tests.Cli
             Assert.True(File.Exists(Path.Combine(Output, "\u001b[31mred\u001b[0m.csv")));
         }
 
+        [Fact]
+        public async Task AnAbsurdMtimeIsIgnoredAndTheFileIsReceivedAndRecorded()
+        {
+            Produce(OneChunk("far future.csv", seed: 1, mtime: 1e300), OneChunk("next.csv", seed: 2));
+
+            using CliProcess receiver = await CliProcess.RunAsync(Long, "download-directory", Output, "--topic", Topic, "--bootstrap-servers", _broker.Broker.BootstrapServers, "--count", "2", "--group-id", "archive");
+
+            Assert.Equal(0, receiver.ExitCode);
+            Assert.DoesNotContain("error ", receiver.Stderr);
+            Assert.Contains("received far future.csv (", receiver.Stdout);
+            Assert.Contains("received next.csv (", receiver.Stdout);
+            using var registry = OpenMsiStream.Download.DownloadRegistry.Open(Path.Combine(Output, ".openmsistream"), Topic, "archive");
+            OpenMsiStream.Download.FileGeneration recorded = registry.FindReceived("far future.csv")!;
+            Assert.NotNull(recorded);
+            Assert.Null(recorded.Mtime);
+        }
+
+        [Fact]
+        public async Task ARefusedOverLongPathLeavesNoDirectoriesBehindAndTheNextFileArrives()
+        {
+            // 25 levels of 200 characters: more than the 4096 bytes a Linux path may have.
+            string tooDeep = string.Join("/", Enumerable.Range(0, 25).Select(i => $"level{i:00}" + new string('x', 193)));
+            Produce(OneChunk("deep.csv", seed: 1, subdirectory: tooDeep), OneChunk("after.csv", seed: 2));
+
+            using CliProcess receiver = await CliProcess.RunAsync(Long, "download-directory", Output, "--topic", Topic, "--bootstrap-servers", _broker.Broker.BootstrapServers, "--count", "1");
+
+            Assert.True(receiver.Stdout.Contains("received after.csv ("), receiver.Stdout + receiver.Stderr);
+            Assert.Contains("error OutputWriteFailed: Could not write 'level00", receiver.Stderr);
+            Assert.Equal(new[] { ".openmsistream", "after.csv" }, Directory.GetFileSystemEntries(Output).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
+        }
+
         private string Output => _temp.Combine("received");
 
         private static (byte[] Key, byte[] Value) OneChunk(string filename, int seed, string subdirectory = "", double? mtime = 1000) =>
