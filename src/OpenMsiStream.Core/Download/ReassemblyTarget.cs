@@ -164,12 +164,29 @@ namespace OpenMsiStream.Download
 
         /// <summary>
         /// Releases this receiver's staging folder. Files in progress stay in it, recorded in the
-        /// registry, and the next receiver of the same topic and group continues them.
+        /// registry, and the next receiver of the same topic and group continues them; without any, the
+        /// folder goes (and the staging root with it when no other receiver has one), so nothing that is
+        /// not needed stays beside the user's files.
         /// </summary>
         public void Cleanup()
         {
             _registry.Dispose();
             _stagingLock.Dispose();
+            try
+            {
+                if (Directory.Exists(_stagingDirectory) && Directory.GetFiles(_stagingDirectory, "*.part").Length == 0)
+                {
+                    Directory.Delete(_stagingDirectory, recursive: true);
+                }
+                if (Directory.Exists(StagingRoot) && Directory.GetFileSystemEntries(StagingRoot).Length == 0)
+                {
+                    Directory.Delete(StagingRoot);
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // Another receiver is creating its folder there, or the folder is in use: the next run tidies up.
+            }
         }
 
         private bool IsGone(string owner)

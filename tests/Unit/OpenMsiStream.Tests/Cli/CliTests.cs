@@ -43,6 +43,8 @@ namespace OpenMsiStream.Tests.Cli
                 Assert.Equal(File.ReadAllBytes(Path.Combine(source, name)), File.ReadAllBytes(Path.Combine(output, name)));
                 Assert.Contains($"received {name} (", download.Stdout);
             }
+            // Beside the user's files only the record of what was received stays: no staging folder, no lock.
+            Assert.Equal(new[] { DownloadRegistry.DatabaseFileName }, Directory.GetFileSystemEntries(Path.Combine(output, ".openmsistream")).Select(Path.GetFileName));
         }
 
         [Fact]
