@@ -42,6 +42,9 @@ namespace OpenMsiStream.Download
         private readonly MessageDecryptor? _decryptor;
         private readonly string? _undecryptableDirectory;
         private CancellationToken _running;
+
+        /// <summary>Set while the consumer closes: its partitions are revoked, but not because another member takes them.</summary>
+        private bool _closing;
         private readonly ConcurrentQueue<ReceivedFile> _acknowledged = new ConcurrentQueue<ReceivedFile>();
         private readonly Dictionary<ReceivedFile, IReadOnlyList<MessagePosition>> _awaitingAcknowledgement = new Dictionary<ReceivedFile, IReadOnlyList<MessagePosition>>();
 
@@ -207,6 +210,8 @@ namespace OpenMsiStream.Download
                 }
                 ResolveAcknowledged();
                 Commit();
+                _closing = true;
+                ReportFilesLeftInProgress();
                 _consumer.Close();
                 observer.Progress(new ReceiveProgress(messages, bytes, received, _reassembler.FilesInProgress));
             }
@@ -410,11 +415,34 @@ namespace OpenMsiStream.Download
             Commit();
             var partitions = new HashSet<int>(revoked.Select(r => r.Partition.Value));
             _offsets.Forget(partitions);
+            if (_closing)
+            {
+                return; // files in progress stay with this receiver until it is disposed (staged for the next run, or dropped)
+            }
             int abandoned = _reassembler.AbandonPartitions(partitions);
             if (abandoned > 0)
             {
                 _observer?.Warning($"{abandoned} file(s) in progress moved to another consumer of group '{GroupId}' after a rebalance.");
             }
+        }
+
+        /// <summary>Says, at the end of a run, what becomes of the files that did not complete.</summary>
+        private void ReportFilesLeftInProgress()
+        {
+            IReadOnlyList<FileAssembly> unfinished = _reassembler.Unfinished();
+            if (unfinished.Count == 0 || _observer == null)
+            {
+                return;
+            }
+            const int Named = 5;
+            string files = string.Join(", ", unfinished.Take(Named).Select(f => $"'{f.RelativePath}' ({f.ReceivedChunks} of {f.Generation.TotalChunks} chunks)"))
+                + (unfinished.Count > Named ? $" and {unfinished.Count - Named} more" : string.Empty);
+            string fate = _groupIsFresh
+                ? "They are dropped: this run's consumer group was made for it alone and cannot be resumed (give a group id to resume a later run where this one stopped)."
+                : _directory != null
+                    ? $"Their chunks stay staged, and the next run of group '{GroupId}' on '{_options.OutputDirectory}' completes them."
+                    : $"The next run of group '{GroupId}' reads their chunks again.";
+            _observer.Warning($"{unfinished.Count} file(s) were still incomplete when the receiver stopped: {files}. {fate}");
         }
 
         private static string ResolveGroupId(KafkaSettings settings, string? requested, out bool fresh)

@@ -37,6 +37,9 @@ namespace OpenMsiStream.Download
 
         public int FilesInProgress => _inProgress.Count;
 
+        /// <summary>Files in progress, oldest first, except those already reported as abandoned (<see cref="AbandonStalled"/>).</summary>
+        public IReadOnlyList<FileAssembly> Unfinished() => _inProgress.Values.Where(a => !a.Released).OrderBy(a => a.LastChunkAt).ToList();
+
         public ChunkResult Accept(DataFileChunk chunk, MessagePosition position)
         {
             string relativePath;
