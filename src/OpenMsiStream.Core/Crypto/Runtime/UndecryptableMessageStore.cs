@@ -35,14 +35,19 @@ namespace OpenMsiStream.Crypto.Runtime
                 _ => ("consumed", DateTime.Now),
             };
             string stem = Prefix + topic + "_" + kind + "_on_" + local.ToString("MMM_dd_yyyy_'at'_HH_mm_ss_ffffff", CultureInfo.InvariantCulture);
-            string path = Path.Combine(directory, stem);
-            for (int n = 1; File.Exists(path + "_key.bin") || File.Exists(path + "_value.bin"); n++)
+            // Timestamps have millisecond resolution, so several messages can share a stem: each one
+            // claims its name by creating its value file exclusively (atomic, also against another
+            // receiver on the same directory), and the first keeps OpenMSIStream's own name.
+            for (int n = 0; ; n++)
             {
-                path = Path.Combine(directory, stem + "_" + n.ToString(CultureInfo.InvariantCulture)); // same microsecond: never overwrite
+                string path = Path.Combine(directory, n == 0 ? stem : stem + "_" + n.ToString(CultureInfo.InvariantCulture));
+                if (File.Exists(path + "_key.bin") || !TryWriteNew(path + "_value.bin", value ?? Array.Empty<byte>()))
+                {
+                    continue;
+                }
+                WriteDurably(path + "_key.bin", key ?? Array.Empty<byte>()); // last: a key file always has its value file
+                return path + "_value.bin";
             }
-            WriteDurably(path + "_value.bin", value ?? Array.Empty<byte>());
-            WriteDurably(path + "_key.bin", key ?? Array.Empty<byte>());
-            return path + "_value.bin";
         }
 
         /// <summary>The saved messages in <paramref name="directory"/>, oldest file first (OpenMSIStream's order).</summary>
@@ -64,6 +69,26 @@ namespace OpenMsiStream.Crypto.Runtime
                 messages.Add(new SavedMessage(keyFile, File.Exists(valueFile) ? valueFile : null, match.Groups["topic"].Value, File.GetLastWriteTimeUtc(keyFile)));
             }
             return messages.OrderBy(m => m.SavedAt).ThenBy(m => m.KeyFile, StringComparer.Ordinal).ToList();
+        }
+
+        /// <summary>Creates <paramref name="path"/> with <paramref name="bytes"/>, flushed to disk; false when it exists.</summary>
+        private static bool TryWriteNew(string path, byte[] bytes)
+        {
+            FileStream stream;
+            try
+            {
+                stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                return false;
+            }
+            using (stream)
+            {
+                stream.Write(bytes, 0, bytes.Length);
+                stream.Flush(flushToDisk: true);
+            }
+            return true;
         }
 
         private static void WriteDurably(string path, byte[] bytes)
