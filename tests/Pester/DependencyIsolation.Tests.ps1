@@ -156,6 +156,7 @@ Describe 'Other modules'' <Set> copies of AWSSDK.Core, System.Text.Json, Message
         foreach ($round in $rounds) {
             $round.Send.Error | Should -BeNullOrEmpty -Because "round $($round.Label)"
             $round.Receive.Error | Should -BeNullOrEmpty -Because "round $($round.Label)"
+            $round.Expected.Count | Should -Be 2
             $round.Send.Count | Should -Be 2
             $round.Send.Sha512 | Should -Be @($round.Expected.Values | Sort-Object)
             ($round.Receive.Files.Keys | Sort-Object) | Should -Be @($round.Expected.Keys | Sort-Object)
@@ -189,6 +190,7 @@ Describe 'Other modules'' <Set> copies of AWSSDK.Core, System.Text.Json, Message
     It 'encrypts with one new KafkaCrypto node and decrypts with another' {
         foreach ($round in $rounds) {
             $round.Encrypted.Error | Should -BeNullOrEmpty -Because "round $($round.Label)"
+            $round.Encrypted.Expected | Should -Be $round.Expected['scan 01.raw']
             $round.Encrypted.Sent | Should -Be $round.Encrypted.Expected
             $round.Encrypted.Received | Should -Be $round.Encrypted.Expected
         }

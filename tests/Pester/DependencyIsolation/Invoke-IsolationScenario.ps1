@@ -82,7 +82,7 @@ function Test-OtherCopies([string] $When) {
     }
 }
 
-function Invoke-Step([hashtable] $Round, [string] $Name, [scriptblock] $Body) {
+function Invoke-Step([System.Collections.IDictionary] $Round, [string] $Name, [scriptblock] $Body) {
     try { $Round[$Name] = & $Body }
     catch { $Round[$Name] = [ordered]@{ Error = $_.Exception.ToString(); Id = $_.FullyQualifiedErrorId } }
 }
@@ -172,7 +172,7 @@ function Get-LoadPicture {
 }
 
 function Import-ModuleUnderTest {
-    Import-Module $ModulePath
+    Import-Module $ModulePath -Global
     $script:broker = Start-MsiLocalBroker -Partitions 4 -ConfigPath (Join-Path $WorkDirectory 'broker.config')
     $script:brokerConfig = Join-Path $WorkDirectory 'broker.config'
     # Short group timings: every step joins a new consumer group on the embedded broker.
@@ -204,6 +204,6 @@ catch {
     $result.Fatal = $_.Exception.ToString() + "`n" + $_.ScriptStackTrace
 }
 finally {
-    Stop-MsiLocalBroker -ErrorAction SilentlyContinue
+    if (Get-Command Stop-MsiLocalBroker -ErrorAction SilentlyContinue) { Stop-MsiLocalBroker -ErrorAction SilentlyContinue }
     $result | ConvertTo-Json -Depth 8 | Set-Content -LiteralPath $ResultPath -Encoding utf8NoBOM
 }
