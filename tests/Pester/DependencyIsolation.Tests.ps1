@@ -6,8 +6,9 @@
 
     Each scenario runs DependencyIsolation/Invoke-IsolationScenario.ps1 in a fresh pwsh (assemblies
     cannot be unloaded) with a home of its own (HOME, XDG_*, LOCALAPPDATA, OPENMSISTREAM_HOME), against
-    the embedded broker in that process and one s3rver for the file. The other copies come from NuGet
-    (tests/ConflictingAssemblies lays them out in out/conflicting-assemblies when the solution builds).
+    the embedded broker in that process and one s3rver for the file. The other copies are NuGet packages
+    (tests/ConflictingAssemblies downloads them into the NuGet cache when the solution is restored); the
+    file of each that a module built for PowerShell 7.6 (.NET 10) would ship is loaded.
 
     Run:  pwsh -c "Import-Module <Pester 5.7.1>/Pester.psd1; Invoke-Pester tests/Pester/DependencyIsolation.Tests.ps1 -Output Detailed"
     The module under test: -ModulePath (a Pester container parameter), else $env:OPENMSISTREAM_TEST_MODULE
@@ -31,19 +32,19 @@ BeforeDiscovery {
     $messagePackProbe = 'param($a) $none = [Threading.CancellationToken]::None; $bytes = [MessagePack.MessagePackSerializer]::Serialize([int], 42, $null, $none); @{ Result = [MessagePack.MessagePackSerializer]::ConvertToJson([ReadOnlyMemory[byte]]$bytes, $null, $none); Assembly = [MessagePack.MessagePackSerializer].Assembly }'
     $copySets = @{
         Older = @(
-            @{ Name = 'AWSSDK.Core'; Copy = 'AWSSDK.Core-3.7.402'; Files = @('AWSSDK.Core.dll'); Context = 'Default'; Expect = 'Copy'; Version = '3.3.0.0'; Answer = 'a%20b%2Fc'; Probe = $awsProbe }
-            @{ Name = 'System.Text.Json'; Copy = 'System.Text.Json-8.0.5'; Files = @('System.Text.Json.dll'); Context = 'Default'; Expect = 'Platform'; Answer = '2'
+            @{ Name = 'AWSSDK.Core'; Copy = 'AWSSDK.Core 3.7.402'; Files = @('awssdk.core/3.7.402/lib/net8.0/AWSSDK.Core.dll'); Context = 'Default'; Expect = 'Copy'; Version = '3.3.0.0'; Answer = 'a%20b%2Fc'; Probe = $awsProbe }
+            @{ Name = 'System.Text.Json'; Copy = 'System.Text.Json 8.0.5'; Files = @('system.text.json/8.0.5/lib/net8.0/System.Text.Json.dll'); Context = 'Default'; Expect = 'Platform'; Answer = '2'
                 Probe = 'param($a) @{ Result = [System.Text.Json.JsonDocument]::Parse(''{"a":[1,2]}'').RootElement.GetProperty(''a'').GetArrayLength(); Assembly = [System.Text.Json.JsonDocument].Assembly }' }
-            @{ Name = 'MessagePack'; Copy = 'MessagePack-2.2.85'; Files = @('MessagePack.dll', 'MessagePack.Annotations.dll'); Context = 'Default'; Expect = 'Copy'; Version = '2.2.0.0'; Answer = '42'; Probe = $messagePackProbe }
-            @{ Name = 'Newtonsoft.Json'; Copy = 'Newtonsoft.Json-12.0.3'; Files = @('Newtonsoft.Json.dll'); Context = 'Default'; Expect = 'Platform'; Answer = '[1,"a"]'
+            @{ Name = 'MessagePack'; Copy = 'MessagePack 2.2.85'; Files = @('messagepack/2.2.85/lib/netcoreapp2.1/MessagePack.dll', 'messagepack.annotations/2.2.85/lib/netstandard2.0/MessagePack.Annotations.dll'); Context = 'Default'; Expect = 'Copy'; Version = '2.2.0.0'; Answer = '42'; Probe = $messagePackProbe }
+            @{ Name = 'Newtonsoft.Json'; Copy = 'Newtonsoft.Json 12.0.3'; Files = @('newtonsoft.json/12.0.3/lib/netstandard2.0/Newtonsoft.Json.dll'); Context = 'Default'; Expect = 'Platform'; Answer = '[1,"a"]'
                 Probe = 'param($a) @{ Result = [Newtonsoft.Json.JsonConvert]::SerializeObject([object[]]@(1, ''a'')); Assembly = [Newtonsoft.Json.JsonConvert].Assembly }' }
         )
         Newer = @(
-            @{ Name = 'AWSSDK.Core'; Copy = 'AWSSDK.Core-4.1.1'; Files = @('AWSSDK.Core.dll', 'AWSSDK.Extensions.Numerics.dll', 'System.IO.Hashing.dll'); Context = 'Default'; Expect = 'Copy'; Version = '4.0.0.0'; Answer = 'a%20b%2Fc'; Probe = $awsProbe }
-            @{ Name = 'System.Text.Json'; Copy = 'System.Text.Json-11.0.0'; Files = @('System.Text.Json.dll', 'System.IO.Pipelines.dll', 'System.Text.Encodings.Web.dll'); Context = 'Own'; Expect = 'Copy'; Version = '11.0.0.0'; Answer = '2'
+            @{ Name = 'AWSSDK.Core'; Copy = 'AWSSDK.Core 4.1.1'; Files = @('awssdk.core/4.1.1/lib/net10.0/AWSSDK.Core.dll', 'awssdk.extensions.numerics/4.1.0/lib/net10.0/AWSSDK.Extensions.Numerics.dll', 'system.io.hashing/11.0.0/lib/net10.0/System.IO.Hashing.dll'); Context = 'Default'; Expect = 'Copy'; Version = '4.0.0.0'; Answer = 'a%20b%2Fc'; Probe = $awsProbe }
+            @{ Name = 'System.Text.Json'; Copy = 'System.Text.Json 11.0.0'; Files = @('system.text.json/11.0.0/lib/net10.0/System.Text.Json.dll', 'system.io.pipelines/11.0.0/lib/net10.0/System.IO.Pipelines.dll', 'system.text.encodings.web/11.0.0/lib/net10.0/System.Text.Encodings.Web.dll'); Context = 'Own'; Expect = 'Copy'; Version = '11.0.0.0'; Answer = '2'
                 Probe = 'param($a) $t = $a.GetType(''System.Text.Json.JsonDocument''); @{ Result = $t::Parse(''{"a":[1,2]}'').RootElement.GetProperty(''a'').GetArrayLength(); Assembly = $t.Assembly }' }
-            @{ Name = 'MessagePack'; Copy = 'MessagePack-3.1.12'; Files = @('MessagePack.dll', 'MessagePack.Annotations.dll', 'Microsoft.NET.StringTools.dll'); Context = 'Default'; Expect = 'Copy'; Version = '3.1.12.0'; Answer = '42'; Probe = $messagePackProbe }
-            @{ Name = 'Newtonsoft.Json'; Copy = 'Newtonsoft.Json-14.0.1-beta2'; Files = @('Newtonsoft.Json.dll'); Context = 'Own'; Expect = 'Copy'; Version = '14.0.0.0'; Answer = '[1,"a"]'
+            @{ Name = 'MessagePack'; Copy = 'MessagePack 3.1.12'; Files = @('messagepack/3.1.12/lib/net8.0/MessagePack.dll', 'messagepack.annotations/3.1.12/lib/netstandard2.0/MessagePack.Annotations.dll', 'microsoft.net.stringtools/17.11.4/lib/net8.0/Microsoft.NET.StringTools.dll'); Context = 'Default'; Expect = 'Copy'; Version = '3.1.12.0'; Answer = '42'; Probe = $messagePackProbe }
+            @{ Name = 'Newtonsoft.Json'; Copy = 'Newtonsoft.Json 14.0.1-beta2'; Files = @('newtonsoft.json/14.0.1-beta2/lib/net10.0/Newtonsoft.Json.dll'); Context = 'Own'; Expect = 'Copy'; Version = '14.0.0.0'; Answer = '[1,"a"]'
                 Probe = 'param($a) $t = $a.GetType(''Newtonsoft.Json.JsonConvert''); @{ Result = $t::SerializeObject([object[]]@(1, ''a'')); Assembly = $t.Assembly }' }
         )
     }
@@ -57,10 +58,8 @@ BeforeAll {
     $modulePath = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
     $moduleDirectory = if (Test-Path -LiteralPath $modulePath -PathType Leaf) { Split-Path -Parent $modulePath } else { $modulePath }
     $dependencies = Join-Path $moduleDirectory 'dependencies'
-    $copyRoot = Join-Path $repoRoot 'out/conflicting-assemblies'
-    if (-not (Test-Path -LiteralPath $copyRoot)) {
-        throw "The other modules' copies are missing ($copyRoot): build tests/ConflictingAssemblies (dotnet build tests/ConflictingAssemblies)."
-    }
+    # The other modules' copies, in the NuGet cache (the suite's runner passes NUGET_PACKAGES on).
+    $nugetRoot = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
     $tempRoot = if ($env:OPENMSISTREAM_TEST_TEMP) { $env:OPENMSISTREAM_TEST_TEMP } else { [IO.Path]::GetTempPath() }
     $work = Join-Path $tempRoot ('isolation-' + [guid]::NewGuid().ToString('N').Substring(0, 10))
     New-Item -ItemType Directory -Path $work | Out-Null
@@ -103,10 +102,13 @@ BeforeAll {
         $homeFolder = Join-Path $folder 'home'
         $scenarioWork = Join-Path $folder 'work'
         New-Item -ItemType Directory -Path $homeFolder, $scenarioWork | Out-Null
+        $missing = foreach ($copy in $Copies) { foreach ($file in $copy.Files) { if (-not (Test-Path -LiteralPath (Join-Path $nugetRoot $file))) { $file } } }
+        if ($missing) {
+            throw "Not in the NuGet cache ($nugetRoot): $($missing -join ', '). Restore tests/ConflictingAssemblies (dotnet restore OpenMsiStream.slnx)."
+        }
         $copiesPath = Join-Path $folder 'copies.json'
         $Copies | ForEach-Object {
-            $copyFolder = Join-Path $copyRoot $_.Copy
-            @{ Name = $_.Name; Context = $_.Context; Probe = $_.Probe; Files = @($_.Files | ForEach-Object { Join-Path $copyFolder $_ }) }
+            @{ Name = $_.Name; Context = $_.Context; Probe = $_.Probe; Files = @($_.Files | ForEach-Object { Join-Path $nugetRoot $_ }) }
         } | ConvertTo-Json -Depth 4 -AsArray | Set-Content -LiteralPath $copiesPath -Encoding utf8NoBOM
         $resultPath = Join-Path $folder 'result.json'
         $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
@@ -211,7 +213,7 @@ Describe 'Other modules'' <Set> copies of AWSSDK.Core, System.Text.Json, Message
             $entry.Error | Should -BeNullOrEmpty -Because $entry.When
             $entry.Result | Should -Be $Answer -Because $entry.When
             if ($Expect -eq 'Copy') {
-                $entry.Location | Should -Be (Join-Path $copyRoot "$Copy/$($Files[0])") -Because $entry.When
+                $entry.Location | Should -Be (Join-Path $nugetRoot $Files[0]) -Because $entry.When
                 $entry.Version | Should -Be $Version
             }
             else {
