@@ -10,7 +10,9 @@
     (tests/ConflictingAssemblies downloads them into the NuGet cache when the solution is restored); the
     file of each that a module built for PowerShell 7.6 (.NET 10) would ship is loaded.
 
-    Run:  pwsh -c "Import-Module <Pester 5.7.1>/Pester.psd1; Invoke-Pester tests/Pester/DependencyIsolation.Tests.ps1 -Output Detailed"
+    Run (after `dotnet build src/OpenMsiStream.PowerShell` and `dotnet restore OpenMsiStream.slnx`):
+        pwsh -NoProfile -c "Import-Module ~/.nuget/packages/pester/5.7.1/tools/Pester.psd1; Invoke-Pester tests/Pester/DependencyIsolation.Tests.ps1 -Output Detailed"
+    The NuGet cache is $env:NUGET_PACKAGES, else ~/.nuget/packages.
     The module under test: -ModulePath (a Pester container parameter), else $env:OPENMSISTREAM_TEST_MODULE
     (set by the suite's runner for the laid-out and the installed module), else out/OpenMsiStream.
 #>
@@ -204,6 +206,12 @@ Describe 'Other modules'' <Set> copies of AWSSDK.Core, System.Text.Json, Message
         }
         foreach ($location in $run.Loaded.Module.Values) { Split-Path -Parent $location | Should -Be $dependencies }
         foreach ($location in $run.Loaded.Default.Values) { $location | Should -Not -BeLike (Join-Path $dependencies '*') }
+    }
+
+    It 'loads librdkafka, SQLite and libsodium from its own folder' -Skip:(-not $IsLinux) {
+        $run.Loaded.Native.Count | Should -Be 3 -Because ($run.Loaded.Native -join ', ')
+        $rid = 'linux-' + [Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant()
+        foreach ($path in $run.Loaded.Native) { Split-Path -Parent $path | Should -Be (Join-Path $dependencies $rid) }
     }
 
     It 'the other module''s <Name> (<Copy>) keeps working beside the module' -ForEach $Copies {

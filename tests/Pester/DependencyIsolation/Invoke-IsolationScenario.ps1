@@ -156,7 +156,12 @@ function Use-Module([string] $Label) {
 <# Where each of the module's assemblies was loaded, and where the third-party names it uses live in
    the default context. #>
 function Get-LoadPicture {
-    $picture = [ordered]@{ Module = [ordered]@{}; Default = [ordered]@{} }
+    $picture = [ordered]@{ Module = [ordered]@{}; Default = [ordered]@{}; Native = @() }
+    if (Test-Path -LiteralPath /proc/self/maps) {
+        # Where the native libraries this process mapped came from (Linux).
+        $picture.Native = @(Get-Content -LiteralPath /proc/self/maps | Where-Object { $_ -match '(librdkafka|e_sqlite3|libsodium)[^/]*\.so' } |
+            ForEach-Object { ($_ -split '\s+', 6)[5] } | Sort-Object -Unique)
+    }
     foreach ($assembly in [AppDomain]::CurrentDomain.GetAssemblies()) {
         if ($assembly.IsDynamic) { continue }
         $context = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($assembly)
