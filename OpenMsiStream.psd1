@@ -12,10 +12,12 @@
     Description          = 'Streams laboratory data files through Apache Kafka: chunked, verified, wire-compatible with OpenMSIStream.'
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    # Core is loaded before the cmdlet assembly: some of the module's classes derive from Core's
-    # (a script block handler is a Core FileHandler), and PowerShell reads every class of the cmdlet
-    # assembly before the module's initializer can point the runtime at dependencies/.
-    RequiredAssemblies   = @('dependencies/OpenMsiStream.Core.dll')
+    # Imported before RootModule: it makes Core and the third-party assemblies in dependencies/ load in
+    # a load context of the module's own (PowerShell 7) or through AssemblyResolve (Windows PowerShell
+    # 5.1). It must run before PowerShell reads the cmdlet assembly, whose parameters use Core's types.
+    # Nothing from dependencies/ may be listed here or in RequiredAssemblies: that would load it into
+    # PowerShell's default context, where other modules' copies live (docs/architecture.md, "Loading").
+    NestedModules        = @('OpenMsiStream.PowerShell.Loader.dll')
     FormatsToProcess     = @('OpenMsiStream.Format.ps1xml')
     # For best performance, do not use wildcards in the export lists.
     CmdletsToExport      = @(

@@ -4,8 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
-using System.Text;
-using System.Text.Json;
+using OpenMsiStream.Processing;
 
 namespace OpenMsiStream.PowerShell.Processing
 {
@@ -21,12 +20,9 @@ namespace OpenMsiStream.PowerShell.Processing
 
         public static string Serialize(object? value)
         {
-            using var buffer = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(buffer))
-            {
-                Write(writer, value, 0);
-            }
-            return Encoding.UTF8.GetString(buffer.ToArray());
+            using var writer = new JsonTokenWriter();
+            Write(writer, value, 0);
+            return writer.ToString();
         }
 
         /// <summary>Whether the value reads as one JSON object (a hashtable, a custom object or another object with properties).</summary>
@@ -36,7 +32,7 @@ namespace OpenMsiStream.PowerShell.Processing
             return unwrapped is IDictionary || unwrapped is PSObject || (unwrapped != null && !IsScalar(unwrapped) && !(unwrapped is IEnumerable));
         }
 
-        private static void Write(Utf8JsonWriter writer, object? value, int depth)
+        private static void Write(JsonTokenWriter writer, object? value, int depth)
         {
             object? unwrapped = Unwrap(value);
             switch (unwrapped)
@@ -84,12 +80,12 @@ namespace OpenMsiStream.PowerShell.Processing
             if (unwrapped is double || unwrapped is float)
             {
                 // "R" round-trips on .NET Framework too, whose default keeps only 15 digits.
-                writer.WriteRawValue(((IFormattable)unwrapped).ToString("R", CultureInfo.InvariantCulture));
+                writer.WriteRawNumber(((IFormattable)unwrapped).ToString("R", CultureInfo.InvariantCulture));
                 return;
             }
             if (IsNumber(unwrapped))
             {
-                writer.WriteRawValue(Convert.ToString(unwrapped, CultureInfo.InvariantCulture)!);
+                writer.WriteRawNumber(Convert.ToString(unwrapped, CultureInfo.InvariantCulture)!);
                 return;
             }
             if (depth >= MaxDepth)
@@ -125,7 +121,7 @@ namespace OpenMsiStream.PowerShell.Processing
             }
         }
 
-        private static void WriteProperties(Utf8JsonWriter writer, PSObject value, int depth)
+        private static void WriteProperties(JsonTokenWriter writer, PSObject value, int depth)
         {
             writer.WriteStartObject();
             foreach (PSPropertyInfo property in value.Properties.Where(p => p.IsGettable))

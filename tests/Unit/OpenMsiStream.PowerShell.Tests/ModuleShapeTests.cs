@@ -3,6 +3,8 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using System.Reflection;
+using System.Runtime.Loader;
 using OpenMsiStream.PowerShell.Tests.Support;
 using Xunit;
 
@@ -100,17 +102,49 @@ namespace OpenMsiStream.PowerShell.Tests
         }
 
         [Fact]
-        public void CoreAndTheNativeKafkaLibraryLoadFromTheModulesOwnFolder()
+        public void CoreAndTheNativeKafkaLibraryLoadFromTheModulesOwnFolderIntoTheModulesOwnLoadContext()
         {
             string dependencies = Path.Combine(Path.GetDirectoryName(_module.ManifestPath)!, "dependencies");
-            string coreLocation = (string)Assert.Single(_module.Invoke("[OpenMsiStream.Download.ReceivedFile].Assembly.Location")).BaseObject;
-            string kafkaLocation = (string)Assert.Single(_module.Invoke("[Confluent.Kafka.Library].Assembly.Location")).BaseObject;
+            // Core's types are not visible to PowerShell's type literals in PowerShell 7 (they live in the
+            // module's own load context): reach them through what the cmdlets declare and return.
+            Assembly core = (Assembly)Assert.Single(_module.Invoke("(Get-Command Receive-MsiDataFile).OutputType[0].Type.Assembly")).BaseObject;
+            AssemblyLoadContext own = AssemblyLoadContext.GetLoadContext(core)!;
+            Assembly kafka = own.LoadFromAssemblyName(core.GetReferencedAssemblies().Single(n => n.Name == "Confluent.Kafka"));
+            Assembly cmdlets = (Assembly)Assert.Single(_module.Invoke("[OpenMsiStream.PowerShell.Commands.SendMsiDataFileCommand].Assembly")).BaseObject;
 
-            Assert.Equal(Path.Combine(dependencies, "OpenMsiStream.Core.dll"), coreLocation);
-            Assert.Equal(Path.Combine(dependencies, "Confluent.Kafka.dll"), kafkaLocation);
+            Assert.Equal(Path.Combine(dependencies, "OpenMsiStream.Core.dll"), core.Location);
+            Assert.Equal(Path.Combine(dependencies, "Confluent.Kafka.dll"), kafka.Location);
+            Assert.Same(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(cmdlets));
+            Assert.NotSame(AssemblyLoadContext.Default, own);
+            Assert.Equal("OpenMsiStream.PowerShell.Loader.ModuleLoadContext", own.GetType().FullName);
+            Assert.Same(own, AssemblyLoadContext.GetLoadContext(kafka));
+            Assert.DoesNotContain(AssemblyLoadContext.Default.Assemblies, a => a.GetName().Name is "OpenMsiStream.Core" or "Confluent.Kafka" or "AWSSDK.Core" or "MessagePack");
             string[] nativeMappings = File.ReadAllLines("/proc/self/maps").Where(l => l.Contains("librdkafka")).ToArray();
             Assert.NotEmpty(nativeMappings);
             Assert.All(nativeMappings, l => Assert.Contains(Path.Combine(dependencies, "linux-x64") + Path.DirectorySeparatorChar, l));
+        }
+
+        /// <summary>
+        /// The two assemblies in PowerShell's default context reference nothing of the module's but Core:
+        /// any other reference (System.Text.Json, AWSSDK …) would be bound in the default context, to
+        /// whatever copy another module loaded there.
+        /// </summary>
+        [Fact]
+        public void TheAssembliesInTheDefaultContextReferenceOnlyPowerShellTheRuntimeAndCore()
+        {
+            string moduleDirectory = Path.GetDirectoryName(_module.ManifestPath)!;
+            Assert.Equal(new[] { "OpenMsiStream.PowerShell.Loader.dll", "OpenMsiStream.PowerShell.dll" },
+                Directory.GetFiles(moduleDirectory, "*.dll").Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToArray());
+            Assert.Equal(new[] { "OpenMsiStream.Core", "System.Management.Automation", "netstandard" }, ReferencedAssemblies(Path.Combine(moduleDirectory, "OpenMsiStream.PowerShell.dll")));
+            Assert.Equal(new[] { "System.Management.Automation", "System.Runtime.Loader", "netstandard" }, ReferencedAssemblies(Path.Combine(moduleDirectory, "OpenMsiStream.PowerShell.Loader.dll")));
+        }
+
+        private static string[] ReferencedAssemblies(string path)
+        {
+            using var stream = File.OpenRead(path);
+            using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
+            System.Reflection.Metadata.MetadataReader metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(reader);
+            return metadata.AssemblyReferences.Select(h => metadata.GetString(metadata.GetAssemblyReference(h).Name)).OrderBy(n => n, StringComparer.Ordinal).ToArray();
         }
 
         private string OutputTypeOf(string cmdlet) => (string)_module.Invoke($"(Get-Command {cmdlet}).OutputType[0].Name")[0].BaseObject;

@@ -233,15 +233,21 @@ namespace OpenMsiStream.PowerShell.Tests
             Assert.Empty(send.Streams.Error);
         }
 
-        /// <summary>Reads a result topic with the Confluent.Kafka client the module loaded, from a PowerShell script.</summary>
+        /// <summary>
+        /// Reads a result topic with the Confluent.Kafka client the module loaded, from a PowerShell script.
+        /// The module's Confluent.Kafka is in its own load context, out of reach of type literals: its
+        /// types are taken from that context.
+        /// </summary>
         private List<(string Key, string Value)> ReadTopic(string topic, int expected)
         {
             Collection<PSObject> messages = _module.Invoke($@"
-$config = [Confluent.Kafka.ConsumerConfig]::new()
+$core = (Get-Command Receive-MsiDataFile).OutputType[0].Type.Assembly
+$kafka = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($core).LoadFromAssemblyName([Reflection.AssemblyName]'Confluent.Kafka')
+$config = $kafka.GetType('Confluent.Kafka.ConsumerConfig')::new()
 $config.BootstrapServers = '{Bootstrap}'
 $config.GroupId = 'raw-' + [guid]::NewGuid()
-$config.AutoOffsetReset = [Confluent.Kafka.AutoOffsetReset]::Earliest
-$consumer = [Confluent.Kafka.ConsumerBuilder[byte[], byte[]]]::new($config).Build()
+$config.AutoOffsetReset = 'Earliest'
+$consumer = $kafka.GetType('Confluent.Kafka.ConsumerBuilder`2').MakeGenericType([byte[]], [byte[]])::new($config).Build()
 try {{
     $consumer.Subscribe('{topic}')
     $found = 0
