@@ -41,8 +41,9 @@ namespace OpenMsiStream.Cli.Commands
                 using LocalKafkaBroker broker = LocalKafkaBroker.Start();
                 foreach (string topic in named)
                 {
-                    broker.CreateTopic(topic, partitionCount);
-                    CliConsole.Line($"Created topic '{topic}' with {partitionCount} partitions.");
+                    CliConsole.Line(broker.CreateTopic(topic, partitionCount)
+                        ? $"Created topic '{topic}' with {partitionCount} partitions."
+                        : $"Topic '{topic}' exists already{(broker.Topics.TryGetValue(topic, out int existing) ? $" with {existing} partition(s)" : string.Empty)}: a topic's KafkaCrypto key-exchange topics (.reqs, .keys, .subs) are created with it.");
                 }
                 broker.WriteConfigFile(configPath);
                 CliConsole.Line($"Embedded local broker listening on {broker.BootstrapServers}");

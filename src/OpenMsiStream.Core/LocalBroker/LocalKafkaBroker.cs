@@ -21,6 +21,9 @@ namespace OpenMsiStream.LocalBroker
         /// <summary>Per-partition retention of the mock cluster (librdkafka's compiled-in cap).</summary>
         public const long PartitionCapacityBytes = 5L * 1024 * 1024;
 
+        /// <summary>RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS.</summary>
+        private const int TopicAlreadyExists = 36;
+
         private readonly object _gate = new object();
         private readonly Dictionary<string, int> _topics = new Dictionary<string, int>(StringComparer.Ordinal);
         private IntPtr _client;
@@ -53,7 +56,7 @@ namespace OpenMsiStream.LocalBroker
             }
         }
 
-        /// <summary>Topics created explicitly, with their partition counts.</summary>
+        /// <summary>Topics created explicitly (and the key-exchange topics of their roots), with their partition counts.</summary>
         public IReadOnlyDictionary<string, int> Topics
         {
             get
@@ -101,9 +104,10 @@ namespace OpenMsiStream.LocalBroker
 
         /// <summary>
         /// Creates <paramref name="topic"/> with <paramref name="partitions"/> partitions. Topics that are
-        /// not created here are created on first use with <see cref="AutoCreatedTopicPartitions"/>.
+        /// not created here are created on first use with <see cref="AutoCreatedTopicPartitions"/>. False
+        /// when the topic exists already (a root's key-exchange topics come with it): it keeps its partitions.
         /// </summary>
-        public void CreateTopic(string topic, int partitions)
+        public bool CreateTopic(string topic, int partitions)
         {
             TopicName.Validate(topic);
             if (partitions < 1 || partitions > 10000)
@@ -113,14 +117,9 @@ namespace OpenMsiStream.LocalBroker
             lock (_gate)
             {
                 ThrowIfStopped();
-                int err = LibRdKafkaNative.rd_kafka_mock_topic_create(_cluster, LibRdKafkaNative.Utf8z(topic), partitions, 1);
-                if (err != 0)
-                {
-                    string reason = LibRdKafkaNative.PtrToUtf8(LibRdKafkaNative.rd_kafka_err2str(err)) ?? ("error " + err);
-                    throw new InvalidOperationException($"The embedded broker could not create topic '{topic}': {reason}.");
-                }
-                _topics[topic] = partitions;
+                bool created = TryCreate(topic, partitions);
                 CreateKeyExchangeTopics(topic);
+                return created;
             }
         }
 
@@ -135,11 +134,29 @@ namespace OpenMsiStream.LocalBroker
             string root = dot < 0 ? topic : topic.Substring(0, dot);
             foreach (string suffix in new[] { ".reqs", ".keys", ".subs" })
             {
-                if (topic != root + suffix)
-                {
-                    LibRdKafkaNative.rd_kafka_mock_topic_create(_cluster, LibRdKafkaNative.Utf8z(root + suffix), 1, 1); // exists already: fine
-                }
+                TryCreate(root + suffix, 1);
             }
+        }
+
+        /// <summary>Creates a topic unless it exists; records what exists in <see cref="Topics"/>.</summary>
+        private bool TryCreate(string topic, int partitions)
+        {
+            if (_topics.ContainsKey(topic))
+            {
+                return false;
+            }
+            int err = LibRdKafkaNative.rd_kafka_mock_topic_create(_cluster, LibRdKafkaNative.Utf8z(topic), partitions, 1);
+            if (err == TopicAlreadyExists)
+            {
+                return false; // created on first use before: its partition count is the mock's
+            }
+            if (err != 0)
+            {
+                string reason = LibRdKafkaNative.PtrToUtf8(LibRdKafkaNative.rd_kafka_err2str(err)) ?? ("error " + err);
+                throw new InvalidOperationException($"The embedded broker could not create topic '{topic}': {reason}.");
+            }
+            _topics[topic] = partitions;
+            return true;
         }
 
         /// <summary>

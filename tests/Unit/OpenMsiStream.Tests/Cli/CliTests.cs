@@ -76,6 +76,23 @@ namespace OpenMsiStream.Tests.Cli
         }
 
         [Fact]
+        public async Task NamingAKeyExchangeTopicBesideItsRootIsNotAnError()
+        {
+            // Creating a root creates its key-exchange topics; naming one of them again (as a Python
+            // KafkaCrypto setup might) must start the broker all the same.
+            string config = _temp.Combine("kcv.config");
+            using CliProcess broker = CliProcess.Start("local-broker", "--config-out", config, "--topic", "kcv", "--topic", "kcv.reqs");
+            await WaitForFile(config, broker);
+
+            broker.Terminate();
+            await broker.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(0, broker.ExitCode);
+            Assert.Contains("Created topic 'kcv' with 4 partitions.", broker.Stdout);
+            Assert.Contains("Topic 'kcv.reqs' exists already with 1 partition(s): a topic's KafkaCrypto key-exchange topics (.reqs, .keys, .subs) are created with it.", broker.Stdout);
+            Assert.DoesNotContain("error", broker.Stderr);
+        }
+
+        [Fact]
         public async Task AnUnreachableBrokerEndsWithExitCode1AndOneLineSayingWhy()
         {
             string file = _temp.WriteFile("a.dat", new byte[10]);
