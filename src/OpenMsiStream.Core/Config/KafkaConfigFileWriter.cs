@@ -15,6 +15,8 @@ namespace OpenMsiStream.Config
             }
             text.Append("\n[broker]\n")
                 .Append("bootstrap.servers = ").Append(bootstrapServers).Append('\n')
+                .Append("# Named so that KafkaCrypto nodes (whose files say SSL by default) exchange keys the same way.\n")
+                .Append("security.protocol = PLAINTEXT\n")
                 .Append("\n[producer]\n")
                 .Append("# The serializer names are for Python OpenMSIStream; OpenMsiStream for PowerShell knows the format.\n")
                 .Append("key.serializer = StringSerializer\n")

@@ -31,6 +31,15 @@ namespace OpenMsiStream.Kafka
 
         public void Remove(string key) => _entries.Remove(key);
 
+        /// <summary>Adds entries that already name librdkafka properties (null: nothing).</summary>
+        public void AddEntries(IEnumerable<ConfigEntry>? entries)
+        {
+            foreach (ConfigEntry entry in entries ?? Enumerable.Empty<ConfigEntry>())
+            {
+                _entries[entry.Key] = entry;
+            }
+        }
+
         public void AddSection(KafkaSettings settings, string section)
         {
             foreach (ConfigEntry entry in settings.Section(section))

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Confluent.Kafka;
@@ -18,7 +19,8 @@ namespace OpenMsiStream.Kafka
         private const string ProductDefault = "product default";
         private const string Required = "required by OpenMsiStream";
 
-        public static ClientPropertySet ProducerProperties(KafkaSettings settings)
+        /// <param name="underlay">Settings below the config file's (a KafkaCrypto node's own, for its key exchange): [broker] and [producer] override them.</param>
+        public static ClientPropertySet ProducerProperties(KafkaSettings settings, IEnumerable<ConfigEntry>? underlay = null)
         {
             settings.RequireBootstrapServers();
             var properties = new ClientPropertySet();
@@ -28,13 +30,15 @@ namespace OpenMsiStream.Kafka
             // librdkafka's default queue is 1 GiB. 32 MiB (64 chunks of 512 KiB) keeps a broker busy even
             // at 100 ms round trips on 1 Gb/s, and keeps a sender's memory independent of the file size.
             properties.Set("queue.buffering.max.kbytes", "32768", ProductDefault);
+            properties.AddEntries(underlay);
             properties.AddSection(settings, KafkaSettings.BrokerSection);
             properties.AddSection(settings, KafkaSettings.ProducerSection);
             properties.Validate();
             return properties;
         }
 
-        public static ClientPropertySet ConsumerProperties(KafkaSettings settings, string groupId)
+        /// <param name="underlay">Settings below the config file's (a KafkaCrypto node's own, for its key exchange): [broker] and [consumer] override them.</param>
+        public static ClientPropertySet ConsumerProperties(KafkaSettings settings, string groupId, IEnumerable<ConfigEntry>? underlay = null)
         {
             settings.RequireBootstrapServers();
             var properties = new ClientPropertySet();
@@ -49,6 +53,7 @@ namespace OpenMsiStream.Kafka
             // full: a receiver that once fell 64 MiB behind a fast sender then fetched at ~64 MB/s for the
             // rest of the file (benchmark: a 1 GiB file finished 5-7 s after its sender instead of 1-2 s).
             properties.Set("fetch.queue.backoff.ms", "10", ProductDefault);
+            properties.AddEntries(underlay);
             properties.AddSection(settings, KafkaSettings.BrokerSection);
             properties.AddSection(settings, KafkaSettings.ConsumerSection);
             if (properties["auto.offset.reset"] == "none")

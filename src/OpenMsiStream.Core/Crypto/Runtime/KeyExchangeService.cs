@@ -61,8 +61,18 @@ namespace OpenMsiStream.Crypto.Runtime
             _onRound = onRound;
             _trust = new TrustStore(node.Allowlist, node.Denylist);
             _signingKey = node.SigningKeys.First(k => k.Type == 1).SecretKey;
-            _producer = KafkaClientFactory.BuildProducer(KafkaClientFactory.ProducerProperties(settings), diagnostics, partitioner: null);
-            _consumer = KafkaClientFactory.BuildConsumer(KafkaClientFactory.ConsumerProperties(settings, node.NodeId + ".kafkacrypto"), diagnostics, onAssigned: null, onRevoked: null);
+            NodeKafkaSettings producerSettings = NodeKafkaSettings.Read(node.Config, node.NodeId, consumer: false);
+            NodeKafkaSettings consumerSettings = NodeKafkaSettings.Read(node.Config, node.NodeId, consumer: true);
+            ClientPropertySet producerProperties = KafkaClientFactory.ProducerProperties(settings, producerSettings.Entries);
+            ClientPropertySet consumerProperties = KafkaClientFactory.ConsumerProperties(settings,
+                consumerSettings.Find("group.id")?.Value ?? node.NodeId + ".kafkacrypto", consumerSettings.Entries);
+            KeyExchangeSettingsCheck.RequireSameProtocol(settings, node, consumerProperties);
+            foreach (string ignored in producerSettings.IgnoredKeys.Union(consumerSettings.IgnoredKeys))
+            {
+                diagnostics.Publish(DiagnosticLevel.Warning, "kafkacrypto", $"'{ignored}' in KafkaCrypto node file '{node.ConfigPath}' has no librdkafka counterpart and is ignored, as kafkacrypto ignores it.");
+            }
+            _producer = KafkaClientFactory.BuildProducer(producerProperties, diagnostics, partitioner: null);
+            _consumer = KafkaClientFactory.BuildConsumer(consumerProperties, diagnostics, onAssigned: null, onRevoked: null);
             _thread = new Thread(Run) { IsBackground = true, Name = "kafkacrypto " + node.NodeId };
             _thread.Start();
         }

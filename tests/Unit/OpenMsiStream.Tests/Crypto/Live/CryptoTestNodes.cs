@@ -29,7 +29,7 @@ namespace OpenMsiStream.Tests.Crypto.Live
         {
             string path = Path.Combine(directory, name + ".config");
             // The embedded broker makes a group member that rejoins wait the whole session timeout.
-            string text = "[broker]\nbootstrap.servers = " + bootstrapServers + "\n\n[consumer]\nsession.timeout.ms = 6000\nheartbeat.interval.ms = 1000\n";
+            string text = "[broker]\nbootstrap.servers = " + bootstrapServers + "\nsecurity.protocol = PLAINTEXT\n\n[consumer]\nsession.timeout.ms = 6000\nheartbeat.interval.ms = 1000\n";
             if (nodeId != null)
             {
                 text += "\n[kafkacrypto]\nnode_id = " + nodeId + "\n";
