@@ -12,12 +12,15 @@ namespace OpenMsiStream.Download
         Skipped,
         Stale,
         Failed,
+
+        /// <summary>The output cannot be written now (a full disk): nothing is resolved, and the receiver pauses and tries again.</summary>
+        Blocked,
     }
 
     /// <summary>
     /// What one chunk led to, and which consumed messages are now fully handled (their offsets may be
     /// committed). A failure that retrying could fix (the output directory is not writable) resolves
-    /// nothing, so its messages are read again after a restart.
+    /// nothing: its messages are read again when the receiver tries again.
     /// </summary>
     internal sealed class ChunkResult
     {
@@ -57,6 +60,9 @@ namespace OpenMsiStream.Download
 
         public static ChunkResult Failed(OpenMsiStreamException error, IReadOnlyList<MessagePosition> resolved) =>
             new ChunkResult(ChunkResultKind.Failed, resolved, error: error);
+
+        /// <summary>A failure of the output directory that retrying fixes; its messages stay held back.</summary>
+        public static ChunkResult Blocked(OpenMsiStreamException error) => new ChunkResult(ChunkResultKind.Blocked, None, error: error);
 
         public static ChunkResult InProgressWithWarning(IReadOnlyList<MessagePosition> resolved, string warning) =>
             new ChunkResult(ChunkResultKind.InProgress, resolved, warning: warning);

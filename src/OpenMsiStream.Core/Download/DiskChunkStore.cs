@@ -13,7 +13,7 @@ namespace OpenMsiStream.Download
     internal sealed class DiskChunkStore : IChunkStore
     {
         private const int ReadBackBlock = 1 << 20;
-        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
+        private IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
         private long _hashedUpTo;
 
         /// <param name="stagingPath">The staging file (it may hold chunks from an earlier run).</param>
@@ -77,6 +77,13 @@ namespace OpenMsiStream.Download
                 }
             }
             return _hash.GetHashAndReset();
+        }
+
+        public void ResetRunningHash()
+        {
+            _hash.Dispose();
+            _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
+            _hashedUpTo = 0;
         }
 
         /// <summary>Renames the verified staging file to <paramref name="target"/>, replacing what is there.</summary>

@@ -14,7 +14,8 @@ namespace OpenMsiStream.Download
     {
         private readonly Dictionary<long, int> _lengthsByOffset = new Dictionary<long, int>();
         private readonly List<MessagePosition> _positions = new List<MessagePosition>();
-        private readonly List<KeyValuePair<long, int>> _unpersisted = new List<KeyValuePair<long, int>>();
+        /// <summary>Chunks written since the last durable record, with the message that carried each.</summary>
+        private readonly List<(long Offset, int Length, MessagePosition Position)> _unpersisted = new List<(long Offset, int Length, MessagePosition Position)>();
 
         public FileAssembly(string relativePath, FileGeneration generation, IChunkStore store, bool restored = false, string? keyPrefix = null)
         {
@@ -69,16 +70,27 @@ namespace OpenMsiStream.Download
             }
         }
 
-        /// <summary>Chunks stored since the last call, to be recorded durably.</summary>
-        public IReadOnlyList<KeyValuePair<long, int>> TakeUnpersisted()
+        /// <summary>Chunks stored since they were last recorded durably (<see cref="MarkPersisted"/>).</summary>
+        public IReadOnlyList<KeyValuePair<long, int>> Unpersisted() => _unpersisted.Select(c => new KeyValuePair<long, int>(c.Offset, c.Length)).ToList();
+
+        /// <summary>The chunks <see cref="Unpersisted"/> returned are on disk and recorded.</summary>
+        public void MarkPersisted(int count) => _unpersisted.RemoveRange(0, Math.Min(count, _unpersisted.Count));
+
+        /// <summary>
+        /// Forgets the chunks that are not recorded durably, after the output failed under them (a full
+        /// disk can lose what a write put in the page cache when the flush fails): their messages are
+        /// still held back, so they are read again and written again. The store's running hash is
+        /// dropped too, so the file is verified from what is on disk.
+        /// </summary>
+        public void ForgetUnpersisted()
         {
-            if (_unpersisted.Count == 0)
+            foreach ((long offset, int _, MessagePosition position) in _unpersisted)
             {
-                return Array.Empty<KeyValuePair<long, int>>();
+                _lengthsByOffset.Remove(offset);
+                _positions.RemoveAll(p => p.Partition == position.Partition && p.Offset == position.Offset);
             }
-            var taken = _unpersisted.ToArray();
             _unpersisted.Clear();
-            return taken;
+            Store.ResetRunningHash();
         }
 
         /// <summary>Stops holding this file's messages back; returns them so they can be committed.</summary>
@@ -99,7 +111,7 @@ namespace OpenMsiStream.Download
             }
             Store.Write(chunk.Offset, chunk.Data);
             _lengthsByOffset.Add(chunk.Offset, chunk.Data.Length);
-            _unpersisted.Add(new KeyValuePair<long, int>(chunk.Offset, chunk.Data.Length));
+            _unpersisted.Add((chunk.Offset, chunk.Data.Length, position));
             _positions.Add(position);
             Generation.Span?.Include(position);
             LastChunkAt = DateTime.UtcNow;

@@ -45,6 +45,9 @@ namespace OpenMsiStream.Download
 
         /// <summary>Set while the consumer closes: its partitions are revoked, but not because another member takes them.</summary>
         private bool _closing;
+        private readonly OutputOutage _outage = new OutputOutage();
+        private int _received;
+        private int _errors;
         private readonly ConcurrentQueue<ReceivedFile> _acknowledged = new ConcurrentQueue<ReceivedFile>();
         private readonly Dictionary<ReceivedFile, IReadOnlyList<MessagePosition>> _awaitingAcknowledgement = new Dictionary<ReceivedFile, IReadOnlyList<MessagePosition>>();
 
@@ -112,7 +115,7 @@ namespace OpenMsiStream.Download
             _running = cancellationToken;
             Stopwatch clock = _clock;
             clock.Restart();
-            int received = 0, errors = 0;
+            _received = _errors = 0;
             long messages = 0, bytes = 0;
             TimeSpan lastActivity = TimeSpan.Zero, lastCommit = TimeSpan.Zero, lastProgress = TimeSpan.Zero, lastStallCheck = TimeSpan.Zero;
             bool topicMissingReported = false;
@@ -137,62 +140,53 @@ namespace OpenMsiStream.Download
                         reason = ReceiveStopReason.Cancelled;
                         break;
                     }
+                    if (_outage.Waiting)
+                    {
+                        lastActivity = clock.Elapsed; // waiting for the disk is not idleness
+                    }
                     if (IsIdle(lastActivity))
                     {
                         reason = ReceiveStopReason.IdleTimeout;
                         break;
                     }
+                    if (_outage.TryAgain(DateTime.UtcNow) && RetryAfterOutage())
+                    {
+                        reason = ReceiveStopReason.CountReached;
+                        break;
+                    }
                     ConsumeResult<byte[], byte[]>? result = ConsumeOnce(ref topicMissingReported);
-                    if (result?.Message != null)
+                    if (result?.Message != null && _outage.Waiting)
+                    {
+                        PushBack(result); // fetched before the pause: read again when writing works
+                    }
+                    else if (result?.Message != null)
                     {
                         lastActivity = clock.Elapsed;
                         messages++;
                         bytes += result.Message.Value?.Length ?? 0;
                         ChunkResult outcome = Handle(result);
                         lastActivity = clock.Elapsed; // waiting for a decryption key is not idleness
-                        if (outcome.File != null && _options.AcknowledgeFiles)
+                        if (Apply(outcome))
                         {
-                            _awaitingAcknowledgement[outcome.File] = outcome.Resolved;
-                        }
-                        else
-                        {
-                            _offsets.Resolve(outcome.Resolved);
-                        }
-                        if (outcome.Warning != null)
-                        {
-                            observer.Warning(outcome.Warning);
-                        }
-                        if (outcome.Error != null)
-                        {
-                            errors++;
-                            observer.Error(outcome.Error);
-                        }
-                        if (outcome.File != null)
-                        {
-                            received++;
-                            observer.FileReceived(outcome.File);
-                            if (_options.Count.HasValue && received >= _options.Count.Value)
-                            {
-                                reason = ReceiveStopReason.CountReached;
-                                break;
-                            }
+                            reason = ReceiveStopReason.CountReached;
+                            break;
                         }
                     }
                     if (clock.Elapsed - lastStallCheck >= StallCheckInterval)
                     {
-                        errors += AbandonStalledFiles();
+                        _errors += AbandonStalledFiles();
                         lastStallCheck = clock.Elapsed;
                     }
                     if (clock.Elapsed - lastCommit >= CommitInterval)
                     {
-                        _reassembler.Persist();
+                        PersistProgress();
                         ResolveAcknowledged();
                         Commit();
                         lastCommit = clock.Elapsed;
                     }
                     if (clock.Elapsed - lastProgress >= ProgressInterval)
                     {
-                        observer.Progress(new ReceiveProgress(messages, bytes, received, _reassembler.FilesInProgress));
+                        observer.Progress(new ReceiveProgress(messages, bytes, _received, _reassembler.FilesInProgress));
                         lastProgress = clock.Elapsed;
                     }
                 }
@@ -213,9 +207,107 @@ namespace OpenMsiStream.Download
                 _closing = true;
                 ReportFilesLeftInProgress();
                 _consumer.Close();
-                observer.Progress(new ReceiveProgress(messages, bytes, received, _reassembler.FilesInProgress));
+                observer.Progress(new ReceiveProgress(messages, bytes, _received, _reassembler.FilesInProgress));
             }
-            return new ReceiveSummary(received, errors, messages, bytes, clock.Elapsed, reason);
+            return new ReceiveSummary(_received, _errors, messages, bytes, clock.Elapsed, reason);
+        }
+
+        /// <summary>Passes on what a message (or a retry) led to; true when <see cref="ReceiveOptions.Count"/> files have arrived.</summary>
+        private bool Apply(ChunkResult outcome)
+        {
+            if (outcome.Kind == ChunkResultKind.Blocked)
+            {
+                Block(outcome.Error!);
+                return false;
+            }
+            if (outcome.File != null && _options.AcknowledgeFiles)
+            {
+                _awaitingAcknowledgement[outcome.File] = outcome.Resolved;
+            }
+            else
+            {
+                _offsets.Resolve(outcome.Resolved);
+            }
+            if (outcome.Warning != null)
+            {
+                _observer!.Warning(outcome.Warning);
+            }
+            if (outcome.Error != null)
+            {
+                _errors++;
+                _observer!.Error(outcome.Error);
+            }
+            if (outcome.File == null)
+            {
+                return false;
+            }
+            if (_outage.End(DateTime.UtcNow) is TimeSpan lasted)
+            {
+                _observer!.Warning($"Writing to '{_options.OutputDirectory}' works again after {lasted.TotalSeconds:0} s; receiving goes on.");
+            }
+            _received++;
+            _observer!.FileReceived(outcome.File);
+            return _options.Count.HasValue && _received >= _options.Count.Value;
+        }
+
+        /// <summary>
+        /// The output cannot be written (a full disk, a permission): report it (once per file while it
+        /// lasts), stop taking messages, and go back to the oldest one not yet handled in every partition,
+        /// so that nothing is skipped when writing works again.
+        /// </summary>
+        private void Block(OpenMsiStreamException error)
+        {
+            if (_outage.IsNew(error.Target?.ToString() ?? error.Message))
+            {
+                _errors++;
+                _observer!.Error(error);
+            }
+            _outage.Fail(DateTime.UtcNow);
+            List<TopicPartition> assigned = _consumer.Assignment;
+            _consumer.Pause(assigned);
+            foreach (TopicPartition partition in assigned)
+            {
+                if (_offsets.OldestPending(partition.Partition.Value) is long oldest)
+                {
+                    _consumer.Seek(new TopicPartitionOffset(partition, new Offset(oldest)));
+                }
+            }
+        }
+
+        /// <summary>A message that arrived while paused: its partition goes back to it, or to an older message not yet handled.</summary>
+        private void PushBack(ConsumeResult<byte[], byte[]> result)
+        {
+            long oldest = _offsets.OldestPending(result.Partition.Value) is long pending && pending < result.Offset.Value ? pending : result.Offset.Value;
+            _consumer.Seek(new TopicPartitionOffset(result.TopicPartition, new Offset(oldest)));
+        }
+
+        /// <summary>Resumes after a pause for the output, first finishing what was put off; true when the count is reached.</summary>
+        private bool RetryAfterOutage()
+        {
+            _consumer.Resume(_consumer.Assignment);
+            foreach (ChunkResult retried in _reassembler.RetryBlocked())
+            {
+                if (Apply(retried))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /// <summary>Records the chunks stored since the last time; a full disk pauses receiving like a failed write.</summary>
+        private void PersistProgress()
+        {
+            try
+            {
+                _reassembler.Persist();
+            }
+            catch (Exception ex) when (RetryableOutputFailure.Is(ex))
+            {
+                Block(new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
+                    $"Could not record the files in progress in '{_options.OutputDirectory}': {RetryableOutputFailure.Describe(ex)} Receiving pauses and tries again until writing works; nothing is lost meanwhile.",
+                    ex, _options.OutputDirectory));
+            }
         }
 
         /// <summary>
@@ -321,6 +413,21 @@ namespace OpenMsiStream.Download
         }
 
         private ChunkResult Handle(ConsumeResult<byte[], byte[]> result)
+        {
+            try
+            {
+                return Rebuild(result);
+            }
+            catch (Exception ex) when (RetryableOutputFailure.Is(ex))
+            {
+                // Keeping a bad or undecryptable message failed (a full disk): it is read again later.
+                return ChunkResult.Blocked(new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
+                    $"Could not keep the message at topic '{_options.Topic}', partition {result.Partition.Value}, offset {result.Offset.Value}: {RetryableOutputFailure.Describe(ex)} Receiving pauses and tries again until writing works.",
+                    ex, _options.OutputDirectory));
+            }
+        }
+
+        private ChunkResult Rebuild(ConsumeResult<byte[], byte[]> result)
         {
             Timestamp timestamp = result.Message.Timestamp;
             var position = new MessagePosition(result.Partition.Value, result.Offset.Value,

@@ -12,5 +12,8 @@ namespace OpenMsiStream.Download
 
         /// <summary>Removes whatever the store holds (an abandoned or failed file).</summary>
         void Discard();
+
+        /// <summary>Drops the hash computed as chunks were written, so <see cref="ComputeHash"/> reads everything back.</summary>
+        void ResetRunningHash();
     }
 }

@@ -55,6 +55,11 @@ namespace OpenMsiStream.Download
             return sha512.ComputeHash(content);
         }
 
+        public void ResetRunningHash()
+        {
+            // Hashed once, at the end, from the chunks held.
+        }
+
         public void Discard()
         {
             _chunks.Clear();

@@ -65,6 +65,10 @@ namespace OpenMsiStream.Download
             }
         }
 
+        /// <summary>The oldest message of <paramref name="partition"/> not yet handled, if any.</summary>
+        public long? OldestPending(int partition) =>
+            _partitions.TryGetValue(partition, out PartitionState? state) && state.Pending.Count > 0 ? state.Pending.Min : (long?)null;
+
         /// <summary>Forgets partitions this consumer no longer owns (after a rebalance).</summary>
         public void Forget(IEnumerable<int> partitions)
         {

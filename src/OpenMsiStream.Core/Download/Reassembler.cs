@@ -17,6 +17,9 @@ namespace OpenMsiStream.Download
     {
         private readonly Dictionary<string, FileAssembly> _inProgress = new Dictionary<string, FileAssembly>(StringComparer.Ordinal);
         private readonly RecentFiles _finished = new RecentFiles(capacity: 10000);
+
+        /// <summary>Files put in place whose record as received failed (a full disk): recorded when writing works again.</summary>
+        private readonly Dictionary<string, UnrecordedFile> _unrecorded = new Dictionary<string, UnrecordedFile>(StringComparer.Ordinal);
         /// <summary>Largest file accepted by default: a bound on what one hostile offset can make us write.</summary>
         public const long DefaultMaxFileSize = 1L << 40;
 
@@ -61,6 +64,15 @@ namespace OpenMsiStream.Download
             string? warning = null;
             IReadOnlyList<MessagePosition> abandoned = Array.Empty<MessagePosition>();
             FileGeneration incoming = FileGeneration.Of(chunk, position);
+            if (_unrecorded.TryGetValue(relativePath, out UnrecordedFile? unrecorded))
+            {
+                if (GenerationPolicy.JudgeAgainstReceived(unrecorded.Generation, incoming).Verdict != GenerationVerdict.Newer)
+                {
+                    return ChunkResult.InProgress; // held back with the file waiting to be recorded (or older than it)
+                }
+                _unrecorded.Remove(relativePath); // replaced before it could be recorded: the newer version is what counts
+                abandoned = unrecorded.Positions;
+            }
             if (_inProgress.TryGetValue(relativePath, out FileAssembly? assembly))
             {
                 GenerationJudgement judgement = GenerationPolicy.Judge(assembly.Generation, incoming);
@@ -177,7 +189,14 @@ namespace OpenMsiStream.Download
         /// </summary>
         public void Dispose()
         {
-            Persist();
+            try
+            {
+                Persist();
+            }
+            catch (Exception ex) when (RetryableOutputFailure.Is(ex))
+            {
+                // Not recorded, not committed: the next run reads those chunks again.
+            }
             foreach (FileAssembly assembly in _inProgress.Values)
             {
                 assembly.Dispose();
@@ -205,6 +224,10 @@ namespace OpenMsiStream.Download
             {
                 if (!assembly.Add(chunk, position))
                 {
+                    if (assembly.IsComplete)
+                    {
+                        return Finish(assembly, abandoned, warning); // complete before, but could not be put in place
+                    }
                     if (assembly.Holds(position))
                     {
                         return ChunkResult.InProgress; // the same message read again: it stays held back with its file
@@ -217,33 +240,85 @@ namespace OpenMsiStream.Download
                 }
                 return Finish(assembly, abandoned, warning);
             }
-            catch (OpenMsiStreamException error)
+            catch (Exception ex) when (IsFileFailure(ex))
             {
-                return FailAssembly(assembly, error, abandoned);
-            }
-            catch (Exception ex) when (IsRetryable(ex))
-            {
-                // The output directory is the problem (disk full, no permission), not the message:
-                // report it, and leave the messages uncommitted so the file is read again after the
-                // cause is fixed and the receiver restarted.
-                Remove(assembly);
-                var error = new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
-                    $"Could not write '{assembly.RelativePath}': {ex.Message} It will be received again after a restart.", ex, assembly.RelativePath);
-                return ChunkResult.Failed(error, abandoned);
-            }
-            catch (Exception ex) when (ex is IOException || ex is ArgumentException || ex is NotSupportedException)
-            {
-                // Retrying cannot help (a path too long for the file system, an offset it cannot
-                // seek to): the file fails for good and its messages are committed past.
-                return FailAssembly(assembly, new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
-                    $"Could not write '{assembly.RelativePath}': {ex.Message}", ex, assembly.RelativePath), abandoned);
+                return Failure(assembly, ex, abandoned);
             }
         }
 
-        /// <summary>Failures of the output directory that an operator can fix, as opposed to ones inherent in the message.</summary>
-        private static bool IsRetryable(Exception ex) =>
-            ex is UnauthorizedAccessException
-            || (ex is IOException && !(ex is PathTooLongException) && !(ex is FileNotFoundException));
+        /// <summary>
+        /// After a pause for a failed output: records files put in place whose record failed, and puts in
+        /// place files that were complete but could not be. Returns what each led to.
+        /// </summary>
+        public IReadOnlyList<ChunkResult> RetryBlocked()
+        {
+            var results = new List<ChunkResult>();
+            foreach (UnrecordedFile unrecorded in _unrecorded.Values.ToList())
+            {
+                try
+                {
+                    _target.Record(unrecorded.File.RelativePath, unrecorded.Generation, unrecorded.File.Length, unrecorded.StagingName);
+                }
+                catch (Exception ex) when (RetryableOutputFailure.Is(ex))
+                {
+                    results.Add(ChunkResult.Blocked(WriteFailed(unrecorded.File.RelativePath, ex)));
+                    return results;
+                }
+                _unrecorded.Remove(unrecorded.File.RelativePath);
+                _finished.Remember(unrecorded.File.RelativePath, unrecorded.Generation);
+                results.Add(ChunkResult.Completed(unrecorded.File, unrecorded.Positions, unrecorded.Warning));
+            }
+            foreach (FileAssembly complete in _inProgress.Values.Where(a => a.IsComplete).ToList())
+            {
+                ChunkResult result;
+                try
+                {
+                    result = Finish(complete, Array.Empty<MessagePosition>(), null);
+                }
+                catch (Exception ex) when (IsFileFailure(ex))
+                {
+                    result = Failure(complete, ex, Array.Empty<MessagePosition>());
+                }
+                results.Add(result);
+                if (result.Kind == ChunkResultKind.Blocked)
+                {
+                    break;
+                }
+            }
+            return results;
+        }
+
+        private static bool IsFileFailure(Exception ex) =>
+            ex is OpenMsiStreamException || RetryableOutputFailure.Is(ex) || ex is IOException || ex is ArgumentException || ex is NotSupportedException;
+
+        /// <summary>What a failure while storing or finishing a file (<see cref="IsFileFailure"/>) means for it.</summary>
+        private ChunkResult Failure(FileAssembly assembly, Exception ex, IReadOnlyList<MessagePosition> abandoned)
+        {
+            switch (ex)
+            {
+                case OpenMsiStreamException error:
+                    return FailAssembly(assembly, error, abandoned);
+                case Exception _ when RetryableOutputFailure.Is(ex):
+                    // The output directory is the problem (disk full, no permission), not the message.
+                    // What was not recorded durably is forgotten and read again; the file and its
+                    // messages are kept, and the receiver pauses and tries again.
+                    assembly.ForgetUnpersisted();
+                    return ChunkResult.Blocked(WriteFailed(assembly.RelativePath, ex));
+                case IOException _:
+                case ArgumentException _:
+                case NotSupportedException _:
+                    // Retrying cannot help (a path too long for the file system, an offset it cannot
+                    // seek to): the file fails for good and its messages are committed past.
+                    return FailAssembly(assembly, new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
+                        $"Could not write '{assembly.RelativePath}': {ex.Message}", ex, assembly.RelativePath), abandoned);
+                default:
+                    throw new InvalidOperationException($"Rebuilding '{assembly.RelativePath}' failed: {ex.Message}", ex); // IsFileFailure keeps others out
+            }
+        }
+
+        private static OpenMsiStreamException WriteFailed(string relativePath, Exception ex) =>
+            new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
+                $"Could not write '{relativePath}': {RetryableOutputFailure.Describe(ex)} Receiving pauses and tries again, from every 5 s to once a minute, until writing works; nothing is lost meanwhile.", ex, relativePath);
 
         private ChunkResult Finish(FileAssembly assembly, IReadOnlyList<MessagePosition> abandoned, string? warning)
         {
@@ -256,7 +331,19 @@ namespace OpenMsiStream.Download
                     target: assembly.RelativePath);
                 return FailAssembly(assembly, mismatch, abandoned);
             }
-            ReceivedFile file = _target.Deliver(assembly, length, Hex.Lower(actual), _topic);
+            ReceivedFile file;
+            try
+            {
+                file = _target.Deliver(assembly, length, Hex.Lower(actual), _topic);
+            }
+            catch (UnrecordedDeliveryException unrecorded)
+            {
+                // In place but not recorded: its messages stay held back until the record is written.
+                _inProgress.Remove(assembly.RelativePath);
+                assembly.Dispose();
+                _unrecorded[assembly.RelativePath] = new UnrecordedFile(unrecorded.File, assembly.Generation, unrecorded.StagingName, Concat(abandoned, assembly.Positions), warning);
+                return ChunkResult.Blocked(WriteFailed(assembly.RelativePath, unrecorded.InnerException!));
+            }
             Remove(assembly);
             _finished.Remember(assembly.RelativePath, assembly.Generation);
             return ChunkResult.Completed(file, Concat(abandoned, assembly.Positions), warning);
@@ -295,5 +382,28 @@ namespace OpenMsiStream.Download
         private static OpenMsiStreamException Contradiction(string relativePath) =>
             new OpenMsiStreamException(ErrorIds.InconsistentChunks, ErrorKind.InvalidData,
                 $"Chunks of '{relativePath}' with the same file hash disagree about the number of chunks; the chunk was rejected.", target: relativePath);
+    }
+
+    /// <summary>A file put in place whose record as received is still to be written.</summary>
+    internal sealed class UnrecordedFile
+    {
+        public UnrecordedFile(ReceivedFile file, FileGeneration generation, string stagingName, IReadOnlyList<MessagePosition> positions, string? warning)
+        {
+            File = file;
+            Generation = generation;
+            StagingName = stagingName;
+            Positions = positions;
+            Warning = warning;
+        }
+
+        public ReceivedFile File { get; }
+
+        public FileGeneration Generation { get; }
+
+        public string StagingName { get; }
+
+        public IReadOnlyList<MessagePosition> Positions { get; }
+
+        public string? Warning { get; }
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Wire;
 
@@ -18,6 +19,11 @@ namespace OpenMsiStream.Download
 
         /// <summary>Makes the chunks stored since the last call durable and records them.</summary>
         public virtual void Persist(IEnumerable<FileAssembly> assemblies)
+        {
+        }
+
+        /// <summary>Records a file put in place earlier whose record failed (<see cref="UnrecordedDeliveryException"/>).</summary>
+        public virtual void Record(string relativePath, FileGeneration generation, long length, string stagingName)
         {
         }
 
@@ -108,21 +114,44 @@ namespace OpenMsiStream.Download
             return restored;
         }
 
+        /// <summary>
+        /// Flushes the chunks written since their last record and records them, in one transaction for
+        /// all files. A file whose flush fails forgets those chunks (they are read again); the failure
+        /// is thrown once the others are recorded, and a failed record leaves all of them to the next call.
+        /// </summary>
         public override void Persist(IEnumerable<FileAssembly> assemblies)
         {
-            var batch = new List<StagedChunks>();
+            var batch = new List<(FileAssembly Assembly, StagedChunks Staged)>();
+            Exception? flushFailure = null;
             foreach (FileAssembly assembly in assemblies)
             {
-                IReadOnlyList<KeyValuePair<long, int>> chunks = assembly.TakeUnpersisted();
+                IReadOnlyList<KeyValuePair<long, int>> chunks = assembly.Unpersisted();
                 if (chunks.Count == 0)
                 {
                     continue;
                 }
                 var store = (DiskChunkStore)assembly.Store;
-                store.FlushToDisk(); // on disk before the registry says so
-                batch.Add(new StagedChunks(store.StagingName, Owner, assembly.RelativePath, assembly.Generation, chunks));
+                try
+                {
+                    store.FlushToDisk(); // on disk before the registry says so
+                }
+                catch (Exception ex) when (RetryableOutputFailure.Is(ex))
+                {
+                    assembly.ForgetUnpersisted();
+                    flushFailure ??= ex;
+                    continue;
+                }
+                batch.Add((assembly, new StagedChunks(store.StagingName, Owner, assembly.RelativePath, assembly.Generation, chunks)));
             }
-            _registry.Stage(batch);
+            _registry.Stage(batch.Select(b => b.Staged).ToList());
+            foreach ((FileAssembly assembly, StagedChunks staged) in batch)
+            {
+                assembly.MarkPersisted(staged.Chunks.Count);
+            }
+            if (flushFailure != null)
+            {
+                throw flushFailure;
+            }
         }
 
         public override FileGeneration? FindReceived(string relativePath) => _registry.FindReceived(relativePath);
@@ -131,7 +160,14 @@ namespace OpenMsiStream.Download
 
         public override void Discard(FileAssembly assembly)
         {
-            _registry.DropStaged(((DiskChunkStore)assembly.Store).StagingName);
+            try
+            {
+                _registry.DropStaged(((DiskChunkStore)assembly.Store).StagingName);
+            }
+            catch (Exception ex) when (RetryableOutputFailure.Is(ex))
+            {
+                // A full disk: the record stays until the next run finds its staging file gone and drops it.
+            }
             assembly.Store.Discard();
         }
 
@@ -158,9 +194,19 @@ namespace OpenMsiStream.Download
                 throw;
             }
             _delivering?.Invoke(file);
-            _registry.Received(assembly.RelativePath, assembly.Generation, length, store.StagingName);
+            try
+            {
+                Record(assembly.RelativePath, assembly.Generation, length, store.StagingName);
+            }
+            catch (Exception ex) when (RetryableOutputFailure.Is(ex))
+            {
+                throw new UnrecordedDeliveryException(file, store.StagingName, ex);
+            }
             return file;
         }
+
+        public override void Record(string relativePath, FileGeneration generation, long length, string stagingName) =>
+            _registry.Received(relativePath, generation, length, stagingName);
 
         /// <summary>
         /// Releases this receiver's staging folder. Files in progress stay in it, recorded in the
