@@ -28,6 +28,12 @@ namespace OpenMsiStream.Download
             Restored = restored;
         }
 
+        /// <summary>Bytes of the file in the store now (chunks from an earlier run included).</summary>
+        public long BytesStored { get; private set; }
+
+        /// <summary>Told of every change of <see cref="BytesStored"/>, so the owner can keep a total.</summary>
+        public Action<long>? BytesChanged { get; set; }
+
         /// <summary>The file part of its chunks' keys (OpenMSIStream's "prepend"), for result-message keys.</summary>
         public string KeyPrefix { get; }
 
@@ -67,6 +73,7 @@ namespace OpenMsiStream.Download
             foreach (KeyValuePair<long, int> chunk in chunks)
             {
                 _lengthsByOffset[chunk.Key] = chunk.Value;
+                ChangeBytes(chunk.Value);
             }
         }
 
@@ -84,9 +91,10 @@ namespace OpenMsiStream.Download
         /// </summary>
         public void ForgetUnpersisted()
         {
-            foreach ((long offset, int _, MessagePosition position) in _unpersisted)
+            foreach ((long offset, int length, MessagePosition position) in _unpersisted)
             {
                 _lengthsByOffset.Remove(offset);
+                ChangeBytes(-length);
                 _positions.RemoveAll(p => p.Partition == position.Partition && p.Offset == position.Offset);
             }
             _unpersisted.Clear();
@@ -112,6 +120,7 @@ namespace OpenMsiStream.Download
             Store.Write(chunk.Offset, chunk.Data);
             _lengthsByOffset.Add(chunk.Offset, chunk.Data.Length);
             _unpersisted.Add((chunk.Offset, chunk.Data.Length, position));
+            ChangeBytes(chunk.Data.Length);
             _positions.Add(position);
             Generation.Span?.Include(position);
             LastChunkAt = DateTime.UtcNow;
@@ -142,5 +151,11 @@ namespace OpenMsiStream.Download
         }
 
         public void Dispose() => Store.Dispose();
+
+        private void ChangeBytes(long delta)
+        {
+            BytesStored += delta;
+            BytesChanged?.Invoke(delta);
+        }
     }
 }

@@ -71,7 +71,7 @@ namespace OpenMsiStream.Download
             {
                 target = new MemoryTarget(options.MaxMemoryFileSize);
             }
-            _reassembler = new Reassembler(target, options.Topic, options.MaxFileSize);
+            _reassembler = new Reassembler(target, options.Topic, options.MaxFileSize, options.MaxFilesInProgress, options.MaxBytesInProgress);
             _cryptoNode = KafkaCryptoNode.Acquire(settings, Diagnostics);
             try
             {
@@ -166,6 +166,7 @@ namespace OpenMsiStream.Download
                         bytes += result.Message.Value?.Length ?? 0;
                         ChunkResult outcome = Handle(result);
                         lastActivity = clock.Elapsed; // waiting for a decryption key is not idleness
+                        ReportEvicted();
                         if (Apply(outcome))
                         {
                             reason = ReceiveStopReason.CountReached;
@@ -353,6 +354,18 @@ namespace OpenMsiStream.Download
                 {
                     cancellationToken.WaitHandle.WaitOne(20);
                 }
+            }
+        }
+
+        /// <summary>Files given up because too many were in progress: reported, and their messages committed.</summary>
+        private void ReportEvicted()
+        {
+            (IReadOnlyList<OpenMsiStreamException> evicted, IReadOnlyList<MessagePosition> resolved) = _reassembler.TakeEvicted();
+            _offsets.Resolve(resolved);
+            foreach (OpenMsiStreamException error in evicted)
+            {
+                _errors++;
+                _observer!.Error(error);
             }
         }
 

@@ -26,16 +26,39 @@ namespace OpenMsiStream.Download
         private readonly ReassemblyTarget _target;
         private readonly string _topic;
         private readonly long _maxFileSize;
+        private readonly int _maxFilesInProgress;
+        private readonly long _maxBytesInProgress;
+        private long _bytesInProgress;
+        private readonly List<OpenMsiStreamException> _evicted = new List<OpenMsiStreamException>();
+        private readonly List<MessagePosition> _evictedPositions = new List<MessagePosition>();
 
-        public Reassembler(ReassemblyTarget target, string topic, long maxFileSize = DefaultMaxFileSize)
+        public Reassembler(ReassemblyTarget target, string topic, long maxFileSize = DefaultMaxFileSize,
+            int maxFilesInProgress = InProgressLimits.DefaultMaxFiles, long maxBytesInProgress = InProgressLimits.DefaultMaxBytes)
         {
             _target = target;
             _topic = topic;
             _maxFileSize = maxFileSize;
+            _maxFilesInProgress = maxFilesInProgress;
+            _maxBytesInProgress = maxBytesInProgress;
             foreach (FileAssembly restored in target.Restore())
             {
-                _inProgress[restored.RelativePath] = restored; // continued from an earlier run
+                Track(restored); // continued from an earlier run
             }
+        }
+
+        /// <summary>Bytes held by all files in progress.</summary>
+        public long BytesInProgress => _bytesInProgress;
+
+        /// <summary>
+        /// Files given up since the last call because too many (or too large) files were in progress, and
+        /// the messages that may now be committed.
+        /// </summary>
+        public (IReadOnlyList<OpenMsiStreamException> Errors, IReadOnlyList<MessagePosition> Resolved) TakeEvicted()
+        {
+            var taken = (_evicted.ToArray(), _evictedPositions.ToArray());
+            _evicted.Clear();
+            _evictedPositions.Clear();
+            return taken;
         }
 
         public int FilesInProgress => _inProgress.Count;
@@ -79,7 +102,9 @@ namespace OpenMsiStream.Download
                 switch (judgement.Verdict)
                 {
                     case GenerationVerdict.Same:
-                        return AddTo(assembly, chunk, position, abandoned, warning);
+                        ChunkResult added = AddTo(assembly, chunk, position, abandoned, warning);
+                        EnforceLimits(keep: assembly);
+                        return added;
                     case GenerationVerdict.Contradictory:
                         return ChunkResult.Failed(Contradiction(relativePath), new[] { position });
                     case GenerationVerdict.Stale:
@@ -119,8 +144,41 @@ namespace OpenMsiStream.Download
                 _finished.RememberFailure(relativePath, generation); // one error per file, not one per chunk
                 return ChunkResult.Failed(error, Concat(abandoned, position));
             }
-            _inProgress[relativePath] = assembly;
-            return AddTo(assembly, chunk, position, abandoned, warning);
+            Track(assembly);
+            ChunkResult result = AddTo(assembly, chunk, position, abandoned, warning);
+            EnforceLimits(keep: assembly);
+            return result;
+        }
+
+        private void Track(FileAssembly assembly)
+        {
+            _inProgress[assembly.RelativePath] = assembly;
+            _bytesInProgress += assembly.BytesStored;
+            assembly.BytesChanged = delta => _bytesInProgress += delta;
+        }
+
+        /// <summary>
+        /// Gives up on the files that have waited longest for their next chunk while more files, or more
+        /// bytes, are in progress than allowed; never on <paramref name="keep"/>, the file being written.
+        /// </summary>
+        private void EnforceLimits(FileAssembly keep)
+        {
+            while (_inProgress.Count > _maxFilesInProgress || _bytesInProgress > _maxBytesInProgress)
+            {
+                FileAssembly? oldest = _inProgress.Values.Where(a => a != keep).OrderBy(a => a.LastChunkAt).FirstOrDefault();
+                if (oldest == null)
+                {
+                    return;
+                }
+                string why = _inProgress.Count > _maxFilesInProgress
+                    ? $"more than {_maxFilesInProgress} files were in progress at once (raise --max-files-in-progress / -MaxFilesInProgress if that is expected)"
+                    : $"files in progress held more than {ByteSize.Format(_maxBytesInProgress)} ({_maxBytesInProgress} bytes; raise --max-bytes-in-progress / -MaxBytesInProgress if that is expected)";
+                _evicted.Add(new OpenMsiStreamException(ErrorIds.IncompleteFileAbandoned, ErrorKind.InvalidData,
+                    $"Gave up on '{oldest.RelativePath}' ({oldest.ReceivedChunks} of {oldest.Generation.TotalChunks} chunks): {why}, and it had waited longest for its next chunk. Send it again to deliver it.",
+                    target: oldest.RelativePath));
+                _evictedPositions.AddRange(oldest.Positions);
+                Remove(oldest);
+            }
         }
 
         /// <summary>
@@ -339,7 +397,11 @@ namespace OpenMsiStream.Download
             catch (UnrecordedDeliveryException unrecorded)
             {
                 // In place but not recorded: its messages stay held back until the record is written.
-                _inProgress.Remove(assembly.RelativePath);
+                if (_inProgress.Remove(assembly.RelativePath))
+                {
+                    assembly.BytesChanged = null;
+                    _bytesInProgress -= assembly.BytesStored;
+                }
                 assembly.Dispose();
                 _unrecorded[assembly.RelativePath] = new UnrecordedFile(unrecorded.File, assembly.Generation, unrecorded.StagingName, Concat(abandoned, assembly.Positions), warning);
                 return ChunkResult.Blocked(WriteFailed(assembly.RelativePath, unrecorded.InnerException!));
@@ -364,7 +426,11 @@ namespace OpenMsiStream.Download
 
         private void Remove(FileAssembly assembly)
         {
-            _inProgress.Remove(assembly.RelativePath);
+            if (_inProgress.Remove(assembly.RelativePath))
+            {
+                assembly.BytesChanged = null;
+                _bytesInProgress -= assembly.BytesStored;
+            }
             _target.Discard(assembly);
             assembly.Dispose();
         }

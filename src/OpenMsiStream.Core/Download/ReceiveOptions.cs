@@ -61,6 +61,16 @@ namespace OpenMsiStream.Download
         /// </summary>
         public string? UndecryptableDirectory { get; set; }
 
+        /// <summary>
+        /// Most files in progress at once. Beyond it the one that has waited longest for its next chunk is
+        /// given up (<c>IncompleteFileAbandoned</c>), so a producer that starts files it never finishes
+        /// cannot exhaust the receiver's memory, disk or commits.
+        /// </summary>
+        public int MaxFilesInProgress { get; set; } = InProgressLimits.DefaultMaxFiles;
+
+        /// <summary>Most bytes held by files in progress (on disk or in memory); beyond it, as <see cref="MaxFilesInProgress"/>.</summary>
+        public long MaxBytesInProgress { get; set; } = InProgressLimits.DefaultMaxBytes;
+
         /// <summary>Largest file accepted; a chunk claiming bytes beyond it is rejected.</summary>
         public long MaxFileSize { get; set; } = Reassembler.DefaultMaxFileSize;
     }

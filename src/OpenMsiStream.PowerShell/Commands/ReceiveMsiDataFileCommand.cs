@@ -108,6 +108,22 @@ namespace OpenMsiStream.PowerShell.Commands
         [ValidateRange(1L, long.MaxValue)]
         public long MaxMemoryFileSize { get; set; } = 256L * 1024 * 1024;
 
+        /// <summary>
+        /// Most files in progress at once (default 10,000). Beyond it the file that has waited longest for
+        /// its next chunk is given up with IncompleteFileAbandoned, so a producer that starts files it never
+        /// finishes cannot exhaust this receiver.
+        /// </summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        [PSDefaultValue(Value = 10000)]
+        public int MaxFilesInProgress { get; set; } = InProgressLimits.DefaultMaxFiles;
+
+        /// <summary>Most bytes held by files in progress (default 64 GB; takes 64GB); beyond it, as with -MaxFilesInProgress.</summary>
+        [Parameter]
+        [ValidateRange(1L, long.MaxValue)]
+        [PSDefaultValue(Value = "64GB")]
+        public long MaxBytesInProgress { get; set; } = InProgressLimits.DefaultMaxBytes;
+
         protected override void EndProcessing()
         {
             ReceiveOptions options = BuildOptions();
@@ -155,6 +171,8 @@ namespace OpenMsiStream.PowerShell.Commands
                 Count = IsBound(nameof(Count)) ? Count : (int?)null,
                 IdleTimeout = IsBound(nameof(IdleTimeout)) ? IdleTimeout : (TimeSpan?)null,
                 MaxMemoryFileSize = MaxMemoryFileSize,
+                MaxFilesInProgress = MaxFilesInProgress,
+                MaxBytesInProgress = MaxBytesInProgress,
                 // A file counts as taken only once it was written to the pipeline: if the pipeline
                 // stops first, the next run with the same group gets it again.
                 AcknowledgeFiles = true,

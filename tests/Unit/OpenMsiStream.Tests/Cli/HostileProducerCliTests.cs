@@ -82,6 +82,23 @@ namespace OpenMsiStream.Tests.Cli
             Assert.Equal(new[] { ".openmsistream", "after.csv" }, Directory.GetFileSystemEntries(Output).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
         }
 
+        [Fact]
+        public async Task AFloodOfFilesThatNeverCompleteIsBoundedAndARealFileStillArrives()
+        {
+            // 300 files that claim two chunks and send one, then a real file.
+            var never = Enumerable.Range(0, 300).Select(i => Message(ChunkFactory.Split(TestData.Bytes(2000, seed: i), 1024, "flood", $"never {i:000}.dat")[0]));
+            Produce(never.Append(OneChunk("real.csv", seed: 7)).ToArray());
+
+            using CliProcess receiver = await CliProcess.RunAsync(Long, "download-directory", Output, "--topic", Topic, "--bootstrap-servers", _broker.Broker.BootstrapServers,
+                "--group-id", "archive", "--count", "1", "--max-files-in-progress", "50");
+
+            Assert.Contains("received real.csv (", receiver.Stdout);
+            string[] abandoned = receiver.Stderr.Split('\n').Where(l => l.Contains("error IncompleteFileAbandoned: Gave up on 'flood/never ")).ToArray();
+            Assert.Equal(250, abandoned.Length);
+            Assert.Contains("more than 50 files were in progress at once", abandoned[0]);
+            Assert.Equal(50, Directory.GetFiles(Path.Combine(Output, ".openmsistream", "staging"), "*.part", SearchOption.AllDirectories).Length);
+        }
+
         private string Output => _temp.Combine("received");
 
         private static (byte[] Key, byte[] Value) OneChunk(string filename, int seed, string subdirectory = "", double? mtime = 1000) =>

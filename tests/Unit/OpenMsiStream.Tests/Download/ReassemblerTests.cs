@@ -530,6 +530,47 @@ INSERT INTO received VALUES ('topic', 'group', 'file.dat', $hash, 1, 1000, 17934
         }
 
         [Fact]
+        public void BeyondTheLimitOfFilesInProgressTheOneThatWaitedLongestIsGivenUpAndItsMessagesReleased()
+        {
+            using var limited = new Reassembler(new DirectoryTarget(_temp.Combine("limited")), "topic", maxFilesInProgress: 3);
+            var firstChunks = Enumerable.Range(0, 5).Select(i => ChunkFactory.Split(TestData.Bytes(3000, seed: i), 1024, filename: $"never {i}.dat")[0]).ToList();
+
+            for (int i = 0; i < 5; i++)
+            {
+                Assert.Equal(ChunkResultKind.InProgress, limited.Accept(firstChunks[i], new MessagePosition(0, i)).Kind);
+                System.Threading.Thread.Sleep(5); // distinct arrival times
+            }
+            (IReadOnlyList<OpenMsiStreamException> errors, IReadOnlyList<MessagePosition> resolved) = limited.TakeEvicted();
+
+            Assert.Equal(3, limited.FilesInProgress);
+            Assert.Equal(new[] { "never 0.dat", "never 1.dat" }, errors.Select(e => (string)e.Target!));
+            Assert.All(errors, e => Assert.Equal(ErrorIds.IncompleteFileAbandoned, e.ErrorId));
+            Assert.Equal("Gave up on 'never 0.dat' (1 of 3 chunks): more than 3 files were in progress at once (raise --max-files-in-progress / -MaxFilesInProgress if that is expected), and it had waited longest for its next chunk. Send it again to deliver it.", errors[0].Message);
+            Assert.Equal(new long[] { 0, 1 }, resolved.Select(p => p.Offset));
+            Assert.Equal(3, Directory.GetFiles(_temp.Combine("limited", ".openmsistream", "staging"), "*.part", SearchOption.AllDirectories).Length);
+            Assert.Empty(limited.TakeEvicted().Errors);
+        }
+
+        [Fact]
+        public void BeyondTheBytesInProgressTheOlderFilesAreGivenUpButNeverTheOneBeingWritten()
+        {
+            using var limited = new Reassembler(new DirectoryTarget(_temp.Combine("bytes")), "topic", maxBytesInProgress: 2500);
+            List<DataFileChunk> other = ChunkFactory.Split(TestData.Bytes(4000, seed: 1), 1024, filename: "other.dat");
+            byte[] bigContent = TestData.Bytes(6000, seed: 2);
+            List<DataFileChunk> big = ChunkFactory.Split(bigContent, 1024, filename: "big.dat");
+
+            limited.Accept(other[0], new MessagePosition(0, 0));
+            limited.Accept(other[1], new MessagePosition(0, 1));
+            List<ChunkResult> bigResults = big.Select((c, i) => limited.Accept(c, new MessagePosition(1, i))).ToList();
+
+            OpenMsiStreamException evicted = Assert.Single(limited.TakeEvicted().Errors);
+            Assert.Equal("other.dat", evicted.Target);
+            Assert.Contains("files in progress held more than 2.4 KB (2500 bytes; raise --max-bytes-in-progress", evicted.Message);
+            Assert.Equal(bigContent, File.ReadAllBytes(bigResults.Last().File!.FullName!)); // larger than the limit alone, and still received
+            Assert.Equal(0, limited.BytesInProgress);
+        }
+
+        [Fact]
         public void AnotherGroupDoesNotTakeOverFilesInProgress()
         {
             string output = _temp.Combine("durable");
