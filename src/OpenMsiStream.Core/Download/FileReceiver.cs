@@ -188,6 +188,10 @@ namespace OpenMsiStream.Download
                     if (clock.Elapsed - lastProgress >= ProgressInterval)
                     {
                         observer.Progress(new ReceiveProgress(messages, bytes, _received, _reassembler.FilesInProgress));
+                        if (Diagnostics.Reachability.TakeNews(_settings.BootstrapServers!, DateTime.UtcNow) is string news)
+                        {
+                            observer.Warning(news);
+                        }
                         lastProgress = clock.Elapsed;
                     }
                 }

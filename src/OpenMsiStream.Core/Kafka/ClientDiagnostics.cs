@@ -45,6 +45,9 @@ namespace OpenMsiStream.Kafka
         private bool _allBrokersDown;
         private string? _fatalError;
 
+        /// <summary>Whether a broker can be reached now, for warnings about outages.</summary>
+        public BrokerReachability Reachability { get; } = new BrokerReachability();
+
         /// <summary>Raised on librdkafka's threads; handlers must be quick and thread-safe.</summary>
         public event Action<DiagnosticMessage>? Message;
 
@@ -108,8 +111,12 @@ namespace OpenMsiStream.Kafka
             }
         }
 
-        internal void RecordError(string source, string reason, bool isAuthentication, bool allBrokersDown = false, bool isFatal = false)
+        internal void RecordError(string source, string reason, bool isAuthentication, bool allBrokersDown = false, bool isFatal = false, bool isConnectionFailure = false)
         {
+            if (isConnectionFailure || allBrokersDown)
+            {
+                Reachability.ConnectionFailed(reason, DateTime.UtcNow);
+            }
             lock (_gate)
             {
                 if (isFatal)

@@ -155,6 +155,10 @@ namespace OpenMsiStream.UploadDirectory
                     if (clock.Elapsed - lastProgress >= ProgressInterval)
                     {
                         ReportProgress();
+                        if (Diagnostics.Reachability.TakeNews(_settings.BootstrapServers!, DateTime.UtcNow) is string news)
+                        {
+                            _observer.Warning(news);
+                        }
                         lastProgress = clock.Elapsed;
                     }
                     WaitHandle.WaitAny(new[] { cancellationToken.WaitHandle, _sendFinished }, Tick);

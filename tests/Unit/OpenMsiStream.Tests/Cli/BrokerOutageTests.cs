@@ -45,14 +45,21 @@ namespace OpenMsiStream.Tests.Cli
             _broker.Broker.SetReachable(false);
             File.WriteAllBytes(Path.Combine(watched, "during outage.raw"), large);
             File.WriteAllBytes(Path.Combine(watched, "während; 2.csv"), small);
-            // Longer than the few seconds after which a program that cannot reach the broker at its start gives up.
-            await Task.Delay(TimeSpan.FromSeconds(10));
+            // Longer than the few seconds after which a program that cannot reach the broker at its start
+            // gives up, and long enough that both say the broker is unreachable.
+            string unreachable = $"warning: The Kafka broker at {_broker.Broker.BootstrapServers} has been unreachable for ";
+            await uploader.WaitUntilAsync(() => uploader.Stderr.Contains(unreachable), Long, "the uploader to say the broker is unreachable; " + uploader.Stderr);
+            await downloader.WaitUntilAsync(() => downloader.Stderr.Contains(unreachable), Long, "the downloader to say the broker is unreachable; " + downloader.Stderr);
             Assert.False(uploader.HasExited, "the uploader ended during the outage: " + uploader.Stderr);
             Assert.False(downloader.HasExited, "the downloader ended during the outage: " + downloader.Stderr);
             Assert.DoesNotContain("received during outage.raw", downloader.Stdout);
 
             _broker.Broker.SetReachable(true);
             await downloader.WaitUntilAsync(() => downloader.Stdout.Contains("received during outage.raw") && downloader.Stdout.Contains("received während; 2.csv"), Long, "the files written during the outage to arrive");
+            string back = $"warning: The Kafka broker at {_broker.Broker.BootstrapServers} is reachable again after ";
+            await uploader.WaitUntilAsync(() => uploader.Stderr.Contains(back), Long, "the uploader to say the broker is back; " + uploader.Stderr);
+            await downloader.WaitUntilAsync(() => downloader.Stderr.Contains(back), Long, "the downloader to say the broker is back; " + downloader.Stderr);
+            Assert.Single(uploader.Stderr.Split('\n'), l => l.Contains(unreachable)); // said once per outage, not over and over
 
             uploader.Terminate();
             downloader.Terminate();

@@ -1,0 +1,95 @@
+using System;
+using System.Text.Json;
+
+namespace OpenMsiStream.Kafka
+{
+    /// <summary>
+    /// Whether the clients of a program can reach a broker, so an outage is said out loud: librdkafka
+    /// retries quietly (up to message.timeout.ms, five minutes), which keeps data safe but leaves an
+    /// operator looking at a silent console. Connection errors mark the start of an outage; librdkafka's
+    /// statistics (a broker in state UP) mark its end. Long-running programs ask <see cref="TakeNews"/>
+    /// on their own thread and pass the lines on as warnings.
+    /// </summary>
+    public sealed class BrokerReachability
+    {
+        /// <summary>How long the broker must have been unreachable before it is worth a warning.</summary>
+        public static readonly TimeSpan WarnAfter = TimeSpan.FromSeconds(15);
+
+        private readonly object _gate = new object();
+        private DateTime? _downSince;
+        private string? _reason;
+        private bool _announced;
+        private TimeSpan? _backAfter;
+
+        /// <summary>A connection failed (refused, reset, name not resolved, every broker down).</summary>
+        internal void ConnectionFailed(string reason, DateTime now)
+        {
+            lock (_gate)
+            {
+                _downSince ??= now;
+                _reason = reason;
+            }
+        }
+
+        /// <summary>librdkafka's statistics: any broker UP ends an outage.</summary>
+        internal void Statistics(string json, DateTime now)
+        {
+            if (!AnyBrokerUp(json))
+            {
+                return;
+            }
+            lock (_gate)
+            {
+                if (_downSince.HasValue && _announced)
+                {
+                    _backAfter = now - _downSince.Value;
+                }
+                _downSince = null;
+                _announced = false;
+            }
+        }
+
+        /// <summary>What an operator should be told now, once each: the outage when it has lasted, its end when it was told.</summary>
+        public string? TakeNews(string bootstrapServers, DateTime now)
+        {
+            lock (_gate)
+            {
+                if (_backAfter is TimeSpan after)
+                {
+                    _backAfter = null;
+                    return $"The Kafka broker at {bootstrapServers} is reachable again after {after.TotalSeconds:0} s; what waited is being sent and received.";
+                }
+                if (_downSince is DateTime since && !_announced && now - since >= WarnAfter)
+                {
+                    _announced = true;
+                    return $"The Kafka broker at {bootstrapServers} has been unreachable for {(now - since).TotalSeconds:0} s ({_reason}); still trying. Nothing is lost: files are sent and received once it is back.";
+                }
+                return null;
+            }
+        }
+
+        private static bool AnyBrokerUp(string json)
+        {
+            try
+            {
+                using JsonDocument stats = JsonDocument.Parse(json);
+                if (!stats.RootElement.TryGetProperty("brokers", out JsonElement brokers) || brokers.ValueKind != JsonValueKind.Object)
+                {
+                    return false;
+                }
+                foreach (JsonProperty broker in brokers.EnumerateObject())
+                {
+                    if (broker.Value.TryGetProperty("state", out JsonElement state) && state.ValueEquals("UP"))
+                    {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
+    }
+}
