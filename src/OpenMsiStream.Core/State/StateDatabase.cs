@@ -60,29 +60,29 @@ namespace OpenMsiStream.State
         /// <summary>
         /// Adds columns that a newer version of a schema has and a database written by an older one lacks
         /// (SQLite has no ADD COLUMN IF NOT EXISTS). <c>Column</c> is a column definition, "name TYPE".
+        /// The check and the change are one write transaction, so two processes opening the same file at
+        /// once (an uploader starting while Get-MsiUploadState reads) add each column once.
         /// </summary>
-        public void AddMissingColumns(IEnumerable<(string Table, string Column)> columns)
+        public void AddMissingColumns(IEnumerable<(string Table, string Column)> columns) => Write(transaction =>
         {
-            lock (_gate)
+            foreach (IGrouping<string, (string Table, string Column)> table in columns.GroupBy(c => c.Table))
             {
-                foreach (IGrouping<string, (string Table, string Column)> table in columns.GroupBy(c => c.Table))
+                var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                using (SqliteCommand info = Command($"PRAGMA table_info({table.Key})", transaction))
+                using (SqliteDataReader reader = info.ExecuteReader())
                 {
-                    var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-                    using (SqliteCommand info = Command($"PRAGMA table_info({table.Key})"))
-                    using (SqliteDataReader reader = info.ExecuteReader())
+                    while (reader.Read())
                     {
-                        while (reader.Read())
-                        {
-                            existing.Add(reader.GetString(1));
-                        }
-                    }
-                    foreach ((string _, string column) in table.Where(c => !existing.Contains(c.Column.Split(' ')[0])))
-                    {
-                        Execute(Connection, $"ALTER TABLE {table.Key} ADD COLUMN {column}");
+                        existing.Add(reader.GetString(1));
                     }
                 }
+                foreach ((string _, string column) in table.Where(c => !existing.Contains(c.Column.Split(' ')[0])))
+                {
+                    using SqliteCommand alter = Command($"ALTER TABLE {table.Key} ADD COLUMN {column}", transaction);
+                    alter.ExecuteNonQuery();
+                }
             }
-        }
+        });
 
         /// <summary>Runs <paramref name="work"/> in one transaction under the connection's lock.</summary>
         public T Write<T>(Func<SqliteTransaction, T> work)

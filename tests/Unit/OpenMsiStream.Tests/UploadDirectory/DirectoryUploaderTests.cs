@@ -21,6 +21,30 @@ namespace OpenMsiStream.Tests.UploadDirectory
         public void Dispose() => _temp.Dispose();
 
         [Fact]
+        public void ARegistryOfAnEarlierVersionOpenedByManyReadersAtOnceGetsItsNewColumnsOnce()
+        {
+            // An uploader starting while Get-MsiUploadState reads: both bring the schema up to date.
+            string state = _temp.Combine("old-state");
+            Directory.CreateDirectory(state);
+            using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(state, UploadRegistry.DatabaseFileName)};Pooling=False"))
+            {
+                connection.Open();
+                using var create = connection.CreateCommand();
+                create.CommandText = "CREATE TABLE watched(topic TEXT PRIMARY KEY, directory TEXT NOT NULL, first_started_at TEXT NOT NULL);" +
+                    "INSERT INTO watched VALUES ('lab', '/data', '2026-11-01T00:00:00.0000000+00:00');";
+                create.ExecuteNonQuery();
+            }
+
+            Parallel.For(0, 8, _ =>
+            {
+                using UploadRegistry? registry = UploadRegistry.OpenExisting(state, "lab");
+                Assert.NotNull(registry);
+            });
+
+            Assert.Equal(new[] { "lab" }, UploadRegistry.Topics(state));
+        }
+
+        [Fact]
         public async Task TenThousandSmallFilesAreSentWithMemoryThatDoesNotGrowWithTheirNumber()
         {
             using var broker = new EmbeddedBroker(8, "many");
