@@ -62,5 +62,6 @@ namespace OpenMsiStream.Diagnostics
         public const string CryptoNodeInUse = "CryptoNodeInUse";
         public const string CryptoProvisioningFailed = "CryptoProvisioningFailed";
         public const string UndecryptableMessage = "UndecryptableMessage";
+        public const string MetadataUnsupported = "MetadataUnsupported";
     }
 }

@@ -46,6 +46,7 @@ namespace OpenMsiStream.Download
         /// <summary>Set while the consumer closes: its partitions are revoked, but not because another member takes them.</summary>
         private bool _closing;
         private readonly OutputOutage _outage = new OutputOutage();
+        private readonly HashSet<string> _badMetadataReported = new HashSet<string>(StringComparer.Ordinal);
         private int _received;
         private int _errors;
         private readonly ConcurrentQueue<ReceivedFile> _acknowledged = new ConcurrentQueue<ReceivedFile>();
@@ -473,12 +474,35 @@ namespace OpenMsiStream.Download
             {
                 return ChunkResult.Skipped(position);
             }
-            ChunkResult outcome = _reassembler.Accept(chunk, position);
+            FileMetadata? metadata = ReadMetadata(result.Message.Headers, chunk.RelativePath);
+            ChunkResult outcome = _reassembler.Accept(chunk, position, metadata);
             if (outcome.Error?.ErrorId == ErrorIds.UnsafePath)
             {
                 return ChunkResult.Failed(Quarantined(outcome.Error, result, position), outcome.Resolved);
             }
             return outcome;
+        }
+
+        /// <summary>
+        /// The file's metadata header (<see cref="FileMetadata"/>); one that is not a JSON object of strings
+        /// or too large is left out with a warning, once per file, and the file is received without it.
+        /// </summary>
+        private FileMetadata? ReadMetadata(Headers? headers, string relativePath)
+        {
+            if (headers == null || !headers.TryGetLastBytes(FileMetadata.HeaderName, out byte[] header))
+            {
+                return null;
+            }
+            FileMetadata? metadata = FileMetadata.Read(header);
+            if (metadata == null && _badMetadataReported.Add(relativePath))
+            {
+                if (_badMetadataReported.Count > 10_000)
+                {
+                    _badMetadataReported.Clear();
+                }
+                _observer!.Warning($"The metadata of '{relativePath}' is not a JSON object of strings of at most {FileMetadata.MaxBytes} bytes; the file is received without it.");
+            }
+            return metadata;
         }
 
         /// <summary>

@@ -66,7 +66,8 @@ namespace OpenMsiStream.Download
         /// <summary>Files in progress, oldest first, except those already reported as abandoned (<see cref="AbandonStalled"/>).</summary>
         public IReadOnlyList<FileAssembly> Unfinished() => _inProgress.Values.Where(a => !a.Released).OrderBy(a => a.LastChunkAt).ToList();
 
-        public ChunkResult Accept(DataFileChunk chunk, MessagePosition position)
+        /// <param name="metadata">The user metadata the chunk's message carried, if any (<see cref="FileMetadata"/>).</param>
+        public ChunkResult Accept(DataFileChunk chunk, MessagePosition position, FileMetadata? metadata = null)
         {
             string relativePath;
             try
@@ -86,7 +87,7 @@ namespace OpenMsiStream.Download
 
             string? warning = null;
             IReadOnlyList<MessagePosition> abandoned = Array.Empty<MessagePosition>();
-            FileGeneration incoming = FileGeneration.Of(chunk, position);
+            FileGeneration incoming = FileGeneration.Of(chunk, position, metadata);
             if (_unrecorded.TryGetValue(relativePath, out UnrecordedFile? unrecorded))
             {
                 if (GenerationPolicy.JudgeAgainstReceived(unrecorded.Generation, incoming).Verdict != GenerationVerdict.Newer)

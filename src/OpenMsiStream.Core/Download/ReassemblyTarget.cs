@@ -177,7 +177,7 @@ namespace OpenMsiStream.Download
             var store = (DiskChunkStore)assembly.Store;
             // Everything that can fail on the message's contents is done before the rename: once the
             // file is visible it must be recorded as received.
-            var file = new ReceivedFile(assembly.RelativePath, target, null, length, assembly.Generation.TotalChunks, sha512, topic, PartitionOf(assembly), assembly.Mtime, assembly.KeyPrefix);
+            var file = new ReceivedFile(assembly.RelativePath, target, null, length, assembly.Generation.TotalChunks, sha512, topic, PartitionOf(assembly), assembly.Mtime, assembly.KeyPrefix, assembly.Generation.Metadata.Values);
             var created = new List<string>();
             try
             {
@@ -416,6 +416,6 @@ namespace OpenMsiStream.Download
         }
 
         public override ReceivedFile Deliver(FileAssembly assembly, long length, string sha512, string topic) =>
-            new ReceivedFile(assembly.RelativePath, null, ((MemoryChunkStore)assembly.Store).Content, length, assembly.Generation.TotalChunks, sha512, topic, PartitionOf(assembly), assembly.Mtime, assembly.KeyPrefix);
+            new ReceivedFile(assembly.RelativePath, null, ((MemoryChunkStore)assembly.Store).Content, length, assembly.Generation.TotalChunks, sha512, topic, PartitionOf(assembly), assembly.Mtime, assembly.KeyPrefix, assembly.Generation.Metadata.Values);
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace OpenMsiStream.Download
 {
@@ -6,9 +7,15 @@ namespace OpenMsiStream.Download
     public sealed class ReceivedFile
     {
         private static readonly DateTime Epoch = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
 
-        public ReceivedFile(string relativePath, string? fullName, byte[]? bytes, long length, int chunkCount, string sha512, string topic, int partition, double? sourceMtime, string? keyPrefix = null)
+        /// <summary>The user metadata the producer sent with the file (empty when none): sample, instrument, operator…</summary>
+        public IReadOnlyDictionary<string, string> Metadata { get; }
+
+        public ReceivedFile(string relativePath, string? fullName, byte[]? bytes, long length, int chunkCount, string sha512, string topic, int partition, double? sourceMtime, string? keyPrefix = null,
+            IReadOnlyDictionary<string, string>? metadata = null)
         {
+            Metadata = metadata ?? Empty;
             int slash = relativePath.LastIndexOf('/');
             KeyPrefix = keyPrefix ?? Wire.ChunkMessageKey.Prefix(slash < 0 ? string.Empty : relativePath.Substring(0, slash), relativePath.Substring(slash + 1));
             RelativePath = relativePath;
@@ -31,6 +38,7 @@ namespace OpenMsiStream.Download
 
         private ReceivedFile(ReceivedFile file, string? fullName, byte[]? bytes)
         {
+            Metadata = file.Metadata;
             KeyPrefix = file.KeyPrefix;
             RelativePath = file.RelativePath;
             FullName = fullName;

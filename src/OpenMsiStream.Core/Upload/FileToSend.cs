@@ -24,6 +24,12 @@ namespace OpenMsiStream.Upload
 
         public string RelativePath => Subdirectory.Length == 0 ? Path.GetFileName(FullPath) : Subdirectory + "/" + Path.GetFileName(FullPath);
 
+        /// <summary>User metadata sent with the file as a Kafka header (<see cref="Wire.FileMetadata"/>).</summary>
+        public Wire.FileMetadata Metadata { get; private set; } = Wire.FileMetadata.None;
+
+        /// <summary>This file with <paramref name="metadata"/>.</summary>
+        public FileToSend WithMetadata(Wire.FileMetadata metadata) => new FileToSend(FullPath, RootDirectory, Subdirectory) { Metadata = metadata };
+
         /// <summary>
         /// <paramref name="path"/> relative to <paramref name="rootDirectory"/>, or to its own directory
         /// when no root is given (as OpenMSIStream's UploadDataFile does).
