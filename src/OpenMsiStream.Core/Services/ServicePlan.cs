@@ -7,12 +7,16 @@ namespace OpenMsiStream.Services
     /// <summary>A file a plan writes; secret files are written readable by their owner only and never shown.</summary>
     public sealed class PlannedFile
     {
-        public PlannedFile(string path, string content, bool secret)
+        public PlannedFile(string path, string content, bool secret, Encoding? encoding = null)
         {
             Path = path;
             Content = content;
             Secret = secret;
+            Encoding = encoding;
         }
+
+        /// <summary>How the file is written; null for UTF-8 without a byte order mark.</summary>
+        public Encoding? Encoding { get; }
 
         public string Path { get; }
 
@@ -31,6 +35,9 @@ namespace OpenMsiStream.Services
 
         public List<string> Deletions { get; } = new List<string>();
 
+        /// <summary>Directories created after the files are written (a service's data directory, before its ACL is set).</summary>
+        public List<string> Directories { get; } = new List<string>();
+
         public List<IReadOnlyList<string>> Commands { get; } = new List<IReadOnlyList<string>>();
 
         public override string ToString()
@@ -46,6 +53,10 @@ namespace OpenMsiStream.Services
                 {
                     text.Append("    ").Append(line).Append('\n');
                 }
+            }
+            foreach (string path in Directories)
+            {
+                text.Append("create directory ").Append(path).Append('\n');
             }
             foreach (string path in Deletions)
             {

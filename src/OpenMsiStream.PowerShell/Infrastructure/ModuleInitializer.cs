@@ -1,7 +1,4 @@
-using System;
-using System.IO;
 using System.Management.Automation;
-using System.Reflection;
 
 namespace OpenMsiStream.PowerShell.Infrastructure
 {
@@ -12,12 +9,9 @@ namespace OpenMsiStream.PowerShell.Infrastructure
     /// </summary>
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
-        private static readonly string DependencyDirectory =
-            Path.Combine(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!, "dependencies");
-
         public void OnImport()
         {
-            AppDomain.CurrentDomain.AssemblyResolve += ResolveFromDependencies;
+            DependencyResolver.Install();
             KeepCryptoNodesOpen();
         }
 
@@ -25,7 +19,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         {
             Crypto.Runtime.CryptoNodes.CloseUnused();
             LocalBrokerSession.StopIfRunning();
-            AppDomain.CurrentDomain.AssemblyResolve -= ResolveFromDependencies;
+            DependencyResolver.Uninstall();
         }
 
         /// <summary>
@@ -35,12 +29,5 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// </summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static void KeepCryptoNodesOpen() => Crypto.Runtime.CryptoNodes.KeepOpenAfterUse = true;
-
-        private static Assembly? ResolveFromDependencies(object? sender, ResolveEventArgs args)
-        {
-            string name = new AssemblyName(args.Name).Name ?? string.Empty;
-            string candidate = Path.Combine(DependencyDirectory, name + ".dll");
-            return File.Exists(candidate) ? Assembly.LoadFrom(candidate) : null;
-        }
     }
 }
