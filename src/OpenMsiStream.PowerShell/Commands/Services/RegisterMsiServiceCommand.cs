@@ -104,7 +104,7 @@ namespace OpenMsiStream.PowerShell.Commands.Services
         /// <summary>The account a system service runs as. Linux: default the user who ran sudo, else the current user; never root unless you give -RunAs root. Windows: default the service's own virtual account NT SERVICE\openmsistream-NAME; LocalService, NetworkService or a managed service account (DOMAIN\name$) when given; LocalSystem only when given; a user account is refused (it needs a password: use -Scope User to run as yourself).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        [PSDefaultValue(Help = "Linux: the user who ran sudo, else the current user; Windows: NT SERVICE\openmsistream-NAME")]
+        [PSDefaultValue(Help = "Linux: the user who ran sudo, else the current user; Windows: NT SERVICE\\openmsistream-NAME")]
         public string? RunAs { get; set; }
 
         /// <summary>A description kept in the definition and, on Linux, the unit's Description (default "OpenMsiStream &lt;command&gt; (NAME)").</summary>
