@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using OpenMsiStream.Diagnostics;
+using OpenMsiStream.FileSystem;
 using OpenMsiStream.Wire;
 
 namespace OpenMsiStream.Download
@@ -144,12 +146,34 @@ namespace OpenMsiStream.Download
             {
                 throw Conflict(assembly.RelativePath, $"a directory named '{target}' is in the way");
             }
+            string? sameButForCase = ExistingNameDifferingInCase(target);
+            if (sameButForCase != null)
+            {
+                // Windows and macOS would replace the other file, and one of the two would be lost unseen.
+                throw Conflict(assembly.RelativePath, $"'{sameButForCase}' is already there and its name differs only in case, which this file system cannot keep apart");
+            }
             var store = (DiskChunkStore)assembly.Store;
             store.MoveTo(target);
             var file = new ReceivedFile(assembly.RelativePath, target, null, length, assembly.Generation.TotalChunks, sha512, topic, PartitionOf(assembly), assembly.Mtime, assembly.KeyPrefix);
             _delivering?.Invoke(file);
             _registry.Received(assembly.RelativePath, assembly.Generation, length, store.StagingName);
             return file;
+        }
+
+        /// <summary>
+        /// On a case-insensitive file system (Windows, macOS): the name of a file in the target's
+        /// directory that is the target's name in other letter case, or null.
+        /// </summary>
+        private static string? ExistingNameDifferingInCase(string target)
+        {
+            if (PathRules.Comparison != StringComparison.OrdinalIgnoreCase || !File.Exists(target))
+            {
+                return null; // the usual case costs one stat; the directory is listed only when a file is replaced
+            }
+            string name = Path.GetFileName(target);
+            return Directory.EnumerateFiles(Path.GetDirectoryName(target)!)
+                .Select(Path.GetFileName)
+                .FirstOrDefault(existing => string.Equals(existing, name, StringComparison.OrdinalIgnoreCase) && !string.Equals(existing, name, StringComparison.Ordinal));
         }
 
         /// <summary>

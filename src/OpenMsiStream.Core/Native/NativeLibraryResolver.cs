@@ -173,29 +173,26 @@ namespace OpenMsiStream.Native
         /// </summary>
         private static void MapOnMono()
         {
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
+            {
+                // Confluent's loader calls dlopen through [DllImport("libdl")]; glibc names it libdl.so.2
+                // (libdl.so exists only with the C development files).
+                MonoNative.Map("libdl", "libdl.so.2");
+            }
             foreach (NativeLibrarySpec spec in Libraries)
             {
-                foreach (string path in CandidatePaths(spec).Where(File.Exists))
+                // Mono keeps the first mapping of a name, so only a file that loads is mapped.
+                string? path = CandidatePaths(spec).Where(File.Exists).FirstOrDefault(MonoNative.Loads);
+                if (path == null)
                 {
-                    if (spec.Name == "librdkafka")
-                    {
-                        MonoNative.Map(spec.DllImportName, path);
-                        try
-                        {
-                            Confluent.Kafka.Library.Load(path);
-                        }
-                        catch (InvalidOperationException)
-                        {
-                            continue; // this build cannot load here (a missing system library): try the next one
-                        }
-                    }
-                    else
-                    {
-                        MonoNative.Map(spec.DllImportName, path);
-                    }
-                    Loaded[spec.Name] = path;
-                    break;
+                    continue;
                 }
+                MonoNative.Map(spec.DllImportName, path);
+                if (spec.Name == "librdkafka")
+                {
+                    Confluent.Kafka.Library.Load(path);
+                }
+                Loaded[spec.Name] = path;
             }
         }
 
@@ -255,7 +252,15 @@ namespace OpenMsiStream.Native
         /// <summary>Mono's embedding API, exported by the runtime itself.</summary>
         private static class MonoNative
         {
+            private const int RtldNow = 2;
+
             public static void Map(string dllImportName, string path) => mono_dllmap_insert(IntPtr.Zero, dllImportName, null, path, null);
+
+            /// <summary>Whether the file loads here (its own dependencies found); it stays loaded, as it will be used.</summary>
+            public static bool Loads(string path) => dlopen(path, RtldNow) != IntPtr.Zero;
+
+            [DllImport("libdl", CharSet = CharSet.Ansi)]
+            private static extern IntPtr dlopen(string file, int mode);
 
             [DllImport("__Internal", CharSet = CharSet.Ansi)]
             private static extern void mono_dllmap_insert(IntPtr assembly, string dll, string? func, string tdll, string? tfunc);
