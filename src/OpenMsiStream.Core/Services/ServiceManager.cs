@@ -105,9 +105,11 @@ namespace OpenMsiStream.Services
             string unit = Layout.UnitName(name);
             if (Layout.IsWindows)
             {
-                plan.Commands.Add(Layout.Scope == ServiceScope.System
+                string[] stop = Layout.Scope == ServiceScope.System
                     ? new[] { "sc.exe", "stop", unit }
-                    : new[] { "schtasks", "/End", "/TN", TaskName(name) });
+                    : new[] { "schtasks", "/End", "/TN", TaskName(name) };
+                plan.Commands.Add(stop);
+                plan.MayFail.Add(stop);
                 plan.Commands.Add(Layout.Scope == ServiceScope.System
                     ? new[] { "sc.exe", "delete", unit }
                     : new[] { "schtasks", "/Delete", "/F", "/TN", TaskName(name) });
@@ -193,7 +195,7 @@ namespace OpenMsiStream.Services
             }
             foreach (IReadOnlyList<string> command in plan.Commands)
             {
-                Run(command);
+                Run(command, check: !plan.MayFail.Contains(command));
             }
         }
 

@@ -40,6 +40,12 @@ namespace OpenMsiStream.Services
 
         public List<IReadOnlyList<string>> Commands { get; } = new List<IReadOnlyList<string>>();
 
+        /// <summary>
+        /// Commands of <see cref="Commands"/> whose failure does not stop the plan: stopping a service before
+        /// removing it fails when it is not running (sc.exe stop: 1062), which must not keep it registered.
+        /// </summary>
+        public HashSet<IReadOnlyList<string>> MayFail { get; } = new HashSet<IReadOnlyList<string>>();
+
         public override string ToString()
         {
             var text = new StringBuilder();
@@ -64,7 +70,8 @@ namespace OpenMsiStream.Services
             }
             foreach (IReadOnlyList<string> command in Commands)
             {
-                text.Append("run ").Append(string.Join(" ", command.Select(a => a.Any(char.IsWhiteSpace) || a.Length == 0 ? "'" + a + "'" : a))).Append('\n');
+                text.Append("run ").Append(string.Join(" ", command.Select(a => a.Any(char.IsWhiteSpace) || a.Length == 0 ? "'" + a + "'" : a)))
+                    .Append(MayFail.Contains(command) ? " (if it is running)" : string.Empty).Append('\n');
             }
             return text.ToString();
         }
