@@ -60,10 +60,14 @@ namespace OpenMsiStream.Platforms.Tests
             }
             Assert.Contains("LAB_CLIENT_ID=\"xrd-pc-7\"", File.ReadAllText(Path.Combine(ProgramData, "services", name + ".env")));
             Assert.True(Directory.Exists(Path.Combine(ProgramData, "data", name)));
-            using (ChildProcess qc = await _wine.RunAsync(WineFixture.Long, "sc.exe", "qc", unit))
+            // What the service control manager holds (Wine's sc.exe has no "qc": its registry has the same).
+            using (ChildProcess registered = await _wine.RunAsync(WineFixture.Long, "reg", "query", @"HKLM\SYSTEM\CurrentControlSet\Services\" + unit))
             {
-                Assert.Contains(_wine.WindowsPath(Artifacts.WindowsCli), qc.Stdout);
-                Assert.Contains("service run " + name, qc.Stdout);
+                string imagePath = registered.Stdout.Split('\n').Single(l => l.TrimStart().StartsWith("ImagePath", StringComparison.Ordinal));
+                Assert.Contains(_wine.WindowsPath(Artifacts.WindowsCli), imagePath);
+                Assert.Contains("service run " + name, imagePath);
+                Assert.Contains(@"NT SERVICE\" + unit, registered.Stdout.Split('\n').Single(l => l.TrimStart().StartsWith("ObjectName", StringComparison.Ordinal)));
+                Assert.Contains("0x2", registered.Stdout.Split('\n').Single(l => l.TrimStart().StartsWith("Start ", StringComparison.Ordinal))); // automatic
             }
 
             try

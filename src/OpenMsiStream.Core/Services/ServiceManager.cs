@@ -195,7 +195,15 @@ namespace OpenMsiStream.Services
             }
             foreach (IReadOnlyList<string> command in plan.Commands)
             {
-                Run(command, check: !plan.MayFail.Contains(command));
+                try
+                {
+                    Run(command, check: !plan.MayFail.Contains(command));
+                }
+                catch (OpenMsiStreamException) when (AlreadyDone(command))
+                {
+                    // Starting a running service or stopping a stopped one is not an error (Start-Service
+                    // agrees); sc.exe says 1056 or 1062.
+                }
             }
         }
 
@@ -262,6 +270,19 @@ namespace OpenMsiStream.Services
             }
         }
 
+        /// <summary>Whether a failed sc.exe start/stop left the service where it was asked to be.</summary>
+        private static bool AlreadyDone(IReadOnlyList<string> command)
+        {
+            if (command.Count != 3 || command[0] != "sc.exe" || (command[1] != "start" && command[1] != "stop"))
+            {
+                return false;
+            }
+            string state = Run(new[] { "sc.exe", "query", command[2] }, check: false);
+            return command[1] == "start"
+                ? state.Contains("RUNNING") || state.Contains("START_PENDING")
+                : state.Contains("STOPPED") || state.Contains("STOP_PENDING");
+        }
+
         private IEnumerable<IReadOnlyList<string>> Systemctl(params string[] arguments)
         {
             if (Layout.Root != null)
@@ -306,7 +327,8 @@ namespace OpenMsiStream.Services
                 if (check && process.ExitCode != 0)
                 {
                     throw new OpenMsiStreamException(ErrorIds.ServiceCommandFailed, ErrorKind.InvalidOperation,
-                        $"'{string.Join(" ", command)}' failed with exit code {process.ExitCode}: {stderr.Result.Trim()}", target: command[0]);
+                        // sc.exe and schtasks say why on stdout, systemctl on stderr.
+                        $"'{string.Join(" ", command)}' failed with exit code {process.ExitCode}: {(stderr.Result.Trim() + " " + stdout.Result.Trim()).Trim()}", target: command[0]);
                 }
                 return stdout.Result;
             }

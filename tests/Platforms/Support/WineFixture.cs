@@ -35,29 +35,12 @@ namespace OpenMsiStream.Platforms.Tests.Support
                 ["DISPLAY"] = null,
             };
             Directory.CreateDirectory(_root.Combine("home"));
+            Directory.CreateDirectory(Prefix); // wineserver starts in it
             // One wineserver for the whole lane (-p: it stays when no program runs), so the prefix is set
-            // up once and no later program starts another session of it.
-            // (Not through ChildProcess: the server runs on in the background, holding any pipe given to it.)
-            var server = new System.Diagnostics.ProcessStartInfo("wineserver") { UseShellExecute = false, ArgumentList = { "-p" } };
-            foreach (KeyValuePair<string, string?> variable in Environment)
-            {
-                if (variable.Value == null)
-                {
-                    server.Environment.Remove(variable.Key);
-                }
-                else
-                {
-                    server.Environment[variable.Key] = variable.Value;
-                }
-            }
-            using (System.Diagnostics.Process started = System.Diagnostics.Process.Start(server)!)
-            {
-                started.WaitForExit(60_000);
-            }
-            using (ChildProcess boot = ChildProcess.Start("wine", new[] { "cmd", "/c", "exit" }, Environment))
-            {
-                boot.WaitAsync(TimeSpan.FromMinutes(3)).GetAwaiter().GetResult();
-            }
+            // up once, its services.exe keeps running like a Windows machine's, and no later program starts
+            // another session of it (each new session would start auto-start services again, as at boot).
+            RunWithoutPipes("wineserver", TimeSpan.FromMinutes(1), "-p");
+            RunWithoutPipes("wine", TimeSpan.FromMinutes(3), "cmd", "/c", "exit");
             Assert.True(Directory.Exists(DriveC), $"wineboot made no prefix in {Prefix}");
             Broker = LocalKafkaBroker.Start();
             Lab = Path.Combine(DriveC, "lab");
@@ -68,6 +51,32 @@ namespace OpenMsiStream.Platforms.Tests.Support
         }
 
         public string Prefix { get; }
+
+        /// <summary>
+        /// Runs a program that leaves Wine's background processes running (the server, services.exe):
+        /// they would hold redirected output open, so nothing is redirected and only the exit is awaited.
+        /// </summary>
+        private void RunWithoutPipes(string program, TimeSpan timeout, params string[] arguments)
+        {
+            var start = new System.Diagnostics.ProcessStartInfo(program) { UseShellExecute = false };
+            foreach (string argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+            foreach (KeyValuePair<string, string?> variable in Environment)
+            {
+                if (variable.Value == null)
+                {
+                    start.Environment.Remove(variable.Key);
+                }
+                else
+                {
+                    start.Environment[variable.Key] = variable.Value;
+                }
+            }
+            using System.Diagnostics.Process process = System.Diagnostics.Process.Start(start)!;
+            Assert.True(process.WaitForExit((int)timeout.TotalMilliseconds), $"'{program} {string.Join(" ", arguments)}' did not finish within {timeout}");
+        }
 
         /// <summary>C:\ of the prefix, as a Linux path.</summary>
         public string DriveC => Path.Combine(Prefix, "drive_c");
