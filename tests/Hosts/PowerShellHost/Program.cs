@@ -52,13 +52,12 @@ namespace OpenMsiStream.PowerShellHost
             {
                 state.ExecutionPolicy = Microsoft.PowerShell.ExecutionPolicy.Bypass; // (no execution policy elsewhere)
             }
-            using Runspace runspace = RunspaceFactory.CreateRunspace(state);
+            using Runspace runspace = RunspaceFactory.CreateRunspace(new TextHost(), state);
             runspace.Open();
             using System.Management.Automation.PowerShell ps = System.Management.Automation.PowerShell.Create();
             ps.Runspace = runspace;
             ps.Streams.Error.DataAdded += (_, e) => Console.Error.WriteLine("error: " + Describe(ps.Streams.Error[e.Index]));
-            ps.Streams.Warning.DataAdded += (_, e) => Console.Error.WriteLine("warning: " + ps.Streams.Warning[e.Index]);
-            ps.Streams.Information.DataAdded += (_, e) => Console.WriteLine(ps.Streams.Information[e.Index].MessageData);
+            // Warnings, Write-Host and -WhatIf reach stdout/stderr through the host (TextHost).
             foreach (string module in imports)
             {
                 ps.AddCommand("Import-Module").AddParameter("Name", module).AddParameter("ErrorAction", "Stop").AddStatement();

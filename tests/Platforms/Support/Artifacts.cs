@@ -41,3 +41,12 @@ namespace OpenMsiStream.Platforms.Tests.Support
             File.Exists(path) || Directory.Exists(path) ? path : throw new InvalidOperationException($"'{path}' is missing: build tests/Platforms (it builds tools/CliPackages and tests/Hosts first).");
     }
 }
+
+namespace OpenMsiStream.Platforms.Tests.Support
+{
+    internal static class Paths
+    {
+        /// <summary>tests/Platforms in the checkout.</summary>
+        public static string PlatformTests => System.IO.Path.Combine(OpenMsiStream.Tests.Common.RepoRoot.Path, "tests", "Platforms");
+    }
+}
