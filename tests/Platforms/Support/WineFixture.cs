@@ -40,8 +40,16 @@ namespace OpenMsiStream.Platforms.Tests.Support
             // up once, its services.exe keeps running like a Windows machine's, and no later program starts
             // another session of it (each new session would start auto-start services again, as at boot).
             RunWithoutPipes("wineserver", TimeSpan.FromMinutes(1), "-p");
-            RunWithoutPipes("wine", TimeSpan.FromMinutes(3), "cmd", "/c", "exit");
-            Assert.True(Directory.Exists(DriveC), $"wineboot made no prefix in {Prefix}");
+            try
+            {
+                RunWithoutPipes("wine", TimeSpan.FromMinutes(3), "cmd", "/c", "exit");
+                Assert.True(Directory.Exists(DriveC), $"Wine made no prefix in {Prefix}");
+            }
+            catch
+            {
+                StopWine(); // xunit does not dispose a fixture whose constructor failed: the server would stay
+                throw;
+            }
             Broker = LocalKafkaBroker.Start();
             Lab = Path.Combine(DriveC, "lab");
             Directory.CreateDirectory(Lab);
@@ -136,6 +144,12 @@ namespace OpenMsiStream.Platforms.Tests.Support
         public void Dispose()
         {
             Broker.Dispose();
+            StopWine();
+        }
+
+        /// <summary>Ends every Windows process of the prefix and its server, then deletes the prefix.</summary>
+        private void StopWine()
+        {
             using (ChildProcess stop = ChildProcess.Start("wineserver", new[] { "-k" }, Environment))
             {
                 stop.WaitAsync(TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
