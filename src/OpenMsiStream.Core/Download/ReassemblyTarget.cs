@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using OpenMsiStream.Diagnostics;
+using OpenMsiStream.FileSystem;
 using OpenMsiStream.Wire;
 
 namespace OpenMsiStream.Download
@@ -186,6 +187,12 @@ namespace OpenMsiStream.Download
                 {
                     throw Conflict(assembly.RelativePath, $"a directory named '{target}' is in the way");
                 }
+                string? sameButForCase = ExistingNameDifferingInCase(target);
+                if (sameButForCase != null)
+                {
+                    // Windows and macOS would replace the other file, and one of the two would be lost unseen.
+                    throw Conflict(assembly.RelativePath, $"'{sameButForCase}' is already there and its name differs only in case, which this file system cannot keep apart");
+                }
                 store.MoveTo(target);
             }
             catch
@@ -207,6 +214,22 @@ namespace OpenMsiStream.Download
 
         public override void Record(string relativePath, FileGeneration generation, long length, string stagingName) =>
             _registry.Received(relativePath, generation, length, stagingName);
+
+        /// <summary>
+        /// On a case-insensitive file system (Windows, macOS): the name of a file in the target's
+        /// directory that is the target's name in other letter case, or null.
+        /// </summary>
+        private static string? ExistingNameDifferingInCase(string target)
+        {
+            if (PathRules.Comparison != StringComparison.OrdinalIgnoreCase || !File.Exists(target))
+            {
+                return null; // the usual case costs one stat; the directory is listed only when a file is replaced
+            }
+            string name = Path.GetFileName(target);
+            return Directory.EnumerateFiles(Path.GetDirectoryName(target)!)
+                .Select(Path.GetFileName)
+                .FirstOrDefault(existing => string.Equals(existing, name, StringComparison.OrdinalIgnoreCase) && !string.Equals(existing, name, StringComparison.Ordinal));
+        }
 
         /// <summary>
         /// Releases this receiver's staging folder. Files in progress stay in it, recorded in the

@@ -76,6 +76,16 @@ namespace OpenMsiStream.LocalBroker
                 throw new ArgumentOutOfRangeException(nameof(brokerCount), brokerCount, "The embedded broker supports 1 to 9 brokers.");
             }
             NativeLibraryResolver.EnsureInstalled();
+            return StartCluster(brokerCount);
+        }
+
+        /// <summary>
+        /// Separate from <see cref="Start"/>, and never inlined into it: Mono binds a method's P/Invokes
+        /// when it compiles the method, so they must live in one compiled after the resolver is in place.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static LocalKafkaBroker StartCluster(int brokerCount)
+        {
             IntPtr conf = LibRdKafkaNative.rd_kafka_conf_new();
             var error = new StringBuilder(512);
             // Only errors from the mock cluster's own client reach stderr; its connection chatter does not.

@@ -368,23 +368,38 @@ namespace OpenMsiStream.UploadDirectory
                     break;
                 case null:
                 case UploadStatus.InProgress:
-                    _settle.Observe(relativePath, state, now);
+                    Settle(relativePath, state, now);
                     break;
                 case UploadStatus.Sent:
                 case UploadStatus.Skipped:
                     if (!record.Matches(state))
                     {
-                        _settle.Observe(relativePath, state, now);
+                        Settle(relativePath, state, now);
                     }
                     break;
                 case UploadStatus.Failed:
                     if (!_retryAt.TryGetValue(relativePath, out DateTime at) || at <= now)
                     {
                         _retryAt.Remove(relativePath);
-                        _settle.Observe(relativePath, state, now);
+                        Settle(relativePath, state, now);
                     }
                     break;
             }
+        }
+
+        /// <summary>
+        /// A new or changed file waits until it has settled; one whose name no receiver writes is refused at
+        /// once instead (reported and kept as Failed by StartSends): a Windows device name such as aux.csv
+        /// cannot even be read as a file on Windows, so it would never settle and never be reported.
+        /// </summary>
+        private void Settle(string relativePath, FileState state, DateTime now)
+        {
+            if (Download.SafeRelativePath.ProblemOnEveryReceiver(relativePath) != null)
+            {
+                Enqueue(relativePath, state, null);
+                return;
+            }
+            _settle.Observe(relativePath, state, now);
         }
 
         private void RetryDue(DateTime now)
