@@ -211,7 +211,7 @@ namespace OpenMsiStream.MonoHost
         private static string Config(string directory, string name, string servers, string nodeConfig)
         {
             string path = Path.Combine(directory, name + ".config");
-            File.WriteAllText(path, $"[broker]\nbootstrap.servers = {servers}\n[kafkacrypto]\nconfig_file = {nodeConfig}\n");
+            File.WriteAllText(path, $"[broker]\nbootstrap.servers = {servers}\nsecurity.protocol = PLAINTEXT\n[kafkacrypto]\nconfig_file = {nodeConfig}\n");
             return path;
         }
 
