@@ -86,8 +86,8 @@ namespace OpenMsiStream.Platforms.Tests
                 }
                 await uploader.WaitUntilAsync(() => uploader.Stderr.Contains("aux.csv"), WineFixture.Long, "the reserved name to be reported");
                 Assert.Contains("UnsafePath", uploader.Stderr);
-                // A file is reported sent once its record is saved: after that a kill loses nothing.
-                await uploader.WaitUntilAsync(() => files.Keys.All(name => uploader.Stdout.Contains("sent " + name + " (")), WineFixture.Long, "every file to be reported sent");
+                // Its registry saves every 250 ms: the kill must not race the last save.
+                await uploader.WaitUntilAsync(() => SentInRegistry(state, topic) == files.Count, WineFixture.Long, "every file to be recorded as sent");
                 uploader.Kill();
             }
             using (UploadRegistry registry = UploadRegistry.OpenExisting(state, topic)!)
@@ -202,6 +202,12 @@ namespace OpenMsiStream.Platforms.Tests
                 }
             }
             Assert.False(Directory.Exists(staging), "nothing in progress is left, not even its folder");
+        }
+
+        private static int SentInRegistry(string state, string topic)
+        {
+            using UploadRegistry? registry = UploadRegistry.OpenExisting(state, topic);
+            return registry?.All(UploadStatus.Sent).Count ?? 0;
         }
 
         private async Task WaitForKeysAsync(string topic, int count, ChildProcess uploader)
