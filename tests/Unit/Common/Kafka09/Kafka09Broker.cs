@@ -345,7 +345,7 @@ namespace OpenMsiStream.Tests.Common
                 ["KAFKA_OPTS"] = null,
             };
             // The scripts end in exec java, so the JVM is the program in the group.
-            return ProcessGroup.Start(_root, consoleLog, environment, Path.Combine(_kafkaHome, "bin", script), properties);
+            return ProcessGroup.Start(_root, consoleLog, consoleLog, environment, Path.Combine(_kafkaHome, "bin", script), properties);
         }
 
         private void WaitForZooKeeper(Stopwatch clock)

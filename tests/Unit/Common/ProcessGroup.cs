@@ -9,49 +9,48 @@ using System.Threading;
 namespace OpenMsiStream.Tests.Common
 {
     /// <summary>
-    /// A program (Linux only) started in a session, and so a process group, of its own under a small
-    /// <c>sh</c> wrapper. The wrapper also runs a watchdog that SIGKILLs the whole group once the process
-    /// that started it is gone, so a test host that crashes or is killed leaves no JVM behind; a normal
-    /// end kills the group from <see cref="Kill"/>. Output is appended to a file, so no pipe needs draining.
+    /// A program (Linux only) started as the leader of a session, and so of a process group, of its own.
+    /// Beside it runs a watchdog (a small sh loop in the same group) that SIGKILLs the whole group once
+    /// the process that started it is gone, so a test host or soak that crashes or is killed leaves no
+    /// program behind; a normal end kills the group from <see cref="Kill"/>. Output is appended to files,
+    /// so no pipe needs draining and nothing is lost when this process goes away.
     /// </summary>
     public sealed class ProcessGroup : IDisposable
     {
         private const int SigKill = 9;
+        private const int SigTerm = 15;
 
-        // $1: the pid to outlive, $2: the console log (appended to), the rest: the command. The watchdog polls once a
-        // second; `kill -KILL 0` signals every process of this group, the wrapper and the program included.
+        // $1: the pid to outlive, $2/$3: stdout/stderr (appended to), the rest: the command, which replaces
+        // this shell (exec), so its pid is the group's id. The watchdog polls once a second while both the
+        // owner and the program live; `kill -KILL 0` then signals every process left in the group (itself,
+        // and the program's own children if it left any).
         private const string Wrapper =
-            "owner=$1; log=$2; shift 2\n" +
-            "\"$@\" >> \"$log\" 2>&1 < /dev/null &\n" +
-            "program=$!\n" +
-            "( while kill -0 \"$owner\" 2>/dev/null; do sleep 1; done; kill -KILL 0 ) < /dev/null > /dev/null 2>&1 &\n" +
-            "watchdog=$!\n" +
-            "wait \"$program\"\n" +
-            "code=$?\n" +
-            "kill \"$watchdog\" 2>/dev/null\n" +
-            "exit $code\n";
+            "owner=$1; out=$2; err=$3; shift 3\n" +
+            "( while kill -0 \"$owner\" 2>/dev/null && kill -0 $$ 2>/dev/null; do sleep 1; done; kill -KILL 0 ) < /dev/null > /dev/null 2>&1 &\n" +
+            "exec \"$@\" >> \"$out\" 2>> \"$err\" < /dev/null\n";
 
-        private readonly Process _wrapper;
+        private readonly Process _process;
 
-        private ProcessGroup(Process wrapper) => _wrapper = wrapper;
+        private ProcessGroup(Process process) => _process = process;
 
-        /// <summary>The process group id (the wrapper's pid: setsid makes it the group's leader).</summary>
-        public int Id => _wrapper.Id;
+        /// <summary>The program's pid, which is also its process group's id.</summary>
+        public int Id => _process.Id;
 
-        public bool HasExited => _wrapper.HasExited;
+        public bool HasExited => _process.HasExited;
 
-        public int ExitCode => _wrapper.ExitCode;
+        public int ExitCode => _process.ExitCode;
 
-        public static ProcessGroup Start(string workingDirectory, string consoleLog, IReadOnlyDictionary<string, string?> environment, params string[] command)
+        /// <summary>Starts <paramref name="command"/> with stdout and stderr appended to files (the same path for both is fine); null environment values remove a variable.</summary>
+        public static ProcessGroup Start(string workingDirectory, string stdoutPath, string stderrPath, IReadOnlyDictionary<string, string?> environment, params string[] command)
         {
             if (!OperatingSystem.IsLinux())
             {
                 throw new PlatformNotSupportedException("ProcessGroup needs Linux (setsid, /proc).");
             }
             // setsid execs without forking here (a child of .NET is not a group leader), so the pid
-            // .NET knows is the new group's id.
+            // .NET knows is the new group's id, and then the program's.
             var start = new ProcessStartInfo("setsid") { UseShellExecute = false, WorkingDirectory = workingDirectory };
-            foreach (string argument in new[] { "/bin/sh", "-c", Wrapper, "sh", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), consoleLog })
+            foreach (string argument in new[] { "/bin/sh", "-c", Wrapper, "sh", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), stdoutPath, stderrPath })
             {
                 start.ArgumentList.Add(argument);
             }
@@ -76,6 +75,17 @@ namespace OpenMsiStream.Tests.Common
             return group;
         }
 
+        /// <summary>SIGTERM to the program (not to the watchdog), the graceful stop a service manager sends.</summary>
+        public void Terminate()
+        {
+            if (!_process.HasExited)
+            {
+                _ = kill(Id, SigTerm);
+            }
+        }
+
+        public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+
         /// <summary>
         /// kill -9 of every process in the group (no shutdown hook runs, nothing is flushed), then waits
         /// until none is left, so that its ports and files are free for a successor.
@@ -95,7 +105,7 @@ namespace OpenMsiStream.Tests.Common
                 }
                 Thread.Sleep(20);
             }
-            _wrapper.WaitForExit(5000);
+            _process.WaitForExit(5000);
         }
 
         public void Dispose()
@@ -106,7 +116,7 @@ namespace OpenMsiStream.Tests.Common
             }
             finally
             {
-                _wrapper.Dispose();
+                _process.Dispose();
             }
         }
 
@@ -139,11 +149,11 @@ namespace OpenMsiStream.Tests.Common
             return false;
         }
 
-        /// <summary>Until setsid has made the wrapper a group leader: a kill of the group before that would miss it.</summary>
+        /// <summary>Until setsid has made the process a group leader: a kill of the group before that would miss it.</summary>
         private void WaitUntilLeader()
         {
             var clock = Stopwatch.StartNew();
-            while (!_wrapper.HasExited && clock.Elapsed < TimeSpan.FromSeconds(10))
+            while (!_process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(10))
             {
                 try
                 {
@@ -159,9 +169,9 @@ namespace OpenMsiStream.Tests.Common
                 }
                 Thread.Sleep(5);
             }
-            if (!_wrapper.HasExited)
+            if (!_process.HasExited)
             {
-                _wrapper.Kill(entireProcessTree: true);
+                _process.Kill(entireProcessTree: true);
                 throw new InvalidOperationException($"Process {Id} did not become a process group leader (is setsid from util-linux installed?).");
             }
         }
