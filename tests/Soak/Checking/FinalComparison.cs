@@ -1,0 +1,142 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using OpenMsiStream.Soak.Writing;
+
+namespace OpenMsiStream.Soak.Checking
+{
+    internal enum Outcome
+    {
+        Identical,
+
+        /// <summary>Lost: not in the output at the end.</summary>
+        Missing,
+
+        /// <summary>Lost: the output holds an earlier state of the path, not the final one.</summary>
+        Stale,
+
+        /// <summary>The output holds content the writer never produced for the path.</summary>
+        Corrupt,
+    }
+
+    /// <summary>What the output holds for one path at the end, and what the programs said about its final content.</summary>
+    internal sealed record FileVerdict(PathHistory History, Outcome Outcome, string? OutputSha512, int SentFinal, int ReceivedFinal, IReadOnlyList<string> Notes);
+
+    /// <summary>A version (path and content) delivered or sent more often than the writer produced it.</summary>
+    internal sealed record Repeat(string RelativePath, string Sha512, int Times, int Produced);
+
+    /// <summary>
+    /// The byte-for-byte comparison at the end, and what the programs' output says: which versions were
+    /// sent and received how often, with notes that tie each failure to what the writer did to the file.
+    /// </summary>
+    internal sealed class FinalComparison
+    {
+        private FinalComparison(List<FileVerdict> verdicts, List<string> unexpected, List<Repeat> receivedTwice, List<Repeat> sentTwice, int sentLines, int receivedLines)
+        {
+            Verdicts = verdicts;
+            Unexpected = unexpected;
+            ReceivedTwice = receivedTwice;
+            SentTwice = sentTwice;
+            SentLines = sentLines;
+            ReceivedLines = receivedLines;
+        }
+
+        public IReadOnlyList<FileVerdict> Verdicts { get; }
+
+        /// <summary>Output files on paths the writer never wrote.</summary>
+        public IReadOnlyList<string> Unexpected { get; }
+
+        public IReadOnlyList<Repeat> ReceivedTwice { get; }
+
+        public IReadOnlyList<Repeat> SentTwice { get; }
+
+        public int SentLines { get; }
+
+        public int ReceivedLines { get; }
+
+        public int Count(Outcome outcome) => Verdicts.Count(v => v.Outcome == outcome);
+
+        public static FinalComparison Compare(StateLedger ledger, Dictionary<string, string> output, List<CliFileLine> sent, List<CliFileLine> received, long chunkSize)
+        {
+            IReadOnlyList<PathHistory> paths = ledger.Paths;
+            var cache = new Dictionary<string, string?>(StringComparer.Ordinal);
+            ILookup<string, string> sentByPath = sent.Select(l => (Path: CliLines.Resolve(l.PrintedPath, paths, cache), l.Sha512)).Where(l => l.Path != null).ToLookup(l => l.Path!, l => l.Sha512, StringComparer.Ordinal);
+            ILookup<string, string> receivedByPath = received.Select(l => (Path: CliLines.Resolve(l.PrintedPath, paths, cache), l.Sha512)).Where(l => l.Path != null).ToLookup(l => l.Path!, l => l.Sha512, StringComparer.Ordinal);
+
+            var verdicts = new List<FileVerdict>();
+            foreach (PathHistory history in paths)
+            {
+                FileState final = history.Final;
+                output.TryGetValue(history.RelativePath, out string? outputSha);
+                Outcome outcome = outputSha == null ? Outcome.Missing
+                    : outputSha == final.Sha512 ? Outcome.Identical
+                    : history.Contains(outputSha) ? Outcome.Stale
+                    : Outcome.Corrupt;
+                string[] sentShas = sentByPath[history.RelativePath].ToArray();
+                string[] receivedShas = receivedByPath[history.RelativePath].ToArray();
+                var notes = new List<string>();
+                if (outcome != Outcome.Identical)
+                {
+                    notes.AddRange(Explain(history, outputSha, sentShas, receivedShas, chunkSize));
+                }
+                verdicts.Add(new FileVerdict(history, outcome, outputSha, sentShas.Count(s => s == final.Sha512), receivedShas.Count(s => s == final.Sha512), notes));
+            }
+
+            List<string> unexpected = output.Keys.Where(p => ledger.Find(p) == null).OrderBy(p => p, StringComparer.Ordinal).ToList();
+            return new FinalComparison(verdicts, unexpected, Repeats(paths, receivedByPath), Repeats(paths, sentByPath), sent.Count, received.Count);
+        }
+
+        private static List<Repeat> Repeats(IReadOnlyList<PathHistory> paths, ILookup<string, string> lines)
+        {
+            var repeats = new List<Repeat>();
+            foreach (PathHistory history in paths)
+            {
+                foreach (IGrouping<string, string> version in lines[history.RelativePath].GroupBy(s => s, StringComparer.Ordinal))
+                {
+                    int produced = history.Occurrences(version.Key);
+                    if (version.Count() > produced && produced > 0)
+                    {
+                        repeats.Add(new Repeat(history.RelativePath, version.Key, version.Count(), produced));
+                    }
+                }
+            }
+            return repeats;
+        }
+
+        /// <summary>What the history of a file that did not arrive says about why.</summary>
+        private static IEnumerable<string> Explain(PathHistory history, string? outputSha, string[] sentShas, string[] receivedShas, long chunkSize)
+        {
+            FileState final = history.Final;
+            yield return $"final state #{final.Index} of {history.States.Count}: {final.Operation}, {final.Length:N0} bytes, mtime {final.MtimeUtc:yyyy-MM-dd HH:mm:ss.fff}";
+            if (outputSha != null && history.Contains(outputSha))
+            {
+                FileState held = history.States.Last(s => s.Sha512 == outputSha);
+                yield return $"the output holds state #{held.Index} ({held.Operation}, mtime {held.MtimeUtc:yyyy-MM-dd HH:mm:ss.fff})";
+            }
+            int sentFinal = sentShas.Count(s => s == final.Sha512);
+            int receivedFinal = receivedShas.Count(s => s == final.Sha512);
+            yield return $"uploader printed 'sent' for the final content {sentFinal} time(s); downloader printed 'received' for it {receivedFinal} time(s)";
+
+            int firstSame = history.States.TakeWhile(s => s.Sha512 != final.Sha512).Count();
+            bool wentBack = firstSame < final.Index && history.States.Skip(firstSame).Take(final.Index - firstSame).Any(s => s.Sha512 != final.Sha512);
+            if (wentBack)
+            {
+                yield return $"its content went back to an earlier version (state #{firstSame} had it too): matches issue 14 item 0 (received before outranks sent later)";
+            }
+            var sentEarlier = new HashSet<string>(sentShas.Where(s => s != final.Sha512), StringComparer.Ordinal);
+            DateTime? newestSentMtime = history.States.Where(s => s.Index < final.Index && sentEarlier.Contains(s.Sha512) && s.MtimeUtc.HasValue).Select(s => s.MtimeUtc).Max();
+            if (final.MtimeUtc.HasValue && newestSentMtime.HasValue && final.MtimeUtc <= newestSentMtime)
+            {
+                yield return $"its mtime is older than or equal to that of a version sent before ({newestSentMtime:yyyy-MM-dd HH:mm:ss.fff}); Kafka 0.9 keeps no message timestamps: matches issue 14 item 3";
+            }
+            if (sentFinal == 0)
+            {
+                yield return "the uploader never reported the final content as sent: an uploader-side loss (not in issue 14's list unless explained above)";
+            }
+            if (final.Length <= chunkSize)
+            {
+                yield return "one chunk";
+            }
+        }
+    }
+}
