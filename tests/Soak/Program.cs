@@ -81,10 +81,9 @@ namespace OpenMsiStream.Soak
             try
             {
                 SoakReport report = run.Execute();
-                string table = report.Render();
-                File.WriteAllText(Path.Combine(resultsDirectory, "report.txt"), table);
+                File.WriteAllText(Path.Combine(resultsDirectory, "report.txt"), report.Render());
                 Console.WriteLine();
-                Console.WriteLine(table);
+                Console.WriteLine(report.Render(maxDetails: 10));
                 return report.Passed ? 0 : 1;
             }
             catch (OperationCanceledException)

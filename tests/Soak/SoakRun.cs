@@ -127,7 +127,8 @@ namespace OpenMsiStream.Soak
 
                 List<CliFileLine> sent = CliLines.Parse(uploader.StdoutLines(), "sent");
                 List<CliFileLine> received = CliLines.Parse(downloader.StdoutLines(), "received");
-                NoteReceivedUnknownContent(ledger, received, sampler);
+                NoteUnknownContent(ledger, received, sampler, TornSampler.ReceivedSource);
+                NoteUnknownContent(ledger, sent, sampler, TornSampler.SentSource);
                 FinalComparison comparison = FinalComparison.Compare(ledger, finalOutput, sent, received, _options.ChunkSize);
 
                 report.Uploader = ProgramFigures.Of(uploader);
@@ -138,7 +139,6 @@ namespace OpenMsiStream.Soak
                 report.MtimeBumps = writer.MtimeBumps;
                 report.Sampler = sampler;
                 report.Comparison = comparison;
-                report.SentShas = new HashSet<string>(sent.Select(l => l.Sha512), StringComparer.Ordinal);
                 report.Total = _clock.Elapsed;
 
                 ledger.WriteTsv(Path.Combine(_results, "writer-states.tsv"));
@@ -165,18 +165,19 @@ namespace OpenMsiStream.Soak
 
         /// <summary>
         /// Content a `received` line names that is no state of its path was delivered as verified even if
-        /// no sample saw it before it was replaced: torn too.
+        /// no sample saw it before it was replaced; a `sent` line naming such content is a torn read the
+        /// uploader sent as a valid version (a receiver may still skip it). Torn too.
         /// </summary>
-        private static void NoteReceivedUnknownContent(StateLedger ledger, List<CliFileLine> received, TornSampler sampler)
+        private static void NoteUnknownContent(StateLedger ledger, List<CliFileLine> lines, TornSampler sampler, string source)
         {
             IReadOnlyList<PathHistory> paths = ledger.Paths;
             var cache = new Dictionary<string, string?>(StringComparer.Ordinal);
-            foreach (CliFileLine line in received)
+            foreach (CliFileLine line in lines)
             {
                 string? path = CliLines.Resolve(line.PrintedPath, paths, cache);
                 if (path == null || ledger.IsKnownState(path, line.Sha512) != true)
                 {
-                    sampler.Note(path ?? line.PrintedPath, line.Sha512, -1, "named by a 'received' line");
+                    sampler.Note(path ?? line.PrintedPath, line.Sha512, -1, source);
                 }
             }
         }

@@ -5,8 +5,14 @@ using OpenMsiStream.Soak.Writing;
 
 namespace OpenMsiStream.Soak.Checking
 {
-    /// <summary>A file seen in the output whose content is no state the writer produced for its path (or a path it never wrote).</summary>
-    internal sealed record TornObservation(string RelativePath, string Sha512, long Length, DateTime SeenUtc, string Source);
+    /// <summary>
+    /// Content that is no state the writer produced for its path (or a path it never wrote): seen in the
+    /// output, named by a `received` line, or named by a `sent` line (the uploader sent it as a valid version).
+    /// </summary>
+    internal sealed record TornObservation(string RelativePath, string Sha512, long Length, DateTime SeenUtc, List<string> Sources)
+    {
+        public bool Delivered => Sources.Exists(s => s != TornSampler.SentSource);
+    }
 
     /// <summary>
     /// Every few seconds, checks that each file visible in the output equals some state the writer
@@ -14,6 +20,10 @@ namespace OpenMsiStream.Soak.Checking
     /// </summary>
     internal sealed class TornSampler
     {
+        public const string OutputSource = "seen in the output";
+        public const string ReceivedSource = "named by a 'received' line";
+        public const string SentSource = "named by a 'sent' line";
+
         private readonly string _outputRoot;
         private readonly StateLedger _ledger;
         private readonly TimeSpan _interval;
@@ -69,7 +79,7 @@ namespace OpenMsiStream.Soak.Checking
                 if (_ledger.IsKnownState(path, sha) != true)
                 {
                     var file = new System.IO.FileInfo(System.IO.Path.Combine(_outputRoot, path));
-                    Note(path, sha, file.Exists ? file.Length : -1, "seen in the output");
+                    Note(path, sha, file.Exists ? file.Length : -1, OutputSource);
                 }
             }
             Interlocked.Increment(ref _samples);
@@ -77,14 +87,21 @@ namespace OpenMsiStream.Soak.Checking
             return files;
         }
 
-        /// <summary>Also counts content the receiver reported as received that matches no state (it may have been replaced before a sample saw it).</summary>
+        /// <summary>
+        /// Also takes content the programs reported that matches no state: received (it may have been
+        /// replaced before a sample saw it) or sent (a read that mixed two states, whether delivered or not).
+        /// </summary>
         public void Note(string path, string sha, long length, string source)
         {
             lock (_gate)
             {
-                if (!_torn.ContainsKey((path, sha)))
+                if (!_torn.TryGetValue((path, sha), out TornObservation? seen))
                 {
-                    _torn[(path, sha)] = new TornObservation(path, sha, length, DateTime.UtcNow, source);
+                    _torn[(path, sha)] = new TornObservation(path, sha, length, DateTime.UtcNow, new List<string> { source });
+                }
+                else if (!seen.Sources.Contains(source))
+                {
+                    seen.Sources.Add(source);
                 }
             }
         }

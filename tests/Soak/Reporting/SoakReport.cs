@@ -71,11 +71,16 @@ namespace OpenMsiStream.Soak.Reporting
 
         public int Corrupt => Comparison!.Count(Outcome.Corrupt) + Comparison.Unexpected.Count;
 
-        public int Torn => Sampler!.Torn.Count;
+        /// <summary>Torn content a user could see: in the output or reported received.</summary>
+        public int Torn => Sampler!.Torn.Count(t => t.Delivered);
 
-        public bool Passed => Lost == 0 && Corrupt == 0 && Torn == 0;
+        /// <summary>Torn content the uploader sent as valid (Kafka now holds it; another consumer may write it).</summary>
+        public int TornSent => Sampler!.Torn.Count(t => t.Sources.Contains(TornSampler.SentSource));
 
-        public string Render()
+        public bool Passed => Lost == 0 && Corrupt == 0 && Torn == 0 && TornSent == 0;
+
+        /// <summary>The table and the details of at most <paramref name="maxDetails"/> failures of each kind.</summary>
+        public string Render(int maxDetails = int.MaxValue)
         {
             FinalComparison comparison = Comparison!;
             StateLedger ledger = Ledger!;
@@ -100,7 +105,8 @@ namespace OpenMsiStream.Soak.Reporting
                 ("Identical at the end", comparison.Count(Outcome.Identical).ToString(CultureInfo.InvariantCulture)),
                 ("Lost (missing / stale at the end)", $"{Lost} ({comparison.Count(Outcome.Missing)} missing, {comparison.Count(Outcome.Stale)} stale)"),
                 ("Corrupt (content matching no written state at the end)", $"{Corrupt}" + (comparison.Unexpected.Count > 0 ? $" (incl. {comparison.Unexpected.Count} files on paths never written)" : "")),
-                ("Torn (ever seen matching no state)", $"{Torn} (in {Sampler!.Samples} samples, {Sampler.FilesChecked:N0} files checked, and {comparison.ReceivedLines:N0} 'received' lines)"),
+                ("Torn (ever seen matching no state)", $"{Torn} ({Sampler!.Torn.Count(t => t.Sources.Contains(TornSampler.OutputSource))} seen in {Sampler.Samples} samples of the output ({Sampler.FilesChecked:N0} files checked), {Sampler.Torn.Count(t => t.Sources.Contains(TornSampler.ReceivedSource))} named by the {comparison.ReceivedLines:N0} 'received' lines)"),
+                ("Torn reads sent as valid versions (in 'sent' lines)", $"{Sampler.Torn.Count(t => t.Sources.Contains(TornSampler.SentSource))} ({Sampler.Torn.Count(t => t.Sources.Contains(TornSampler.SentSource) && !t.Delivered)} of them never delivered)"),
                 ("Versions received twice", $"{comparison.ReceivedTwice.Count} ({comparison.ReceivedTwice.Sum(r => r.Times - r.Produced)} extra 'received' lines)"),
                 ("Versions sent twice (uploader 'sent' lines)", $"{comparison.SentTwice.Count} ({comparison.SentTwice.Sum(r => r.Times - r.Produced)} extra of {comparison.SentLines:N0} 'sent' lines)"),
                 ("Broker startup / first 'watching'", $"{BrokerStartup.TotalSeconds:0.0} s / {FirstWatching.TotalSeconds:0.0} s"),
@@ -124,7 +130,7 @@ namespace OpenMsiStream.Soak.Reporting
             }
             text.Append('\n');
 
-            foreach (FileVerdict verdict in comparison.Verdicts.Where(v => v.Outcome != Outcome.Identical))
+            foreach (FileVerdict verdict in comparison.Verdicts.Where(v => v.Outcome != Outcome.Identical).Take(maxDetails))
             {
                 text.Append($"\n{Describe(verdict.Outcome)}: {Show(verdict.History.RelativePath)}\n");
                 foreach (string note in verdict.Notes)
@@ -136,30 +142,38 @@ namespace OpenMsiStream.Soak.Reporting
             {
                 text.Append($"\nUNEXPECTED (a path the writer never wrote): {Show(path)}\n");
             }
-            foreach (TornObservation torn in Sampler.Torn)
+            foreach (TornObservation torn in Sampler.Torn.OrderBy(t => !t.Delivered).Take(maxDetails))
             {
                 PathHistory? history = ledger.Find(torn.RelativePath);
                 long length = torn.Length >= 0 ? torn.Length : history?.States.Max(s => s.Length) ?? -1;
-                text.Append($"\nTORN: {Show(torn.RelativePath)}, sha512 {torn.Sha512.Substring(0, 16)}…, {(torn.Length >= 0 ? torn.Length.ToString("N0", CultureInfo.InvariantCulture) + " bytes, " : "")}{torn.Source} at {torn.SeenUtc:HH:mm:ss}\n");
+                text.Append($"\n{(torn.Delivered ? "TORN" : "TORN READ SENT")}: {Show(torn.RelativePath)}, sha512 {torn.Sha512.Substring(0, 16)}…, {(torn.Length >= 0 ? torn.Length.ToString("N0", CultureInfo.InvariantCulture) + " bytes, " : "")}{string.Join(", ", torn.Sources)}\n");
                 if (history != null)
                 {
                     bool oneChunk = history.States.All(s => s.Length <= Options.ChunkSize);
                     text.Append("  - ").Append(oneChunk ? "a one-chunk file: matches issue 14 item 2" : "a file of more than one chunk at some point: not issue 14 item 2 as filed (multi-chunk files are fingerprinted)").Append('\n');
                     text.Append($"  - {history.States.Count} states written; last operations: {string.Join(", ", history.States.Skip(Math.Max(0, history.States.Count - 3)).Select(s => s.Operation))}\n");
                 }
-                bool sentAsVerified = SentShas.Contains(torn.Sha512);
-                text.Append("  - ").Append(sentAsVerified ? "the uploader printed 'sent' with this SHA-512: it sent what it read as a valid version" : "no 'sent' line names this SHA-512").Append('\n');
+                if (!torn.Sources.Contains(TornSampler.SentSource))
+                {
+                    text.Append("  - no 'sent' line names this SHA-512: made on the receiving side").Append('\n');
+                }
+                else if (!torn.Delivered)
+                {
+                    text.Append("  - the uploader sent it as a valid version; the receiver did not deliver it (on Kafka 0.9 it skips versions whose mtime is not newer, issue 14 item 3)").Append('\n');
+                }
             }
             foreach (Repeat repeat in comparison.ReceivedTwice)
             {
                 text.Append($"\nRECEIVED {repeat.Times} TIMES (written {repeat.Produced}): {Show(repeat.RelativePath)} sha512 {repeat.Sha512.Substring(0, 16)}…\n");
             }
+            int omitted = Math.Max(0, comparison.Verdicts.Count(v => v.Outcome != Outcome.Identical) - maxDetails) + Math.Max(0, Sampler.Torn.Count - maxDetails);
+            if (omitted > 0)
+            {
+                text.Append($"\n({omitted} more failures: see report.txt)\n");
+            }
             text.Append($"\nLogs of every run (stdout and stderr of both programs, broker logs, writer-states.tsv, timeline.log): {ResultsDirectory}\n");
             return text.ToString();
         }
-
-        /// <summary>Set by the run: SHA-512s the uploader printed as sent.</summary>
-        public ISet<string> SentShas { get; set; } = new HashSet<string>(StringComparer.Ordinal);
 
         private static string Kills(ProgramFigures figures)
         {

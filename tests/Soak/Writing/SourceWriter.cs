@@ -70,11 +70,12 @@ namespace OpenMsiStream.Soak.Writing
 
         /// <summary>
         /// The loop over the often-rewritten files (even ones of one chunk, odd ones of three): a same-size
-        /// rewrite in place about once per settle time, or a burst of same-size rewrites that each set the
-        /// mtime back to one fixed older value (a tool that preserves timestamps, rsync --inplace -t) for
-        /// longer than the settle time, so that the uploader reads the file while it is being rewritten
-        /// with size and mtime unchanged; each burst ends with an ordinary rewrite, so that the final
-        /// content of every file is a change a scan can see.
+        /// rewrite in place about once per settle time, or a burst of same-size rewrites, each written in
+        /// pieces with the mtime set back to one fixed value (older, or the burst's start) after every piece
+        /// (a copy tool that preserves timestamps, rsync --inplace -t) for longer than the settle time. Size and mtime then
+        /// stay the same while the content keeps changing, so the uploader reads the file in the middle of
+        /// a rewrite; only what a rewrite completes is a state, so a read that mixes two is torn. Each burst
+        /// ends with an ordinary rewrite, so that the final content of every file is a change a scan sees.
         /// </summary>
         public void RunHot(Random random, CancellationToken stop)
         {
@@ -92,19 +93,20 @@ namespace OpenMsiStream.Soak.Writing
                 int index = random.Next(_hotFiles.Count);
                 TrackedFile file = _hotFiles[index];
                 string kind = index % 2 == 0 ? "one chunk" : "three chunks";
-                if (random.NextDouble() < 0.5)
+                if (random.NextDouble() < 0.4)
                 {
                     bool slow = random.NextDouble() < 0.5;
                     WriteInPlace(file, Content.Random(random, file.Length), $"same-size rewrite in place, {(slow ? "in pieces" : "one write")} ({kind})", truncateFirst: false, slow, random);
                     continue;
                 }
-                DateTime held = DateTime.UtcNow - TimeSpan.FromDays(1 + random.Next(100));
+                // Held at the moment the burst starts (newer than the version before) or at an older time.
+                bool older = random.NextDouble() < 0.5;
+                DateTime held = older ? DateTime.UtcNow - TimeSpan.FromDays(1 + random.Next(100)) : DateTime.UtcNow;
                 var burst = TimeSpan.FromSeconds(_options.SettleTime + 1 + random.NextDouble() * 2);
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 while (clock.Elapsed < burst && !stop.IsCancellationRequested)
                 {
-                    WriteInPlace(file, Content.Random(random, file.Length), $"same-size rewrite in place with the mtime held at one older value ({kind})", truncateFirst: false, slow: false, random, held, mtimeHeld: true);
-                    Thread.Sleep(random.Next(2, 20));
+                    WriteInPlace(file, Content.Random(random, file.Length), $"same-size rewrite in pieces, mtime held at {(older ? "an older value" : "the burst's start")} after each piece ({kind})", truncateFirst: false, slow: true, random, held, holdMtimeEachPiece: true);
                 }
                 WriteInPlace(file, Content.Random(random, file.Length), $"same-size rewrite in place after a burst with the mtime held ({kind})", truncateFirst: false, slow: false, random);
             }
@@ -251,7 +253,8 @@ namespace OpenMsiStream.Soak.Writing
         /// <paramref name="slow"/>, in 4 KiB pieces with pauses (an instrument writing progressively); then
         /// the mtime set to <paramref name="mtime"/> when given (cp -p, a restore).
         /// </summary>
-        private void WriteInPlace(TrackedFile file, byte[] content, string operation, bool truncateFirst, bool slow, Random random, DateTime? mtime = null, bool mtimeHeld = false)
+        /// <param name="holdMtimeEachPiece">Set the mtime back to <paramref name="mtime"/> after every piece, so that size and mtime never change.</param>
+        private void WriteInPlace(TrackedFile file, byte[] content, string operation, bool truncateFirst, bool slow, Random random, DateTime? mtime = null, bool holdMtimeEachPiece = false)
         {
             string sha = Content.Sha512(content);
             FileState state = _ledger.Record(file.RelativePath, sha, content.Length, content.Length, operation);
@@ -260,11 +263,21 @@ namespace OpenMsiStream.Soak.Writing
             {
                 if (slow)
                 {
-                    const int piece = 4096;
+                    // An instrument writing progressively: about 64 pieces of at least 4 KiB, a pause of
+                    // about a millisecond every fourth. Holding the mtime: 8 pieces with a few milliseconds
+                    // between them, so that the file is mid-rewrite nearly all the time while the moments
+                    // between a piece and its mtime reset (when a stat sees a new mtime) stay rare.
+                    int pieces = holdMtimeEachPiece ? 8 : 64;
+                    int piece = Math.Max(4096, (content.Length / pieces + 4095) / 4096 * 4096);
                     for (int offset = 0, n = 0; offset < content.Length; offset += piece, n++)
                     {
                         RandomAccess.Write(handle, content.AsSpan(offset, Math.Min(piece, content.Length - offset)), offset);
-                        if (n % 2 == 1)
+                        if (holdMtimeEachPiece)
+                        {
+                            File.SetLastWriteTimeUtc(handle, mtime!.Value);
+                            Thread.Sleep(random.Next(2, 7));
+                        }
+                        else if (n % 4 == 3)
                         {
                             Thread.Sleep(random.Next(0, 2));
                         }
@@ -283,7 +296,7 @@ namespace OpenMsiStream.Soak.Writing
             {
                 File.SetLastWriteTimeUtc(file.FullPath, mtime.Value);
             }
-            Completed(file, state, content.Length, sha, lengthBeforeGrow: null, mtimeHeld);
+            Completed(file, state, content.Length, sha, lengthBeforeGrow: null, mtimeHeld: holdMtimeEachPiece);
         }
 
         /// <summary>The copy is written outside the watched directory, given its mtime, and renamed over the file in one step.</summary>
