@@ -55,15 +55,18 @@ namespace OpenMsiStream.Soak.Writing
         /// <summary>The general loop: one operation on a random path, then a pause, until <paramref name="stop"/>.</summary>
         public void Run(Random random, CancellationToken stop)
         {
-            while (!stop.IsCancellationRequested)
+            // Half the files at once, so that the changes start early; the others appear on the way.
+            foreach (TrackedFile file in _files.Take((_files.Count + 1) / 2))
             {
-                TrackedFile file = _files[random.Next(_files.Count)];
-                // Create most files early: later operations need something to work on.
-                if (!file.Exists || _files.Count(f => f.Exists) < _files.Count / 2)
+                if (stop.IsCancellationRequested)
                 {
-                    file = _files.FirstOrDefault(f => !f.Exists) ?? file;
+                    return;
                 }
                 Operate(file, random);
+            }
+            while (!stop.IsCancellationRequested)
+            {
+                Operate(_files[random.Next(_files.Count)], random);
                 Pause(random.NextDouble() * (_options.MaxPause - _options.MinPause) + _options.MinPause, stop);
             }
         }
