@@ -125,8 +125,8 @@ namespace OpenMsiStream.Soak
                 sampler.Join();
                 Dictionary<string, string> finalOutput = sampler.SampleOnce();
 
-                List<CliFileLine> sent = CliLines.Parse(uploader.StdoutLines(), "sent");
-                List<CliFileLine> received = CliLines.Parse(downloader.StdoutLines(), "received");
+                List<CliFileLine> sent = CliLines.Parse(uploader.TimedStdoutLines(), "sent");
+                List<CliFileLine> received = CliLines.Parse(downloader.TimedStdoutLines(), "received");
                 NoteUnknownContent(ledger, received, sampler, TornSampler.ReceivedSource);
                 NoteUnknownContent(ledger, sent, sampler, TornSampler.SentSource);
                 FinalComparison comparison = FinalComparison.Compare(ledger, finalOutput, sent, received, _options.ChunkSize);
@@ -177,7 +177,7 @@ namespace OpenMsiStream.Soak
                 string? path = CliLines.Resolve(line.PrintedPath, paths, cache);
                 if (path == null || ledger.IsKnownState(path, line.Sha512) != true)
                 {
-                    sampler.Note(path ?? line.PrintedPath, line.Sha512, -1, source);
+                    sampler.Note(path ?? line.PrintedPath, line.Sha512, -1, source, line.SeenUtc);
                 }
             }
         }

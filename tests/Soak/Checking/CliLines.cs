@@ -8,7 +8,7 @@ using OpenMsiStream.Soak.Writing;
 namespace OpenMsiStream.Soak.Checking
 {
     /// <summary>A `sent …` or `received …` line of the CLI, with the path as printed and the SHA-512 it names.</summary>
-    internal sealed record CliFileLine(string PrintedPath, string Sha512, string Line);
+    internal sealed record CliFileLine(string PrintedPath, string Sha512, string Line, DateTime SeenUtc);
 
     /// <summary>
     /// Reads the one-line-per-file output of upload-directory (`sent PATH (…) sha512 HEX`) and
@@ -21,16 +21,16 @@ namespace OpenMsiStream.Soak.Checking
     {
         private static readonly Regex Escape = new Regex(@"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|u\{[0-9A-Fa-f]+\}|[0-7]{3}|[abtnvfre\\])|\^[@-_?]", RegexOptions.CultureInvariant);
 
-        public static List<CliFileLine> Parse(IEnumerable<string> lines, string verb)
+        public static List<CliFileLine> Parse(IEnumerable<(DateTime SeenUtc, string Line)> lines, string verb)
         {
             var pattern = new Regex("^" + verb + @" (.+) \([^()]*\) sha512 ([0-9a-f]{128})$", RegexOptions.CultureInvariant);
             var result = new List<CliFileLine>();
-            foreach (string line in lines)
+            foreach ((DateTime seen, string line) in lines)
             {
                 Match match = pattern.Match(line.TrimEnd('\r'));
                 if (match.Success)
                 {
-                    result.Add(new CliFileLine(match.Groups[1].Value, match.Groups[2].Value, line));
+                    result.Add(new CliFileLine(match.Groups[1].Value, match.Groups[2].Value, line, seen));
                 }
             }
             return result;

@@ -91,13 +91,13 @@ namespace OpenMsiStream.Soak.Checking
         /// Also takes content the programs reported that matches no state: received (it may have been
         /// replaced before a sample saw it) or sent (a read that mixed two states, whether delivered or not).
         /// </summary>
-        public void Note(string path, string sha, long length, string source)
+        public void Note(string path, string sha, long length, string source, DateTime? seenUtc = null)
         {
             lock (_gate)
             {
                 if (!_torn.TryGetValue((path, sha), out TornObservation? seen))
                 {
-                    _torn[(path, sha)] = new TornObservation(path, sha, length, DateTime.UtcNow, new List<string> { source });
+                    _torn[(path, sha)] = new TornObservation(path, sha, length, seenUtc ?? DateTime.UtcNow, new List<string> { source });
                 }
                 else if (!seen.Sources.Contains(source))
                 {

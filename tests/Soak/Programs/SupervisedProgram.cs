@@ -25,6 +25,9 @@ namespace OpenMsiStream.Soak.Programs
         private readonly string _workingDirectory;
         private readonly Dictionary<int, int> _exitCodes = new Dictionary<int, int>();
         private readonly Thread _monitor;
+        private readonly Thread _follower;
+        private readonly List<(DateTime SeenUtc, string Line)> _timedStdout = new List<(DateTime, string)>();
+        private long _stdoutOffset;
         private ProcessGroup? _process;
         private DateTime _exitedAt;
         private bool _stopping;
@@ -41,6 +44,7 @@ namespace OpenMsiStream.Soak.Programs
             StdoutPath = Path.Combine(resultsDirectory, name + ".stdout.log");
             StderrPath = Path.Combine(resultsDirectory, name + ".stderr.log");
             _monitor = new Thread(RestartWhenExited) { IsBackground = true, Name = name + " monitor" };
+            _follower = new Thread(FollowStdout) { IsBackground = true, Name = name + " stdout follower" };
         }
 
         public string Name { get; }
@@ -87,6 +91,7 @@ namespace OpenMsiStream.Soak.Programs
                 StartLocked();
             }
             _monitor.Start();
+            _follower.Start();
         }
 
         /// <summary>kill -9 of the running process (and anything it started); false when it was not running.</summary>
@@ -149,8 +154,18 @@ namespace OpenMsiStream.Soak.Programs
             }
         }
 
-        /// <summary>The stdout lines of every run so far.</summary>
-        public IEnumerable<string> StdoutLines() => ReadLines(StdoutPath);
+        /// <summary>
+        /// The stdout lines of every run so far with the moment this supervisor first saw each (within a
+        /// quarter second of its printing: the programs print no times of their own).
+        /// </summary>
+        public IReadOnlyList<(DateTime SeenUtc, string Line)> TimedStdoutLines()
+        {
+            ReadNewStdout();
+            lock (_timedStdout)
+            {
+                return new List<(DateTime, string)>(_timedStdout);
+            }
+        }
 
         public IEnumerable<string> StderrLines() => ReadLines(StderrPath);
 
@@ -162,6 +177,43 @@ namespace OpenMsiStream.Soak.Programs
                 _disposed = true;
                 _process?.Dispose();
                 _process = null;
+            }
+        }
+
+        private void FollowStdout()
+        {
+            while (!_disposed)
+            {
+                ReadNewStdout();
+                Thread.Sleep(250);
+            }
+        }
+
+        /// <summary>Complete lines appended to the stdout file since the last call.</summary>
+        private void ReadNewStdout()
+        {
+            lock (_timedStdout)
+            {
+                if (!File.Exists(StdoutPath))
+                {
+                    return;
+                }
+                using var stream = new FileStream(StdoutPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                stream.Seek(_stdoutOffset, SeekOrigin.Begin);
+                var buffer = new MemoryStream();
+                stream.CopyTo(buffer);
+                byte[] bytes = buffer.ToArray();
+                int end = Array.LastIndexOf(bytes, (byte)'\n');
+                if (end < 0)
+                {
+                    return;
+                }
+                DateTime now = DateTime.UtcNow;
+                foreach (string line in new UTF8Encoding(false).GetString(bytes, 0, end).Split('\n'))
+                {
+                    _timedStdout.Add((now, line));
+                }
+                _stdoutOffset += end + 1;
             }
         }
 

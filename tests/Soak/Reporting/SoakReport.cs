@@ -147,11 +147,15 @@ namespace OpenMsiStream.Soak.Reporting
                 PathHistory? history = ledger.Find(torn.RelativePath);
                 long length = torn.Length >= 0 ? torn.Length : history?.States.Max(s => s.Length) ?? -1;
                 text.Append($"\n{(torn.Delivered ? "TORN" : "TORN READ SENT")}: {Show(torn.RelativePath)}, sha512 {torn.Sha512.Substring(0, 16)}…, {(torn.Length >= 0 ? torn.Length.ToString("N0", CultureInfo.InvariantCulture) + " bytes, " : "")}{string.Join(", ", torn.Sources)}\n");
+                // The programs print no times: the read happened before the line was seen, most likely in
+                // the latest burst that held the mtime.
+                FileState? during = history?.States.LastOrDefault(s => s.RecordedUtc <= torn.SeenUtc && s.Operation.Contains("mtime held", StringComparison.Ordinal))
+                    ?? history?.States.LastOrDefault(s => s.RecordedUtc <= torn.SeenUtc);
                 if (history != null)
                 {
                     bool oneChunk = history.States.All(s => s.Length <= Options.ChunkSize);
                     text.Append("  - ").Append(oneChunk ? "a one-chunk file: matches issue 14 item 2" : "a file of more than one chunk at some point: not issue 14 item 2 as filed (multi-chunk files are fingerprinted)").Append('\n');
-                    text.Append($"  - {history.States.Count} states written; last operations: {string.Join(", ", history.States.Skip(Math.Max(0, history.States.Count - 3)).Select(s => s.Operation))}\n");
+                    text.Append($"  - first seen {torn.SeenUtc:HH:mm:ss.f}; most likely read during: {during?.Operation ?? "nothing written yet"} ({history.States.Count} states written in all)\n");
                 }
                 if (!torn.Sources.Contains(TornSampler.SentSource))
                 {
@@ -159,12 +163,19 @@ namespace OpenMsiStream.Soak.Reporting
                 }
                 else if (!torn.Delivered)
                 {
-                    text.Append("  - the uploader sent it as a valid version; the receiver did not deliver it (on Kafka 0.9 it skips versions whose mtime is not newer, issue 14 item 3)").Append('\n');
+                    bool older = during?.Operation.Contains("older value", StringComparison.Ordinal) == true;
+                    text.Append("  - the uploader sent it as a valid version; the receiver did not deliver it").Append(older
+                        ? " (its mtime, held at an older value, is older than the version before it: on Kafka 0.9 the receiver skips such versions, issue 14 item 3)"
+                        : " (a later version may have superseded it before it completed)").Append('\n');
                 }
             }
             foreach (Repeat repeat in comparison.ReceivedTwice)
             {
                 text.Append($"\nRECEIVED {repeat.Times} TIMES (written {repeat.Produced}): {Show(repeat.RelativePath)} sha512 {repeat.Sha512.Substring(0, 16)}…\n");
+            }
+            foreach (Repeat repeat in comparison.SentTwice.Take(maxDetails))
+            {
+                text.Append($"\nSENT {repeat.Times} TIMES (written {repeat.Produced}): {Show(repeat.RelativePath)} sha512 {repeat.Sha512.Substring(0, 16)}… (across restarts: issue 14 item 10)\n");
             }
             int omitted = Math.Max(0, comparison.Verdicts.Count(v => v.Outcome != Outcome.Identical) - maxDetails) + Math.Max(0, Sampler.Torn.Count - maxDetails);
             if (omitted > 0)
