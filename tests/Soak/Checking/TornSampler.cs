@@ -9,8 +9,11 @@ namespace OpenMsiStream.Soak.Checking
     /// Content that is no state the writer produced for its path (or a path it never wrote): seen in the
     /// output, named by a `received` line, or named by a `sent` line (the uploader sent it as a valid version).
     /// </summary>
-    internal sealed record TornObservation(string RelativePath, string Sha512, long Length, DateTime SeenUtc, List<string> Sources)
+    internal sealed record TornObservation(string RelativePath, string Sha512, long Length, List<string> Sources)
     {
+        /// <summary>The earliest moment any source saw it.</summary>
+        public DateTime SeenUtc { get; set; }
+
         public bool Delivered => Sources.Exists(s => s != TornSampler.SentSource);
     }
 
@@ -95,13 +98,19 @@ namespace OpenMsiStream.Soak.Checking
         {
             lock (_gate)
             {
+                DateTime when = seenUtc ?? DateTime.UtcNow;
                 if (!_torn.TryGetValue((path, sha), out TornObservation? seen))
                 {
-                    _torn[(path, sha)] = new TornObservation(path, sha, length, seenUtc ?? DateTime.UtcNow, new List<string> { source });
+                    _torn[(path, sha)] = new TornObservation(path, sha, length, new List<string> { source }) { SeenUtc = when };
+                    return;
                 }
-                else if (!seen.Sources.Contains(source))
+                if (!seen.Sources.Contains(source))
                 {
                     seen.Sources.Add(source);
+                }
+                if (when < seen.SeenUtc)
+                {
+                    seen.SeenUtc = when;
                 }
             }
         }

@@ -149,7 +149,7 @@ namespace OpenMsiStream.Soak.Reporting
                 text.Append($"\n{(torn.Delivered ? "TORN" : "TORN READ SENT")}: {Show(torn.RelativePath)}, sha512 {torn.Sha512.Substring(0, 16)}…, {(torn.Length >= 0 ? torn.Length.ToString("N0", CultureInfo.InvariantCulture) + " bytes, " : "")}{string.Join(", ", torn.Sources)}\n");
                 // The programs print no times: the read happened before the line was seen, most likely in
                 // the latest burst that held the mtime.
-                FileState? during = history?.States.LastOrDefault(s => s.RecordedUtc <= torn.SeenUtc && s.Operation.Contains("mtime held", StringComparison.Ordinal))
+                FileState? during = history?.States.LastOrDefault(s => s.RecordedUtc <= torn.SeenUtc && s.Operation.Contains("mtime held at", StringComparison.Ordinal))
                     ?? history?.States.LastOrDefault(s => s.RecordedUtc <= torn.SeenUtc);
                 if (history != null)
                 {
