@@ -22,7 +22,7 @@ namespace OpenMsiStream.Soak
             var minOutage = new Option<double>("--min-outage") { Description = "seconds the broker stays down, at least", DefaultValueFactory = _ => defaults.MinOutage };
             var maxOutage = new Option<double>("--max-outage") { Description = "seconds the broker stays down, at most", DefaultValueFactory = _ => defaults.MaxOutage };
             var paths = new Option<int>("--paths") { Description = "files the writer creates and changes (besides the one-chunk files)", DefaultValueFactory = _ => defaults.Paths };
-            var hotPaths = new Option<int>("--hot-paths") { Description = "files rewritten in place often and in bursts with the mtime held (half of them one chunk, half three chunks)", DefaultValueFactory = _ => defaults.HotPaths };
+            var hotPaths = new Option<int>("--hot-paths") { Description = "files rewritten in place by one slow write call, often just as the uploader opens them (half of one chunk, half of three)", DefaultValueFactory = _ => defaults.HotPaths };
             var maxSize = new Option<long>("--max-file-size") { Description = "bytes, the largest file the writer makes", DefaultValueFactory = _ => defaults.MaxFileSize };
             var settle = new Option<double>("--settle-time") { Description = "upload-directory --settle-time, seconds", DefaultValueFactory = _ => defaults.SettleTime };
             var chunk = new Option<long>("--chunk-size") { Description = "upload-directory --chunk-size, bytes", DefaultValueFactory = _ => defaults.ChunkSize };

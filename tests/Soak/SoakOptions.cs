@@ -19,8 +19,8 @@ namespace OpenMsiStream.Soak
         /// <summary>Paths the general writer loop works on.</summary>
         public int Paths { get; init; } = 40;
 
-        /// <summary>Files rewritten in place often and in bursts with the mtime held (even ones of one chunk, odd ones of three).</summary>
-        public int HotPaths { get; init; } = 4;
+        /// <summary>Files rewritten in place by one slow write call about once per settle time, often as the uploader opens them (even ones of one chunk, odd ones of three).</summary>
+        public int HotPaths { get; init; } = 6;
 
         public long MaxFileSize { get; init; } = 20_000_000;
 

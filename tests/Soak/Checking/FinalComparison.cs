@@ -117,14 +117,17 @@ namespace OpenMsiStream.Soak.Checking
             int receivedFinal = receivedShas.Count(s => s == final.Sha512);
             yield return $"uploader printed 'sent' for the final content {sentFinal} time(s); downloader printed 'received' for it {receivedFinal} time(s)";
 
-            int firstSame = history.States.TakeWhile(s => s.Sha512 != final.Sha512).Count();
-            bool wentBack = firstSame < final.Index && history.States.Skip(firstSame).Take(final.Index - firstSame).Any(s => s.Sha512 != final.Sha512);
+            // Judged on the results of operations: what an operation left on the way (an empty file after
+            // O_TRUNC) is no earlier version.
+            List<FileState> results = history.Results.ToList();
+            FileState? firstSame = results.FirstOrDefault(s => s.Sha512 == final.Sha512);
+            bool wentBack = firstSame != null && firstSame.Index < final.Index && results.Any(s => s.Index > firstSame.Index && s.Index < final.Index && s.Sha512 != final.Sha512);
             if (wentBack)
             {
-                yield return $"its content went back to an earlier version (state #{firstSame} had it too): matches issue 14 item 0 (received before outranks sent later)";
+                yield return $"its content went back to an earlier version (state #{firstSame!.Index} had it too): matches issue 14 item 0 (received before outranks sent later)";
             }
             var sentEarlier = new HashSet<string>(sentShas.Where(s => s != final.Sha512), StringComparer.Ordinal);
-            DateTime? newestSentMtime = history.States.Where(s => s.Index < final.Index && sentEarlier.Contains(s.Sha512) && s.MtimeUtc.HasValue).Select(s => s.MtimeUtc).Max();
+            DateTime? newestSentMtime = results.Where(s => s.Index < final.Index && sentEarlier.Contains(s.Sha512) && s.MtimeUtc.HasValue).Select(s => s.MtimeUtc).Max();
             if (final.MtimeUtc.HasValue && newestSentMtime.HasValue && final.MtimeUtc <= newestSentMtime)
             {
                 yield return $"its mtime is older than or equal to that of a version sent before ({newestSentMtime:yyyy-MM-dd HH:mm:ss.fff}); Kafka 0.9 keeps no message timestamps: matches issue 14 item 3";

@@ -15,14 +15,21 @@ namespace OpenMsiStream.Soak.Writing
     /// Changes the watched directory the way instruments and operators do: creates files (0 B up to
     /// the maximum), grows, truncates and rewrites them in place (same size too), takes content back to an
     /// earlier version (A→B→A, with a new mtime or with the old one, as a restore from backup or `cp -p`
-    /// does), and replaces files with copies that have older mtimes. Each completed state is put in the
-    /// <see cref="StateLedger"/> before the write starts. A second loop rewrites a few files of one and of
-    /// three chunks in place, often and in bursts, so that the uploader's read overlaps rewrites. Two
-    /// threads, each owning its own paths.
+    /// does), and replaces files with copies that have older mtimes. A second loop rewrites a few files
+    /// (of one chunk and of three) in place about once per settle time, each time with one slow write
+    /// system call (<see cref="ColdSourceWrite"/>), so that the uploader's read sometimes overlaps it.
+    /// <para>
+    /// A state is the content a path holds between two of the writer's system calls: the result of an
+    /// operation, and also what an operation of several calls leaves on the way (the empty file after
+    /// O_TRUNC, new bytes followed by the old tail before the cut, each piece of a rewrite in pieces).
+    /// Every state goes into the <see cref="StateLedger"/> before the call that makes it. Content that
+    /// is no state can only come from a read that overlapped a write call: a torn read.
+    /// </para>
+    /// Two threads, each owning its own paths.
     /// </summary>
     internal sealed class SourceWriter
     {
-        private const long HotFileLength = 300_000;
+        private const long HotFileLength = 500_000;
         private readonly string _root;
         private readonly string _scratch;
         private readonly StateLedger _ledger;
@@ -72,51 +79,72 @@ namespace OpenMsiStream.Soak.Writing
         }
 
         /// <summary>
-        /// The loop over the often-rewritten files (even ones of one chunk, odd ones of three): a same-size
-        /// rewrite in place about once per settle time, or a burst of same-size rewrites, each written in
-        /// pieces with the mtime set back to one fixed value (older, or the burst's start) after every piece
-        /// (a copy tool that preserves timestamps, rsync --inplace -t) for longer than the settle time. Size and mtime then
-        /// stay the same while the content keeps changing, so the uploader reads the file in the middle of
-        /// a rewrite; only what a rewrite completes is a state, so a read that mixes two is torn. Each burst
-        /// ends with an ordinary rewrite, so that the final content of every file is a change a scan sees.
+        /// The loop over the often-rewritten files (even ones of one chunk, odd ones of three): each is
+        /// rewritten in place with content of the same size by one slow write call (<see cref="ColdSourceWrite"/>),
+        /// every settle time plus 0.5 to 2 s, and also, most times, right when some process opens it a
+        /// while after its last rewrite: that is the uploader about to read a file it found settled, and
+        /// the moment a real writer's rewrite would, by bad luck, overlap its read.
         /// </summary>
         public void RunHot(Random random, CancellationToken stop)
         {
-            for (int i = 0; i < _hotFiles.Count; i++)
+            int count = _hotFiles.Count;
+            if (count == 0)
             {
-                WriteInPlace(_hotFiles[i], Content.Random(random, HotLength(i)), "create (rewritten often)", truncateFirst: true, slow: false, random);
+                return;
             }
-            while (!stop.IsCancellationRequested && _hotFiles.Count > 0)
+            var due = new DateTime[count];
+            var lastWrite = new DateTime[count];
+            var prepared = new ColdSourceWrite?[count];
+            try
             {
-                Pause(0.2 + random.NextDouble() * (_options.SettleTime + 1), stop);
-                if (stop.IsCancellationRequested)
+                for (int i = 0; i < count; i++)
                 {
-                    break;
+                    WriteInPlace(_hotFiles[i], Content.Random(random, HotLength(i)), "create (rewritten often)", WriteMode.TruncateThenWrite, random);
+                    lastWrite[i] = DateTime.UtcNow;
+                    due[i] = lastWrite[i] + NextHotDelay(random);
+                    prepared[i] = new ColdSourceWrite(Content.Random(random, _hotFiles[i].Length), Path.Combine(_scratch, "cold-source-" + i));
                 }
-                int index = random.Next(_hotFiles.Count);
-                TrackedFile file = _hotFiles[index];
-                string kind = index % 2 == 0 ? "one chunk" : "three chunks";
-                if (random.NextDouble() < 0.4)
+                using var opens = new OpenWatch(_hotFiles.Select(f => f.FullPath).ToList());
+                while (!stop.IsCancellationRequested)
                 {
-                    bool slow = random.NextDouble() < 0.5;
-                    WriteInPlace(file, Content.Random(random, file.Length), $"same-size rewrite in place, {(slow ? "in pieces" : "one write")} ({kind})", truncateFirst: false, slow, random);
-                    continue;
+                    int soonest = Array.IndexOf(due, due.Min());
+                    int opened = opens.Take(due[soonest] - DateTime.UtcNow, stop);
+                    if (stop.IsCancellationRequested)
+                    {
+                        break;
+                    }
+                    int index = opened >= 0 ? opened : soonest;
+                    // An open soon after a rewrite is the writer's own, or not a read of a settled file;
+                    // some opens are let through, so that versions also go out undisturbed.
+                    if (opened >= 0 && (DateTime.UtcNow - lastWrite[index] < TimeSpan.FromSeconds(_options.SettleTime / 2) || random.NextDouble() < 0.3))
+                    {
+                        continue;
+                    }
+                    TrackedFile file = _hotFiles[index];
+                    ColdSourceWrite next = prepared[index]!;
+                    FileState state = _ledger.Record(file.RelativePath, next.Sha512, next.Content.Length, next.Content.Length,
+                        $"same-size rewrite in place, one slow write call, {(opened >= 0 ? "as it was opened" : "on schedule")} ({(index % 2 == 0 ? "one chunk" : "three chunks")})");
+                    next.WriteTo(file.FullPath);
+                    Completed(file, state, next.Content.Length, next.Sha512, lengthBeforeGrow: null);
+                    lastWrite[index] = DateTime.UtcNow;
+                    due[index] = lastWrite[index] + NextHotDelay(random);
+                    next.Dispose();
+                    prepared[index] = new ColdSourceWrite(Content.Random(random, file.Length), Path.Combine(_scratch, "cold-source-" + index));
                 }
-                // Held at the moment the burst starts (newer than the version before) or at an older time.
-                bool older = random.NextDouble() < 0.5;
-                DateTime held = older ? DateTime.UtcNow - TimeSpan.FromDays(1 + random.Next(100)) : DateTime.UtcNow;
-                var burst = TimeSpan.FromSeconds(_options.SettleTime + 1 + random.NextDouble() * 2);
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                while (clock.Elapsed < burst && !stop.IsCancellationRequested)
+            }
+            finally
+            {
+                foreach (ColdSourceWrite? p in prepared)
                 {
-                    WriteInPlace(file, Content.Random(random, file.Length), $"same-size rewrite in pieces, mtime held at {(older ? "an older value" : "the burst's start")} after each piece ({kind})", truncateFirst: false, slow: true, random, held, holdMtimeEachPiece: true);
+                    p?.Dispose();
                 }
-                WriteInPlace(file, Content.Random(random, file.Length), $"same-size rewrite in place after a burst with the mtime held ({kind})", truncateFirst: false, slow: false, random);
             }
         }
 
-        /// <summary>Even hot files fit one chunk (300,000 bytes at the default chunk size), odd ones need three.</summary>
-        private long HotLength(int index) => index % 2 == 0 ? Math.Min(HotFileLength, _options.ChunkSize * 4 / 7) : _options.ChunkSize * 2 + _options.ChunkSize / 3;
+        private TimeSpan NextHotDelay(Random random) => TimeSpan.FromSeconds(_options.SettleTime + 0.5 + random.NextDouble() * 1.5);
+
+        /// <summary>Even hot files fit one chunk (500,000 bytes at the default chunk size), odd ones need three.</summary>
+        private long HotLength(int index) => index % 2 == 0 ? Math.Min(HotFileLength, _options.ChunkSize * 19 / 20) : _options.ChunkSize * 2 + _options.ChunkSize / 3;
 
         private TrackedFile Track(string relativePath) =>
             new TrackedFile(relativePath, Path.Combine(_root, relativePath.Replace('/', Path.DirectorySeparatorChar)));
@@ -128,7 +156,7 @@ namespace OpenMsiStream.Soak.Writing
                 byte[] content = Content.Random(random, RandomSize(random));
                 if (random.NextDouble() < 0.5)
                 {
-                    WriteInPlace(file, content, "create", truncateFirst: true, slow: false, random);
+                    WriteInPlace(file, content, "create", WriteMode.TruncateThenWrite, random);
                 }
                 else
                 {
@@ -143,10 +171,10 @@ namespace OpenMsiStream.Soak.Writing
                 (8, () => Shrink(file, random)),
                 (14, () =>
                 {
-                    bool slow = file.Length <= (1 << 20) && random.NextDouble() < 0.5;
-                    WriteInPlace(file, Content.Random(random, file.Length), slow ? "same-size rewrite in place, in pieces" : "same-size rewrite in place, one write", truncateFirst: false, slow, random);
+                    bool pieces = file.Length <= (1 << 20) && random.NextDouble() < 0.5;
+                    WriteInPlace(file, Content.Random(random, file.Length), pieces ? "same-size rewrite in place, in 16 pieces" : "same-size rewrite in place, one write", pieces ? WriteMode.Pieces : WriteMode.OverwriteThenCut, random);
                 }),
-                (12, () => WriteInPlace(file, Content.Random(random, RandomSize(random)), "rewrite with a new size", truncateFirst: random.NextDouble() < 0.5, slow: false, random)),
+                (12, () => WriteInPlace(file, Content.Random(random, RandomSize(random)), "rewrite with a new size", random.NextDouble() < 0.5 ? WriteMode.TruncateThenWrite : WriteMode.OverwriteThenCut, random)),
                 (10, () => TakeSnapshot(file, random)),
                 (10, () =>
                 {
@@ -158,7 +186,7 @@ namespace OpenMsiStream.Soak.Writing
                     }
                     else
                     {
-                        WriteInPlace(file, content, "replaced by a copy with an older mtime (in place, then mtime set back)", truncateFirst: true, slow: false, random, older);
+                        WriteInPlace(file, content, "replaced by a copy with an older mtime (in place, then mtime set back)", WriteMode.TruncateThenWrite, random, older);
                     }
                 }),
             };
@@ -169,7 +197,7 @@ namespace OpenMsiStream.Soak.Writing
             Snapshot? earlier = file.Snapshots.Where(s => s.Sha512 != file.Sha512).OrderBy(_ => random.Next()).FirstOrDefault();
             if (earlier != null)
             {
-                choices.Add((8, () => WriteInPlace(file, File.ReadAllBytes(earlier.CopyPath), "back to an earlier version (new mtime)", truncateFirst: true, slow: false, random)));
+                choices.Add((8, () => WriteInPlace(file, File.ReadAllBytes(earlier.CopyPath), "back to an earlier version (new mtime)", WriteMode.TruncateThenWrite, random)));
                 choices.Add((12, () =>
                 {
                     if (random.NextDouble() < 0.5)
@@ -178,7 +206,7 @@ namespace OpenMsiStream.Soak.Writing
                     }
                     else
                     {
-                        WriteInPlace(file, File.ReadAllBytes(earlier.CopyPath), "restored from backup with its older mtime (in place, cp -p)", truncateFirst: true, slow: false, random, earlier.MtimeUtc);
+                        WriteInPlace(file, File.ReadAllBytes(earlier.CopyPath), "restored from backup with its older mtime (in place, cp -p)", WriteMode.TruncateThenWrite, random, earlier.MtimeUtc);
                     }
                 }));
             }
@@ -250,56 +278,90 @@ namespace OpenMsiStream.Soak.Writing
             Completed(file, state, length, sha, lengthBeforeGrow: null);
         }
 
+        /// <summary>How an in-place write reaches the disk, and so which states it passes through.</summary>
+        private enum WriteMode
+        {
+            /// <summary>O_TRUNC, then one write: the file is empty in between.</summary>
+            TruncateThenWrite,
+
+            /// <summary>One write over the old bytes, then the cut to the new length: new bytes and the old tail in between.</summary>
+            OverwriteThenCut,
+
+            /// <summary>Same size, 16 writes with short pauses (an instrument writing progressively): each piece is a state.</summary>
+            Pieces,
+        }
+
         /// <summary>
-        /// Writes <paramref name="content"/> over the file where it is: truncating first (O_TRUNC, then one
-        /// write) or writing over the old bytes and then cutting the rest; in one write or, when
-        /// <paramref name="slow"/>, in 4 KiB pieces with pauses (an instrument writing progressively); then
-        /// the mtime set to <paramref name="mtime"/> when given (cp -p, a restore).
+        /// Writes <paramref name="content"/> over the file where it is, recording every state it passes
+        /// through first; then sets the mtime to <paramref name="mtime"/> when given (cp -p, a restore).
         /// </summary>
-        /// <param name="holdMtimeEachPiece">Set the mtime back to <paramref name="mtime"/> after every piece, so that size and mtime never change.</param>
-        private void WriteInPlace(TrackedFile file, byte[] content, string operation, bool truncateFirst, bool slow, Random random, DateTime? mtime = null, bool holdMtimeEachPiece = false)
+        private void WriteInPlace(TrackedFile file, byte[] content, string operation, WriteMode mode, Random random, DateTime? mtime = null)
         {
             string sha = Content.Sha512(content);
-            FileState state = _ledger.Record(file.RelativePath, sha, content.Length, content.Length, operation);
             Directory.CreateDirectory(Path.GetDirectoryName(file.FullPath)!);
-            using (SafeFileHandle handle = File.OpenHandle(file.FullPath, truncateFirst ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite))
+            FileState final;
+            switch (mode)
             {
-                if (slow)
-                {
-                    // An instrument writing progressively: about 64 pieces of at least 4 KiB, a pause of
-                    // about a millisecond every fourth. Holding the mtime: 8 pieces with a few milliseconds
-                    // between them, so that the file is mid-rewrite nearly all the time while the moments
-                    // between a piece and its mtime reset (when a stat sees a new mtime) stay rare.
-                    int pieces = holdMtimeEachPiece ? 8 : 64;
-                    int piece = Math.Max(4096, (content.Length / pieces + 4095) / 4096 * 4096);
-                    for (int offset = 0, n = 0; offset < content.Length; offset += piece, n++)
+                case WriteMode.TruncateThenWrite:
+                    if (!file.Exists || file.Length > 0)
                     {
-                        RandomAccess.Write(handle, content.AsSpan(offset, Math.Min(piece, content.Length - offset)), offset);
-                        if (holdMtimeEachPiece)
+                        _ledger.Record(file.RelativePath, Content.Sha512(Array.Empty<byte>()), 0, 0, operation + " [empty between O_TRUNC and the write]", intermediate: true);
+                    }
+                    final = _ledger.Record(file.RelativePath, sha, content.Length, content.Length, operation);
+                    using (SafeFileHandle handle = File.OpenHandle(file.FullPath, FileMode.Create, FileAccess.Write, FileShare.ReadWrite))
+                    {
+                        RandomAccess.Write(handle, content, 0);
+                    }
+                    break;
+                case WriteMode.OverwriteThenCut:
+                    if (file.Exists && content.Length < file.Length)
+                    {
+                        string overwritten = Content.Sha512OfBytesThenFileRange(content, file.FullPath, content.Length, file.Length);
+                        _ledger.Record(file.RelativePath, overwritten, file.Length, 0, operation + " [new bytes before the old tail is cut]", intermediate: true);
+                    }
+                    final = _ledger.Record(file.RelativePath, sha, content.Length, content.Length, operation);
+                    using (SafeFileHandle handle = File.OpenHandle(file.FullPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite))
+                    {
+                        RandomAccess.Write(handle, content, 0);
+                        RandomAccess.SetLength(handle, content.Length);
+                    }
+                    break;
+                default:
+                    byte[] old = File.ReadAllBytes(file.FullPath);
+                    if (old.Length != content.Length)
+                    {
+                        throw new InvalidOperationException("A rewrite in pieces keeps the size.");
+                    }
+                    int piece = Math.Max(1, (content.Length + 15) / 16);
+                    final = null!;
+                    using (SafeFileHandle handle = File.OpenHandle(file.FullPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+                    {
+                        for (int offset = 0; offset < content.Length; offset += piece)
                         {
-                            File.SetLastWriteTimeUtc(handle, mtime!.Value);
-                            Thread.Sleep(random.Next(2, 7));
-                        }
-                        else if (n % 4 == 3)
-                        {
-                            Thread.Sleep(random.Next(0, 2));
+                            int end = Math.Min(content.Length, offset + piece);
+                            if (end < content.Length)
+                            {
+                                _ledger.Record(file.RelativePath, Content.Sha512OfSplice(content, old, end), content.Length, 0, operation + " [after a piece]", intermediate: true);
+                            }
+                            else
+                            {
+                                final = _ledger.Record(file.RelativePath, sha, content.Length, content.Length, operation);
+                            }
+                            RandomAccess.Write(handle, content.AsSpan(offset, end - offset), offset);
+                            Thread.Sleep(random.Next(0, 3));
                         }
                     }
-                }
-                else
-                {
-                    RandomAccess.Write(handle, content, 0);
-                }
-                if (!truncateFirst)
-                {
-                    RandomAccess.SetLength(handle, content.Length);
-                }
+                    if (content.Length == 0)
+                    {
+                        final = _ledger.Record(file.RelativePath, sha, 0, 0, operation);
+                    }
+                    break;
             }
             if (mtime.HasValue)
             {
                 File.SetLastWriteTimeUtc(file.FullPath, mtime.Value);
             }
-            Completed(file, state, content.Length, sha, lengthBeforeGrow: null, mtimeHeld: holdMtimeEachPiece);
+            Completed(file, final, content.Length, sha, lengthBeforeGrow: null);
         }
 
         /// <summary>The copy is written outside the watched directory, given its mtime, and renamed over the file in one step.</summary>
@@ -341,13 +403,12 @@ namespace OpenMsiStream.Soak.Writing
             _operations.AddOrUpdate("backup copy taken (no change)", 1, (_, n) => n + 1);
         }
 
-        /// <param name="mtimeHeld">A burst that keeps size and mtime on purpose (its last write is an ordinary one).</param>
-        private void Completed(TrackedFile file, FileState state, long length, string sha, long? lengthBeforeGrow, bool mtimeHeld = false)
+        private void Completed(TrackedFile file, FileState state, long length, string sha, long? lengthBeforeGrow)
         {
             DateTime mtime = File.GetLastWriteTimeUtc(file.FullPath);
             // A scan sees size and mtime only: other content with both unchanged would be invisible to any
             // uploader (README: such a file is not sent again), so move the mtime on rather than test that.
-            if (!mtimeHeld && file.Exists && mtime == file.MtimeUtc && length == file.Length && sha != file.Sha512)
+            if (file.Exists && mtime == file.MtimeUtc && length == file.Length && sha != file.Sha512)
             {
                 mtime = mtime.AddSeconds(1);
                 File.SetLastWriteTimeUtc(file.FullPath, mtime);

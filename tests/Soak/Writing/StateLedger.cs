@@ -7,17 +7,21 @@ using System.Text;
 
 namespace OpenMsiStream.Soak.Writing
 {
-    /// <summary>One content a path held once an operation of the writer completed.</summary>
+    /// <summary>One content a path held between two of the writer's system calls.</summary>
     internal sealed class FileState
     {
-        public FileState(int index, string sha512, long length, string operation, DateTime recordedUtc)
+        public FileState(int index, string sha512, long length, string operation, DateTime recordedUtc, bool intermediate)
         {
+            Intermediate = intermediate;
             Index = index;
             Sha512 = sha512;
             Length = length;
             Operation = operation;
             RecordedUtc = recordedUtc;
         }
+
+        /// <summary>What an operation of several system calls left between two of them (not its result).</summary>
+        public bool Intermediate { get; }
 
         /// <summary>0 for the first state of the path.</summary>
         public int Index { get; }
@@ -51,6 +55,9 @@ namespace OpenMsiStream.Soak.Writing
 
         public FileState Final => _states[_states.Count - 1];
 
+        /// <summary>Results of operations, without what operations left on the way.</summary>
+        public IEnumerable<FileState> Results => _states.Where(s => !s.Intermediate);
+
         public bool Contains(string sha512) => _shas.Contains(sha512);
 
         /// <summary>How many times the path changed to this content (A→B→A is two for A): how often it may be delivered.</summary>
@@ -67,9 +74,9 @@ namespace OpenMsiStream.Soak.Writing
             return count;
         }
 
-        internal FileState Add(string sha512, long length, string operation, DateTime now)
+        internal FileState Add(string sha512, long length, string operation, DateTime now, bool intermediate)
         {
-            var state = new FileState(_states.Count, sha512, length, operation, now);
+            var state = new FileState(_states.Count, sha512, length, operation, now, intermediate);
             _states.Add(state);
             _shas.Add(sha512);
             return state;
@@ -77,9 +84,9 @@ namespace OpenMsiStream.Soak.Writing
     }
 
     /// <summary>
-    /// The SHA-512 of every state the writer ever produced, per path. A state is recorded before its
-    /// write begins, so anything a reader finds in the output either is in here or never existed as a
-    /// finished state of that path (a torn or corrupt file). Thread-safe.
+    /// The SHA-512 of every state the writer ever produced, per path. A state is recorded before the
+    /// system call that makes it, so anything a reader finds in the output either is in here or never
+    /// was on disk between two system calls (a torn read, or corruption). Thread-safe.
     /// </summary>
     internal sealed class StateLedger
     {
@@ -87,7 +94,7 @@ namespace OpenMsiStream.Soak.Writing
         private readonly Dictionary<string, PathHistory> _paths = new Dictionary<string, PathHistory>(StringComparer.Ordinal);
         private long _bytesWritten;
 
-        public FileState Record(string relativePath, string sha512, long length, long bytesWritten, string operation)
+        public FileState Record(string relativePath, string sha512, long length, long bytesWritten, string operation, bool intermediate = false)
         {
             lock (_gate)
             {
@@ -97,7 +104,7 @@ namespace OpenMsiStream.Soak.Writing
                     _paths.Add(relativePath, history);
                 }
                 _bytesWritten += bytesWritten;
-                return history.Add(sha512, length, operation, DateTime.UtcNow);
+                return history.Add(sha512, length, operation, DateTime.UtcNow, intermediate);
             }
         }
 
