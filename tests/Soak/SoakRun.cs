@@ -129,7 +129,7 @@ namespace OpenMsiStream.Soak
                 List<CliFileLine> received = CliLines.Parse(downloader.TimedStdoutLines(), "received");
                 NoteUnknownContent(ledger, received, sampler, TornSampler.ReceivedSource);
                 NoteUnknownContent(ledger, sent, sampler, TornSampler.SentSource);
-                FinalComparison comparison = FinalComparison.Compare(ledger, finalOutput, sent, received, _options.ChunkSize);
+                FinalComparison comparison = FinalComparison.Compare(ledger, finalOutput, sent, received, AbandonedMidSend(uploader), _options.ChunkSize);
 
                 report.Uploader = ProgramFigures.Of(uploader);
                 report.Downloader = ProgramFigures.Of(downloader);
@@ -180,6 +180,22 @@ namespace OpenMsiStream.Soak
                     sampler.Note(path ?? line.PrintedPath, line.Sha512, -1, source, line.SeenUtc);
                 }
             }
+        }
+
+        /// <summary>Per printed path, the uploader's "'PATH' changed while it was being sent" warnings.</summary>
+        private static Dictionary<string, int> AbandonedMidSend(SupervisedProgram uploader)
+        {
+            var pattern = new System.Text.RegularExpressions.Regex("warning: '(.*)' changed while it was being sent", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (string line in uploader.StderrLines())
+            {
+                System.Text.RegularExpressions.Match match = pattern.Match(line);
+                if (match.Success)
+                {
+                    counts[match.Groups[1].Value] = counts.GetValueOrDefault(match.Groups[1].Value) + 1;
+                }
+            }
+            return counts;
         }
 
         /// <summary>Until every final state is in the output, or nothing happened for the quiet time, or the bound.</summary>

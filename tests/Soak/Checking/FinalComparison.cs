@@ -56,10 +56,20 @@ namespace OpenMsiStream.Soak.Checking
 
         public int Count(Outcome outcome) => Verdicts.Count(v => v.Outcome == outcome);
 
-        public static FinalComparison Compare(StateLedger ledger, Dictionary<string, string> output, List<CliFileLine> sent, List<CliFileLine> received, long chunkSize)
+        /// <param name="abandoned">Per printed path, how often the uploader said it changed while it was being sent (it gave up that version mid-send).</param>
+        public static FinalComparison Compare(StateLedger ledger, Dictionary<string, string> output, List<CliFileLine> sent, List<CliFileLine> received, IReadOnlyDictionary<string, int> abandoned, long chunkSize)
         {
             IReadOnlyList<PathHistory> paths = ledger.Paths;
             var cache = new Dictionary<string, string?>(StringComparer.Ordinal);
+            var abandonedByPath = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach ((string printed, int times) in abandoned)
+            {
+                if (CliLines.Resolve(printed, paths, cache) is string path)
+                {
+                    abandonedByPath[path] = abandonedByPath.GetValueOrDefault(path) + times;
+                }
+            }
+            ILookup<string, CliFileLine> sentLinesByPath = sent.Select(l => (Path: CliLines.Resolve(l.PrintedPath, paths, cache), Line: l)).Where(l => l.Path != null).ToLookup(l => l.Path!, l => l.Line, StringComparer.Ordinal);
             ILookup<string, string> sentByPath = sent.Select(l => (Path: CliLines.Resolve(l.PrintedPath, paths, cache), l.Sha512)).Where(l => l.Path != null).ToLookup(l => l.Path!, l => l.Sha512, StringComparer.Ordinal);
             ILookup<string, string> receivedByPath = received.Select(l => (Path: CliLines.Resolve(l.PrintedPath, paths, cache), l.Sha512)).Where(l => l.Path != null).ToLookup(l => l.Path!, l => l.Sha512, StringComparer.Ordinal);
 
@@ -77,7 +87,7 @@ namespace OpenMsiStream.Soak.Checking
                 var notes = new List<string>();
                 if (outcome != Outcome.Identical)
                 {
-                    notes.AddRange(Explain(history, outputSha, sentShas, receivedShas, chunkSize));
+                    notes.AddRange(Explain(history, outputSha, sentShas, receivedShas, sentLinesByPath[history.RelativePath].LastOrDefault(), abandonedByPath.GetValueOrDefault(history.RelativePath), chunkSize));
                 }
                 verdicts.Add(new FileVerdict(history, outcome, outputSha, sentShas.Count(s => s == final.Sha512), receivedShas.Count(s => s == final.Sha512), notes));
             }
@@ -104,7 +114,7 @@ namespace OpenMsiStream.Soak.Checking
         }
 
         /// <summary>What the history of a file that did not arrive says about why.</summary>
-        private static IEnumerable<string> Explain(PathHistory history, string? outputSha, string[] sentShas, string[] receivedShas, long chunkSize)
+        private static IEnumerable<string> Explain(PathHistory history, string? outputSha, string[] sentShas, string[] receivedShas, CliFileLine? lastSent, int abandoned, long chunkSize)
         {
             FileState final = history.Final;
             yield return $"final state #{final.Index} of {history.States.Count}: {final.Operation}, {final.Length:N0} bytes, mtime {final.MtimeUtc:yyyy-MM-dd HH:mm:ss.fff}";
@@ -132,9 +142,27 @@ namespace OpenMsiStream.Soak.Checking
             {
                 yield return $"its mtime is older than or equal to that of a version sent before ({newestSentMtime:yyyy-MM-dd HH:mm:ss.fff}); Kafka 0.9 keeps no message timestamps: matches issue 14 item 3";
             }
+            if (abandoned > 0)
+            {
+                yield return $"the uploader gave up {abandoned} version(s) of it mid-send ('changed while it was being sent')";
+                if (sentFinal > 0 && receivedFinal == 0 && !wentBack)
+                {
+                    yield return "the final version was sent whole but never delivered: the receiver keeps the abandoned partial version (same size, and the same mtime when the rewrite began before the uploader's read); Kafka 0.9 gives no timestamp to tell them apart: matches issue 14 item 3 (a same-size rewrite mid-send)";
+                }
+            }
             if (sentFinal == 0)
             {
-                yield return "the uploader never reported the final content as sent: an uploader-side loss (not in issue 14's list unless explained above)";
+                FileState? lastSentState = lastSent == null ? null : history.States.LastOrDefault(s => s.Sha512 == lastSent.Sha512);
+                if (lastSent != null && lastSentState != null && lastSentState.Index < final.Index && lastSent.SeenUtc > final.RecordedUtc)
+                {
+                    yield return $"the uploader's last 'sent' line for it names state #{lastSentState.Index} and was seen {(lastSent.SeenUtc - final.RecordedUtc).TotalMilliseconds:0} ms after the final rewrite began, and no run sent the final content: "
+                        + "most likely it read the old content after the rewrite (one write call) had already set the new mtime but before its data was copied, recorded the old content under the new size and mtime, "
+                        + "and so sees nothing left to send. A silent loss; NOT in issue 14 as filed (same root as item 2: size and mtime compared around the read only)";
+                }
+                else
+                {
+                    yield return "the uploader never reported the final content as sent: an uploader-side loss (not in issue 14's list unless explained above)";
+                }
             }
             if (final.Length <= chunkSize)
             {
