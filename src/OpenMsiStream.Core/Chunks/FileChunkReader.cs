@@ -59,9 +59,14 @@ namespace OpenMsiStream.Chunks
         public static int CountChunks(long length, int chunkSize) => length == 0 ? 1 : checked((int)((length + chunkSize - 1) / chunkSize));
 
         /// <summary>Hashes the file and fingerprints its chunks (the first read).</summary>
-        public static FileChunkReader Open(string fullPath, string subdirectory, int chunkSize, CancellationToken cancellationToken)
+        /// <param name="settled">The size and mtime the file is expected to have (when it was found settled), if known.</param>
+        public static FileChunkReader Open(string fullPath, string subdirectory, int chunkSize, CancellationToken cancellationToken, FileState? settled = null)
         {
             FileState before = StatOrThrow(fullPath);
+            if (settled.HasValue && !before.Equals(settled.Value))
+            {
+                throw Changed(fullPath, "it changed after it had settled");
+            }
             int chunkCount = CountChunks(before.Length, chunkSize);
             using FileStream stream = OpenForReading(fullPath);
             var fingerprints = new ulong[chunkCount];

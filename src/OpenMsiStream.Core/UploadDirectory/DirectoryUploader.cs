@@ -420,7 +420,7 @@ namespace OpenMsiStream.UploadDirectory
             {
                 return;
             }
-            _ready.Enqueue(new PendingSend(relativePath, resume));
+            _ready.Enqueue(new PendingSend(relativePath, state, resume));
         }
 
         private void StartSends(CancellationToken intake)
@@ -453,6 +453,7 @@ namespace OpenMsiStream.UploadDirectory
                 var hooks = new SendHooks
                 {
                     Resume = next.Resume,
+                    SettledState = next.State,
                     BytesQueued = bytes =>
                     {
                         Interlocked.Add(ref _bytesQueued, bytes);
@@ -591,13 +592,17 @@ namespace OpenMsiStream.UploadDirectory
 
         private readonly struct PendingSend
         {
-            public PendingSend(string relativePath, ResumePoint? resume)
+            public PendingSend(string relativePath, FileState state, ResumePoint? resume)
             {
                 RelativePath = relativePath;
+                State = state;
                 Resume = resume;
             }
 
             public string RelativePath { get; }
+
+            /// <summary>Size and mtime when it was found settled (or, to resume, as recorded).</summary>
+            public FileState State { get; }
 
             public ResumePoint? Resume { get; }
         }
