@@ -1,0 +1,142 @@
+<#
+    Helpers shared by the Pester test files. Import in BeforeAll:
+        Import-Module (Join-Path $PSScriptRoot 'Support/TestSupport.psm1') -Force
+#>
+
+$script:RepoRoot = if ($env:OPENMSISTREAM_TEST_REPO) { $env:OPENMSISTREAM_TEST_REPO } else { (Resolve-Path (Join-Path $PSScriptRoot '../../..')).ProviderPath }
+
+function Get-TestRepoRoot { $script:RepoRoot }
+
+<#
+.SYNOPSIS
+    The manifest of the module under test: the installed package or the laid-out module
+    ($env:OPENMSISTREAM_TEST_MODULE, set by the runner), else out/OpenMsiStream.
+#>
+function Get-ModuleUnderTest {
+    if ($env:OPENMSISTREAM_TEST_MODULE) { return $env:OPENMSISTREAM_TEST_MODULE }
+    Join-Path $script:RepoRoot 'out/OpenMsiStream/OpenMsiStream.psd1'
+}
+
+function Import-ModuleUnderTest {
+    Import-Module (Get-ModuleUnderTest) -Force -Global -PassThru
+}
+
+<#
+.SYNOPSIS
+    A new empty directory for one test's data, under the pass's temporary folder.
+#>
+function New-TestDirectory([string] $Purpose = 'test') {
+    $root = if ($env:OPENMSISTREAM_TEST_TEMP) { $env:OPENMSISTREAM_TEST_TEMP } else { [IO.Path]::GetTempPath() }
+    $path = Join-Path $root ($Purpose + '-' + [guid]::NewGuid().ToString('N').Substring(0, 10))
+    (New-Item -ItemType Directory -Path $path -Force).FullName
+}
+
+<#
+.SYNOPSIS
+    Gives the test its own OpenMsiStream home ($env:OPENMSISTREAM_HOME): processor records, upload
+    registries, logs and status files of one test never meet another's.
+#>
+function Use-OwnHome {
+    $env:OPENMSISTREAM_HOME = New-TestDirectory 'home'
+    $env:OPENMSISTREAM_HOME
+}
+
+function New-TestTopic([string] $Prefix = 't') { $Prefix + '-' + [guid]::NewGuid().ToString('N').Substring(0, 10) }
+
+<#
+.SYNOPSIS
+    Writes a file of pseudo-random bytes (the same for the same seed) and returns its path.
+#>
+function New-TestFile([string] $Path, [int] $Length, [int] $Seed = 1) {
+    $bytes = [byte[]]::new($Length)
+    [Random]::new($Seed).NextBytes($bytes)
+    $directory = Split-Path -Parent $Path
+    if ($directory) { New-Item -ItemType Directory -Force -Path $directory | Out-Null }
+    [IO.File]::WriteAllBytes($Path, $bytes)
+    $Path
+}
+
+function Get-Sha512([string] $Path) { (Get-FileHash -LiteralPath $Path -Algorithm SHA512).Hash.ToLowerInvariant() }
+
+<#
+.SYNOPSIS
+    The built openmsistream command.
+#>
+function Get-TestCli {
+    if ($env:OPENMSISTREAM_TEST_CLI) { return $env:OPENMSISTREAM_TEST_CLI }
+    Join-Path $script:RepoRoot 'src/OpenMsiStream.Cli/bin/Debug/net10.0/openmsistream'
+}
+
+<#
+.SYNOPSIS
+    The command line that starts this pwsh again (`dotnet <PSHOME>/pwsh.dll` for the dotnet tool).
+#>
+function Get-PwshCommand {
+    if ($env:OPENMSISTREAM_TEST_PWSH) { return @($env:OPENMSISTREAM_TEST_PWSH -split [IO.Path]::PathSeparator) }
+    $path = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($path) -eq 'dotnet') { return @($path, (Join-Path $PSHOME 'pwsh.dll')) }
+    @($path)
+}
+
+<#
+.SYNOPSIS
+    Runs a script in a new pwsh process (-NoProfile -NonInteractive) with the given location and
+    returns its output lines, error lines included, and its exit code.
+#>
+function Invoke-Pwsh {
+    param(
+        [Parameter(Mandatory)] [string] $Script,
+        [string] $WorkingDirectory = (Get-Location).ProviderPath,
+        [hashtable] $Environment = @{},
+        [int] $TimeoutSeconds = 300
+    )
+    $command = Get-PwshCommand
+    $start = [Diagnostics.ProcessStartInfo]::new($command[0])
+    foreach ($argument in @($command | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $Script)) { $start.ArgumentList.Add($argument) }
+    $start.WorkingDirectory = $WorkingDirectory
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $start.UseShellExecute = $false
+    foreach ($name in $Environment.Keys) { $start.Environment[$name] = $Environment[$name] }
+    $process = [Diagnostics.Process]::Start($start)
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
+        $process.Kill($true)
+        throw "pwsh did not finish within $TimeoutSeconds s: $($stdout.Result)$($stderr.Result)"
+    }
+    $process.WaitForExit()
+    [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Error = $stderr.Result }
+}
+
+<#
+.SYNOPSIS
+    Runs an interactive pwsh in a pseudo-terminal (python3's pty module) and drives it step by step:
+    @{ send = "text`r" }, @{ expect = 'regex'; timeout = 60 }, @{ interrupt = $true } (Ctrl+C),
+    @{ sleep = 1 }. Returns the transcript (escape sequences removed) and, for every expect, how long
+    it waited and how long after the last Ctrl+C it matched.
+#>
+function Invoke-PtySession {
+    param(
+        [Parameter(Mandatory)] [object[]] $Steps,
+        [string] $WorkingDirectory = (Get-Location).ProviderPath,
+        [hashtable] $Environment = @{},
+        [int] $Columns = 160,
+        [string[]] $Command
+    )
+    if (-not $Command) { $Command = @(Get-PwshCommand) + @('-NoProfile', '-NoLogo') }
+    $spec = [ordered]@{ command = $Command; cwd = $WorkingDirectory; env = $Environment; cols = $Columns; rows = 50; steps = $Steps; linger = 0.5 }
+    $specFile = Join-Path (New-TestDirectory 'pty') 'spec.json'
+    $spec | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $specFile -Encoding utf8NoBOM
+    $json = & python3 (Join-Path $PSScriptRoot 'pty_session.py') $specFile
+    if ($LASTEXITCODE -ne 0) { throw "pty_session.py failed: $json" }
+    $json | ConvertFrom-Json
+}
+
+<#
+.SYNOPSIS
+    A script line that imports the module under test in a child pwsh, with the same home variables.
+#>
+function Get-ImportLine { "Import-Module '$((Get-ModuleUnderTest) -replace "'", "''")'" }
+
+Export-ModuleMember -Function *
