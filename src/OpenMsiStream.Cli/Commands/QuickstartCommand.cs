@@ -74,7 +74,7 @@ namespace OpenMsiStream.Cli.Commands
 
             using LocalKafkaBroker broker = LocalKafkaBroker.Start();
             broker.CreateTopic(Topic, 4);
-            KafkaSettings settings = KafkaSettings.FromBootstrapServers(broker.BootstrapServers);
+            KafkaSettings settings = LocalKafkaBroker.ClientSettings(broker.BootstrapServers);
             CliConsole.Line($"Embedded broker on {broker.BootstrapServers}; sending {files.Length} files from {sourceDirectory}");
             CliConsole.Line($"Receiving into {outputDirectory}");
 

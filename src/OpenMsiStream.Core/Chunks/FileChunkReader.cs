@@ -58,8 +58,12 @@ namespace OpenMsiStream.Chunks
 
         public static int CountChunks(long length, int chunkSize) => length == 0 ? 1 : checked((int)((length + chunkSize - 1) / chunkSize));
 
-        /// <summary>Hashes the file (the first read); for a one-chunk file also builds its message.</summary>
-        public static FileChunkReader Open(string fullPath, string subdirectory, int chunkSize, CancellationToken cancellationToken)
+        /// <summary>
+        /// Hashes the file (the first read; every chunk carries the whole file's hash, so it comes before
+        /// the first message); for a one-chunk file also builds its message. <paramref name="hashed"/>
+        /// hears the bytes hashed as it goes, for progress on large files.
+        /// </summary>
+        public static FileChunkReader Open(string fullPath, string subdirectory, int chunkSize, CancellationToken cancellationToken, Action<long>? hashed = null)
         {
             FileState before = StatOrThrow(fullPath);
             int chunkCount = CountChunks(before.Length, chunkSize);
@@ -77,6 +81,7 @@ namespace OpenMsiStream.Chunks
                     hash = layout.ComputeChunkHash(sha512);
                 }
                 layout.SetFileHash(hash);
+                hashed?.Invoke(before.Length);
                 var only = new OutgoingChunk(1, KeyBytes(subdirectory, filename, 1, 1), layout.Buffer, layout.DataLength);
                 return new FileChunkReader(fullPath, subdirectory, chunkSize, before, hash, 1, null, only);
             }
@@ -93,6 +98,7 @@ namespace OpenMsiStream.Chunks
                     ReadExactly(stream, buffer, 0, length, fullPath);
                     fileHash.AppendData(buffer, 0, length);
                     fingerprints[i] = XxHash3.HashToUInt64(buffer.AsSpan(0, length));
+                    hashed?.Invoke(length);
                 }
                 EnsureUnchanged(fullPath, before);
                 return new FileChunkReader(fullPath, subdirectory, chunkSize, before, fileHash.GetHashAndReset(), chunkCount, fingerprints, null);

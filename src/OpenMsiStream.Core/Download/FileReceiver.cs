@@ -25,6 +25,9 @@ namespace OpenMsiStream.Download
         private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
         private static readonly TimeSpan MaxStallCheckInterval = TimeSpan.FromSeconds(5);
 
+        /// <summary>After this long without partitions of an existing topic the user is told why.</summary>
+        private static readonly TimeSpan SlowJoinNotice = TimeSpan.FromSeconds(10);
+
         private readonly KafkaSettings _settings;
         private readonly ReceiveOptions _options;
         private readonly IConsumer<byte[], byte[]> _consumer;
@@ -90,6 +93,9 @@ namespace OpenMsiStream.Download
 
         public ClientDiagnostics Diagnostics { get; }
 
+        /// <summary>Whether a later run can continue this one's unfinished files (a fixed consumer group).</summary>
+        public bool Resumable => !_groupIsFresh;
+
         /// <summary>The consumer group this receiver joined.</summary>
         public string GroupId { get; }
 
@@ -114,6 +120,8 @@ namespace OpenMsiStream.Download
             TimeSpan lastActivity = TimeSpan.Zero, lastCommit = TimeSpan.Zero, lastProgress = TimeSpan.Zero, lastStallCheck = TimeSpan.Zero;
             bool topicMissingReported = false;
             ReceiveStopReason reason = ReceiveStopReason.Cancelled;
+            IReadOnlyList<IncompleteFile> incomplete = Array.Empty<IncompleteFile>();
+            bool slowJoinReported = false;
 
             ClusterMetadata metadata = KafkaConnectionProbe.Probe(_consumer, _options.Topic, _options.ConnectTimeout, _settings, Diagnostics, cancellationToken);
             // Joining a group can take up to the session timeout when a member just left; only worth
@@ -138,6 +146,12 @@ namespace OpenMsiStream.Download
                     {
                         reason = ReceiveStopReason.IdleTimeout;
                         break;
+                    }
+                    if (!slowJoinReported && _lastAssignment == null && metadata.TopicExists == true && clock.Elapsed >= SlowJoinNotice)
+                    {
+                        slowJoinReported = true;
+                        observer.Warning($"Still waiting for the broker to give consumer group '{GroupId}' partitions of '{_options.Topic}' after {SlowJoinNotice.TotalSeconds:0} s. "
+                            + $"When a member of this group left recently (an earlier run), the broker waits for it up to the session timeout ({_sessionTimeout.TotalSeconds:0} s, session.timeout.ms in [consumer]) before it rebalances.");
                     }
                     ConsumeResult<byte[], byte[]>? result = ConsumeOnce(ref topicMissingReported);
                     if (result?.Message != null)
@@ -208,9 +222,15 @@ namespace OpenMsiStream.Download
                 ResolveAcknowledged();
                 Commit();
                 _consumer.Close();
+                incomplete = _reassembler.Incomplete();
                 observer.Progress(new ReceiveProgress(messages, bytes, received, _reassembler.FilesInProgress));
             }
-            return new ReceiveSummary(received, errors, messages, bytes, clock.Elapsed, reason);
+            var summary = new ReceiveSummary(received, errors, messages, bytes, clock.Elapsed, reason, incomplete);
+            if (reason != ReceiveStopReason.Cancelled && summary.DescribeIncomplete(!_groupIsFresh) is string warning)
+            {
+                observer.Warning(warning); // a run that ends by -Count or -IdleTimeout never drops files silently
+            }
+            return summary;
         }
 
         /// <summary>

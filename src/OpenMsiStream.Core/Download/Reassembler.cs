@@ -37,6 +37,11 @@ namespace OpenMsiStream.Download
 
         public int FilesInProgress => _inProgress.Count;
 
+        /// <summary>The files in progress, with how many of their chunks are here.</summary>
+        public IReadOnlyList<IncompleteFile> Incomplete() =>
+            _inProgress.Values.OrderBy(f => f.RelativePath, StringComparer.Ordinal)
+                .Select(f => new IncompleteFile(f.RelativePath, f.ReceivedChunks, f.Generation.TotalChunks)).ToList();
+
         public ChunkResult Accept(DataFileChunk chunk, MessagePosition position)
         {
             string relativePath;

@@ -123,7 +123,7 @@ namespace OpenMsiStream.Upload
         private (FileChunkReader, DeliveryTracker) ProduceChunks(FileToSend file, SendHooks hooks, CancellationToken cancellationToken)
         {
             ResumePoint? resume = hooks.Resume;
-            FileChunkReader reader = FileChunkReader.Open(file.FullPath, file.Subdirectory, resume?.ChunkSize ?? _options.ChunkSize, cancellationToken);
+            FileChunkReader reader = FileChunkReader.Open(file.FullPath, file.Subdirectory, resume?.ChunkSize ?? _options.ChunkSize, cancellationToken, hooks.BytesHashed);
             bool resumed = resume != null && reader.FileHash.AsSpan().SequenceEqual(resume.FileHash);
             hooks.Planned?.Invoke(new FileSendPlan(reader.State, reader.FileHash, reader.ChunkSize, reader.ChunkCount, resumed));
             var tracker = new DeliveryTracker();

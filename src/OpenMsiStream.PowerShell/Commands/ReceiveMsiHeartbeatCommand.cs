@@ -120,7 +120,7 @@ namespace OpenMsiStream.PowerShell.Commands
                     queue.Output(heartbeat);
                 }
                 return newest.Count;
-            }, () => { });
+            }, () => { }, count => $"Stopped: {count} heartbeat(s) read.");
         }
 
         private HeartbeatReadOptions BuildOptions()

@@ -174,7 +174,8 @@ namespace OpenMsiStream.PowerShell.Commands
                         IUploadObserver observer = new QueueObserver(queue, this);
                         return uploader.Run(monitor?.Watch(observer) ?? observer, stop.Token);
                     });
-                }, WriteUploadProgress);
+                }, WriteUploadProgress, summary => $"Stopped: {summary.FilesSent} file(s) sent ({ByteSize.Format(summary.BytesSent)}), {summary.Errors} error(s). "
+                    + "Files in flight were recorded and are sent from where they stopped at the next start; Get-MsiUploadState shows them.");
             }
             finally
             {
