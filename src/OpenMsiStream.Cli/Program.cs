@@ -55,7 +55,7 @@ namespace OpenMsiStream.Cli
 
         private static RootCommand BuildRoot()
         {
-            return new RootCommand("openmsistream: stream laboratory data files through Apache Kafka, wire-compatible with OpenMSIStream.")
+            var root = new RootCommand("openmsistream: stream laboratory data files through Apache Kafka, wire-compatible with OpenMSIStream.")
             {
                 QuickstartCommand.Create(),
                 LocalBrokerCommand.Create(),
@@ -71,6 +71,8 @@ namespace OpenMsiStream.Cli
                 ReproduceUndecryptableCommand.Create(),
                 ServiceCommand.Create(),
             };
+            OptionalArgumentsHelp.Install(root);
+            return root;
         }
     }
 }

@@ -47,7 +47,7 @@ namespace OpenMsiStream.HelpGenerator
                 (string Title, string Body)? section = sections.FirstOrDefault(s => Names(s.Title, cmdlet));
                 if (section?.Title == null)
                 {
-                    section = sections.FirstOrDefault(s => s.Title != "Cmdlets" && s.Body.Contains("`" + cmdlet, StringComparison.Ordinal));
+                    section = sections.FirstOrDefault(s => s.Title != "Cmdlets" && Regex.IsMatch(s.Body, @"(?<![\w-])" + Regex.Escape(cmdlet) + @"(?![\w-])"));
                 }
                 if (section?.Title == null)
                 {
