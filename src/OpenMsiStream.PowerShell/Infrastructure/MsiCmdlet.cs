@@ -79,17 +79,26 @@ namespace OpenMsiStream.PowerShell.Infrastructure
                     queue.Complete();
                 }
             });
+            bool summarized = false;
             try
             {
                 queue.WriteUntilCompleted(this, onIdle);
-                return worker.GetAwaiter().GetResult();
+                T result = worker.GetAwaiter().GetResult();
+                if (StopToken.IsCancellationRequested)
+                {
+                    // Ctrl+C reached the worker first: it wound down and returned what it achieved.
+                    summarized = true;
+                    WriteStopWarning(stopSummary != null ? stopSummary(result) : "Stopped.");
+                    throw new PipelineStoppedException();
+                }
+                return result;
             }
             catch (OpenMsiStreamException error)
             {
                 ThrowTerminatingError(error);
                 throw; // not reached
             }
-            catch (Exception stopped) when (StopToken.IsCancellationRequested && (stopped is PipelineStoppedException || stopped is OperationCanceledException))
+            catch (Exception stopped) when (!summarized && StopToken.IsCancellationRequested && (stopped is PipelineStoppedException || stopped is OperationCanceledException))
             {
                 // Ctrl+C: the worker winds down (commits, saves) and says what it achieved, then the pipeline stops.
                 run.Cancel();

@@ -111,26 +111,65 @@ function Invoke-Pwsh {
 
 <#
 .SYNOPSIS
-    Runs an interactive pwsh in a pseudo-terminal (python3's pty module) and drives it step by step:
-    @{ send = "text`r" }, @{ expect = 'regex'; timeout = 60 }, @{ interrupt = $true } (Ctrl+C),
-    @{ sleep = 1 }. Returns the transcript (escape sequences removed) and, for every expect, how long
-    it waited and how long after the last Ctrl+C it matched.
+    An interactive pwsh in a real terminal: tmux runs it in a pseudo-terminal of its own server
+    (a socket per session), so keys are typed (Ctrl+C becomes SIGINT for the foreground process, as for
+    a person) and the screen is read as a person sees it.
 #>
-function Invoke-PtySession {
-    param(
-        [Parameter(Mandatory)] [object[]] $Steps,
-        [string] $WorkingDirectory = (Get-Location).ProviderPath,
-        [hashtable] $Environment = @{},
-        [int] $Columns = 160,
-        [string[]] $Command
-    )
-    if (-not $Command) { $Command = @(Get-PwshCommand) + @('-NoProfile', '-NoLogo') }
-    $spec = [ordered]@{ command = $Command; cwd = $WorkingDirectory; env = $Environment; cols = $Columns; rows = 50; steps = $Steps; linger = 0.5 }
-    $specFile = Join-Path (New-TestDirectory 'pty') 'spec.json'
-    $spec | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $specFile -Encoding utf8NoBOM
-    $json = & python3 (Join-Path $PSScriptRoot 'pty_session.py') $specFile
-    if ($LASTEXITCODE -ne 0) { throw "pty_session.py failed: $json" }
-    $json | ConvertFrom-Json
+class TerminalSession {
+    [string] $Socket
+    [string] $Transcript = ''
+
+    TerminalSession([string] $workingDirectory, [int] $columns) {
+        $this.Socket = 'omstest-' + [guid]::NewGuid().ToString('N').Substring(0, 10)
+        $command = (@(Get-PwshCommand) + @('-NoProfile', '-NoLogo') | ForEach-Object { "'" + ($_ -replace "'", "'\''") + "'" }) -join ' '
+        & tmux -L $this.Socket new-session -d -s main -x $columns -y 50 -c $workingDirectory $command
+        if ($LASTEXITCODE -ne 0) { throw 'tmux could not start a session' }
+        & tmux -L $this.Socket set-option -t main history-limit 5000 | Out-Null
+    }
+
+    [string] Screen() {
+        $text = ((& tmux -L $this.Socket capture-pane -p -J -S - -t main) -join "`n").TrimEnd()
+        $this.Transcript = $text
+        return $text
+    }
+
+    [void] Type([string] $line) {
+        & tmux -L $this.Socket send-keys -t main -l $line
+        & tmux -L $this.Socket send-keys -t main Enter
+    }
+
+    # Ctrl+C, and the moment it was pressed.
+    [datetime] Interrupt() {
+        $at = [datetime]::UtcNow
+        & tmux -L $this.Socket send-keys -t main C-c
+        return $at
+    }
+
+    # Waits until the screen matches; returns the moment it did, or throws with the screen.
+    [datetime] WaitFor([string] $pattern, [double] $seconds) {
+        $deadline = [datetime]::UtcNow.AddSeconds($seconds)
+        while ($true) {
+            $now = [datetime]::UtcNow
+            if ($this.Screen() -match $pattern) { return $now }
+            if ($now -gt $deadline) { throw "Not on the screen after $seconds s: $pattern`n----- screen -----`n$($this.Transcript)" }
+            Start-Sleep -Milliseconds 50
+        }
+        return [datetime]::UtcNow # not reached
+    }
+
+    # Number of times the pattern is on the screen now.
+    [int] Count([string] $pattern) { return ([regex]::Matches($this.Screen(), $pattern)).Count }
+
+    [void] Close() {
+        & tmux -L $this.Socket kill-server 2>$null
+    }
+}
+
+function Start-TerminalSession {
+    param([string] $WorkingDirectory = (Get-Location).ProviderPath, [int] $Columns = 200)
+    $session = [TerminalSession]::new($WorkingDirectory, $Columns)
+    $session.WaitFor('PS [^\n]*>$', 60) | Out-Null
+    $session
 }
 
 <#
