@@ -221,8 +221,8 @@ namespace OpenMsiStream.Download
                 }
                 ResolveAcknowledged();
                 Commit();
+                incomplete = _reassembler.Incomplete(); // before Close: revoking the partitions lets go of their files
                 _consumer.Close();
-                incomplete = _reassembler.Incomplete();
                 observer.Progress(new ReceiveProgress(messages, bytes, received, _reassembler.FilesInProgress));
             }
             var summary = new ReceiveSummary(received, errors, messages, bytes, clock.Elapsed, reason, incomplete);
