@@ -35,7 +35,7 @@ namespace OpenMsiStream.Cli
         private static Task<int> Invoke(RootCommand root, string[] args, InvocationConfiguration invocation, System.Threading.CancellationToken cancellationToken)
         {
             ParseResult parse = root.Parse(args);
-            if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
+            if (parse.Errors.Count > 0 && !OptionalArgumentsHelp.IsHelp(parse.Action))
             {
                 foreach (System.CommandLine.Parsing.ParseError error in parse.Errors)
                 {

@@ -99,6 +99,8 @@ foreach ($current in $passes) {
         OPENMSISTREAM_TEST_REPO  = $repoRoot
         OPENMSISTREAM_TEST_PWSH  = (@($pwsh) + $pwshArguments) -join [IO.Path]::PathSeparator
         OPENMSISTREAM_TEST_TEMP  = Join-Path $temp 'work'
+        # Plain text when a program reads the output (dotnet test, CI logs), not a terminal.
+        NO_COLOR                 = if ([Console]::IsOutputRedirected) { '1' } else { $env:NO_COLOR }
     }
     $saved = @{}
     foreach ($name in $variables.Keys) {
@@ -110,7 +112,7 @@ foreach ($current in $passes) {
         Write-Host "Pester pass '$current': $(@($files).Count) files, home $passHome"
         & $pwsh @pwshArguments -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot 'Support/Invoke-PesterPass.ps1') `
             -Pass $current -PesterManifest $PesterManifest -LaidOutManifest $laidOut -PackageFolder (Join-Path $repoRoot 'out/packages') `
-            -Path $files -Output $Output
+            -Path ($files -join [IO.Path]::PathSeparator) -Output $Output
         if ($LASTEXITCODE -ne 0) {
             Write-Host "Pester pass '$current' failed (exit code $LASTEXITCODE)."
             $failed++
@@ -127,8 +129,10 @@ $written = foreach ($key in $after.Keys) {
     if ($before[$key] -ne $after[$key] -and [datetime]::new([long]($after[$key] -split '\|')[0], 'Utc') -ge $started.AddSeconds(-2)) { $key }
 }
 if ($written) {
-    Write-Host "Written into the real profile ($realHome) while the Pester suite ran:"
+    # Only a run alone on the machine (CI) can tell its own writes from another checkout's test run.
+    $alone = $env:CI -eq 'true' -or $env:OPENMSISTREAM_PROFILE_GUARD -eq 'strict'
+    Write-Host "Written into the real profile ($realHome) while the Pester suite ran$(if (-not $alone) { ' (by this run or another program: not a failure outside CI)' }):"
     $written | Sort-Object | ForEach-Object { Write-Host "  $_" }
-    $failed++
+    if ($alone) { $failed++ }
 }
 exit $failed

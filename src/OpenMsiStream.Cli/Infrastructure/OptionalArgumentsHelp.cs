@@ -18,6 +18,9 @@ namespace OpenMsiStream.Cli.Infrastructure
 
         private OptionalArgumentsHelp(HelpAction help) => _help = help;
 
+        /// <summary>Whether the command line asks for help (which wins over its other errors, such as a missing argument).</summary>
+        public static bool IsHelp(CommandLineAction? action) => action is HelpAction || action is OptionalArgumentsHelp;
+
         public static void Install(RootCommand root)
         {
             foreach (HelpOption option in root.Options.OfType<HelpOption>())

@@ -75,6 +75,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>The topic to consume.</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.TopicCompleter))]
         public string Topic { get; set; } = string.Empty;
 
         /// <summary>Directory to rebuild files in; without it files are emitted with their bytes in memory.</summary>

@@ -110,6 +110,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>The topic to produce to.</summary>
         [Parameter(Mandatory = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.TopicCompleter))]
         public string Topic { get; set; } = string.Empty;
 
         /// <summary>Bytes per chunk, a power of two (default 524288).</summary>

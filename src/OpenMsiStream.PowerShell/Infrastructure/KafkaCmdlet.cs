@@ -12,6 +12,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>An OpenMSIStream-format config file (a path, or a name looked up in $env:OPENMSISTREAM_CONFIG_FILE_DIR).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.ConfigFileCompleter))]
         public string? Config { get; set; }
 
         /// <summary>host:port of the broker(s); overrides bootstrap.servers from -Config.</summary>

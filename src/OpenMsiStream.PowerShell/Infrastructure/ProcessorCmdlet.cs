@@ -23,6 +23,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>The topic to consume.</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.TopicCompleter))]
         public string Topic { get; set; } = string.Empty;
 
         /// <summary>Consumer group; what was processed is recorded per topic and group.</summary>

@@ -8,7 +8,8 @@ param(
     [Parameter(Mandatory)] [string] $PesterManifest,
     [Parameter(Mandatory)] [string] $LaidOutManifest,
     [Parameter(Mandatory)] [string] $PackageFolder,
-    [Parameter(Mandatory)] [string[]] $Path,
+    # Test files, separated by [IO.Path]::PathSeparator (a -File script takes one string).
+    [Parameter(Mandatory)] [string] $Path,
     [string] $Output = 'Normal'
 )
 
@@ -29,7 +30,7 @@ $env:OPENMSISTREAM_TEST_MODULE = $manifest
 
 Import-Module -Name $PesterManifest -Force
 $configuration = New-PesterConfiguration
-$configuration.Run.Path = $Path
+$configuration.Run.Path = @($Path -split [IO.Path]::PathSeparator)
 $configuration.Run.Exit = $true
 $configuration.Output.Verbosity = $Output
 $configuration.Output.StackTraceVerbosity = 'Filtered'

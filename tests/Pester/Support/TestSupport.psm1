@@ -178,4 +178,47 @@ function Start-TerminalSession {
 #>
 function Get-ImportLine { "Import-Module '$((Get-ModuleUnderTest) -replace "'", "''")'" }
 
+
+<#
+.SYNOPSIS
+    s3rver, a real S3-protocol server on Node.js (tests/s3server, installed by .ci/run with npm ci), on
+    a free loopback port with its data in a test directory. Knows one key: S3RVER / S3RVER.
+#>
+function Start-S3Server {
+    param([string[]] $Bucket = @('lab-archive'))
+    $script_ = Join-Path $script:RepoRoot 'tests/s3server/node_modules/s3rver/bin/s3rver.js'
+    if (-not (Test-Path -LiteralPath $script_)) {
+        & npm ci --prefix (Join-Path $script:RepoRoot 'tests/s3server') --no-audit --no-fund --loglevel=error | Out-Null
+    }
+    $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    $port = $listener.LocalEndpoint.Port
+    $listener.Stop()
+    $data = New-TestDirectory 's3rver'
+    $arguments = @($script_, '--directory', $data, '--address', '127.0.0.1', '--port', $port, '--silent') + @($Bucket | ForEach-Object { '--configure-bucket', $_ })
+    $process = Start-Process -FilePath node -ArgumentList $arguments -PassThru -RedirectStandardOutput (Join-Path $data '.out') -RedirectStandardError (Join-Path $data '.err')
+    $deadline = [datetime]::UtcNow.AddSeconds(30)
+    while ($true) {
+        try { $client = [Net.Sockets.TcpClient]::new('127.0.0.1', $port); $client.Dispose(); break }
+        catch { if ([datetime]::UtcNow -gt $deadline -or $process.HasExited) { throw "s3rver did not start on port $port" }; Start-Sleep -Milliseconds 100 }
+    }
+    [pscustomobject]@{ Process = $process; Endpoint = "http://127.0.0.1:$port"; Data = $data }
+}
+
+function Stop-S3Server($Server) {
+    if ($Server -and -not $Server.Process.HasExited) { $Server.Process.Kill($true); $Server.Process.WaitForExit() }
+}
+
+<#
+.SYNOPSIS
+    A config file for the embedded broker and an S3 server: [broker], quick group timing, [s3].
+#>
+function New-TestConfig {
+    param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [string] $BootstrapServers, $S3)
+    $text = "[broker]`nbootstrap.servers = $BootstrapServers`n[consumer]`nsession.timeout.ms = 6000`nheartbeat.interval.ms = 1000`n"
+    if ($S3) { $text += "[s3]`naccess_key_id = S3RVER`nsecret_key_id = S3RVER`nendpoint_url = $($S3.Endpoint)`nregion = us-east-1`n" }
+    Set-Content -LiteralPath $Path -Value $text
+    $Path
+}
+
 Export-ModuleMember -Function *

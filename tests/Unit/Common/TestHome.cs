@@ -34,6 +34,14 @@ namespace OpenMsiStream.Tests.Common
         /// <summary>The home the process had before the tests got their own (the user's real one).</summary>
         public static string RealHome { get; private set; } = string.Empty;
 
+        /// <summary>
+        /// Whether this run is the only one on the machine (CI=true, or OPENMSISTREAM_PROFILE_GUARD=strict),
+        /// so that a write into the real profile can only be the tests'.
+        /// </summary>
+        public static bool AloneOnTheMachine =>
+            string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(Environment.GetEnvironmentVariable("OPENMSISTREAM_PROFILE_GUARD"), "strict", StringComparison.OrdinalIgnoreCase);
+
         /// <summary>This test process's own home.</summary>
         public static string Path { get; private set; } = string.Empty;
 

@@ -10,6 +10,7 @@ using Xunit;
 
 namespace OpenMsiStream.Tests.Chunks
 {
+    [Collection(Support.MemoryMeasurements.Name)]
     public class FileChunkReaderTests
     {
         [Theory]
