@@ -64,6 +64,20 @@ Describe 'At an interactive pwsh in a terminal' {
         Assert-StoppedInTime $session 'WARNING: Stopped: 1 processed, 0 failed, 0 skipped \(handled in an earlier run\)\.'
     }
 
+    It 'Start-MsiS3Transfer shows each copied file, and Ctrl+C stops it within 2 s with a summary' {
+        $s3 = Start-S3Server -Bucket lab-archive
+        try {
+            New-TestFile (Join-Path $directory 'data/a.bin') 100 1 | Out-Null
+            $session = Start-Session $directory
+            $session.Type("New-Item -ItemType File ./s3.config -Value ""[broker]``nbootstrap.servers = `$((Get-MsiLocalBroker).BootstrapServers)``n[s3]``naccess_key_id = S3RVER``nsecret_key_id = S3RVER``nendpoint_url = $($s3.Endpoint)``nregion = us-east-1"" | Out-Null; Send-MsiDataFile ./data/a.bin -Topic s3x | Out-Null; Start-MsiS3Transfer -Topic s3x -Bucket lab-archive -Config ./s3.config")
+            $session.WaitFor('(?m)^a\.bin\s+Uploaded\s+100\s+\d+\s+s3://lab-archive/s3x/a\.bin', 60) | Out-Null
+            Assert-StoppedInTime $session 'WARNING: Stopped: 1 processed, 0 failed, 0 skipped \(handled in an earlier run\)\.'
+        }
+        finally {
+            Stop-S3Server $s3
+        }
+    }
+
     It 'Receive-MsiHeartbeat shows heartbeats, and Ctrl+C stops it within 2 s with a summary' {
         $session = Start-Session $directory
         $session.Type('Receive-MsiDataFile -Topic hbdata -IdleTimeout 1 -HeartbeatTopic hb -ProgramId lab-pc | Out-Null; Receive-MsiHeartbeat hb')
