@@ -32,6 +32,10 @@ Import-Module -Name $PesterManifest -Force
 $configuration = New-PesterConfiguration
 $configuration.Run.Path = @($Path -split [IO.Path]::PathSeparator)
 $configuration.Run.Exit = $true
+if ($Pass -eq 'Installed') {
+    # The documentation examples run once, against the laid-out module (Examples.Tests.ps1).
+    $configuration.Filter.ExcludeTag = 'Documentation'
+}
 $configuration.Output.Verbosity = $Output
 $configuration.Output.StackTraceVerbosity = 'Filtered'
 $configuration.Should.ErrorAction = 'Stop'
