@@ -181,6 +181,8 @@ Describe '-WhatIf, -ErrorAction and -ErrorVariable' {
         @{ Id = 'InvalidChunkSize,OpenMsiStream.PowerShell.Commands.SendMsiDataFileCommand'; Call = { Send-MsiDataFile -Path (Join-Path $tree 'summary.csv') -Topic x -ChunkSize 1000 } }
         @{ Id = 'InvalidTopicName,OpenMsiStream.PowerShell.Commands.ReceiveMsiDataFileCommand'; Call = { Receive-MsiDataFile -Topic 'bad topic' -IdleTimeout 1 } }
         @{ Id = 'S3BucketNotFound,OpenMsiStream.PowerShell.Commands.StartMsiS3TransferCommand'; Call = { Start-MsiS3Transfer -Topic x -Bucket no-such-bucket -Config $config -IdleTimeout 1 } }
+        # A config file without [s3], no endpoint, no region: said plainly (it was an Unexpected AmazonClientException).
+        @{ Id = 'InvalidArgument,OpenMsiStream.PowerShell.Commands.StartMsiS3TransferCommand'; Call = { Start-MsiS3Transfer -Topic x -Bucket lab-archive -BootstrapServers $broker.BootstrapServers -IdleTimeout 1 } }
     ) {
         $Call | Should -Throw -ErrorId $Id
     }
