@@ -22,25 +22,44 @@ namespace OpenMsiStream.Pester.Tests
         public void Line(string text) => _sink.OnMessage(new DiagnosticMessage(text));
     }
 
+    /// <summary>The Pester suite against the laid-out module (out/OpenMsiStream).</summary>
+    public sealed class PesterSuiteOnTheLaidOutModule : IClassFixture<PesterConsole>
+    {
+        private readonly PesterConsole _console;
+
+        public PesterSuiteOnTheLaidOutModule(PesterConsole console) => _console = console;
+
+        [Fact]
+        public void ThePesterSuitePassesAgainstTheLaidOutModule() => PesterSuiteTests.RunPass("LaidOut", _console);
+    }
+
+    /// <summary>
+    /// The Pester suite against the package installed with Install-PSResource. A class of its own, so
+    /// that xunit runs the two passes side by side (they spend most of their time waiting for brokers,
+    /// terminals and timeouts, not computing).
+    /// </summary>
+    public sealed class PesterSuiteOnTheInstalledPackage : IClassFixture<PesterConsole>
+    {
+        private readonly PesterConsole _console;
+
+        public PesterSuiteOnTheInstalledPackage(PesterConsole console) => _console = console;
+
+        [Fact]
+        public void ThePesterSuitePassesAgainstTheModuleInstalledWithInstallPSResource() => PesterSuiteTests.RunPass("Installed", _console);
+    }
+
     /// <summary>
     /// The Pester suite in a real pwsh 7.6.10 process, run by tests/Pester/Invoke-PesterSuite.ps1 (the
     /// same script a developer runs): once against the laid-out module, once against the package
     /// installed with Install-PSResource. Each pass has a temporary home of its own.
     /// </summary>
-    public sealed class PesterSuiteTests : IClassFixture<PesterConsole>
+    internal static class PesterSuiteTests
     {
         private static readonly TimeSpan PassTimeout = TimeSpan.FromMinutes(25);
-        private readonly PesterConsole _console;
+        private static readonly object RestoreGate = new object();
+        private static bool _restored;
 
-        public PesterSuiteTests(PesterConsole console) => _console = console;
-
-        [Fact]
-        public void ThePesterSuitePassesAgainstTheLaidOutModule() => RunPass("LaidOut");
-
-        [Fact]
-        public void ThePesterSuitePassesAgainstTheModuleInstalledWithInstallPSResource() => RunPass("Installed");
-
-        private void RunPass(string pass)
+        public static void RunPass(string pass, PesterConsole console)
         {
             // This process has a home of its own (TestHome), and dotnet keeps its map of local tools
             // under the home: restore it there (the package itself is already in the NuGet cache).
@@ -92,12 +111,24 @@ namespace OpenMsiStream.Pester.Tests
                 }
                 if (line.Trim().Length > 0)
                 {
-                    _console.Line(prefix + line);
+                    console.Line(prefix + line);
                 }
             }
         }
 
         private static void RestoreTools()
+        {
+            lock (RestoreGate)
+            {
+                if (!_restored)
+                {
+                    Restore();
+                    _restored = true;
+                }
+            }
+        }
+
+        private static void Restore()
         {
             var start = new ProcessStartInfo("dotnet", "tool restore") { WorkingDirectory = RepoRoot.Path, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             using Process process = Process.Start(start)!;
@@ -117,6 +148,6 @@ namespace OpenMsiStream.Pester.Tests
         }
 
         private static string Metadata(string key) =>
-            typeof(PesterSuiteTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+            typeof(PesterConsole).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
     }
 }

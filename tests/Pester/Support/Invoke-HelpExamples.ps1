@@ -45,14 +45,16 @@ function New-Workspace([string] $Path, [string] $Servers) {
     if (-not (Test-Path -LiteralPath "$Path/out/OpenMsiStream")) {
         New-Item -ItemType SymbolicLink -Path "$Path/out/OpenMsiStream" -Target (Split-Path -Parent $Module) | Out-Null
     }
+    # A message kept by a consumer that could not decrypt it, from a topic of its own (sent back there,
+    # it must not meet the examples that read lab).
     $stamp = 'received_on_Dec_07_2026_at_06_00_00_000000'
-    [IO.File]::WriteAllBytes("$Path/incoming/ENCRYPTED_MESSAGES/encrypted_message_from_lab_$($stamp)_key.bin", [byte[]](1, 2))
-    [IO.File]::WriteAllBytes("$Path/incoming/ENCRYPTED_MESSAGES/encrypted_message_from_lab_$($stamp)_value.bin", [byte[]](3, 4))
+    [IO.File]::WriteAllBytes("$Path/incoming/ENCRYPTED_MESSAGES/encrypted_message_from_undecryptable_$($stamp)_key.bin", [byte[]](1, 2))
+    [IO.File]::WriteAllBytes("$Path/incoming/ENCRYPTED_MESSAGES/encrypted_message_from_undecryptable_$($stamp)_value.bin", [byte[]](3, 4))
 }
 
 function Initialize-Broker {
     if (Get-MsiLocalBroker) { Stop-MsiLocalBroker }
-    $broker = Start-MsiLocalBroker -Topic lab, xrd, results, heartbeats, xrd-results, xrd-metadata -Partitions 2
+    $broker = Start-MsiLocalBroker -Topic lab, xrd, results, heartbeats, xrd-results, xrd-metadata, undecryptable -Partitions 2
     $seed = Join-Path $Work ('seed-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
     New-Workspace $seed $broker.BootstrapServers
     Send-MsiDataFile -Path "$seed/scans/*" -Topic lab | Out-Null
@@ -65,32 +67,53 @@ function Initialize-Broker {
 Register-MsiService xrd-upload -Scope User -CliPath $Cli -ArgumentList 'upload-directory', $Work, '--topic', 'lab', '--bootstrap-servers', '127.0.0.1:9' | Out-Null
 Register-MsiService xrd-upload -Scope System -RunAs root -CliPath $Cli -ArgumentList 'upload-directory', $Work, '--topic', 'lab', '--bootstrap-servers', '127.0.0.1:9' | Out-Null
 
-$broker = Initialize-Broker
-foreach ($example in $examples) {
-    $folder = Join-Path $Work ('{0}-{1}' -f $example.Cmdlet, $example.Number)
-    $startsBroker = $example.Code -match 'Start-MsiLocalBroker'
-    if ($startsBroker -and (Get-MsiLocalBroker)) { Stop-MsiLocalBroker } # the example starts its own
-    New-Workspace $folder ($startsBroker ? '127.0.0.1:9' : $broker.BootstrapServers)
-    Push-Location -LiteralPath $folder
-    if ($example.Code -match 'Get-MsiUploadState' -and $example.Code -notmatch 'Start-MsiUploadDirectory') {
-        # "What happened" examples read the record of an earlier upload of ./export.
-        Start-MsiUploadDirectory ./export -Topic lab -Config ./lab.config -UploadExisting -SettleTime 1 -Duration 4 | Out-Null
+function Start-Example($Example, $Broker) {
+    $folder = Join-Path $Work ('{0}-{1}' -f $Example.Cmdlet, $Example.Number)
+    New-Workspace $folder ($Example.Code -match 'Start-MsiLocalBroker' ? '127.0.0.1:9' : $Broker.BootstrapServers)
+    Push-Location -LiteralPath $folder # a thread job starts in the current location
+    try {
+        if ($Example.Code -match 'Get-MsiUploadState' -and $Example.Code -notmatch 'Start-MsiUploadDirectory') {
+            # "What happened" examples read the record of an earlier upload of ./export.
+            Start-MsiUploadDirectory ./export -Topic lab -Config ./lab.config -UploadExisting -SettleTime 1 -Duration 4 | Out-Null
+        }
+        $job = Start-ThreadJob -ScriptBlock ([scriptblock]::Create("Import-Module '$($Module -replace "'", "''")'`n" + $Example.Code))
     }
-    $job = Start-ThreadJob -ScriptBlock ([scriptblock]::Create("Import-Module '$($Module -replace "'", "''")'`n" + $example.Code))
-    $ended = Wait-Job $job -Timeout $Seconds
-    $state = if ($ended) { $job.State } else { 'StillRunning' }
-    if (-not $ended) { Stop-Job $job }
-    $null = Receive-Job $job -ErrorVariable problems -ErrorAction SilentlyContinue -WarningAction SilentlyContinue 6>$null
-    $reason = $job.ChildJobs.JobStateInfo.Reason | Where-Object { $_ } | ForEach-Object { $_.Message }
-    Remove-Job $job -Force
-    Pop-Location
+    finally {
+        Pop-Location
+    }
+    [pscustomobject]@{ Example = $Example; Job = $job; Started = [datetime]::UtcNow }
+}
+
+function Complete-Example($Running) {
+    $left = $Seconds - ([datetime]::UtcNow - $Running.Started).TotalSeconds
+    $ended = Wait-Job $Running.Job -Timeout ([math]::Max(0, [math]::Ceiling($left)))
+    $state = if ($ended) { $Running.Job.State } else { 'StillRunning' }
+    if (-not $ended) { Stop-Job $Running.Job }
+    $null = Receive-Job $Running.Job -ErrorVariable problems -ErrorAction SilentlyContinue -WarningAction SilentlyContinue 6>$null
+    $reason = $Running.Job.ChildJobs.JobStateInfo.Reason | Where-Object { $_ } | ForEach-Object { $_.Message }
+    Remove-Job $Running.Job -Force
     [pscustomobject]@{
-        Cmdlet = $example.Cmdlet
-        Number = $example.Number
+        Cmdlet = $Running.Example.Cmdlet
+        Number = $Running.Example.Number
         State  = "$state"
         Errors = @($problems | ForEach-Object { "$($_.FullyQualifiedErrorId): $($_.Exception.Message)" }) + @($reason)
     } | ConvertTo-Json -Compress
-    # An example that started its own broker, or stopped this one: the next examples need theirs back.
-    $running = Get-MsiLocalBroker
-    if (-not $running -or $running.BootstrapServers -ne $broker.BootstrapServers) { $broker = Initialize-Broker }
+}
+
+# Examples that share the session's broker run four at a time (most of their time is waiting for
+# messages); those that start or stop the embedded broker run alone, each followed by a fresh broker.
+$broker = Initialize-Broker
+$alone = @($examples | Where-Object { $_.Code -match 'Start-MsiLocalBroker|Stop-MsiLocalBroker' })
+# By number first: the examples of one cmdlet (which may share a default state directory, such as two
+# S3 transfers of one bucket) never run side by side.
+$shared = @($examples | Where-Object { $_.Code -notmatch 'Start-MsiLocalBroker|Stop-MsiLocalBroker' } | Sort-Object Number, Cmdlet)
+for ($i = 0; $i -lt $shared.Count; $i += 4) {
+    $batch = @($shared[$i..([math]::Min($i + 3, $shared.Count - 1))] | ForEach-Object { Start-Example $_ $broker })
+    $batch | ForEach-Object { Complete-Example $_ }
+}
+foreach ($example in $alone) {
+    if (Get-MsiLocalBroker) { Stop-MsiLocalBroker } # the example starts its own, or stops the one it finds
+    if ($example.Code -notmatch 'Start-MsiLocalBroker') { $broker = Initialize-Broker }
+    Complete-Example (Start-Example $example $broker)
+    $broker = Initialize-Broker
 }
