@@ -168,7 +168,13 @@ class TerminalSession {
 function Start-TerminalSession {
     param([string] $WorkingDirectory = (Get-Location).ProviderPath, [int] $Columns = 200)
     $session = [TerminalSession]::new($WorkingDirectory, $Columns)
-    $session.WaitFor('PS [^\n]*>$', 60) | Out-Null
+    try {
+        $session.WaitFor('PS [^\n]*>$', 60) | Out-Null
+    }
+    catch {
+        $session.Close() # no prompt: the caller never gets the session to close, so its tmux server ends here
+        throw
+    }
     $session
 }
 
