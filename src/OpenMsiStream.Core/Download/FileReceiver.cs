@@ -25,6 +25,9 @@ namespace OpenMsiStream.Download
         private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
         private static readonly TimeSpan MaxStallCheckInterval = TimeSpan.FromSeconds(5);
 
+        /// <summary>After this long without partitions of an existing topic the user is told why.</summary>
+        private static readonly TimeSpan SlowJoinNotice = TimeSpan.FromSeconds(10);
+
         private readonly KafkaSettings _settings;
         private readonly ReceiveOptions _options;
         private readonly IConsumer<byte[], byte[]> _consumer;
@@ -97,6 +100,9 @@ namespace OpenMsiStream.Download
 
         public ClientDiagnostics Diagnostics { get; }
 
+        /// <summary>Whether a later run can continue this one's unfinished files (a fixed consumer group).</summary>
+        public bool Resumable => !_groupIsFresh;
+
         /// <summary>The consumer group this receiver joined.</summary>
         public string GroupId { get; }
 
@@ -121,6 +127,8 @@ namespace OpenMsiStream.Download
             TimeSpan lastActivity = TimeSpan.Zero, lastCommit = TimeSpan.Zero, lastProgress = TimeSpan.Zero, lastStallCheck = TimeSpan.Zero;
             bool topicMissingReported = false;
             ReceiveStopReason reason = ReceiveStopReason.Cancelled;
+            IReadOnlyList<IncompleteFile> incomplete = Array.Empty<IncompleteFile>();
+            bool slowJoinReported = false;
 
             ClusterMetadata metadata = KafkaConnectionProbe.Probe(_consumer, _options.Topic, _options.ConnectTimeout, _settings, Diagnostics, cancellationToken);
             // Joining a group can take up to the session timeout when a member just left; only worth
@@ -154,6 +162,12 @@ namespace OpenMsiStream.Download
                     {
                         reason = ReceiveStopReason.CountReached;
                         break;
+                    }
+                    if (!slowJoinReported && _lastAssignment == null && metadata.TopicExists == true && clock.Elapsed >= SlowJoinNotice)
+                    {
+                        slowJoinReported = true;
+                        observer.Warning($"Still waiting for the broker to give consumer group '{GroupId}' partitions of '{_options.Topic}' after {SlowJoinNotice.TotalSeconds:0} s. "
+                            + $"When a member of this group left recently (an earlier run), the broker waits for it up to the session timeout ({_sessionTimeout.TotalSeconds:0} s, session.timeout.ms in [consumer]) before it rebalances.");
                     }
                     ConsumeResult<byte[], byte[]>? result = ConsumeOnce(ref topicMissingReported);
                     if (result?.Message != null && _outage.Waiting)
@@ -211,11 +225,16 @@ namespace OpenMsiStream.Download
                 ResolveAcknowledged();
                 Commit();
                 _closing = true;
-                ReportFilesLeftInProgress();
+                incomplete = _reassembler.Incomplete(); // files left in progress stay with this receiver until it is disposed
                 _consumer.Close();
                 observer.Progress(new ReceiveProgress(messages, bytes, _received, _reassembler.FilesInProgress));
             }
-            return new ReceiveSummary(_received, _errors, messages, bytes, clock.Elapsed, reason);
+            var summary = new ReceiveSummary(_received, _errors, messages, bytes, clock.Elapsed, reason, incomplete);
+            if (reason != ReceiveStopReason.Cancelled && summary.DescribeIncomplete(Resumable, _options.OutputDirectory) is string warning)
+            {
+                observer.Warning(warning); // a run that ends by a count or an idle timeout never drops files silently
+            }
+            return summary;
         }
 
         /// <summary>Passes on what a message (or a retry) led to; true when <see cref="ReceiveOptions.Count"/> files have arrived.</summary>
@@ -572,25 +591,6 @@ namespace OpenMsiStream.Download
             {
                 _observer?.Warning($"{abandoned} file(s) in progress moved to another consumer of group '{GroupId}' after a rebalance.");
             }
-        }
-
-        /// <summary>Says, at the end of a run, what becomes of the files that did not complete.</summary>
-        private void ReportFilesLeftInProgress()
-        {
-            IReadOnlyList<FileAssembly> unfinished = _reassembler.Unfinished();
-            if (unfinished.Count == 0 || _observer == null)
-            {
-                return;
-            }
-            const int Named = 5;
-            string files = string.Join(", ", unfinished.Take(Named).Select(f => $"'{f.RelativePath}' ({f.ReceivedChunks} of {f.Generation.TotalChunks} chunks)"))
-                + (unfinished.Count > Named ? $" and {unfinished.Count - Named} more" : string.Empty);
-            string fate = _groupIsFresh
-                ? "They are dropped: this run's consumer group was made for it alone and cannot be resumed (give a group id to resume a later run where this one stopped)."
-                : _directory != null
-                    ? $"Their chunks stay staged, and the next run of group '{GroupId}' on '{_options.OutputDirectory}' completes them."
-                    : $"The next run of group '{GroupId}' reads their chunks again.";
-            _observer.Warning($"{unfinished.Count} file(s) were still incomplete when the receiver stopped: {files}. {fate}");
         }
 
         private static string ResolveGroupId(KafkaSettings settings, string? requested, out bool fresh)

@@ -63,8 +63,13 @@ namespace OpenMsiStream.Download
 
         public int FilesInProgress => _inProgress.Count;
 
-        /// <summary>Files in progress, oldest first, except those already reported as abandoned (<see cref="AbandonStalled"/>).</summary>
-        public IReadOnlyList<FileAssembly> Unfinished() => _inProgress.Values.Where(a => !a.Released).OrderBy(a => a.LastChunkAt).ToList();
+        /// <summary>
+        /// The files in progress, with how many of their chunks are here, except those already reported
+        /// as given up (<see cref="AbandonStalled"/>).
+        /// </summary>
+        public IReadOnlyList<IncompleteFile> Incomplete() =>
+            _inProgress.Values.Where(f => !f.Released).OrderBy(f => f.RelativePath, StringComparer.Ordinal)
+                .Select(f => new IncompleteFile(f.RelativePath, f.ReceivedChunks, f.Generation.TotalChunks)).ToList();
 
         /// <param name="metadata">The user metadata the chunk's message carried, if any (<see cref="FileMetadata"/>).</param>
         public ChunkResult Accept(DataFileChunk chunk, MessagePosition position, FileMetadata? metadata = null)

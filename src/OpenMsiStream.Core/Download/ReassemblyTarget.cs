@@ -72,7 +72,7 @@ namespace OpenMsiStream.Download
             Owner = DateTime.UtcNow.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N");
             _stagingDirectory = Path.Combine(StagingRoot, Owner);
             State.StateFolder.Create(_outputDirectory, "the output directory", ErrorIds.OutputWriteFailed);
-            State.StateFolder.Create(_stagingDirectory, "the staging folder", ErrorIds.OutputWriteFailed);
+            State.StateFolder.Create(_stagingDirectory, "its staging folder for files in progress", ErrorIds.OutputWriteFailed, (_outputDirectory, "the output directory"));
             _stagingLock = new FileStream(Path.Combine(_stagingDirectory, LockFileName), FileMode.Create, FileAccess.ReadWrite, FileShare.None);
             _registry = DownloadRegistry.Open(stateDirectory, topic, groupId);
             _adopted = _registry.Adopt(IsGone, Owner, TakeOver);

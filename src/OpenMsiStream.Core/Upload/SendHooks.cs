@@ -6,6 +6,9 @@ namespace OpenMsiStream.Upload
     /// <summary>What a caller wants to hear about one file's send, and where to resume it from.</summary>
     public sealed class SendHooks
     {
+        /// <summary>Bytes hashed before the first chunk is produced (on a worker thread): the whole file is read once for its hash first.</summary>
+        public Action<long>? BytesHashed { get; set; }
+
         /// <summary>Data bytes of each chunk handed to the producer (on a worker thread).</summary>
         public Action<long>? BytesQueued { get; set; }
 

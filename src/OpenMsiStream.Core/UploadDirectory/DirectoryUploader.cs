@@ -80,6 +80,11 @@ namespace OpenMsiStream.UploadDirectory
             _settings = settings;
             _options = options;
             _root = Path.GetFullPath(options.Directory).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+            if (File.Exists(_root))
+            {
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                    $"'{_root}' is a file, not a directory: the uploader watches a directory (to send one file, use Send-MsiDataFile or 'openmsistream upload-file').", target: _root);
+            }
             if (!Directory.Exists(_root))
             {
                 throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"Directory '{_root}' does not exist.", target: _root);

@@ -11,6 +11,7 @@ using Xunit;
 
 namespace OpenMsiStream.Tests.Chunks
 {
+    [Collection(Support.MemoryMeasurements.Name)]
     public class FileChunkReaderTests
     {
         [Theory]
