@@ -63,5 +63,6 @@ namespace OpenMsiStream.Diagnostics
         public const string CryptoProvisioningFailed = "CryptoProvisioningFailed";
         public const string UndecryptableMessage = "UndecryptableMessage";
         public const string MetadataUnsupported = "MetadataUnsupported";
+        public const string ConsumerGroupsUnlisted = "ConsumerGroupsUnlisted";
     }
 }
