@@ -141,7 +141,7 @@ Describe 'Relative paths resolve against the PowerShell location' {
         $prov = ConvertTo-SecureString 'provisioner' -AsPlainText -Force
         New-MsiCryptoNode -NodeId here_node -Role ProducerConsumer -Topic lab -Path . -RootOfTrustPassword $rot -ProvisionerPassword $prov | Out-Null
         New-Item -ItemType Directory (Join-Path $b 'conf') | Out-Null
-        Set-Content -LiteralPath (Join-Path $b 'conf/enc.config') -Value "[broker]`nbootstrap.servers = $($broker.BootstrapServers)`n[kafkacrypto]`nnode_id = here_node"
+        Set-Content -LiteralPath (Join-Path $b 'conf/enc.config') -Value "[broker]`nbootstrap.servers = $($broker.BootstrapServers)`nsecurity.protocol = PLAINTEXT`n[kafkacrypto]`nnode_id = here_node"
         $sent = Send-MsiDataFile -LiteralPath (New-TestFile (Join-Path $b 'secret.bin') 50) -Topic ('lab.' + (New-TestTopic 'paths')) -Config ./conf/enc.config
         $sent.Length | Should -Be 50
     }

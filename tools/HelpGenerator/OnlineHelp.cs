@@ -10,8 +10,8 @@ namespace OpenMsiStream.HelpGenerator
     /// <summary>
     /// The address Get-Help -Online opens for a cmdlet: the section of the README (at the module's
     /// ProjectUri) that documents it. The section is the first heading that names the cmdlet, else the
-    /// first section that mentions it (`Register-MsiService` under "Running as a service"), else the
-    /// cmdlet table. Anchors are GitHub's: lower case, punctuation dropped, spaces as hyphens.
+    /// section that mentions it most often, the first of equals (`Register-MsiService` under "Running as a
+    /// service", not "Install", which names it once in passing), else the cmdlet table. Anchors are GitHub's: lower case, punctuation dropped, spaces as hyphens.
     /// </summary>
     internal static class OnlineHelp
     {
@@ -47,7 +47,14 @@ namespace OpenMsiStream.HelpGenerator
                 (string Title, string Body)? section = sections.FirstOrDefault(s => Names(s.Title, cmdlet));
                 if (section?.Title == null)
                 {
-                    section = sections.FirstOrDefault(s => s.Title != "Cmdlets" && Regex.IsMatch(s.Body, @"(?<![\w-])" + Regex.Escape(cmdlet) + @"(?![\w-])"));
+                    var mention = new Regex(@"(?<![\w-])" + Regex.Escape(cmdlet) + @"(?![\w-])");
+                    section = sections
+                        .Where(s => s.Title != "Cmdlets")
+                        .Select(s => (Section: s, Mentions: mention.Matches(s.Body).Count))
+                        .Where(m => m.Mentions > 0)
+                        .OrderByDescending(m => m.Mentions) // OrderBy is stable: the first of equals stays first
+                        .Select(m => ((string Title, string Body)?)m.Section)
+                        .FirstOrDefault();
                 }
                 if (section?.Title == null)
                 {

@@ -12,7 +12,7 @@ function Get-DocumentationExamples {
         @{ Pattern = '(Start|Stop|Restart)-MsiService (?![\s\S]*-WhatIf)|\| (Start|Stop)-MsiService(?! -Scope User -WhatIf)'; Reason = 'starts or stops a service: no running systemd here' }
         @{ Pattern = '-RunAs lab'; Reason = 'runs a service as the account of a lab machine' }
         @{ Pattern = 'Add-Type -Path \./XrdMetadata\.dll'; Reason = 'loads a .NET handler built from examples/XrdMetadata (its tests run it)' }
-        @{ Pattern = 'Register-PSResourceRepository|Register-PSRepository|Install-Module|Install-PSResource'; Reason = 'installs the module (the Installed pass of this suite does)' }
+        @{ Pattern = 'Register-PSResourceRepository|Register-PSRepository|Install-Module|Install-PSResource'; Reason = 'installs a package (the Installed pass of this suite installs the module with Install-PSResource; the Linux lane of tests/Platforms lays the command package out as it does)' }
         @{ Pattern = '\$PROFILE|\$env:PATH \+='; Reason = 'changes the user''s profile or PATH' }
         @{ Pattern = '-Credential \$'; Reason = 'needs credentials' }
         @{ Pattern = '-Confirm(?!:)'; Reason = 'asks for confirmation at the keyboard' }
