@@ -23,6 +23,25 @@ namespace OpenMsiStream.PowerShell.Tests
 
         private static string Version => ModuleVersion();
 
+        /// <summary>True once the file exists and has not changed for a second (a pack still writing it has).</summary>
+        private static async Task<bool> WhenWrittenAsync(string path, TimeSpan timeout)
+        {
+            DateTime deadline = DateTime.UtcNow + timeout;
+            (long, DateTime)? last = null;
+            while (DateTime.UtcNow < deadline)
+            {
+                var file = new FileInfo(path);
+                (long, DateTime)? now = file.Exists ? (file.Length, file.LastWriteTimeUtc) : null;
+                if (now != null && now == last)
+                {
+                    return true;
+                }
+                last = now;
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+            return false;
+        }
+
         public void Dispose() => _temp.Dispose();
 
         /// <summary>
@@ -83,9 +102,12 @@ namespace OpenMsiStream.PowerShell.Tests
         public async Task TheCliInstallsAsADotnetToolFromAFolderRepositoryAndRuns()
         {
             string repository = Directory.CreateDirectory(_temp.Combine("repository")).FullName;
-            string package = Path.Combine(PackagesDirectory, $"OpenMsiStream.Cli.{Version}.nupkg");
-            Assert.True(File.Exists(package), $"the build did not make '{package}'");
-            File.Copy(package, Path.Combine(repository, Path.GetFileName(package)));
+            string built = Path.Combine(PackagesDirectory, $"OpenMsiStream.Cli.{Version}.nupkg");
+            // `dotnet test` of the solution starts this project's tests while other projects still build, and
+            // the CLI's package (GeneratePackageOnBuild) was seen written a moment after they started.
+            Assert.True(await WhenWrittenAsync(built, TimeSpan.FromMinutes(3)), $"the build did not make '{built}'");
+            string package = Path.Combine(repository, Path.GetFileName(built));
+            File.Copy(built, package);
             using (var reader = new PackageArchiveReader(package))
             {
                 Assert.Contains("CHANGELOG.md", reader.GetFiles());

@@ -113,7 +113,10 @@ namespace OpenMsiStream.Tests.Cli
             {
                 _broker.Broker.SetReachable(false); // it hangs in its connection check until killed
                 using CliProcess killed = CliProcess.Start(firstArguments.Concat(new[] { "--config", Config }).ToArray());
-                await Task.Delay(TimeSpan.FromSeconds(1.5));
+                // Killed once its start is on record (before that, it never ran as far as this test is about;
+                // a fixed delay killed it earlier than that on a loaded machine).
+                await killed.WaitUntilAsync(() => FirstStartRecorded(), Long, "the first start to be recorded");
+                await Task.Delay(TimeSpan.FromSeconds(0.5));
                 Assert.False(killed.HasExited, killed.Stderr);
                 Assert.DoesNotContain("watching", killed.Stderr);
                 killed.KillHard();
@@ -428,6 +431,18 @@ namespace OpenMsiStream.Tests.Cli
         private int AcknowledgedChunks(string relativePath) => Record(relativePath)?.ChunksAcknowledged ?? 0;
 
         private UploadStatus? Status(string relativePath) => Record(relativePath)?.Status;
+
+        private bool FirstStartRecorded()
+        {
+            try
+            {
+                return UploadRegistry.Topics(State).Contains(Topic);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException)
+            {
+                return false; // the database exists, its tables not yet
+            }
+        }
 
         private int SentCount()
         {
