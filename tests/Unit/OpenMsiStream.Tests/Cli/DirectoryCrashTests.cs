@@ -358,9 +358,11 @@ namespace OpenMsiStream.Tests.Cli
         public async Task TwoConsumerProcessesInOneGroupRebuildEveryFileExactlyOnce()
         {
             string outputA = _temp.Combine("a"), outputB = _temp.Combine("b");
-            using CliProcess a = StartDownloader(outputA, "--group-id", "pair", "--idle-timeout", "10", "--verbose");
+            // No idle timeout: on a loaded machine the first one idled out before the second had joined.
+            // Both run until every file is in one output or the other, then are stopped as a service manager does.
+            using CliProcess a = StartDownloader(outputA, "--group-id", "pair", "--verbose");
             await a.WaitUntilAsync(() => a.Stderr.Contains("Assigned partitions [0, 1, 2, 3]"), Long, "the first consumer to own every partition");
-            using CliProcess b = StartDownloader(outputB, "--group-id", "pair", "--idle-timeout", "10", "--verbose");
+            using CliProcess b = StartDownloader(outputB, "--group-id", "pair", "--verbose");
             await b.WaitUntilAsync(() => a.Stderr.Split('\n').Count(l => l.Contains("Assigned partitions")) >= 2 && b.Stderr.Contains("Assigned partitions ["), Long, "the group to split the partitions");
 
             var contents = new Dictionary<string, byte[]>();
@@ -376,8 +378,12 @@ namespace OpenMsiStream.Tests.Cli
                 }
                 await Task.WhenAll(sends);
             }
+            await a.WaitUntilAsync(() => new[] { outputA, outputB }.Where(Directory.Exists).Sum(o => TestData.RelativeFiles(o).Length) >= contents.Count, Long, "every file to arrive");
+            a.Terminate();
+            b.Terminate();
             await a.WaitAsync(Long);
             await b.WaitAsync(Long);
+            Assert.Equal((0, 0), (a.ExitCode, b.ExitCode));
 
             string[] inA = TestData.RelativeFiles(outputA), inB = TestData.RelativeFiles(outputB);
             Assert.Empty(inA.Intersect(inB));
