@@ -59,6 +59,8 @@ namespace OpenMsiStream.Bench.Measurements
                 FilesLost = files.Count - verified.Count,
                 SenderPeakRss = sender.PeakRssBytes,
                 ReceiverPeakRss = receiver.PeakRssBytes,
+                SenderCpu = sender.CpuTime,
+                ReceiverCpu = receiver.CpuTime,
                 Note = $"sender done after {sent.TotalSeconds:0.0} s",
             };
             Directory.Delete(output, recursive: true);
