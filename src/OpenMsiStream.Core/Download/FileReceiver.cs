@@ -71,7 +71,8 @@ namespace OpenMsiStream.Download
             {
                 target = new MemoryTarget(options.MaxMemoryFileSize);
             }
-            _reassembler = new Reassembler(target, options.Topic, options.MaxFileSize, options.MaxFilesInProgress, options.MaxBytesInProgress);
+            _reassembler = new Reassembler(target, options.Topic, options.MaxFileSize, options.MaxFilesInProgress, options.MaxBytesInProgress,
+                groupCommit: _directory != null);
             _cryptoNode = KafkaCryptoNode.Acquire(settings, Diagnostics);
             try
             {
@@ -120,6 +121,7 @@ namespace OpenMsiStream.Download
             TimeSpan lastActivity = TimeSpan.Zero, lastCommit = TimeSpan.Zero, lastProgress = TimeSpan.Zero, lastStallCheck = TimeSpan.Zero;
             bool topicMissingReported = false;
             ReceiveStopReason reason = ReceiveStopReason.Cancelled;
+            bool failed = false;
 
             ClusterMetadata metadata = KafkaConnectionProbe.Probe(_consumer, _options.Topic, _options.ConnectTimeout, _settings, Diagnostics, cancellationToken);
             // Joining a group can take up to the session timeout when a member just left; only worth
@@ -154,7 +156,10 @@ namespace OpenMsiStream.Download
                         reason = ReceiveStopReason.CountReached;
                         break;
                     }
-                    ConsumeResult<byte[], byte[]>? result = ConsumeOnce(ref topicMissingReported);
+                    // With files waiting for their group commit, a poll does not wait: when no message is
+                    // at hand the group is committed now rather than after a pause.
+                    ConsumeResult<byte[], byte[]>? result = ConsumeOnce(ref topicMissingReported, _reassembler.FilesCompleting > 0 ? TimeSpan.Zero : PollSlice);
+                    bool countReached = false;
                     if (result?.Message != null && _outage.Waiting)
                     {
                         PushBack(result); // fetched before the pause: read again when writing works
@@ -167,11 +172,18 @@ namespace OpenMsiStream.Download
                         ChunkResult outcome = Handle(result);
                         lastActivity = clock.Elapsed; // waiting for a decryption key is not idleness
                         ReportEvicted();
-                        if (Apply(outcome))
-                        {
-                            reason = ReceiveStopReason.CountReached;
-                            break;
-                        }
+                        countReached = ApplyCommitted();
+                        countReached |= Apply(outcome);
+                    }
+                    if (!_outage.Waiting && _reassembler.FilesCompleting > 0 && (result?.Message == null || CommitDue()))
+                    {
+                        _reassembler.CommitCompleted();
+                        countReached |= ApplyCommitted();
+                    }
+                    if (countReached)
+                    {
+                        reason = ReceiveStopReason.CountReached;
+                        break;
                     }
                     if (clock.Elapsed - lastStallCheck >= StallCheckInterval)
                     {
@@ -198,11 +210,19 @@ namespace OpenMsiStream.Download
             }
             catch
             {
+                failed = true;
                 ResolveAcknowledged();
                 throw;
             }
             finally
             {
+                if (!failed)
+                {
+                    // Files verified and waiting for their group are complete: made durable and reported
+                    // before the end, also at Ctrl+C.
+                    _reassembler.CommitCompleted();
+                    ApplyCommitted();
+                }
                 if (reason == ReceiveStopReason.CountReached || reason == ReceiveStopReason.IdleTimeout)
                 {
                     WaitForAcknowledgements(cancellationToken);
@@ -215,6 +235,24 @@ namespace OpenMsiStream.Download
                 observer.Progress(new ReceiveProgress(messages, bytes, _received, _reassembler.FilesInProgress));
             }
             return new ReceiveSummary(_received, _errors, messages, bytes, clock.Elapsed, reason);
+        }
+
+        /// <summary>
+        /// Whether the files waiting for their group commit go now: the group is full or has waited long
+        /// enough, or it holds as many files as are still to be received (a group never goes past --count).
+        /// </summary>
+        private bool CommitDue() =>
+            _reassembler.CommitDue(DateTime.UtcNow) || (_options.Count.HasValue && _received + _reassembler.FilesCompleting >= _options.Count.Value);
+
+        /// <summary>Passes on what the files made durable since the last call led to; true when <see cref="ReceiveOptions.Count"/> files have arrived.</summary>
+        private bool ApplyCommitted()
+        {
+            bool reached = false;
+            foreach (ChunkResult committed in _reassembler.TakeCommitted())
+            {
+                reached |= Apply(committed); // all of them: each is in place and recorded, and must be reported
+            }
+            return reached;
         }
 
         /// <summary>Passes on what a message (or a retry) led to; true when <see cref="ReceiveOptions.Count"/> files have arrived.</summary>
@@ -408,11 +446,11 @@ namespace OpenMsiStream.Download
                 $"Assigned partitions [{string.Join(", ", assigned.Select(p => p.Partition.Value).OrderBy(p => p))}] of topic '{_options.Topic}' in group '{GroupId}'.");
         }
 
-        private ConsumeResult<byte[], byte[]>? ConsumeOnce(ref bool topicMissingReported)
+        private ConsumeResult<byte[], byte[]>? ConsumeOnce(ref bool topicMissingReported, TimeSpan timeout)
         {
             try
             {
-                return _consumer.Consume(PollSlice);
+                return _consumer.Consume(timeout);
             }
             catch (ConsumeException ex) when (!ex.Error.IsFatal && (ex.Error.Code == ErrorCode.UnknownTopicOrPart || ex.Error.Code == ErrorCode.Local_UnknownTopic))
             {
@@ -463,7 +501,8 @@ namespace OpenMsiStream.Download
             DataFileChunk chunk;
             try
             {
-                chunk = ChunkMessageDeserializer.Deserialize(value ?? Array.Empty<byte>());
+                // The file's SHA-512 covers every byte; the chunk hashes are checked when it fails, to name the bad chunk.
+                chunk = ChunkMessageDeserializer.DeserializeForFileCheck(value ?? Array.Empty<byte>());
             }
             catch (OpenMsiStreamException error)
             {
@@ -474,9 +513,10 @@ namespace OpenMsiStream.Download
                 return ChunkResult.Skipped(position);
             }
             ChunkResult outcome = _reassembler.Accept(chunk, position);
-            if (outcome.Error?.ErrorId == ErrorIds.UnsafePath)
+            if (outcome.Error?.ErrorId == ErrorIds.UnsafePath
+                || (outcome.BadMessage is MessagePosition bad && bad.Partition == position.Partition && bad.Offset == position.Offset))
             {
-                return ChunkResult.Failed(Quarantined(outcome.Error, result, position), outcome.Resolved);
+                return ChunkResult.Failed(Quarantined(outcome.Error!, result, position), outcome.Resolved);
             }
             return outcome;
         }
@@ -536,6 +576,11 @@ namespace OpenMsiStream.Download
 
         private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> revoked)
         {
+            if (!_outage.Waiting && _observer != null)
+            {
+                _reassembler.CommitCompleted(); // complete files of these partitions: in place and committed before they go
+                ApplyCommitted();
+            }
             Commit();
             var partitions = new HashSet<int>(revoked.Select(r => r.Partition.Value));
             _offsets.Forget(partitions);
