@@ -84,6 +84,9 @@ namespace OpenMsiStream.Bench
             }
             double scale = run.Scale;
             ISet<string> cases = run.Cases;
+            // Everything a measurement writes stays until the end of the run: ext4 makes every new file
+            // search past the inodes deleted in the last minutes (recently_deleted), so deleting one
+            // measurement's thousands of files made the next one's file creation several times slower.
             string work = Path.Combine(Path.GetTempPath(), "openmsistream-bench-" + Guid.NewGuid().ToString("N").Substring(0, 8));
             Directory.CreateDirectory(work);
             try
@@ -135,7 +138,6 @@ namespace OpenMsiStream.Bench
                     string sourceA = Path.Combine(work, "a");
                     List<SourceFile> a = TestFiles.Write(sourceA, "big", 1, big);
                     report.Cases.Add(EndToEnd.Measure($"(a) 1 file of {Size(big)}", broker, work, a, sourceA) with { Bound = report.BestPlain });
-                    Directory.Delete(sourceA, recursive: true);
                 }
 
                 if (cases.Contains("b"))
@@ -144,7 +146,6 @@ namespace OpenMsiStream.Bench
                     string sourceB = Path.Combine(work, "b");
                     List<SourceFile> b = TestFiles.Write(sourceB, "small", smallCount, 10 * 1024);
                     report.Cases.Add(EndToEnd.Measure($"(b) {smallCount} files of 10 KiB", broker, work, b, sourceB) with { Bound = report.GroupFloor });
-                    Directory.Delete(sourceB, recursive: true);
                 }
 
                 int mediumCount = (int)Math.Max(10, 200 * scale);
@@ -160,7 +161,6 @@ namespace OpenMsiStream.Bench
                         string sourceC = Path.Combine(work, "c");
                         List<SourceFile> c = TestFiles.Write(sourceC, "medium", mediumCount, 5L << 20);
                         report.Cases.Add(EndToEnd.Measure($"(c) {mediumCount} files of 5 MiB", broker, work, c, sourceC) with { Bound = report.BestPlain });
-                        Directory.Delete(sourceC, recursive: true);
                     }
                 }
 

@@ -63,7 +63,6 @@ namespace OpenMsiStream.Bench.Measurements
             }
             TimeSpan elapsed = clock.Elapsed;
             database.Close();
-            Directory.Delete(directory, recursive: true);
             string name = groupSize == 1
                 ? $"Durable-write floor, one file at a time: {files} files of 10 KiB written, fsynced, renamed, directory fsynced, one SQLite commit each"
                 : $"Durable-write floor, group commit: {files} files of 10 KiB in groups of {groupSize} ({parallelFsyncs} fsyncs at once, one directory fsync and one SQLite commit per group)";

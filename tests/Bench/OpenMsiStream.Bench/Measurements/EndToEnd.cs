@@ -63,8 +63,6 @@ namespace OpenMsiStream.Bench.Measurements
                 ReceiverCpu = receiver.CpuTime,
                 Note = $"sender done after {sent.TotalSeconds:0.0} s",
             };
-            Directory.Delete(output, recursive: true);
-            File.Delete(list);
             return figure;
         }
 

@@ -48,7 +48,6 @@ namespace OpenMsiStream.Bench.Measurements
             sender.Terminate();
             sender.WaitForExit(TimeSpan.FromSeconds(60), "the directory uploader");
             int verified = TestFiles.Verified(files, output).Count;
-            Directory.Delete(root, recursive: true);
             return new Figure($"{count} files of 1 KiB", broker.Description, (long)verified * FileSize, verified, elapsed)
             {
                 FilesLost = count - verified,

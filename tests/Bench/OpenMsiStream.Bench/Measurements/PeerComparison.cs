@@ -69,7 +69,6 @@ namespace OpenMsiStream.Bench.Measurements
                 Stop(download);
             }
             TimeSpan done = clock.Elapsed;
-            Directory.Delete(root, recursive: true);
             return new Figure($"{tool.Name}: 1 file of {length >> 20} MiB, upload then download", broker.Description, arrived ? length : 0, arrived ? 1 : 0, done)
             {
                 FilesLost = arrived ? 0 : 1,
@@ -110,7 +109,6 @@ namespace OpenMsiStream.Bench.Measurements
             TimeSpan cpuUpload = upload.CpuTime, cpuDownload = download.CpuTime;
             Stop(upload);
             Stop(download);
-            Directory.Delete(root, recursive: true);
             return new Figure($"{tool.Name}: {count} files of 10 KiB through a watched directory", broker.Description, verified * 10L * 1024, verified, done)
             {
                 FilesLost = count - verified,

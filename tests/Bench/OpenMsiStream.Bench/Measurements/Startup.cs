@@ -39,7 +39,6 @@ namespace OpenMsiStream.Bench.Measurements
                     cpu = sender.CpuTime;
                 }
             }
-            Directory.Delete(directory, recursive: true);
             var bound = new Figure("a plain Confluent.Kafka producer process sending one 1 KiB message", broker.Description, 1024, 1, plain);
             return new Figure("Start-up: `openmsistream upload-file` of one 1 KiB file, process start to exit (best of 3)", broker.Description, 1024, 1, best)
             {
