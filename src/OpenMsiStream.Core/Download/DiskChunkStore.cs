@@ -46,6 +46,7 @@ namespace OpenMsiStream.Download
             {
                 stream.Position = offset;
                 stream.Write(segment.Array!, segment.Offset, segment.Count);
+                FileSystem.WriteBehind.Start(stream, offset, segment.Count);
             }
             if (offset == _hashedUpTo)
             {

@@ -484,8 +484,8 @@ namespace OpenMsiStream.Download
             string which = corrupt.Count == 1
                 ? $"Chunk {corrupt[0].ChunkIndex} of {assembly.Generation.TotalChunks} of '{assembly.RelativePath}' is corrupt: its data does not match its SHA-512 chunk hash"
                 : $"Chunks {string.Join(", ", corrupt.Select(c => c.ChunkIndex))} of {assembly.Generation.TotalChunks} of '{assembly.RelativePath}' are corrupt: their data does not match their SHA-512 chunk hashes";
-            string where = corrupt.Count == 1 || assembly.Generation.TotalChunks == 1 ? string.Empty
-                : " (messages at " + string.Join("; ", corrupt.Select(c => c.Position.ToString())) + ")";
+            string where = assembly.Generation.TotalChunks == 1 ? string.Empty
+                : (corrupt.Count == 1 ? " (message at " : " (messages at ") + string.Join("; ", corrupt.Select(c => c.Position.ToString())) + ")";
             var error = new OpenMsiStreamException(ErrorIds.CorruptChunk, ErrorKind.InvalidData,
                 assembly.Generation.TotalChunks == 1 ? which + "." : $"{which}{where}; the file was not written.", target: assembly.RelativePath);
             ChunkResult failed = FailAssembly(assembly, error, abandoned);
