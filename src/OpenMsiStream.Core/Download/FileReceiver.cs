@@ -216,7 +216,7 @@ namespace OpenMsiStream.Download
             }
             finally
             {
-                if (!failed)
+                if (!failed && !_outage.Waiting)
                 {
                     // Files verified and waiting for their group are complete: made durable and reported
                     // before the end, also at Ctrl+C.

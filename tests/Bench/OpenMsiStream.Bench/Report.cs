@@ -99,7 +99,7 @@ namespace OpenMsiStream.Bench
             }
             foreach (Figure count in FileCounts)
             {
-                text.AppendLine($"| Memory with many files: {count.Name}, `upload-directory --upload-existing` → `download-directory` | {count.MegabytesPerSecond:0.0} | {count.FilesPerSecond:0} | | | {count.Elapsed.TotalSeconds:0.0} | | {Mb(count.SenderPeakRss)} / {Mb(count.ReceiverPeakRss)} | {count.FilesLost} | |");
+                text.AppendLine($"| Memory with many files: {count.Name} arriving 1,000 at a time in a watched directory, `upload-directory` → `download-directory` | {count.MegabytesPerSecond:0.0} | {count.FilesPerSecond:0} | | | {count.Elapsed.TotalSeconds:0.0} | | {Mb(count.SenderPeakRss)} / {Mb(count.ReceiverPeakRss)} | {count.FilesLost} | |");
             }
             foreach ((PeerTool tool, Figure figure) in Peers)
             {
