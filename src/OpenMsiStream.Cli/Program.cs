@@ -35,7 +35,7 @@ namespace OpenMsiStream.Cli
         private static Task<int> Invoke(RootCommand root, string[] args, InvocationConfiguration invocation, System.Threading.CancellationToken cancellationToken)
         {
             ParseResult parse = root.Parse(args);
-            if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
+            if (parse.Errors.Count > 0 && !OptionalArgumentsHelp.IsHelp(parse.Action))
             {
                 foreach (System.CommandLine.Parsing.ParseError error in parse.Errors)
                 {
@@ -55,7 +55,7 @@ namespace OpenMsiStream.Cli
 
         private static RootCommand BuildRoot()
         {
-            return new RootCommand("openmsistream: stream laboratory data files through Apache Kafka, wire-compatible with OpenMSIStream.")
+            var root = new RootCommand("openmsistream: stream laboratory data files through Apache Kafka, wire-compatible with OpenMSIStream.")
             {
                 QuickstartCommand.Create(),
                 LocalBrokerCommand.Create(),
@@ -71,6 +71,8 @@ namespace OpenMsiStream.Cli
                 ReproduceUndecryptableCommand.Create(),
                 ServiceCommand.Create(),
             };
+            OptionalArgumentsHelp.Install(root);
+            return root;
         }
     }
 }

@@ -9,8 +9,10 @@ namespace OpenMsiStream.PowerShell.Loader
     /// assemblies are found, not isolated. When the runtime cannot find an assembly, the one of that name
     /// in <c>dependencies/</c> is loaded (this event is raised only then); when another module loaded
     /// another version of the same assembly first, .NET Framework's binding rules decide what happens.
+    /// Public and free of PowerShell types so that the Mono test host (tests/Hosts/MonoHost), which has
+    /// no PowerShell engine, installs this same resolver as <see cref="ModuleLoader"/> does.
     /// </summary>
-    internal static class FrameworkAssemblyResolver
+    public static class FrameworkAssemblyResolver
     {
         public static void Install(string dependencyDirectory)
         {

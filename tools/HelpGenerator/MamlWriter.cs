@@ -34,11 +34,14 @@ namespace OpenMsiStream.HelpGenerator
         private readonly List<string> _problems;
         private readonly Dictionary<string, string> _cmdletByType;
 
-        public MamlWriter(DocComments docs, IReadOnlyList<CmdletInfo> cmdlets, List<string> problems)
+        private readonly IReadOnlyDictionary<string, string> _online;
+
+        public MamlWriter(DocComments docs, IReadOnlyList<CmdletInfo> cmdlets, List<string> problems, IReadOnlyDictionary<string, string> online)
         {
             _docs = docs;
             _cmdlets = cmdlets;
             _problems = problems;
+            _online = online;
             _cmdletByType = cmdlets.ToDictionary(c => "T:" + c.ImplementingType.FullName, c => c.Name, StringComparer.Ordinal);
         }
 
@@ -197,6 +200,11 @@ namespace OpenMsiStream.HelpGenerator
         private IEnumerable<XElement> RelatedLinks(CmdletInfo cmdlet, XElement? doc)
         {
             var links = new List<XElement>();
+            if (_online.TryGetValue(cmdlet.Name, out string? address))
+            {
+                // Get-Help -Online opens the first related link that has an address; "Online Version:" is PowerShell's own label.
+                links.Add(Link("Online Version:", address));
+            }
             foreach (XElement see in doc?.Elements("seealso") ?? Enumerable.Empty<XElement>())
             {
                 string? cref = (string?)see.Attribute("cref");

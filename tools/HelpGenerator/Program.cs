@@ -32,7 +32,16 @@ namespace OpenMsiStream.HelpGenerator
             ps.AddCommand("Get-Command").AddParameter("Module", module.Name);
             List<CmdletInfo> cmdlets = ps.Invoke().Select(o => o.BaseObject).OfType<CmdletInfo>().OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
             var problems = new List<string>();
-            XDocument maml = new MamlWriter(docs, cmdlets, problems).Write();
+            string? readme = OnlineHelp.FindReadme(manifest);
+            IReadOnlyDictionary<string, string> online = module.ProjectUri != null && readme != null
+                ? OnlineHelp.Addresses(module.ProjectUri, File.ReadAllText(readme), cmdlets.Select(c => c.Name))
+                : new Dictionary<string, string>();
+            // In a checkout every cmdlet needs one; a module read elsewhere (the package test) has no README to point at.
+            foreach (CmdletInfo cmdlet in cmdlets.Where(c => readme != null && !online.ContainsKey(c.Name)))
+            {
+                problems.Add($"{cmdlet.Name}: no online help address (the manifest's ProjectUri and a README section that names the cmdlet)");
+            }
+            XDocument maml = new MamlWriter(docs, cmdlets, problems, online).Write();
             foreach (string problem in problems)
             {
                 Console.Error.WriteLine("HelpGenerator: error: " + problem);

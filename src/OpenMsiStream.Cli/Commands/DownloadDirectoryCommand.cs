@@ -62,6 +62,10 @@ namespace OpenMsiStream.Cli.Commands
                     CliConsole.ErrorLine($"receiving from topic '{options.Topic}' as consumer group '{receiver.GroupId}'");
                     IReceiveObserver observer = new ConsoleObserver();
                     ReceiveSummary summary = receiver.Run(monitor?.Watch(observer) ?? observer, cancellationToken);
+                    if (summary.StopReason == ReceiveStopReason.Cancelled && summary.DescribeIncomplete(receiver.Resumable, options.OutputDirectory) is string incomplete)
+                    {
+                        CliConsole.Warning(incomplete); // stopped by Ctrl+C or SIGTERM: say what becomes of the files left
+                    }
                     CliConsole.ErrorLine($"{summary.FilesReceived} files received, {summary.Errors} errors, {summary.Messages} messages in {summary.Elapsed.TotalSeconds:0.0} s ({summary.StopReason}).");
                     return summary.Errors == 0 ? ExitCodes.Success : ExitCodes.Failed;
                 });

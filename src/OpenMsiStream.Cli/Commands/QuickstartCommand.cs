@@ -74,12 +74,12 @@ namespace OpenMsiStream.Cli.Commands
 
             using LocalKafkaBroker broker = LocalKafkaBroker.Start();
             broker.CreateTopic(Topic, 4);
-            KafkaSettings settings = KafkaSettings.FromBootstrapServers(broker.BootstrapServers);
+            KafkaSettings settings = LocalKafkaBroker.ClientSettings(broker.BootstrapServers);
             CliConsole.Line($"Embedded broker on {broker.BootstrapServers}; sending {files.Length} files from {sourceDirectory}");
             CliConsole.Line($"Receiving into {outputDirectory}");
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var observer = new CollectingObserver();
+            var observer = new CollectingObserver(files.Length);
             using var receiver = new FileReceiver(settings, new ReceiveOptions(Topic)
             {
                 OutputDirectory = outputDirectory,
@@ -110,6 +110,7 @@ namespace OpenMsiStream.Cli.Commands
                             }
                         } }, cancellationToken).GetAwaiter().GetResult();
                         sent[file.RelativePath] = file;
+                        CliConsole.Line($"  sent      {file.RelativePath} ({ByteSize.Format(file.Length)}, {file.ChunkCount} chunks)  [{sent.Count} of {files.Length}]");
                     }
                     catch (OpenMsiStreamException error)
                     {
@@ -128,8 +129,27 @@ namespace OpenMsiStream.Cli.Commands
             {
                 CliConsole.Error(error);
             }
-            return Report(sent, observer.Files, summary, clock.Elapsed, sendErrors.Count);
+            int exitCode = Report(sent, observer.Files, summary, clock.Elapsed, sendErrors.Count);
+            if (summary.DescribeIncomplete(resumable: false) is string incomplete)
+            {
+                CliConsole.Warning(incomplete);
+            }
+            CliConsole.Line(NextSteps(sourceArgument == null ? null : sourceDirectory, outputDirectory));
+            return exitCode;
         }
+
+        /// <summary>Where to go from here: the copies, own data, two processes, PowerShell.</summary>
+        private static string NextSteps(string? source, string output) => string.Join(Environment.NewLine, new[]
+        {
+            string.Empty,
+            "Next steps:",
+            $"  - The verified copies are in {output}.",
+            source == null
+                ? "  - Send your own files the same way: openmsistream quickstart ./my-data"
+                : "  - Send to a real Kafka cluster: put bootstrap.servers in a config file (README, \"Configuration\") and use upload-file / download-directory --config FILE.",
+            "  - Sender and receiver in separate terminals: openmsistream local-broker --config-out ./local.config, then upload-file and download-directory with --config ./local.config.",
+            "  - In PowerShell: Import-Module OpenMsiStream; Start-MsiLocalBroker; Get-Help about_OpenMsiStream (README, \"Try it in one session\").",
+        });
 
         private static int Report(Dictionary<string, SentFile> sent, ConcurrentDictionary<string, ReceivedFile> received, ReceiveSummary summary, TimeSpan elapsed, int sendErrors)
         {
@@ -169,7 +189,10 @@ namespace OpenMsiStream.Cli.Commands
 
         private sealed class CollectingObserver : IReceiveObserver
         {
+            private readonly int _expected;
             private long _bytesReceived;
+
+            public CollectingObserver(int expected) => _expected = expected;
 
             public ConcurrentDictionary<string, ReceivedFile> Files { get; } = new ConcurrentDictionary<string, ReceivedFile>(StringComparer.Ordinal);
 
@@ -177,7 +200,11 @@ namespace OpenMsiStream.Cli.Commands
 
             public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
-            public void FileReceived(ReceivedFile file) => Files[file.RelativePath] = file;
+            public void FileReceived(ReceivedFile file)
+            {
+                Files[file.RelativePath] = file;
+                CliConsole.Line($"  received  {file.RelativePath} (SHA-512 verified)  [{Files.Count} of {_expected}]");
+            }
 
             public void Error(OpenMsiStreamException error) => Errors.Enqueue(error);
 

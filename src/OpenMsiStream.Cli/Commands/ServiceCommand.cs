@@ -44,7 +44,7 @@ namespace OpenMsiStream.Cli.Commands
             var name = Name();
             var user = UserScope();
             var command = new Argument<string[]>("command") { Description = "after --: the openmsistream command the service runs, e.g. upload-directory /data --topic lab --config /etc/lab.config", Arity = ArgumentArity.OneOrMore };
-            var runAs = new Option<string?>("--run-as") { Description = "the account a system service runs as (default: the user who ran sudo, or you; never root unless given)" };
+            var runAs = new Option<string?>("--run-as") { Description = "the account a system service runs as (Linux default: the user who ran sudo, or you, never root unless given; Windows default: its virtual account NT SERVICE\\openmsistream-NAME, or LocalService, NetworkService, DOMAIN\\gmsa$)" };
             var description = new Option<string?>("--description") { Description = "one line shown by systemctl status" };
             var env = new Option<string[]>("--env") { Description = "also keep this environment variable's current value in the secrets file (repeatable); $VARIABLES in --config files are kept anyway" };
             var force = new Option<bool>("--force") { Description = "replace a service of the same name" };
@@ -70,7 +70,7 @@ namespace OpenMsiStream.Cli.Commands
                     Scope = layout.Scope,
                     Arguments = arguments.ToList(),
                     WorkingDirectory = Environment.CurrentDirectory,
-                    RunAs = layout.Scope == ServiceScope.System ? ResolveRunAs(parse.GetValue(runAs)) : null,
+                    RunAs = layout.Scope == ServiceScope.System ? ServiceAccount.Resolve(parse.GetValue(runAs), "--run-as", layout, parse.GetValue(name)!) : null,
                     Executable = CurrentExecutable(),
                     RegisteredAt = DateTimeOffset.UtcNow,
                 };
@@ -168,8 +168,6 @@ namespace OpenMsiStream.Cli.Commands
             CliConsole.ErrorLine(done);
             return ExitCodes.Success;
         }
-
-        private static string ResolveRunAs(string? given) => ServiceAccount.Resolve(given, "--run-as");
 
         /// <summary>This program as a command line: the apphost, or dotnet and the dll when run through dotnet.</summary>
         private static List<string> CurrentExecutable()

@@ -70,10 +70,19 @@ namespace OpenMsiStream.Chunks
 
         public static int CountChunks(long length, int chunkSize) => length == 0 ? 1 : checked((int)((length + chunkSize - 1) / chunkSize));
 
-        /// <summary>Hashes the file and fingerprints its chunks (the first read).</summary>
-        public static FileChunkReader Open(string fullPath, string subdirectory, int chunkSize, CancellationToken cancellationToken)
+        /// <summary>
+        /// Hashes the file and fingerprints its chunks (the first read; every chunk carries the whole
+        /// file's hash, so it comes before the first message). <paramref name="hashed"/> hears the bytes
+        /// hashed as it goes, for progress on large files.
+        /// </summary>
+        /// <param name="settled">The size and mtime the file is expected to have (when it was found settled), if known.</param>
+        public static FileChunkReader Open(string fullPath, string subdirectory, int chunkSize, CancellationToken cancellationToken, FileState? settled = null, Action<long>? hashed = null)
         {
             FileState before = StatOrThrow(fullPath);
+            if (settled.HasValue && !before.Equals(settled.Value))
+            {
+                throw Changed(fullPath, "it changed after it had settled");
+            }
             int chunkCount = CountChunks(before.Length, chunkSize);
             using FileStream stream = OpenForReading(fullPath);
             var fingerprints = new ulong[chunkCount];
@@ -91,6 +100,7 @@ namespace OpenMsiStream.Chunks
                     fileHash.AppendData(buffer, 0, length);
                     fingerprints[i] = XxHash3.HashToUInt64(buffer.AsSpan(0, length));
                     chunkHasher?.Submit(i, buffer, length);
+                    hashed?.Invoke(length);
                 }
                 byte[][]? chunkHashes = chunkHasher?.Complete();
                 EnsureUnchanged(fullPath, before);

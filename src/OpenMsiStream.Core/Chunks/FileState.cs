@@ -6,7 +6,6 @@ namespace OpenMsiStream.Chunks
     /// <summary>Size and modification time of a file at one moment, to notice that it changed.</summary>
     public readonly struct FileState : IEquatable<FileState>
     {
-        private static readonly DateTime Epoch = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
         public FileState(long length, DateTime lastWriteTimeUtc)
         {
@@ -19,7 +18,7 @@ namespace OpenMsiStream.Chunks
         public DateTime LastWriteTimeUtc { get; }
 
         /// <summary>The mtime as epoch seconds, the form the wire format carries.</summary>
-        public double EpochSeconds => (LastWriteTimeUtc - Epoch).Ticks / (double)TimeSpan.TicksPerSecond;
+        public double EpochSeconds => Wire.UnixTime.ToSeconds(LastWriteTimeUtc);
 
         public static FileState Of(string path)
         {

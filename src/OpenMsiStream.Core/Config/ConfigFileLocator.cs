@@ -8,13 +8,15 @@ namespace OpenMsiStream.Config
     /// <summary>
     /// Finds a config file the way OpenMSIStream does, so lab scripts keep working: a name without a
     /// dot gets <c>.config</c> appended; an existing file is used as given; otherwise the name is looked
-    /// up in <c>$OPENMSISTREAM_CONFIG_FILE_DIR</c>.
+    /// up in <c>$OPENMSISTREAM_CONFIG_FILE_DIR</c>. Relative names are relative to the caller's working
+    /// directory: the PowerShell location for the cmdlets (never the process's start directory), the
+    /// current directory for the command line.
     /// </summary>
     public static class ConfigFileLocator
     {
         public const string ConfigDirectoryVariable = "OPENMSISTREAM_CONFIG_FILE_DIR";
 
-        public static string Resolve(string nameOrPath, Func<string, string?>? environment = null)
+        public static string Resolve(string nameOrPath, Func<string, string?>? environment = null, string? workingDirectory = null)
         {
             if (string.IsNullOrWhiteSpace(nameOrPath))
             {
@@ -23,7 +25,7 @@ namespace OpenMsiStream.Config
             environment ??= Environment.GetEnvironmentVariable;
             string candidate = Path.GetFileName(nameOrPath).Contains(".") ? nameOrPath : nameOrPath + ".config";
             var looked = new List<string>();
-            string full = Path.GetFullPath(candidate);
+            string full = Path.GetFullPath(Path.Combine(workingDirectory ?? Directory.GetCurrentDirectory(), candidate));
             looked.Add(full);
             if (File.Exists(full))
             {

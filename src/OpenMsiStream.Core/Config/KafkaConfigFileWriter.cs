@@ -6,7 +6,7 @@ namespace OpenMsiStream.Config
     /// <summary>Writes config files that both this product and Python OpenMSIStream read.</summary>
     public static class KafkaConfigFileWriter
     {
-        public static void WriteForBootstrap(string path, string bootstrapServers, string comment)
+        public static void WriteForBootstrap(string path, string bootstrapServers, string comment, System.Collections.Generic.IEnumerable<System.Collections.Generic.KeyValuePair<string, string>>? consumerSettings = null)
         {
             var text = new StringBuilder();
             foreach (string line in comment.Split('\n'))
@@ -26,6 +26,10 @@ namespace OpenMsiStream.Config
                 .Append("enable.auto.commit = False\n")
                 .Append("key.deserializer = StringDeserializer\n")
                 .Append("value.deserializer = DataFileChunkDeserializer\n");
+            foreach (System.Collections.Generic.KeyValuePair<string, string> setting in consumerSettings ?? System.Linq.Enumerable.Empty<System.Collections.Generic.KeyValuePair<string, string>>())
+            {
+                text.Append(setting.Key).Append(" = ").Append(setting.Value).Append('\n');
+            }
             AtomicFile.WriteAllText(path, text.ToString());
         }
     }

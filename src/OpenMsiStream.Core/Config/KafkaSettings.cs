@@ -20,11 +20,18 @@ namespace OpenMsiStream.Config
 
         private readonly Dictionary<string, List<ConfigEntry>> _sections;
 
-        private KafkaSettings(string? sourceFile, Dictionary<string, List<ConfigEntry>> sections)
+        private KafkaSettings(string? sourceFile, Dictionary<string, List<ConfigEntry>> sections, string? workingDirectory)
         {
             SourceFile = sourceFile;
             _sections = sections;
+            WorkingDirectory = workingDirectory ?? System.IO.Directory.GetCurrentDirectory();
         }
+
+        /// <summary>
+        /// What relative names in these settings (a KafkaCrypto node looked up in "the current directory")
+        /// are relative to: the PowerShell location for the cmdlets, the current directory for the CLI.
+        /// </summary>
+        public string WorkingDirectory { get; }
 
         /// <summary>The config file these settings came from, or null when given on the command line.</summary>
         public string? SourceFile { get; }
@@ -40,7 +47,7 @@ namespace OpenMsiStream.Config
         public ConfigEntry? Find(string section, string key) => Section(section).LastOrDefault(e => e.Key == key);
 
         /// <summary>Settings that only name the brokers, as <c>-BootstrapServers host:port</c> does.</summary>
-        public static KafkaSettings FromBootstrapServers(string bootstrapServers)
+        public static KafkaSettings FromBootstrapServers(string bootstrapServers, string? workingDirectory = null)
         {
             if (string.IsNullOrWhiteSpace(bootstrapServers))
             {
@@ -50,15 +57,15 @@ namespace OpenMsiStream.Config
             {
                 [BrokerSection] = new List<ConfigEntry> { new ConfigEntry("bootstrap.servers", bootstrapServers.Trim(), "-BootstrapServers") },
             };
-            return new KafkaSettings(null, sections);
+            return new KafkaSettings(null, sections, workingDirectory);
         }
 
         /// <summary>Reads a config file (a path, or a name looked up as OpenMSIStream does).</summary>
-        public static KafkaSettings FromFile(string pathOrName, Func<string, string?>? environment = null)
+        public static KafkaSettings FromFile(string pathOrName, Func<string, string?>? environment = null, string? workingDirectory = null)
         {
             environment ??= Environment.GetEnvironmentVariable;
-            string path = ConfigFileLocator.Resolve(pathOrName, environment);
-            return new KafkaSettings(path, KafkaConfigFileReader.Read(path, environment));
+            string path = ConfigFileLocator.Resolve(pathOrName, environment, workingDirectory);
+            return new KafkaSettings(path, KafkaConfigFileReader.Read(path, environment), workingDirectory);
         }
 
         /// <summary>A copy whose bootstrap address is replaced (the command line wins over the file).</summary>
@@ -72,7 +79,26 @@ namespace OpenMsiStream.Config
             }
             broker.RemoveAll(e => e.Key == "bootstrap.servers");
             broker.Add(new ConfigEntry("bootstrap.servers", bootstrapServers.Trim(), "-BootstrapServers"));
-            return new KafkaSettings(SourceFile, sections);
+            return new KafkaSettings(SourceFile, sections, WorkingDirectory);
+        }
+
+        /// <summary>A copy with these entries added to <paramref name="section"/> (entries already there win).</summary>
+        public KafkaSettings WithDefaults(string section, IEnumerable<KeyValuePair<string, string>> entries, string origin)
+        {
+            var sections = _sections.ToDictionary(s => s.Key, s => s.Value.ToList(), StringComparer.Ordinal);
+            if (!sections.TryGetValue(section, out List<ConfigEntry>? list))
+            {
+                list = new List<ConfigEntry>();
+                sections[section] = list;
+            }
+            foreach (KeyValuePair<string, string> entry in entries)
+            {
+                if (!list.Any(e => e.Key == entry.Key))
+                {
+                    list.Insert(0, new ConfigEntry(entry.Key, entry.Value, origin));
+                }
+            }
+            return new KafkaSettings(SourceFile, sections, WorkingDirectory);
         }
 
         /// <summary>Throws a lab-readable error when no broker address is configured.</summary>

@@ -62,5 +62,7 @@ namespace OpenMsiStream.Diagnostics
         public const string CryptoNodeInUse = "CryptoNodeInUse";
         public const string CryptoProvisioningFailed = "CryptoProvisioningFailed";
         public const string UndecryptableMessage = "UndecryptableMessage";
+        public const string MetadataUnsupported = "MetadataUnsupported";
+        public const string ConsumerGroupsUnlisted = "ConsumerGroupsUnlisted";
     }
 }

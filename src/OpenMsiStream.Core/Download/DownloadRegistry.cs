@@ -43,13 +43,15 @@ CREATE TABLE IF NOT EXISTS staged_chunks(
         }
 
         /// <summary>
-        /// Where each version was sent (<see cref="SendSpan"/>), added after the first release: registries
-        /// written before have these columns added, empty (such versions are ordered by time and mtime only).
+        /// Where each version was sent (<see cref="SendSpan"/>) and the metadata of one in progress, added
+        /// after the first release: registries written before have these columns added, empty (such
+        /// versions are ordered by time and mtime only).
         /// </summary>
         private static readonly (string Table, string Column)[] SpanColumns =
         {
             ("received", "partition_id INTEGER"), ("received", "first_offset INTEGER"), ("received", "last_offset INTEGER"),
             ("staged", "partition_id INTEGER"), ("staged", "first_offset INTEGER"), ("staged", "last_offset INTEGER"), ("staged", "sent_at_ms INTEGER"),
+            ("staged", "metadata BLOB"),
         };
 
         public static DownloadRegistry Open(string stateDirectory, string topic, string groupId)
@@ -124,8 +126,8 @@ CREATE TABLE IF NOT EXISTS staged_chunks(
             _database.Write(transaction =>
             {
                 using SqliteCommand file = _database.Command(
-                    "INSERT INTO staged(staging_file, owner, topic, group_id, rel_path, file_hash, total_chunks, mtime, sent_at_ms, partition_id, first_offset, last_offset, updated_at) " +
-                    "VALUES ($file, $owner, $topic, $group, $path, $hash, $count, $mtime, $sent, $partition, $first, $last, $now) " +
+                    "INSERT INTO staged(staging_file, owner, topic, group_id, rel_path, file_hash, total_chunks, mtime, sent_at_ms, partition_id, first_offset, last_offset, metadata, updated_at) " +
+                    "VALUES ($file, $owner, $topic, $group, $path, $hash, $count, $mtime, $sent, $partition, $first, $last, $metadata, $now) " +
                     "ON CONFLICT(staging_file) DO UPDATE SET updated_at = excluded.updated_at, sent_at_ms = excluded.sent_at_ms, " +
                     "partition_id = excluded.partition_id, first_offset = excluded.first_offset, last_offset = excluded.last_offset", transaction);
                 using SqliteCommand chunk = _database.Command("INSERT OR IGNORE INTO staged_chunks(staging_file, offset, length) VALUES ($file, $offset, $length)", transaction);
@@ -138,6 +140,7 @@ CREATE TABLE IF NOT EXISTS staged_chunks(
                     file.Parameters.AddWithValue("$group", _groupId);
                     file.Parameters.AddWithValue("$path", staged.RelativePath);
                     AddGeneration(file, staged.Generation);
+                    file.Parameters.AddWithValue("$metadata", staged.Generation.Metadata.IsEmpty ? (object)DBNull.Value : staged.Generation.Metadata.Header);
                     file.Parameters.AddWithValue("$now", DateTimeOffset.Now.ToString("o", CultureInfo.InvariantCulture));
                     file.ExecuteNonQuery();
                     foreach (KeyValuePair<long, int> piece in staged.Chunks)
@@ -206,14 +209,15 @@ CREATE TABLE IF NOT EXISTS staged_chunks(
             _database.Write(transaction =>
             {
                 var candidates = new List<(string File, string Owner, string Path, FileGeneration Generation)>();
-                using (SqliteCommand query = _database.Command("SELECT staging_file, owner, rel_path, file_hash, total_chunks, mtime, sent_at_ms, partition_id, first_offset, last_offset FROM staged WHERE topic = $topic AND group_id = $group", transaction))
+                using (SqliteCommand query = _database.Command("SELECT staging_file, owner, rel_path, file_hash, total_chunks, mtime, sent_at_ms, partition_id, first_offset, last_offset, metadata FROM staged WHERE topic = $topic AND group_id = $group", transaction))
                 {
                     query.Parameters.AddWithValue("$topic", _topic);
                     query.Parameters.AddWithValue("$group", _groupId);
                     using SqliteDataReader reader = query.ExecuteReader();
                     while (reader.Read())
                     {
-                        candidates.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), ReadGeneration(reader, 3)));
+                        candidates.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2),
+                            ReadGeneration(reader, 3, reader.IsDBNull(10) ? null : Wire.FileMetadata.Read((byte[])reader.GetValue(10)))));
                     }
                 }
                 foreach ((string file, string owner, string path, FileGeneration generation) in candidates.Where(c => c.Owner != newOwner && ownerIsGone(c.Owner)))
@@ -270,14 +274,14 @@ CREATE TABLE IF NOT EXISTS staged_chunks(
         }
 
         /// <summary>Reads file_hash, total_chunks, mtime, sent_at_ms, partition_id, first_offset, last_offset from column <paramref name="first"/> on.</summary>
-        private static FileGeneration ReadGeneration(SqliteDataReader reader, int first)
+        private static FileGeneration ReadGeneration(SqliteDataReader reader, int first, Wire.FileMetadata? metadata = null)
         {
             double? mtime = reader.IsDBNull(first + 2) ? (double?)null : reader.GetDouble(first + 2);
             DateTime? sentAt = reader.IsDBNull(first + 3) ? (DateTime?)null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 3)).UtcDateTime;
             SendSpan? span = !reader.IsDBNull(first + 4) ? new SendSpan(reader.GetInt32(first + 4), reader.GetInt64(first + 5), reader.GetInt64(first + 6), sentAt)
                 : sentAt.HasValue ? new SendSpan(SendSpan.SeveralPartitions, 0, 0, sentAt) // recorded before offsets were kept
                 : null;
-            return new FileGeneration((byte[])reader.GetValue(first), reader.GetInt32(first + 1), mtime, span);
+            return new FileGeneration((byte[])reader.GetValue(first), reader.GetInt32(first + 1), mtime, span, metadata);
         }
 
         private void DeleteStaged(SqliteTransaction transaction, string stagingFile)

@@ -54,16 +54,20 @@ namespace OpenMsiStream.Download
         public override string ToString() => HasOffsets ? $"partition {Partition}, offsets {FirstOffset}..{LastOffset}" : "several partitions";
     }
 
-    /// <summary>One version ("generation") of a file: its hash, chunk count and producer mtime, and where it was sent.</summary>
+    /// <summary>One version ("generation") of a file: its hash, chunk count, producer mtime and metadata, and where it was sent.</summary>
     internal sealed class FileGeneration
     {
-        public FileGeneration(byte[] fileHash, int totalChunks, double? mtime, SendSpan? span)
+        public FileGeneration(byte[] fileHash, int totalChunks, double? mtime, SendSpan? span, FileMetadata? metadata = null)
         {
             FileHash = fileHash;
             TotalChunks = totalChunks;
             Mtime = mtime;
             Span = span;
+            Metadata = metadata ?? FileMetadata.None;
         }
+
+        /// <summary>The user metadata its chunks carried (<see cref="FileMetadata"/>).</summary>
+        public FileMetadata Metadata { get; }
 
         public byte[] FileHash { get; }
 
@@ -74,7 +78,8 @@ namespace OpenMsiStream.Download
         /// <summary>Where its chunks were sent; null for versions recorded before spans were kept.</summary>
         public SendSpan? Span { get; }
 
-        public static FileGeneration Of(DataFileChunk chunk, MessagePosition position) => new FileGeneration(chunk.FileHash, chunk.TotalChunks, chunk.FileMtime, SendSpan.Of(position));
+        public static FileGeneration Of(DataFileChunk chunk, MessagePosition position, FileMetadata? metadata = null) =>
+            new FileGeneration(chunk.FileHash, chunk.TotalChunks, chunk.FileMtime, SendSpan.Of(position), metadata);
 
         public bool SameHash(DataFileChunk chunk) => FileHash.AsSpan().SequenceEqual(chunk.FileHash);
 

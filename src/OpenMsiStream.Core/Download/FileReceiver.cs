@@ -25,6 +25,9 @@ namespace OpenMsiStream.Download
         private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
         private static readonly TimeSpan MaxStallCheckInterval = TimeSpan.FromSeconds(5);
 
+        /// <summary>After this long without partitions of an existing topic the user is told why.</summary>
+        private static readonly TimeSpan SlowJoinNotice = TimeSpan.FromSeconds(10);
+
         private readonly KafkaSettings _settings;
         private readonly ReceiveOptions _options;
         private readonly IConsumer<byte[], byte[]> _consumer;
@@ -46,6 +49,7 @@ namespace OpenMsiStream.Download
         /// <summary>Set while the consumer closes: its partitions are revoked, but not because another member takes them.</summary>
         private bool _closing;
         private readonly OutputOutage _outage = new OutputOutage();
+        private readonly HashSet<string> _badMetadataReported = new HashSet<string>(StringComparer.Ordinal);
         private int _received;
         private int _errors;
         private readonly ConcurrentQueue<ReceivedFile> _acknowledged = new ConcurrentQueue<ReceivedFile>();
@@ -97,6 +101,9 @@ namespace OpenMsiStream.Download
 
         public ClientDiagnostics Diagnostics { get; }
 
+        /// <summary>Whether a later run can continue this one's unfinished files (a fixed consumer group).</summary>
+        public bool Resumable => !_groupIsFresh;
+
         /// <summary>The consumer group this receiver joined.</summary>
         public string GroupId { get; }
 
@@ -122,6 +129,8 @@ namespace OpenMsiStream.Download
             bool topicMissingReported = false;
             ReceiveStopReason reason = ReceiveStopReason.Cancelled;
             bool failed = false;
+            IReadOnlyList<IncompleteFile> incomplete = Array.Empty<IncompleteFile>();
+            bool slowJoinReported = false;
 
             ClusterMetadata metadata = KafkaConnectionProbe.Probe(_consumer, _options.Topic, _options.ConnectTimeout, _settings, Diagnostics, cancellationToken);
             // Joining a group can take up to the session timeout when a member just left; only worth
@@ -155,6 +164,12 @@ namespace OpenMsiStream.Download
                     {
                         reason = ReceiveStopReason.CountReached;
                         break;
+                    }
+                    if (!slowJoinReported && _lastAssignment == null && metadata.TopicExists == true && clock.Elapsed >= SlowJoinNotice)
+                    {
+                        slowJoinReported = true;
+                        observer.Warning($"Still waiting for the broker to give consumer group '{GroupId}' partitions of '{_options.Topic}' after {SlowJoinNotice.TotalSeconds:0} s. "
+                            + $"When a member of this group left recently (an earlier run), the broker waits for it up to the session timeout ({_sessionTimeout.TotalSeconds:0} s, session.timeout.ms in [consumer]) before it rebalances.");
                     }
                     // With files waiting for their group commit, a poll does not wait: when no message is
                     // at hand the group is committed now rather than after a pause.
@@ -230,11 +245,16 @@ namespace OpenMsiStream.Download
                 ResolveAcknowledged();
                 Commit();
                 _closing = true;
-                ReportFilesLeftInProgress();
+                incomplete = _reassembler.Incomplete(); // files left in progress stay with this receiver until it is disposed
                 _consumer.Close();
                 observer.Progress(new ReceiveProgress(messages, bytes, _received, _reassembler.FilesInProgress));
             }
-            return new ReceiveSummary(_received, _errors, messages, bytes, clock.Elapsed, reason);
+            var summary = new ReceiveSummary(_received, _errors, messages, bytes, clock.Elapsed, reason, incomplete);
+            if (reason != ReceiveStopReason.Cancelled && summary.DescribeIncomplete(Resumable, _options.OutputDirectory) is string warning)
+            {
+                observer.Warning(warning); // a run that ends by a count or an idle timeout never drops files silently
+            }
+            return summary;
         }
 
         /// <summary>
@@ -512,13 +532,36 @@ namespace OpenMsiStream.Download
             {
                 return ChunkResult.Skipped(position);
             }
-            ChunkResult outcome = _reassembler.Accept(chunk, position);
+            FileMetadata? metadata = ReadMetadata(result.Message.Headers, chunk.RelativePath);
+            ChunkResult outcome = _reassembler.Accept(chunk, position, metadata);
             if (outcome.Error?.ErrorId == ErrorIds.UnsafePath
                 || (outcome.BadMessage is MessagePosition bad && bad.Partition == position.Partition && bad.Offset == position.Offset))
             {
                 return ChunkResult.Failed(Quarantined(outcome.Error!, result, position), outcome.Resolved);
             }
             return outcome;
+        }
+
+        /// <summary>
+        /// The file's metadata header (<see cref="FileMetadata"/>); one that is not a JSON object of strings
+        /// or too large is left out with a warning, once per file, and the file is received without it.
+        /// </summary>
+        private FileMetadata? ReadMetadata(Headers? headers, string relativePath)
+        {
+            if (headers == null || !headers.TryGetLastBytes(FileMetadata.HeaderName, out byte[] header))
+            {
+                return null;
+            }
+            FileMetadata? metadata = FileMetadata.Read(header);
+            if (metadata == null && _badMetadataReported.Add(relativePath))
+            {
+                if (_badMetadataReported.Count > 10_000)
+                {
+                    _badMetadataReported.Clear();
+                }
+                _observer!.Warning($"The metadata of '{relativePath}' is not a JSON object of strings of at most {FileMetadata.MaxBytes} bytes; the file is received without it.");
+            }
+            return metadata;
         }
 
         /// <summary>
@@ -593,25 +636,6 @@ namespace OpenMsiStream.Download
             {
                 _observer?.Warning($"{abandoned} file(s) in progress moved to another consumer of group '{GroupId}' after a rebalance.");
             }
-        }
-
-        /// <summary>Says, at the end of a run, what becomes of the files that did not complete.</summary>
-        private void ReportFilesLeftInProgress()
-        {
-            IReadOnlyList<FileAssembly> unfinished = _reassembler.Unfinished();
-            if (unfinished.Count == 0 || _observer == null)
-            {
-                return;
-            }
-            const int Named = 5;
-            string files = string.Join(", ", unfinished.Take(Named).Select(f => $"'{f.RelativePath}' ({f.ReceivedChunks} of {f.Generation.TotalChunks} chunks)"))
-                + (unfinished.Count > Named ? $" and {unfinished.Count - Named} more" : string.Empty);
-            string fate = _groupIsFresh
-                ? "They are dropped: this run's consumer group was made for it alone and cannot be resumed (give a group id to resume a later run where this one stopped)."
-                : _directory != null
-                    ? $"Their chunks stay staged, and the next run of group '{GroupId}' on '{_options.OutputDirectory}' completes them."
-                    : $"The next run of group '{GroupId}' reads their chunks again.";
-            _observer.Warning($"{unfinished.Count} file(s) were still incomplete when the receiver stopped: {files}. {fate}");
         }
 
         private static string ResolveGroupId(KafkaSettings settings, string? requested, out bool fresh)

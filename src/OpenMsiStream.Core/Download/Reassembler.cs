@@ -100,10 +100,16 @@ namespace OpenMsiStream.Download
             return taken;
         }
 
-        /// <summary>Files in progress, oldest first, except those already reported as abandoned (<see cref="AbandonStalled"/>).</summary>
-        public IReadOnlyList<FileAssembly> Unfinished() => _inProgress.Values.Where(a => !a.Released).OrderBy(a => a.LastChunkAt).ToList();
+        /// <summary>
+        /// The files in progress, with how many of their chunks are here, except those already reported
+        /// as given up (<see cref="AbandonStalled"/>).
+        /// </summary>
+        public IReadOnlyList<IncompleteFile> Incomplete() =>
+            _inProgress.Values.Where(f => !f.Released).OrderBy(f => f.RelativePath, StringComparer.Ordinal)
+                .Select(f => new IncompleteFile(f.RelativePath, f.ReceivedChunks, f.Generation.TotalChunks)).ToList();
 
-        public ChunkResult Accept(DataFileChunk chunk, MessagePosition position)
+        /// <param name="metadata">The user metadata the chunk's message carried, if any (<see cref="FileMetadata"/>).</param>
+        public ChunkResult Accept(DataFileChunk chunk, MessagePosition position, FileMetadata? metadata = null)
         {
             string relativePath;
             try
@@ -127,7 +133,7 @@ namespace OpenMsiStream.Download
             }
             string? warning = null;
             IReadOnlyList<MessagePosition> abandoned = Array.Empty<MessagePosition>();
-            FileGeneration incoming = FileGeneration.Of(chunk, position);
+            FileGeneration incoming = FileGeneration.Of(chunk, position, metadata);
             if (_unrecorded.TryGetValue(relativePath, out UnrecordedFile? unrecorded))
             {
                 if (GenerationPolicy.JudgeAgainstReceived(unrecorded.Generation, incoming).Verdict != GenerationVerdict.Newer)

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using OpenMsiStream.Diagnostics;
+using OpenMsiStream.FileSystem;
 using OpenMsiStream.Wire;
 
 namespace OpenMsiStream.Download
@@ -77,7 +78,7 @@ namespace OpenMsiStream.Download
             Owner = DateTime.UtcNow.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N");
             _stagingDirectory = Path.Combine(StagingRoot, Owner);
             State.StateFolder.Create(_outputDirectory, "the output directory", ErrorIds.OutputWriteFailed);
-            State.StateFolder.Create(_stagingDirectory, "the staging folder", ErrorIds.OutputWriteFailed);
+            State.StateFolder.Create(_stagingDirectory, "its staging folder for files in progress", ErrorIds.OutputWriteFailed, (_outputDirectory, "the output directory"));
             _stagingLock = new FileStream(Path.Combine(_stagingDirectory, LockFileName), FileMode.Create, FileAccess.ReadWrite, FileShare.None);
             _registry = DownloadRegistry.Open(stateDirectory, topic, groupId);
             _adopted = _registry.Adopt(IsGone, Owner, TakeOver);
@@ -247,7 +248,7 @@ namespace OpenMsiStream.Download
             var store = (DiskChunkStore)assembly.Store;
             // Everything that can fail on the message's contents is done before the rename: once the
             // file is visible it must be recorded as received.
-            var file = new ReceivedFile(assembly.RelativePath, target, null, completed.Length, assembly.Generation.TotalChunks, completed.Sha512, topic, PartitionOf(assembly), assembly.Mtime, assembly.KeyPrefix);
+            var file = new ReceivedFile(assembly.RelativePath, target, null, completed.Length, assembly.Generation.TotalChunks, completed.Sha512, topic, PartitionOf(assembly), assembly.Mtime, assembly.KeyPrefix, assembly.Generation.Metadata.Values);
             var created = new List<string>();
             try
             {
@@ -255,6 +256,12 @@ namespace OpenMsiStream.Download
                 if (Directory.Exists(target))
                 {
                     throw Conflict(assembly.RelativePath, $"a directory named '{target}' is in the way");
+                }
+                string? sameButForCase = ExistingNameDifferingInCase(target);
+                if (sameButForCase != null)
+                {
+                    // Windows and macOS would replace the other file, and one of the two would be lost unseen.
+                    throw Conflict(assembly.RelativePath, $"'{sameButForCase}' is already there and its name differs only in case, which this file system cannot keep apart");
                 }
                 store.MoveToUnsynced(target);
             }
@@ -275,6 +282,22 @@ namespace OpenMsiStream.Download
 
         public override void Record(string relativePath, FileGeneration generation, long length, string stagingName) =>
             _registry.Received(new[] { new ReceivedRecord(relativePath, generation, length, stagingName) });
+
+        /// <summary>
+        /// On a case-insensitive file system (Windows, macOS): the name of a file in the target's
+        /// directory that is the target's name in other letter case, or null.
+        /// </summary>
+        private static string? ExistingNameDifferingInCase(string target)
+        {
+            if (PathRules.Comparison != StringComparison.OrdinalIgnoreCase || !File.Exists(target))
+            {
+                return null; // the usual case costs one stat; the directory is listed only when a file is replaced
+            }
+            string name = Path.GetFileName(target);
+            return Directory.EnumerateFiles(Path.GetDirectoryName(target)!)
+                .Select(Path.GetFileName)
+                .FirstOrDefault(existing => string.Equals(existing, name, StringComparison.OrdinalIgnoreCase) && !string.Equals(existing, name, StringComparison.Ordinal));
+        }
 
         /// <summary>
         /// Releases this receiver's staging folder. Files in progress stay in it, recorded in the
@@ -488,7 +511,7 @@ namespace OpenMsiStream.Download
             foreach (CompletedFile completed in files)
             {
                 FileAssembly assembly = completed.Assembly;
-                completed.Delivered = new ReceivedFile(assembly.RelativePath, null, ((MemoryChunkStore)assembly.Store).Content, completed.Length, assembly.Generation.TotalChunks, completed.Sha512, topic, PartitionOf(assembly), assembly.Mtime, assembly.KeyPrefix);
+                completed.Delivered = new ReceivedFile(assembly.RelativePath, null, ((MemoryChunkStore)assembly.Store).Content, completed.Length, assembly.Generation.TotalChunks, completed.Sha512, topic, PartitionOf(assembly), assembly.Mtime, assembly.KeyPrefix, assembly.Generation.Metadata.Values);
             }
         }
     }

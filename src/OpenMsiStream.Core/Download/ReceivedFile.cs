@@ -1,14 +1,20 @@
 using System;
+using System.Collections.Generic;
 
 namespace OpenMsiStream.Download
 {
     /// <summary>A file rebuilt from its chunks whose whole-file SHA-512 matched what the producer sent.</summary>
     public sealed class ReceivedFile
     {
-        private static readonly DateTime Epoch = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
 
-        public ReceivedFile(string relativePath, string? fullName, byte[]? bytes, long length, int chunkCount, string sha512, string topic, int partition, double? sourceMtime, string? keyPrefix = null)
+        /// <summary>The user metadata the producer sent with the file (empty when none): sample, instrument, operator…</summary>
+        public IReadOnlyDictionary<string, string> Metadata { get; }
+
+        public ReceivedFile(string relativePath, string? fullName, byte[]? bytes, long length, int chunkCount, string sha512, string topic, int partition, double? sourceMtime, string? keyPrefix = null,
+            IReadOnlyDictionary<string, string>? metadata = null)
         {
+            Metadata = metadata ?? Empty;
             int slash = relativePath.LastIndexOf('/');
             KeyPrefix = keyPrefix ?? Wire.ChunkMessageKey.Prefix(slash < 0 ? string.Empty : relativePath.Substring(0, slash), relativePath.Substring(slash + 1));
             RelativePath = relativePath;
@@ -19,18 +25,13 @@ namespace OpenMsiStream.Download
             Sha512 = sha512;
             Topic = topic;
             Partition = partition;
-            SourceLastWriteTimeUtc = ToUtc(sourceMtime);
+            SourceLastWriteTimeUtc = Wire.UnixTime.ToUtc(sourceMtime);
             ReceivedAt = DateTimeOffset.Now;
         }
 
-        /// <summary>A Unix time as a UTC time; null when unknown or beyond what DateTime holds.</summary>
-        private static DateTime? ToUtc(double? unixSeconds) =>
-            unixSeconds is double seconds && seconds >= 0 && seconds < (DateTime.MaxValue - Epoch).TotalSeconds
-                ? Epoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond))
-                : (DateTime?)null;
-
         private ReceivedFile(ReceivedFile file, string? fullName, byte[]? bytes)
         {
+            Metadata = file.Metadata;
             KeyPrefix = file.KeyPrefix;
             RelativePath = file.RelativePath;
             FullName = fullName;

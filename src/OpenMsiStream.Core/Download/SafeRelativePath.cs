@@ -109,7 +109,9 @@ namespace OpenMsiStream.Download
             return components.Select(PortableProblem).FirstOrDefault(problem => problem != null);
         }
 
-        /// <summary>What every receiver refuses in one path component, whatever OS it runs on.</summary>
+        /// <summary>What every receiver refuses in one path component (a file or directory name), whatever OS it runs on; null when fine.</summary>
+        public static string? ProblemInName(string component) => PortableProblem(component);
+
         private static string? PortableProblem(string component)
         {
             if (component == "..")

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Text;
 
 namespace OpenMsiStream.FileSystem
@@ -41,8 +42,8 @@ namespace OpenMsiStream.FileSystem
             File.Replace(source, target, destinationBackupFileName: null);
         }
 
-        /// <summary>Writes <paramref name="text"/> as UTF-8 through a temporary file in the same directory.</summary>
-        public static void WriteAllText(string path, string text)
+        /// <summary>Writes <paramref name="text"/> (UTF-8 unless <paramref name="encoding"/> says otherwise) through a temporary file in the same directory.</summary>
+        public static void WriteAllText(string path, string text, Encoding? encoding = null)
         {
             string full = Path.GetFullPath(path);
             string? directory = Path.GetDirectoryName(full);
@@ -53,7 +54,14 @@ namespace OpenMsiStream.FileSystem
             string temp = full + ".tmp-" + Guid.NewGuid().ToString("N");
             try
             {
-                File.WriteAllText(temp, text, new UTF8Encoding(false));
+                byte[] bytes = (encoding ?? new UTF8Encoding(false)).GetPreamble().Concat((encoding ?? new UTF8Encoding(false)).GetBytes(text)).ToArray();
+                using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                {
+                    stream.Write(bytes, 0, bytes.Length);
+                    // fsync / FlushFileBuffers before the rename: otherwise a power cut can leave the new name on
+                    // a file whose content never reached the disk.
+                    stream.Flush(flushToDisk: true);
+                }
                 MoveReplacing(temp, full);
             }
             finally

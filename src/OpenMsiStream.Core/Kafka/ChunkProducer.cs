@@ -6,6 +6,7 @@ using System.Collections.Generic;
 using OpenMsiStream.Config;
 using OpenMsiStream.Crypto.Data;
 using OpenMsiStream.Crypto.Runtime;
+using OpenMsiStream.Wire;
 
 namespace OpenMsiStream.Kafka
 {
@@ -23,11 +24,14 @@ namespace OpenMsiStream.Kafka
         private readonly Dictionary<string, MessageEncryptor> _encryptors = new Dictionary<string, MessageEncryptor>(StringComparer.Ordinal);
         private readonly Dictionary<string, (int Count, DateTime Read)> _partitionCounts = new Dictionary<string, (int, DateTime)>(StringComparer.Ordinal);
 
+        private readonly bool _brokerKeepsHeaders;
+
         public ChunkProducer(KafkaSettings settings, ClientDiagnostics diagnostics)
         {
             Settings = settings;
             Diagnostics = diagnostics;
             ClientPropertySet properties = KafkaClientFactory.ProducerProperties(settings);
+            _brokerKeepsHeaders = KafkaClientFactory.BrokerKeepsHeaders(properties);
             _cryptoNode = KafkaCryptoNode.Acquire(settings, diagnostics);
             // An encrypted key and value each grow by KafkaCrypto's envelope; the chunk-size check must leave room.
             MessageMaxBytes = KafkaClientFactory.MessageMaxBytes(properties) - (_cryptoNode != null ? 2 * EncryptedItem.MaxOverheadBytes : 0);
@@ -58,10 +62,33 @@ namespace OpenMsiStream.Kafka
             return KafkaConnectionProbe.Probe(admin, topic, timeout, Settings, Diagnostics, cancellationToken);
         }
 
-        /// <summary>Queues one chunk; <paramref name="onDelivery"/> runs when the broker acknowledged it or it failed for good.</summary>
-        public void Produce(string topic, OutgoingChunk chunk, Action<DeliveryReport<byte[], byte[]>> onDelivery, CancellationToken cancellationToken)
+        /// <summary>
+        /// Refuses metadata that cannot travel safely: KafkaCrypto encrypts keys and values but not
+        /// headers, so with encryption the metadata would be the one thing in clear; and brokers before
+        /// Kafka 0.11 keep no headers at all.
+        /// </summary>
+        public void RequireMetadataSupport(FileMetadata metadata, string file)
         {
-            var message = new Message<byte[], byte[]> { Key = chunk.Key, Value = chunk.Value };
+            if (metadata.IsEmpty)
+            {
+                return;
+            }
+            if (_cryptoNode != null)
+            {
+                throw new OpenMsiStream.Diagnostics.OpenMsiStreamException(OpenMsiStream.Diagnostics.ErrorIds.MetadataUnsupported, OpenMsiStream.Diagnostics.ErrorKind.InvalidArgument,
+                    $"'{file}' was not sent: it has metadata, and KafkaCrypto does not encrypt Kafka headers, so the metadata would travel in clear beside the encrypted file. Put it in a file of its own (which is encrypted) instead.", target: file);
+            }
+            if (!_brokerKeepsHeaders)
+            {
+                throw new OpenMsiStream.Diagnostics.OpenMsiStreamException(OpenMsiStream.Diagnostics.ErrorIds.MetadataUnsupported, OpenMsiStream.Diagnostics.ErrorKind.InvalidArgument,
+                    $"'{file}' was not sent: it has metadata, which travels as a Kafka header, and the config says the broker is older than Kafka 0.11 (broker.version.fallback), which keeps no headers.", target: file);
+            }
+        }
+
+        /// <summary>Queues one chunk; <paramref name="onDelivery"/> runs when the broker acknowledged it or it failed for good.</summary>
+        public void Produce(string topic, OutgoingChunk chunk, FileMetadata metadata, Action<DeliveryReport<byte[], byte[]>> onDelivery, CancellationToken cancellationToken)
+        {
+            var message = new Message<byte[], byte[]> { Key = chunk.Key, Value = chunk.Value, Headers = Headers(metadata) };
             TopicPartition? partition = null;
             if (_cryptoNode != null)
             {
@@ -69,7 +96,7 @@ namespace OpenMsiStream.Kafka
                 // file's chunks over partitions (and over the consumers of a group).
                 partition = new TopicPartition(topic, FilePartitioner.Choose(topic, PartitionCount(topic, cancellationToken), chunk.Key, keyIsNull: false));
                 MessageEncryptor encryptor = EncryptorFor(topic);
-                message = new Message<byte[], byte[]> { Key = encryptor.Key(chunk.Key)!, Value = encryptor.Value(chunk.Value)! };
+                message = new Message<byte[], byte[]> { Key = encryptor.Key(chunk.Key)!, Value = encryptor.Value(chunk.Value)!, Headers = message.Headers };
             }
             while (true)
             {
@@ -106,6 +133,9 @@ namespace OpenMsiStream.Kafka
             _producer.Dispose();
             _cryptoNode?.Release();
         }
+
+        private static Headers? Headers(FileMetadata metadata) =>
+            metadata.IsEmpty ? null : new Headers { { FileMetadata.HeaderName, metadata.Header } };
 
         private MessageEncryptor EncryptorFor(string topic)
         {

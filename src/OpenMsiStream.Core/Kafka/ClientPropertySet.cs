@@ -68,6 +68,13 @@ namespace OpenMsiStream.Kafka
         public void Validate()
         {
             NativeLibraryResolver.EnsureInstalled();
+            ValidateWithLibrdkafka();
+        }
+
+        /// <summary>Never inlined into <see cref="Validate"/>: Mono binds P/Invokes when it compiles a method (see LocalKafkaBroker.StartCluster).</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private void ValidateWithLibrdkafka()
+        {
             IntPtr conf = LibRdKafkaNative.rd_kafka_conf_new();
             try
             {

@@ -81,6 +81,19 @@ namespace OpenMsiStream.Kafka
             return properties;
         }
 
+        /// <summary>
+        /// Whether the broker can keep message headers: false when the config names a broker older than
+        /// Kafka 0.11 (<c>api.version.request = false</c> with <c>broker.version.fallback</c> below 0.11).
+        /// </summary>
+        public static bool BrokerKeepsHeaders(ClientPropertySet properties)
+        {
+            if (!string.Equals(properties["api.version.request"], "false", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+            return Version.TryParse(properties["broker.version.fallback"] ?? "0.10.0", out Version? version) && version >= new Version(0, 11);
+        }
+
         /// <summary>The largest message the producer will send, for the chunk-size check.</summary>
         public static int MessageMaxBytes(ClientPropertySet producerProperties) =>
             int.TryParse(producerProperties["message.max.bytes"], NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)

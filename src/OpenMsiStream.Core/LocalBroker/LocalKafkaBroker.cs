@@ -24,6 +24,18 @@ namespace OpenMsiStream.LocalBroker
         /// <summary>RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS.</summary>
         private const int TopicAlreadyExists = 36;
 
+        /// <summary>
+        /// Consumer settings for this broker, in the config file it writes and in the settings the cmdlets
+        /// use without one. The mock cluster makes a new member of a group wait for a member that just
+        /// left until that member's session timeout runs out (librdkafka's default 45 s, Kafka itself
+        /// rebalances at once); 6 s keeps a second run in the same group interactive.
+        /// </summary>
+        public static readonly IReadOnlyList<KeyValuePair<string, string>> ConsumerSettings = new[]
+        {
+            new KeyValuePair<string, string>("session.timeout.ms", "6000"),
+            new KeyValuePair<string, string>("heartbeat.interval.ms", "1000"),
+        };
+
         private readonly object _gate = new object();
         private readonly Dictionary<string, int> _topics = new Dictionary<string, int>(StringComparer.Ordinal);
         private IntPtr _client;
@@ -76,6 +88,16 @@ namespace OpenMsiStream.LocalBroker
                 throw new ArgumentOutOfRangeException(nameof(brokerCount), brokerCount, "The embedded broker supports 1 to 9 brokers.");
             }
             NativeLibraryResolver.EnsureInstalled();
+            return StartCluster(brokerCount);
+        }
+
+        /// <summary>
+        /// Separate from <see cref="Start"/>, and never inlined into it: Mono binds a method's P/Invokes
+        /// when it compiles the method, so they must live in one compiled after the resolver is in place.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static LocalKafkaBroker StartCluster(int brokerCount)
+        {
             IntPtr conf = LibRdKafkaNative.rd_kafka_conf_new();
             var error = new StringBuilder(512);
             // Only errors from the mock cluster's own client reach stderr; its connection chatter does not.
@@ -182,7 +204,11 @@ namespace OpenMsiStream.LocalBroker
         /// <summary>Writes an OpenMSIStream-format config file that points other programs at this broker.</summary>
         public void WriteConfigFile(string path) => KafkaConfigFileWriter.WriteForBootstrap(path, BootstrapServers,
             "Embedded local broker (librdkafka mock cluster) started " + StartedAt.ToString("u") +
-            ". In memory only, at most 5 MiB per partition; valid while the process that started it runs.");
+            ". In memory only, at most 5 MiB per partition; valid while the process that started it runs.", ConsumerSettings);
+
+        /// <summary>Client settings for an embedded broker at <paramref name="bootstrapServers"/> (what its config file says).</summary>
+        public static KafkaSettings ClientSettings(string bootstrapServers, string? workingDirectory = null) =>
+            KafkaSettings.FromBootstrapServers(bootstrapServers, workingDirectory).WithDefaults(KafkaSettings.ConsumerSection, ConsumerSettings, "the embedded broker");
 
         public void Dispose()
         {

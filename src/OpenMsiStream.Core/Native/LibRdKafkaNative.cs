@@ -55,6 +55,13 @@ namespace OpenMsiStream.Native
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         public static extern IntPtr rd_kafka_err2str(int err);
 
+        /// <summary>The cluster id from the brokers' metadata (Kafka 0.10.1 and later), waiting up to <paramref name="timeoutMs"/>; free it with <see cref="rd_kafka_mem_free"/>.</summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern IntPtr rd_kafka_clusterid(IntPtr rk, int timeoutMs);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void rd_kafka_mem_free(IntPtr rk, IntPtr ptr);
+
         /// <summary>A NUL-terminated UTF-8 copy of <paramref name="text"/> for a <c>const char*</c> argument.</summary>
         public static byte[] Utf8z(string text)
         {

@@ -17,7 +17,10 @@ namespace OpenMsiStream.Native
     /// the centos8 variant must be tried next, and PowerShell's own native probing does not look in
     /// <c>runtimes/</c>. The resolver API (NativeLibrary) is not in netstandard2.0, so it is reached by
     /// reflection; on .NET Framework there is no resolver API and Windows libraries are loaded by full
-    /// path first, after which DllImport binds to the module already in the process.
+    /// path first, after which DllImport binds to the module already in the process. Mono (the stand-in
+    /// for .NET Framework that the tests run on Linux) has no resolver API either and does not bind a
+    /// DllImport to a library loaded by path, so there each library name is mapped to the file with
+    /// Mono's own embedding API (mono_dllmap_insert): on Linux those are the linux .so files.
     /// </remarks>
     internal static class NativeLibraryResolver
     {
@@ -30,10 +33,10 @@ namespace OpenMsiStream.Native
         {
             // Confluent's order on Linux: the full build (needs libsasl2.so.3), the build without GSSAPI
             // that runs on Debian/Ubuntu, then the musl build for Alpine.
-            new NativeLibrarySpec("librdkafka", new[] { "librdkafka.dll" }, new[] { "librdkafka.dylib" }, new[] { "librdkafka.so", "centos8-librdkafka.so", "alpine-librdkafka.so" }),
-            new NativeLibrarySpec("e_sqlite3", new[] { "e_sqlite3.dll" }, new[] { "libe_sqlite3.dylib" }, new[] { "libe_sqlite3.so" }),
+            new NativeLibrarySpec("librdkafka", "librdkafka", new[] { "librdkafka.dll" }, new[] { "librdkafka.dylib" }, new[] { "librdkafka.so", "centos8-librdkafka.so", "alpine-librdkafka.so" }),
+            new NativeLibrarySpec("e_sqlite3", "e_sqlite3", new[] { "e_sqlite3.dll" }, new[] { "libe_sqlite3.dylib" }, new[] { "libe_sqlite3.so" }),
             // KafkaCrypto's primitives (Sodium.Core imports "libsodium").
-            new NativeLibrarySpec("sodium", new[] { "libsodium.dll" }, new[] { "libsodium.dylib" }, new[] { "libsodium.so" }),
+            new NativeLibrarySpec("sodium", "libsodium", new[] { "libsodium.dll" }, new[] { "libsodium.dylib" }, new[] { "libsodium.so" }),
         };
 
         /// <summary>Full path of each library this resolver loaded, by library name.</summary>
@@ -69,6 +72,10 @@ namespace OpenMsiStream.Native
                 else if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
                 {
                     PreloadOnNetFramework();
+                }
+                else if (IsMono)
+                {
+                    MapOnMono();
                 }
             }
         }
@@ -155,6 +162,40 @@ namespace OpenMsiStream.Native
             }
         }
 
+        /// <summary>Whether this is the Mono runtime (it defines Mono.Runtime).</summary>
+        public static bool IsMono { get; } = Type.GetType("Mono.Runtime", throwOnError: false) != null;
+
+        /// <summary>
+        /// Mono on Linux or macOS: every DllImport name of a library (Confluent's and ours "librdkafka",
+        /// Sodium.Core's "libsodium", SQLitePCLRaw's "e_sqlite3") is mapped to the first of its files that
+        /// loads. librdkafka is loaded through Confluent's own loader, which also proves the file loads
+        /// (the full Linux build needs libsasl2.so.3, which Debian lacks).
+        /// </summary>
+        private static void MapOnMono()
+        {
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
+            {
+                // Confluent's loader calls dlopen through [DllImport("libdl")]; glibc names it libdl.so.2
+                // (libdl.so exists only with the C development files).
+                MonoNative.Map("libdl", "libdl.so.2");
+            }
+            foreach (NativeLibrarySpec spec in Libraries)
+            {
+                // Mono keeps the first mapping of a name, so only a file that loads is mapped.
+                string? path = CandidatePaths(spec).Where(File.Exists).FirstOrDefault(MonoNative.Loads);
+                if (path == null)
+                {
+                    continue;
+                }
+                MonoNative.Map(spec.DllImportName, path);
+                if (spec.Name == "librdkafka")
+                {
+                    Confluent.Kafka.Library.Load(path);
+                }
+                Loaded[spec.Name] = path;
+            }
+        }
+
         private static NativeLibrarySpec? Find(string libraryName)
         {
             string file = Path.GetFileNameWithoutExtension(libraryName);
@@ -208,6 +249,23 @@ namespace OpenMsiStream.Native
             return os + "-" + arch;
         }
 
+        /// <summary>Mono's embedding API, exported by the runtime itself.</summary>
+        private static class MonoNative
+        {
+            private const int RtldNow = 2;
+
+            public static void Map(string dllImportName, string path) => mono_dllmap_insert(IntPtr.Zero, dllImportName, null, path, null);
+
+            /// <summary>Whether the file loads here (its own dependencies found); it stays loaded, as it will be used.</summary>
+            public static bool Loads(string path) => dlopen(path, RtldNow) != IntPtr.Zero;
+
+            [DllImport("libdl", CharSet = CharSet.Ansi)]
+            private static extern IntPtr dlopen(string file, int mode);
+
+            [DllImport("__Internal", CharSet = CharSet.Ansi)]
+            private static extern void mono_dllmap_insert(IntPtr assembly, string dll, string? func, string tdll, string? tfunc);
+        }
+
         private static class WindowsNative
         {
             public const uint LoadWithAlteredSearchPath = 0x00000008;
@@ -224,15 +282,19 @@ namespace OpenMsiStream.Native
         private readonly string[] _mac;
         private readonly string[] _linux;
 
-        public NativeLibrarySpec(string name, string[] windows, string[] mac, string[] linux)
+        public NativeLibrarySpec(string name, string dllImportName, string[] windows, string[] mac, string[] linux)
         {
             Name = name;
+            DllImportName = dllImportName;
             _windows = windows;
             _mac = mac;
             _linux = linux;
         }
 
         public string Name { get; }
+
+        /// <summary>The name the P/Invoking assemblies give in [DllImport].</summary>
+        public string DllImportName { get; }
 
         public IEnumerable<string> FileNames() =>
             RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? _windows

@@ -23,8 +23,9 @@ namespace OpenMsiStream.Processing
 
     public sealed class ProcessingProgress
     {
-        public ProcessingProgress(int received, int processed, int failed, int running, int waiting)
+        public ProcessingProgress(int received, int processed, int failed, int running, int waiting, int skipped = 0)
         {
+            Skipped = skipped;
             Received = received;
             Processed = processed;
             Failed = failed;
@@ -37,6 +38,9 @@ namespace OpenMsiStream.Processing
         public int Processed { get; }
 
         public int Failed { get; }
+
+        /// <summary>Files received again that an earlier run had processed already.</summary>
+        public int Skipped { get; }
 
         /// <summary>Files the handler is working on now.</summary>
         public int Running { get; }

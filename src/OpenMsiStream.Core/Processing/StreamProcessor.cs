@@ -149,6 +149,10 @@ namespace OpenMsiStream.Processing
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
             }
             observer.Progress(Progress());
+            if (_skipped > 0 && !cancellationToken.IsCancellationRequested)
+            {
+                observer.Warning($"{_skipped} file(s) skipped: handled in an earlier run of this processor (record in '{StateDirectory}'); {_processed} processed, {_failed} failed in this run.");
+            }
             return new ProcessingSummary(_processed, _failed, _skipped, clock.Elapsed);
         }
 
@@ -159,7 +163,7 @@ namespace OpenMsiStream.Processing
             _runLock.Dispose();
         }
 
-        private ProcessingProgress Progress() => new ProcessingProgress(_received, _processed, _failed, _running, _waiting);
+        private ProcessingProgress Progress() => new ProcessingProgress(_received, _processed, _failed, _running, _waiting, _skipped);
 
         /// <summary>
         /// Disk modes, on the receiver's thread: the file is in the output directory and about to be
@@ -196,8 +200,14 @@ namespace OpenMsiStream.Processing
             ProcessingRecord? record = _registry.Find(file.RelativePath);
             if (record != null && record.Sha512 == file.Sha512 && record.Status == ProcessingStatus.Processed)
             {
-                Interlocked.Increment(ref _skipped);
+                if (Interlocked.Increment(ref _skipped) == 1)
+                {
+                    // Said at once: a user who sees no output would otherwise wait for files that will never come.
+                    _observer!.Warning($"Skipping '{file.RelativePath}' and every other file this processor handled in an earlier run (same SHA-512): "
+                        + $"consumer group '{GroupId}', record in '{StateDirectory}'. To process them again, give another -GroupId (--group-id) or -StateDirectory, or delete that record.");
+                }
                 _observer!.Verbose($"'{file.RelativePath}' was processed before (same SHA-512); not processing it again.");
+                _observer!.Progress(Progress());
                 receiver.Acknowledge(file);
                 return;
             }

@@ -31,11 +31,21 @@ namespace OpenMsiStream.S3
             {
                 config.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region);
             }
-            if (settings.AccessKeyId != null)
+            try
             {
-                return new AmazonS3Client(new BasicAWSCredentials(settings.AccessKeyId, settings.SecretAccessKey), config);
+                if (settings.AccessKeyId != null)
+                {
+                    return new AmazonS3Client(new BasicAWSCredentials(settings.AccessKeyId, settings.SecretAccessKey), config);
+                }
+                return new AmazonS3Client(config); // the SDK's standard credential chain
             }
-            return new AmazonS3Client(config); // the SDK's standard credential chain
+            catch (AmazonClientException error) when (endpoint == null && settings.Region == null)
+            {
+                // Neither the command line, the config file nor the AWS environment says where S3 is.
+                throw new Diagnostics.OpenMsiStreamException(Diagnostics.ErrorIds.InvalidArgument, Diagnostics.ErrorKind.InvalidConfiguration,
+                    "No S3 server given: for an S3-compatible server give -EndpointUrl (--endpoint-url, or endpoint_url in the config file's [s3] section); "
+                    + "for AWS give -Region (--region, region in [s3], or $AWS_REGION).", error);
+            }
         }
     }
 }

@@ -42,6 +42,9 @@ namespace OpenMsiStream.Services
 
         public string SecretsPath(string name) => Path.Combine(DefinitionsDirectory, name + ".env");
 
+        /// <summary>The Task Scheduler XML of a per-user Windows service (kept beside the definition: what schtasks was given).</summary>
+        public string ScheduledTaskPath(string name) => Path.Combine(DefinitionsDirectory, name + ".task.xml");
+
         /// <summary>The systemd unit file (Linux only).</summary>
         public string UnitPath(string name) => Scope == ServiceScope.System
             ? Rooted(Path.Combine("/etc/systemd/system", UnitName(name)))

@@ -55,22 +55,33 @@ namespace OpenMsiStream.Services
             string unit = Layout.UnitName(definition.Name);
             if (Layout.IsWindows)
             {
-                string command = string.Join(" ", SystemdUnit.ExecStart(definition, Layout).Select(WindowsQuote));
+                IReadOnlyList<string> run = SystemdUnit.ExecStart(definition, Layout);
                 if (Layout.Scope == ServiceScope.System)
                 {
-                    plan.Commands.Add(new[] { "sc.exe", "create", unit, "binPath=", command, "start=", "auto", "DisplayName=", "OpenMsiStream " + definition.Name }
-                        .Concat(string.IsNullOrEmpty(definition.RunAs) ? Array.Empty<string>() : new[] { "obj=", definition.RunAs! }).ToArray());
+                    string account = definition.RunAs ?? ServiceAccount.VirtualAccountDomain + unit;
+                    string command = string.Join(" ", run.Select(WindowsQuote));
+                    plan.Commands.Add(new[] { "sc.exe", "create", unit, "binPath=", command, "start=", "auto", "DisplayName=", "OpenMsiStream " + definition.Name, "obj=", account });
+                    plan.Commands.Add(new[] { "sc.exe", "description", unit, definition.Description });
                     plan.Commands.Add(new[] { "sc.exe", "failure", unit, "reset=", "86400", "actions=", "restart/30000/restart/30000/restart/120000" });
+                    // The service's account writes its status, logs and state here; a virtual account has no
+                    // rights under %ProgramData% of its own, so it gets Modify on its data directory only.
+                    string data = Layout.DataDirectory(definition.Name);
+                    plan.Directories.Add(data);
+                    plan.Commands.Add(new[] { "icacls", data, "/grant", account + ":(OI)(CI)M" });
                     if (secrets.Count > 0)
                     {
-                        // Only the account the service runs as, SYSTEM and Administrators may read the secrets.
+                        // Only the service's account, SYSTEM and Administrators may read the secrets. The well-known
+                        // accounts by SID, so that a German "Administratoren" is matched too.
                         plan.Commands.Add(new[] { "icacls", Layout.SecretsPath(definition.Name), "/inheritance:r", "/grant:r",
-                            (definition.RunAs ?? "NT AUTHORITY\\LocalService") + ":R", "SYSTEM:F", "Administrators:F" });
+                            account + ":R", WindowsSystemSid + ":F", WindowsAdministratorsSid + ":F" });
                     }
                 }
                 else
                 {
-                    plan.Commands.Add(new[] { "schtasks", "/Create", "/F", "/TN", TaskName(definition.Name), "/SC", "ONLOGON", "/RL", "LIMITED", "/TR", command });
+                    // Task Scheduler XML, not /SC ONLOGON: schtasks' own options stop a task after 72 hours and on battery.
+                    string task = Layout.ScheduledTaskPath(definition.Name);
+                    plan.Writes.Add(new PlannedFile(task, WindowsScheduledTask.Render(definition, run), secret: false, WindowsScheduledTask.FileEncoding));
+                    plan.Commands.Add(new[] { "schtasks", "/Create", "/F", "/TN", TaskName(definition.Name), "/XML", task });
                 }
             }
             else
@@ -94,9 +105,11 @@ namespace OpenMsiStream.Services
             string unit = Layout.UnitName(name);
             if (Layout.IsWindows)
             {
-                plan.Commands.Add(Layout.Scope == ServiceScope.System
+                string[] stop = Layout.Scope == ServiceScope.System
                     ? new[] { "sc.exe", "stop", unit }
-                    : new[] { "schtasks", "/End", "/TN", TaskName(name) });
+                    : new[] { "schtasks", "/End", "/TN", TaskName(name) };
+                plan.Commands.Add(stop);
+                plan.MayFail.Add(stop);
                 plan.Commands.Add(Layout.Scope == ServiceScope.System
                     ? new[] { "sc.exe", "delete", unit }
                     : new[] { "schtasks", "/Delete", "/F", "/TN", TaskName(name) });
@@ -107,6 +120,10 @@ namespace OpenMsiStream.Services
                 plan.Deletions.Add(Layout.UnitPath(name));
             }
             plan.Deletions.Add(definitionPath);
+            if (Layout.IsWindows && File.Exists(Layout.ScheduledTaskPath(name)))
+            {
+                plan.Deletions.Add(Layout.ScheduledTaskPath(name));
+            }
             if (File.Exists(Layout.SecretsPath(name)))
             {
                 plan.Deletions.Add(Layout.SecretsPath(name));
@@ -165,8 +182,12 @@ namespace OpenMsiStream.Services
                 }
                 else
                 {
-                    AtomicFile.WriteAllText(file.Path, file.Content);
+                    AtomicFile.WriteAllText(file.Path, file.Content, file.Encoding);
                 }
+            }
+            foreach (string directory in plan.Directories)
+            {
+                Directory.CreateDirectory(directory);
             }
             foreach (string path in plan.Deletions)
             {
@@ -174,7 +195,15 @@ namespace OpenMsiStream.Services
             }
             foreach (IReadOnlyList<string> command in plan.Commands)
             {
-                Run(command);
+                try
+                {
+                    Run(command, check: !plan.MayFail.Contains(command));
+                }
+                catch (OpenMsiStreamException) when (AlreadyDone(command))
+                {
+                    // Starting a running service or stopping a stopped one is not an error (Start-Service
+                    // agrees); sc.exe says 1056 or 1062.
+                }
             }
         }
 
@@ -241,6 +270,19 @@ namespace OpenMsiStream.Services
             }
         }
 
+        /// <summary>Whether a failed sc.exe start/stop left the service where it was asked to be.</summary>
+        private static bool AlreadyDone(IReadOnlyList<string> command)
+        {
+            if (command.Count != 3 || command[0] != "sc.exe" || (command[1] != "start" && command[1] != "stop"))
+            {
+                return false;
+            }
+            string state = Run(new[] { "sc.exe", "query", command[2] }, check: false);
+            return command[1] == "start"
+                ? state.Contains("RUNNING") || state.Contains("START_PENDING")
+                : state.Contains("STOPPED") || state.Contains("STOP_PENDING");
+        }
+
         private IEnumerable<IReadOnlyList<string>> Systemctl(params string[] arguments)
         {
             if (Layout.Root != null)
@@ -285,7 +327,8 @@ namespace OpenMsiStream.Services
                 if (check && process.ExitCode != 0)
                 {
                     throw new OpenMsiStreamException(ErrorIds.ServiceCommandFailed, ErrorKind.InvalidOperation,
-                        $"'{string.Join(" ", command)}' failed with exit code {process.ExitCode}: {stderr.Result.Trim()}", target: command[0]);
+                        // sc.exe and schtasks say why on stdout, systemctl on stderr.
+                        $"'{string.Join(" ", command)}' failed with exit code {process.ExitCode}: {(stderr.Result.Trim() + " " + stdout.Result.Trim()).Trim()}", target: command[0]);
                 }
                 return stdout.Result;
             }
@@ -306,7 +349,10 @@ namespace OpenMsiStream.Services
         /// <summary>The scheduled task of a per-user Windows service.</summary>
         private static string TaskName(string name) => "OpenMsiStream\\" + name;
 
-        private static string WindowsQuote(string argument) => argument.IndexOfAny(new[] { ' ', '\t', '"' }) < 0 ? argument : "\"" + argument.Replace("\"", "\\\"") + "\"";
+        private const string WindowsSystemSid = "*S-1-5-18";
+        private const string WindowsAdministratorsSid = "*S-1-5-32-544";
+
+        internal static string WindowsQuote(string argument) => argument.IndexOfAny(new[] { ' ', '\t', '"' }) < 0 ? argument : "\"" + argument.Replace("\"", "\\\"") + "\"";
 
         [DllImport("libc", SetLastError = true)]
         private static extern int chmod(string path, uint mode);

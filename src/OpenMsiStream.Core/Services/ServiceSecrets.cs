@@ -25,8 +25,7 @@ namespace OpenMsiStream.Services
             {
                 if (arguments[i] == "--config")
                 {
-                    string given = Path.Combine(workingDirectory, arguments[i + 1]);
-                    string path = ConfigFileLocator.Resolve(File.Exists(given) ? given : arguments[i + 1]);
+                    string path = ConfigFileLocator.Resolve(arguments[i + 1], null, workingDirectory);
                     foreach (Match match in Reference.Matches(File.ReadAllText(path)))
                     {
                         names.Add(match.Groups[1].Value);

@@ -63,26 +63,44 @@ namespace OpenMsiStream.State
         /// The check and the change are one write transaction, so two processes opening the same file at
         /// once (an uploader starting while Get-MsiUploadState reads) add each column once.
         /// </summary>
-        public void AddMissingColumns(IEnumerable<(string Table, string Column)> columns) => Write(transaction =>
+        public void AddMissingColumns(IEnumerable<(string Table, string Column)> columns)
         {
-            foreach (IGrouping<string, (string Table, string Column)> table in columns.GroupBy(c => c.Table))
+            List<(string Table, string Column)> wanted = columns.ToList();
+            if (Missing(wanted, transaction: null).Count == 0)
             {
-                var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-                using (SqliteCommand info = Command($"PRAGMA table_info({table.Key})", transaction))
-                using (SqliteDataReader reader = info.ExecuteReader())
+                return; // the usual case: a reader does not take the write lock
+            }
+            Write(transaction =>
+            {
+                foreach ((string table, string column) in Missing(wanted, transaction))
                 {
-                    while (reader.Read())
-                    {
-                        existing.Add(reader.GetString(1));
-                    }
-                }
-                foreach ((string _, string column) in table.Where(c => !existing.Contains(c.Column.Split(' ')[0])))
-                {
-                    using SqliteCommand alter = Command($"ALTER TABLE {table.Key} ADD COLUMN {column}", transaction);
+                    using SqliteCommand alter = Command($"ALTER TABLE {table} ADD COLUMN {column}", transaction);
                     alter.ExecuteNonQuery();
                 }
+            });
+        }
+
+        private List<(string Table, string Column)> Missing(List<(string Table, string Column)> wanted, SqliteTransaction? transaction)
+        {
+            lock (_gate)
+            {
+                var missing = new List<(string Table, string Column)>();
+                foreach (IGrouping<string, (string Table, string Column)> table in wanted.GroupBy(c => c.Table))
+                {
+                    var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                    using (SqliteCommand info = Command($"PRAGMA table_info({table.Key})", transaction))
+                    using (SqliteDataReader reader = info.ExecuteReader())
+                    {
+                        while (reader.Read())
+                        {
+                            existing.Add(reader.GetString(1));
+                        }
+                    }
+                    missing.AddRange(table.Where(c => !existing.Contains(c.Column.Split(' ')[0])));
+                }
+                return missing;
             }
-        });
+        }
 
         /// <summary>Runs <paramref name="work"/> in one transaction under the connection's lock.</summary>
         public T Write<T>(Func<SqliteTransaction, T> work)

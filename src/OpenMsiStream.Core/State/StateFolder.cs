@@ -14,7 +14,12 @@ namespace OpenMsiStream.State
         /// <param name="path">The folder to create (with its parents).</param>
         /// <param name="what">What the folder is for, as the message names it ("the output directory").</param>
         /// <param name="errorId">The error id to report a failure with.</param>
-        public static void Create(string path, string what, string errorId)
+        /// <param name="inside">
+        /// A folder the user named, that <paramref name="path"/> is an internal part of (an output
+        /// directory and its staging folder): a failure is reported as one to write in that folder, which
+        /// is what the user can fix, with the internal folder named second.
+        /// </param>
+        public static void Create(string path, string what, string errorId, (string Path, string What)? inside = null)
         {
             try
             {
@@ -26,6 +31,11 @@ namespace OpenMsiStream.State
                 string reason = file != null ? $"'{file}' is a file, not a directory"
                     : ex is UnauthorizedAccessException ? "permission denied"
                     : ex.Message;
+                if (inside is (string owner, string ownerWhat) && file == null)
+                {
+                    throw new OpenMsiStreamException(errorId, ErrorKind.WriteError,
+                        $"Cannot write in {ownerWhat} '{owner}': {reason} (it needs {what} '{path}').", ex, owner);
+                }
                 throw new OpenMsiStreamException(errorId, ErrorKind.WriteError, $"Cannot create {what} '{path}': {reason}.", ex, path);
             }
         }

@@ -6,6 +6,7 @@ using OpenMsiStream.Chunks;
 using OpenMsiStream.Config;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Kafka;
+using OpenMsiStream.Wire;
 
 namespace OpenMsiStream.Upload
 {
@@ -123,7 +124,8 @@ namespace OpenMsiStream.Upload
         private (FileChunkReader, DeliveryTracker) ProduceChunks(FileToSend file, SendHooks hooks, CancellationToken cancellationToken)
         {
             ResumePoint? resume = hooks.Resume;
-            FileChunkReader reader = FileChunkReader.Open(file.FullPath, file.Subdirectory, resume?.ChunkSize ?? _options.ChunkSize, cancellationToken);
+            _producer.RequireMetadataSupport(file.Metadata, file.FullPath);
+            FileChunkReader reader = FileChunkReader.Open(file.FullPath, file.Subdirectory, resume?.ChunkSize ?? _options.ChunkSize, cancellationToken, hooks.SettledState, hooks.BytesHashed);
             bool resumed = resume != null && reader.FileHash.AsSpan().SequenceEqual(resume.FileHash);
             hooks.Planned?.Invoke(new FileSendPlan(reader.State, reader.FileHash, reader.ChunkSize, reader.ChunkCount, resumed));
             var tracker = new DeliveryTracker();
@@ -141,7 +143,7 @@ namespace OpenMsiStream.Upload
                     int index = chunk.ChunkIndex; // the callback must not hold the chunk's buffer, which is reused
                     try
                     {
-                        _producer.Produce(_options.Topic, chunk, report =>
+                        _producer.Produce(_options.Topic, chunk, file.Metadata, report =>
                         {
                             if (!report.Error.IsError)
                             {
@@ -174,10 +176,11 @@ namespace OpenMsiStream.Upload
 
         private void EnsureFits(OutgoingChunk chunk, FileToSend file)
         {
-            if ((long)chunk.Key.Length + chunk.Value.Length > _producer.MessageMaxBytes)
+            long size = (long)chunk.Key.Length + chunk.Value.Length + (file.Metadata.IsEmpty ? 0 : FileMetadata.HeaderName.Length + file.Metadata.Header.Length);
+            if (size > _producer.MessageMaxBytes)
             {
                 throw new OpenMsiStreamException(ErrorIds.MessageTooLarge, ErrorKind.InvalidArgument,
-                    $"A chunk of '{file.FullPath}' needs {chunk.Key.Length + chunk.Value.Length} bytes, more than message.max.bytes ({_producer.MessageMaxBytes}); the file or directory name is very long. Use a smaller -ChunkSize.",
+                    $"A chunk of '{file.FullPath}' needs {size} bytes, more than message.max.bytes ({_producer.MessageMaxBytes}); the file or directory name is very long. Use a smaller -ChunkSize.",
                     target: file.FullPath);
             }
         }

@@ -24,21 +24,29 @@ namespace OpenMsiStream.Upload
 
         public string RelativePath => Subdirectory.Length == 0 ? Path.GetFileName(FullPath) : Subdirectory + "/" + Path.GetFileName(FullPath);
 
+        /// <summary>User metadata sent with the file as a Kafka header (<see cref="Wire.FileMetadata"/>).</summary>
+        public Wire.FileMetadata Metadata { get; private set; } = Wire.FileMetadata.None;
+
+        /// <summary>This file with <paramref name="metadata"/>.</summary>
+        public FileToSend WithMetadata(Wire.FileMetadata metadata) => new FileToSend(FullPath, RootDirectory, Subdirectory) { Metadata = metadata };
+
         /// <summary>
         /// <paramref name="path"/> relative to <paramref name="rootDirectory"/>, or to its own directory
         /// when no root is given (as OpenMSIStream's UploadDataFile does).
         /// </summary>
         public static FileToSend Create(string path, string? rootDirectory = null)
         {
+            // Before GetFullPath: on Windows it turns a device name such as C:\data\aux.csv into \\.\aux.
+            string? nameProblem = Download.SafeRelativePath.ProblemInName(Path.GetFileName(path));
+            if (nameProblem != null)
+            {
+                throw Refused(Path.GetFileName(path), nameProblem, path);
+            }
             string full = Path.GetFullPath(path);
             if (Directory.Exists(full))
             {
                 throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.InvalidArgument,
                     $"'{full}' is a directory. Send the files in it (for example Get-ChildItem -File -Recurse | Send-MsiDataFile -RootDirectory '{full}').", target: full);
-            }
-            if (!File.Exists(full))
-            {
-                throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"File '{full}' does not exist.", target: full);
             }
             string fileDirectory = Path.GetDirectoryName(full)!;
             string root = rootDirectory == null ? fileDirectory : TrimSeparators(Path.GetFullPath(rootDirectory));
@@ -60,17 +68,28 @@ namespace OpenMsiStream.Upload
             return Checked(new FileToSend(full, root, relative));
         }
 
-        /// <summary>A name every receiver refuses (a backslash, a Windows device name such as aux.csv) is refused here, where it can be renamed.</summary>
+        /// <summary>
+        /// A name every receiver refuses (a backslash, a Windows device name such as aux.csv) is refused here,
+        /// where it can be renamed. The name first, then the file: a name every receiver refuses is refused even where it cannot be
+        /// read as a file (aux.csv is the AUX device to Windows before Windows 11).
+        /// </summary>
         private static FileToSend Checked(FileToSend file)
         {
             string? problem = Download.SafeRelativePath.ProblemOnEveryReceiver(file.RelativePath);
             if (problem != null)
             {
-                throw new OpenMsiStreamException(ErrorIds.UnsafePath, ErrorKind.InvalidArgument,
-                    $"'{file.RelativePath}' is not sent: {problem}, so no receiver would write it. Rename it.", target: file.FullPath);
+                throw Refused(file.RelativePath, problem, file.FullPath);
+            }
+            if (!File.Exists(file.FullPath))
+            {
+                throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"File '{file.FullPath}' does not exist.", target: file.FullPath);
             }
             return file;
         }
+
+        private static OpenMsiStreamException Refused(string relativePath, string problem, string target) =>
+            new OpenMsiStreamException(ErrorIds.UnsafePath, ErrorKind.InvalidArgument,
+                $"'{relativePath}' is not sent: {problem}, so no receiver would write it. Rename it.", target: target);
 
         private static StringComparison PathComparison => FileSystem.PathRules.Comparison;
 

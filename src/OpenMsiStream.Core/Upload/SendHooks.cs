@@ -6,6 +6,9 @@ namespace OpenMsiStream.Upload
     /// <summary>What a caller wants to hear about one file's send, and where to resume it from.</summary>
     public sealed class SendHooks
     {
+        /// <summary>Bytes hashed before the first chunk is produced (on a worker thread): the whole file is read once for its hash first.</summary>
+        public Action<long>? BytesHashed { get; set; }
+
         /// <summary>Data bytes of each chunk handed to the producer (on a worker thread).</summary>
         public Action<long>? BytesQueued { get; set; }
 
@@ -20,6 +23,14 @@ namespace OpenMsiStream.Upload
 
         /// <summary>Continue an earlier, interrupted send of the same content instead of starting over.</summary>
         public ResumePoint? Resume { get; set; }
+
+        /// <summary>
+        /// The size and mtime the file had when it was found settled. When it has others as the send starts
+        /// reading, a write began since (the kernel sets the mtime when a write starts, before its data are
+        /// in place), and the send fails with FileChangedDuringSend instead of sending what was there
+        /// before under the new mtime, which would make the new content look sent.
+        /// </summary>
+        public FileState? SettledState { get; set; }
     }
 
     /// <summary>What an interrupted send had achieved.</summary>

@@ -80,6 +80,11 @@ namespace OpenMsiStream.UploadDirectory
             _settings = settings;
             _options = options;
             _root = Path.GetFullPath(options.Directory).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+            if (File.Exists(_root))
+            {
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                    $"'{_root}' is a file, not a directory: the uploader watches a directory (to send one file, use Send-MsiDataFile or 'openmsistream upload-file').", target: _root);
+            }
             if (!Directory.Exists(_root))
             {
                 throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"Directory '{_root}' does not exist.", target: _root);
@@ -368,23 +373,38 @@ namespace OpenMsiStream.UploadDirectory
                     break;
                 case null:
                 case UploadStatus.InProgress:
-                    _settle.Observe(relativePath, state, now);
+                    Settle(relativePath, state, now);
                     break;
                 case UploadStatus.Sent:
                 case UploadStatus.Skipped:
                     if (!record.Matches(state))
                     {
-                        _settle.Observe(relativePath, state, now);
+                        Settle(relativePath, state, now);
                     }
                     break;
                 case UploadStatus.Failed:
                     if (!_retryAt.TryGetValue(relativePath, out DateTime at) || at <= now)
                     {
                         _retryAt.Remove(relativePath);
-                        _settle.Observe(relativePath, state, now);
+                        Settle(relativePath, state, now);
                     }
                     break;
             }
+        }
+
+        /// <summary>
+        /// A new or changed file waits until it has settled; one whose name no receiver writes is refused at
+        /// once instead (reported and kept as Failed by StartSends): a Windows device name such as aux.csv
+        /// cannot even be read as a file on Windows, so it would never settle and never be reported.
+        /// </summary>
+        private void Settle(string relativePath, FileState state, DateTime now)
+        {
+            if (Download.SafeRelativePath.ProblemOnEveryReceiver(relativePath) != null)
+            {
+                Enqueue(relativePath, state, null);
+                return;
+            }
+            _settle.Observe(relativePath, state, now);
         }
 
         private void RetryDue(DateTime now)
@@ -405,7 +425,7 @@ namespace OpenMsiStream.UploadDirectory
             {
                 return;
             }
-            _ready.Enqueue(new PendingSend(relativePath, resume));
+            _ready.Enqueue(new PendingSend(relativePath, state, resume));
         }
 
         private void StartSends(CancellationToken intake)
@@ -438,6 +458,7 @@ namespace OpenMsiStream.UploadDirectory
                 var hooks = new SendHooks
                 {
                     Resume = next.Resume,
+                    SettledState = next.State,
                     BytesQueued = bytes =>
                     {
                         Interlocked.Add(ref _bytesQueued, bytes);
@@ -576,13 +597,17 @@ namespace OpenMsiStream.UploadDirectory
 
         private readonly struct PendingSend
         {
-            public PendingSend(string relativePath, ResumePoint? resume)
+            public PendingSend(string relativePath, FileState state, ResumePoint? resume)
             {
                 RelativePath = relativePath;
+                State = state;
                 Resume = resume;
             }
 
             public string RelativePath { get; }
+
+            /// <summary>Size and mtime when it was found settled (or, to resume, as recorded).</summary>
+            public FileState State { get; }
 
             public ResumePoint? Resume { get; }
         }

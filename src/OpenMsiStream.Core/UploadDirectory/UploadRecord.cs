@@ -20,7 +20,6 @@ namespace OpenMsiStream.UploadDirectory
     /// <summary>What the upload registry knows about one file of a watched directory.</summary>
     public sealed class UploadRecord
     {
-        private static readonly DateTime Epoch = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
         internal UploadRecord(string topic, string relativePath, UploadStatus status, long length, long lastWriteTicks, byte[]? fileHash,
             int chunkSize, int chunkCount, byte[] acknowledged, int chunksAcknowledged, int? partition, int generation,
@@ -86,7 +85,7 @@ namespace OpenMsiStream.UploadDirectory
 
         internal byte[] Acknowledged { get; }
 
-        internal double EpochSeconds => (LastWriteTimeUtc - Epoch).Ticks / (double)TimeSpan.TicksPerSecond;
+        internal double EpochSeconds => Wire.UnixTime.ToSeconds(LastWriteTimeUtc);
 
         internal bool IsAcknowledged(int chunkIndex) => ChunkBitmap.Get(Acknowledged, chunkIndex);
 

@@ -135,6 +135,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>Topic for the results: each output object as JSON, keyed &lt;file key&gt;_processing_result.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.TopicCompleter))]
         public string? ResultTopic { get; set; }
 
         /// <summary>The script outputs one hashtable or object per file: the file's metadata, published as one JSON object.</summary>

@@ -75,6 +75,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>The topic to consume.</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.TopicCompleter))]
         public string Topic { get; set; } = string.Empty;
 
         /// <summary>Directory to rebuild files in; without it files are emitted with their bytes in memory.</summary>
@@ -145,9 +146,10 @@ namespace OpenMsiStream.PowerShell.Commands
                         using var receiver = new FileReceiver(settings, options, diagnostics);
                         queue.Verbose($"Receiving from topic '{Topic}' on {settings.BootstrapServers} as consumer group '{receiver.GroupId}'.");
                         IReceiveObserver observer = new QueueObserver(queue, receiver, this);
-                        return receiver.Run(monitor?.Watch(observer) ?? observer, cancellation);
+                        return (Summary: receiver.Run(monitor?.Watch(observer) ?? observer, cancellation), receiver.Resumable);
                     });
-                }, WriteReceiveProgress);
+                }, WriteReceiveProgress, run => $"Stopped: {run.Summary.FilesReceived} file(s) received, {run.Summary.Messages} messages read; offsets of finished files committed. "
+                    + (run.Summary.DescribeIncomplete(run.Resumable, options.OutputDirectory) ?? "No file was left incomplete."));
             }
             finally
             {

@@ -64,12 +64,14 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>The heartbeat topic.</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.TopicCompleter))]
         public string Topic { get; set; } = string.Empty;
 
         /// <summary>Only these programs (wildcards allowed).</summary>
         [Parameter(Position = 1)]
         [ValidateNotNullOrEmpty]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(Completion.ProgramIdCompleter))]
         public string[]? ProgramId { get; set; }
 
         /// <summary>The newest heartbeat of each program in the topic now, then stop.</summary>
@@ -120,7 +122,7 @@ namespace OpenMsiStream.PowerShell.Commands
                     queue.Output(heartbeat);
                 }
                 return newest.Count;
-            }, () => { });
+            }, () => { }, count => $"Stopped: {count} heartbeat(s) read.");
         }
 
         private HeartbeatReadOptions BuildOptions()

@@ -85,7 +85,11 @@ namespace OpenMsiStream.PowerShell.Commands
         private readonly PipelineQueue _diagnostics;
         private FileSender? _sender;
         private long _bytesApproved;
+        private long _bytesHashed;
         private long _bytesQueued;
+        private bool _stopSummaryWritten;
+        private bool _capacityWarned;
+        private string? _embeddedBroker;
         private int _filesApproved;
         private int _filesDone;
 
@@ -106,6 +110,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>The topic to produce to.</summary>
         [Parameter(Mandatory = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.TopicCompleter))]
         public string Topic { get; set; } = string.Empty;
 
         /// <summary>Bytes per chunk, a power of two (default 524288).</summary>
@@ -163,8 +168,13 @@ namespace OpenMsiStream.PowerShell.Commands
                 FileSender sender = EnsureSender();
                 _filesApproved++;
                 _bytesApproved += length;
+                WarnAboutEmbeddedBrokerCapacity(file, length);
                 _inFlight.Add(new KeyValuePair<FileToSend, Task<SentFile>>(file,
-                    sender.SendAsync(file, new SendHooks { BytesQueued = bytes => Interlocked.Add(ref _bytesQueued, bytes) }, StopToken)));
+                    sender.SendAsync(file, new SendHooks
+                    {
+                        BytesHashed = bytes => Interlocked.Add(ref _bytesHashed, bytes),
+                        BytesQueued = bytes => Interlocked.Add(ref _bytesQueued, bytes),
+                    }, StopToken)));
                 WriteFinished(waitForOne: _inFlight.Count >= MaxFilesInFlight);
             }
         }
@@ -186,6 +196,12 @@ namespace OpenMsiStream.PowerShell.Commands
         {
             if (disposing)
             {
+                if (StopToken.IsCancellationRequested)
+                {
+                    // Stopped while the pipeline was upstream of this command (Get-ChildItem still listing):
+                    // the files in flight are still worth naming.
+                    WriteStopSummary();
+                }
                 _sender?.Dispose();
                 _diagnostics.Dispose();
             }
@@ -201,6 +217,8 @@ namespace OpenMsiStream.PowerShell.Commands
                 return _sender;
             }
             KafkaSettings settings = ResolveSettings();
+            LocalBrokerInfo? local = LocalBrokerSession.Current;
+            _embeddedBroker = local != null && string.Equals(local.BootstrapServers, settings.BootstrapServers, StringComparison.Ordinal) ? local.BootstrapServers : null;
             try
             {
                 var diagnostics = new ClientDiagnostics();
@@ -240,6 +258,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 Task.WaitAny(_inFlight.Select(f => (Task)f.Value).ToArray(), 250);
                 if (StopToken.IsCancellationRequested)
                 {
+                    WriteStopSummary();
                     throw new PipelineStoppedException();
                 }
             }
@@ -249,8 +268,8 @@ namespace OpenMsiStream.PowerShell.Commands
         {
             if (task.Status == TaskStatus.RanToCompletion)
             {
-                _filesDone++;
                 WriteObject(task.Result);
+                _filesDone++;
                 return;
             }
             Exception? error = task.Exception?.GetBaseException();
@@ -260,17 +279,72 @@ namespace OpenMsiStream.PowerShell.Commands
             }
         }
 
+        /// <summary>
+        /// Progress in two phases per file, as the work is done: every file is read once for its SHA-512
+        /// (which every chunk carries, so it comes first; seconds for a large file) and once to send it.
+        /// </summary>
         private void WriteSendProgress()
         {
             if (_filesApproved == 0 || !_progressThrottle.IsDue())
             {
                 return;
             }
+            long hashed = Interlocked.Read(ref _bytesHashed);
             long queued = Interlocked.Read(ref _bytesQueued);
-            int percent = _bytesApproved > 0 ? (int)Math.Min(100, queued * 100 / _bytesApproved) : 0;
-            WriteProgress(new ProgressRecord(ProgressActivityId, Activity,
-                $"{_filesDone} of {_filesApproved} files sent, {ByteSize.Format(queued)} of {ByteSize.Format(_bytesApproved)} read")
-            { PercentComplete = percent });
+            int percent = _bytesApproved > 0 ? (int)Math.Min(100, (hashed + queued) * 50 / _bytesApproved) : 0;
+            string phase = hashed < _bytesApproved
+                ? $"{ByteSize.Format(hashed)} of {ByteSize.Format(_bytesApproved)} hashed, {ByteSize.Format(queued)} sent"
+                : $"{ByteSize.Format(queued)} of {ByteSize.Format(_bytesApproved)} sent";
+            WriteProgress(new ProgressRecord(ProgressActivityId, Activity, $"{_filesDone} of {_filesApproved} files sent; {phase}") { PercentComplete = percent });
+        }
+
+        /// <summary>
+        /// The embedded broker keeps 5 MiB per partition and drops older messages silently; a file's
+        /// chunks share a partition. Nothing here can know whether a receiver reads while this sends, so
+        /// the user is told, once, before the data can be lost.
+        /// </summary>
+        private void WarnAboutEmbeddedBrokerCapacity(FileToSend file, long length)
+        {
+            if (_embeddedBroker == null || _capacityWarned)
+            {
+                return;
+            }
+            LocalBrokerInfo? local = LocalBrokerSession.Current;
+            int partitions = local != null && Array.IndexOf(local.Topics, Topic) >= 0 ? local.Partitions : LocalBroker.LocalKafkaBroker.AutoCreatedTopicPartitions;
+            long capacity = LocalBroker.LocalKafkaBroker.PartitionCapacityBytes;
+            string? why = length > capacity
+                ? $"'{file.RelativePath}' ({ByteSize.Format(length)}) is larger than the {ByteSize.Format(capacity)} the embedded broker keeps per partition, and all its chunks go to one partition"
+                : _bytesApproved > capacity * partitions
+                    ? $"this command sends {ByteSize.Format(_bytesApproved)}, more than the embedded broker keeps ({partitions} partitions of {ByteSize.Format(capacity)})"
+                    : null;
+            if (why != null)
+            {
+                _capacityWarned = true;
+                WriteWarning($"{why}: it drops the oldest messages without telling anyone. Only a receiver that runs while this is sent (Receive-MsiDataFile in Start-ThreadJob or another session) gets everything; a receiver started afterwards gets incomplete files. Use a real Kafka broker for data that matters.");
+            }
+        }
+
+        /// <summary>
+        /// After Ctrl+C: files already acknowledged have been written to the pipeline; the user learns which
+        /// were not sent completely (they can be sent again: the broker may hold part of them).
+        /// </summary>
+        private void WriteStopSummary()
+        {
+            if (_stopSummaryWritten || _filesApproved == 0)
+            {
+                return;
+            }
+            _stopSummaryWritten = true;
+            var notSent = new List<string>();
+            var sentNotShown = new List<string>();
+            foreach (KeyValuePair<FileToSend, Task<SentFile>> file in _inFlight)
+            {
+                (file.Value.Status == TaskStatus.RanToCompletion ? sentNotShown : notSent).Add(file.Key.FullPath);
+            }
+            string text = $"Stopped: {_filesDone + sentNotShown.Count} of {_filesApproved} files sent"
+                + (sentNotShown.Count > 0 ? $" ({string.Join(", ", sentNotShown.Select(f => "'" + f + "'"))} not shown above)" : string.Empty)
+                + (notSent.Count > 0 ? $"; not sent completely, send again: {string.Join(", ", notSent.Select(f => "'" + f + "'"))}." : ".");
+            WriteStopWarning(text);
         }
 
         private IEnumerable<string> InputPaths()

@@ -59,6 +59,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>Send to this topic instead of the one each message was read from.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.TopicCompleter))]
         public string? Topic { get; set; }
 
         protected override void ProcessRecord()

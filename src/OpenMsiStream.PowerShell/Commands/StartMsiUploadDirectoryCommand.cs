@@ -86,6 +86,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>The topic to produce to.</summary>
         [Parameter(Mandatory = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.TopicCompleter))]
         public string Topic { get; set; } = string.Empty;
 
         /// <summary>Where the upload registry lives (default: &lt;home&gt;/uploads/&lt;name&gt;-&lt;hash&gt;, one folder per watched directory; &lt;home&gt; is $env:OPENMSISTREAM_HOME, else per-user local application data).</summary>
@@ -174,7 +175,8 @@ namespace OpenMsiStream.PowerShell.Commands
                         IUploadObserver observer = new QueueObserver(queue, this);
                         return uploader.Run(monitor?.Watch(observer) ?? observer, stop.Token);
                     });
-                }, WriteUploadProgress);
+                }, WriteUploadProgress, summary => $"Stopped: {summary.FilesSent} file(s) sent ({ByteSize.Format(summary.BytesSent)}), {summary.Errors} error(s). "
+                    + "Files in flight were recorded and are sent from where they stopped at the next start; Get-MsiUploadState shows them.");
             }
             finally
             {

@@ -47,6 +47,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>Also check this topic.</summary>
         [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.TopicCompleter))]
         public string? Topic { get; set; }
 
         /// <summary>How long to wait for an answer (seconds, or a time span; default 10 s).</summary>

@@ -12,6 +12,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>An OpenMSIStream-format config file (a path, or a name looked up in $env:OPENMSISTREAM_CONFIG_FILE_DIR).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.ConfigFileCompleter))]
         public string? Config { get; set; }
 
         /// <summary>host:port of the broker(s); overrides bootstrap.servers from -Config.</summary>
@@ -28,13 +29,14 @@ namespace OpenMsiStream.PowerShell.Infrastructure
             try
             {
                 KafkaSettings? settings = null;
+                string location = CurrentLocation;
                 if (Config != null)
                 {
-                    settings = KafkaSettings.FromFile(ConfigArgument(Config));
+                    settings = KafkaSettings.FromFile(ConfigArgument(Config), null, location);
                 }
                 if (BootstrapServers != null)
                 {
-                    settings = settings == null ? KafkaSettings.FromBootstrapServers(BootstrapServers) : settings.WithBootstrapServers(BootstrapServers);
+                    settings = settings == null ? KafkaSettings.FromBootstrapServers(BootstrapServers, location) : settings.WithBootstrapServers(BootstrapServers);
                 }
                 if (settings == null)
                 {
@@ -45,7 +47,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
                             "No broker given: use -Config <file> or -BootstrapServers host:port, or start the embedded broker with Start-MsiLocalBroker.");
                     }
                     WriteVerbose($"Using the embedded local broker at {local.BootstrapServers}.");
-                    settings = KafkaSettings.FromBootstrapServers(local.BootstrapServers);
+                    settings = LocalBroker.LocalKafkaBroker.ClientSettings(local.BootstrapServers, location);
                 }
                 return settings;
             }
@@ -60,12 +62,16 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         protected static void ForwardDiagnostics(ClientDiagnostics diagnostics, PipelineQueue queue) =>
             diagnostics.Message += message => queue.Verbose(message.ToString());
 
+        /// <summary>
+        /// A path (anything with a directory part, '~' or a drive) is resolved as PowerShell means it,
+        /// against the current location; a bare name ("lab", "lab.config") is looked for in the current
+        /// location and then, as OpenMSIStream does, in $env:OPENMSISTREAM_CONFIG_FILE_DIR. Never against
+        /// the directory the process started in.
+        /// </summary>
         private string ConfigArgument(string config)
         {
-            // Relative paths are relative to the PowerShell location; bare names (no file there) are
-            // left for the OpenMSIStream lookup in $env:OPENMSISTREAM_CONFIG_FILE_DIR.
-            string resolved = ResolvePath(config);
-            return File.Exists(resolved) || File.Exists(resolved + ".config") || Path.IsPathRooted(config) ? resolved : config;
+            bool bareName = config.IndexOfAny(new[] { '/', '\\', ':' }) < 0 && !config.StartsWith("~", System.StringComparison.Ordinal);
+            return bareName ? config : ResolvePath(config);
         }
     }
 }

@@ -23,6 +23,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>Topic for heartbeats: key &lt;program id&gt;_heartbeat, JSON counters since the previous one (OpenMSIStream's format).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.TopicCompleter))]
         public string? HeartbeatTopic { get; set; }
 
         /// <summary>Time between heartbeats and status-file updates (seconds or a time span; default 60 s).</summary>
@@ -34,6 +35,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>Topic for log lines: key &lt;program id&gt;_log.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.TopicCompleter))]
         public string? LogTopic { get; set; }
 
         /// <summary>Time between log messages on -LogTopic (default 60 s).</summary>

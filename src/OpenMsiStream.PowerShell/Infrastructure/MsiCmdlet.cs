@@ -26,6 +26,9 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>A path as PowerShell means it: relative to the current location, not the process directory.</summary>
         protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
+        /// <summary>The current file-system location of this PowerShell session (what relative paths are relative to).</summary>
+        protected string CurrentLocation => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+
         protected bool IsBound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
 
         /// <summary>-Filter as a regular expression; an invalid one is a terminating InvalidArgument error.</summary>
@@ -54,7 +57,8 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// </summary>
         /// <param name="work">The worker: gets the queue to write through and its cancellation token.</param>
         /// <param name="onIdle">Called on the pipeline thread between writes (for progress records).</param>
-        protected T RunOnWorker<T>(Func<PipelineQueue, CancellationToken, T> work, Action onIdle)
+        /// <param name="stopSummary">What the user reads after Ctrl+C, from the worker's result.</param>
+        protected T RunOnWorker<T>(Func<PipelineQueue, CancellationToken, T> work, Action onIdle, Func<T, string>? stopSummary = null)
         {
             using var run = CancellationTokenSource.CreateLinkedTokenSource(StopToken);
             using var queue = new PipelineQueue(WorkerQueueCapacity, run.Token);
@@ -75,15 +79,44 @@ namespace OpenMsiStream.PowerShell.Infrastructure
                     queue.Complete();
                 }
             });
+            bool summarized = false;
             try
             {
                 queue.WriteUntilCompleted(this, onIdle);
-                return worker.GetAwaiter().GetResult();
+                T result = worker.GetAwaiter().GetResult();
+                if (StopToken.IsCancellationRequested)
+                {
+                    // Ctrl+C reached the worker first: it wound down and returned what it achieved.
+                    summarized = true;
+                    WriteStopWarning(stopSummary != null ? stopSummary(result) : "Stopped.");
+                    throw new PipelineStoppedException();
+                }
+                return result;
             }
             catch (OpenMsiStreamException error)
             {
                 ThrowTerminatingError(error);
                 throw; // not reached
+            }
+            catch (Exception stopped) when (!summarized && StopToken.IsCancellationRequested && (stopped is PipelineStoppedException || stopped is OperationCanceledException))
+            {
+                // Ctrl+C: the worker winds down (commits, saves) and says what it achieved, then the pipeline stops.
+                run.Cancel();
+                string summary = "Stopped.";
+                try
+                {
+                    worker.Wait();
+                    if (stopSummary != null)
+                    {
+                        summary = stopSummary(worker.Result);
+                    }
+                }
+                catch (AggregateException)
+                {
+                    // The worker was cancelled before it had a result: "Stopped." is all there is to say.
+                }
+                WriteStopWarning(summary);
+                throw new PipelineStoppedException();
             }
             catch (OperationCanceledException)
             {
@@ -99,6 +132,29 @@ namespace OpenMsiStream.PowerShell.Infrastructure
                 catch (AggregateException)
                 {
                     // Already reported above, or irrelevant once the pipeline stopped.
+                }
+            }
+        }
+
+        /// <summary>
+        /// A warning written while the pipeline stops (Ctrl+C): the warning stream still reaches the user
+        /// then, unless the pipeline is already gone, in which case it goes to the host directly.
+        /// </summary>
+        protected void WriteStopWarning(string text)
+        {
+            try
+            {
+                WriteWarning(text);
+            }
+            catch (Exception e) when (e is PipelineStoppedException || e is InvalidOperationException || e is NotImplementedException)
+            {
+                try
+                {
+                    Host?.UI?.WriteWarningLine(text);
+                }
+                catch (Exception hostError) when (hostError is InvalidOperationException || hostError is NotImplementedException || hostError is PipelineStoppedException)
+                {
+                    // No host to tell (a job that is being removed): nothing more can be done.
                 }
             }
         }

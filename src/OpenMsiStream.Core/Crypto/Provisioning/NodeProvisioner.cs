@@ -54,7 +54,7 @@ namespace OpenMsiStream.Crypto.Provisioning
             byte[] signedProvisioner = SodiumPrimitives.Sign(NodeCertificates.Provisioner(usages, provPublic), rotSecret);
 
             (byte[] nodePublic, byte[] nodeSecret) = SodiumPrimitives.SignKeyPair();
-            double now = request.Clock?.Invoke() ?? (DateTime.UtcNow - new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc)).TotalSeconds;
+            double now = request.Clock?.Invoke() ?? Wire.UnixTime.ToSeconds(DateTime.UtcNow);
             byte[] signedNode = SodiumPrimitives.Sign(NodeCertificates.Node(now + request.LifetimeSeconds, usages, topics, nodePublic), provSecret);
             byte[] chain = NodeCertificates.Chain(signedProvisioner, signedNode);
             SelfCheck(signedProvisioner, rotPublic, signedNode, provPublic);

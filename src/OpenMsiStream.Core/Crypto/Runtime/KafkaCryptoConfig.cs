@@ -75,11 +75,11 @@ namespace OpenMsiStream.Crypto.Runtime
             {
                 yield return Path.GetDirectoryName(Path.GetFullPath(settings.SourceFile))!;
             }
-            yield return Directory.GetCurrentDirectory();
+            yield return settings.WorkingDirectory;
         }
 
         private static string BaseDirectory(KafkaSettings settings) =>
-            settings.SourceFile != null ? Path.GetDirectoryName(Path.GetFullPath(settings.SourceFile))! : Directory.GetCurrentDirectory();
+            settings.SourceFile != null ? Path.GetDirectoryName(Path.GetFullPath(settings.SourceFile))! : settings.WorkingDirectory;
 
         private static OpenMsiStreamException NotFound(string message, string target) =>
             new OpenMsiStreamException(ErrorIds.CryptoNodeNotFound, ErrorKind.ObjectNotFound, message, target: target);

@@ -39,6 +39,7 @@ namespace OpenMsiStream.PowerShell.Commands.Services
     {
         /// <summary>One service; all when omitted.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(Completion.ServiceNameCompleter))]
         public string? Name { get; set; }
 
         protected override void ProcessRecord()

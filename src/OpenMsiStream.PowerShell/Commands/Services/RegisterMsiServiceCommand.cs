@@ -37,10 +37,13 @@ namespace OpenMsiStream.PowerShell.Commands.Services
     /// own data directory. The service is registered but not started: use Start-MsiService. Relative
     /// paths are resolved against the current location, which becomes the service's working
     /// directory.</para>
-    /// <para type="notes">A service runs the openmsistream executable, which the module does not ship: it
-    /// must be on the PATH, in $env:OPENMSISTREAM_CLI or given with -CliPath. Every $VARIABLE the config
-    /// file mentions must be set in this session (ServiceVariableUnset otherwise). The Windows code paths
-    /// have not run on Windows yet, and macOS is not supported.</para>
+    /// <para type="notes">A service runs the openmsistream executable. Install the self-contained one for
+    /// your platform, which needs no .NET: Install-PSResource OpenMsiStream.Cli.win-x64 (or
+    /// OpenMsiStream.Cli.linux-x64), with -Scope AllUsers for a system service (a service account cannot
+    /// read your profile). -CliPath, $env:OPENMSISTREAM_CLI, or openmsistream on the PATH also work.
+    /// Every $VARIABLE the config file mentions must be set in this session (ServiceVariableUnset
+    /// otherwise). The Windows code paths have run under Wine, not on Windows (see the README's Limits),
+    /// and macOS is not supported.</para>
     /// </summary>
     /// <example>
     /// <code>
@@ -98,10 +101,10 @@ namespace OpenMsiStream.PowerShell.Commands.Services
         [ValidateNotNullOrEmpty]
         public string[] ArgumentList { get; set; } = Array.Empty<string>();
 
-        /// <summary>The account a system service runs as (default: the user who ran sudo, else the current user; never root unless you give -RunAs root).</summary>
+        /// <summary>The account a system service runs as. Linux: default the user who ran sudo, else the current user; never root unless you give -RunAs root. Windows: default the service's own virtual account NT SERVICE\openmsistream-NAME; LocalService, NetworkService or a managed service account (DOMAIN\name$) when given; LocalSystem only when given; a user account is refused (it needs a password: use -Scope User to run as yourself).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        [PSDefaultValue(Help = "the user who ran sudo, else the current user")]
+        [PSDefaultValue(Help = "Linux: the user who ran sudo, else the current user; Windows: NT SERVICE\\openmsistream-NAME")]
         public string? RunAs { get; set; }
 
         /// <summary>A description kept in the definition and, on Linux, the unit's Description (default "OpenMsiStream &lt;command&gt; (NAME)").</summary>
@@ -113,10 +116,10 @@ namespace OpenMsiStream.PowerShell.Commands.Services
         [Parameter]
         public string[] Environment { get; set; } = Array.Empty<string>();
 
-        /// <summary>The openmsistream executable (default: $env:OPENMSISTREAM_CLI, else openmsistream on the PATH).</summary>
+        /// <summary>The openmsistream executable (default: $env:OPENMSISTREAM_CLI, else the self-contained one of the installed package OpenMsiStream.Cli.&lt;platform&gt; such as OpenMsiStream.Cli.win-x64, which needs no .NET, else openmsistream on the PATH).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        [PSDefaultValue(Help = "$env:OPENMSISTREAM_CLI, else openmsistream on the PATH")]
+        [PSDefaultValue(Help = "$env:OPENMSISTREAM_CLI, else the package OpenMsiStream.Cli.<platform>, else openmsistream on the PATH")]
         public string? CliPath { get; set; }
 
         /// <summary>Replace an existing registration of the same name (otherwise ServiceAlreadyExists); a running service keeps its old command until it is restarted.</summary>
@@ -140,7 +143,7 @@ namespace OpenMsiStream.PowerShell.Commands.Services
                 Scope = Scope,
                 Arguments = ArgumentList.ToList(),
                 WorkingDirectory = location,
-                RunAs = Scope == ServiceScope.System ? Guard(() => ServiceAccount.Resolve(RunAs, "-RunAs"), Name) : null,
+                RunAs = Scope == ServiceScope.System ? Guard(() => ServiceAccount.Resolve(RunAs, "-RunAs", manager.Layout, Name), Name) : null,
                 Executable = new System.Collections.Generic.List<string> { Guard(ResolveCli) },
                 RegisteredAt = DateTimeOffset.UtcNow,
             };
@@ -159,19 +162,11 @@ namespace OpenMsiStream.PowerShell.Commands.Services
                 string path = ResolvePath(given);
                 return File.Exists(path) ? path : throw Missing($"'{path}' does not exist");
             }
-            string name = System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows) ? "openmsistream.exe" : "openmsistream";
-            foreach (string directory in (System.Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
-            {
-                string candidate = Path.Combine(directory, name);
-                if (directory.Length > 0 && File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-            throw Missing("it is not on the PATH");
+            return CliLocator.FromPackage(this) ?? CliLocator.FromPath()
+                ?? throw Missing($"neither the package {CliLocator.PackageName} (Install-PSResource {CliLocator.PackageName}) is installed nor is {CliLocator.ExecutableName} on the PATH");
         }
 
         private static OpenMsiStreamException Missing(string why) => new OpenMsiStreamException(ErrorIds.ServiceNotSupported, ErrorKind.ObjectNotFound,
-            $"A service runs the openmsistream command, and {why}: install it, or give -CliPath (or $env:OPENMSISTREAM_CLI).");
+            $"A service runs the openmsistream command, and {why}: install the package, or give -CliPath (or $env:OPENMSISTREAM_CLI).");
     }
 }

@@ -10,6 +10,7 @@ namespace OpenMsiStream.PowerShell.Commands.Services
         /// <summary>The name of a registered service; binds the Name property of Get-MsiService output from the pipeline.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.ServiceNameCompleter))]
         public string Name { get; set; } = string.Empty;
 
         internal abstract ServiceAction Action { get; }

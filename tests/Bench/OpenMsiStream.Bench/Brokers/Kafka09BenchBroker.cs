@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.IO;
+using OpenMsiStream.Tests.Common;
 
 namespace OpenMsiStream.Bench.Brokers
 {

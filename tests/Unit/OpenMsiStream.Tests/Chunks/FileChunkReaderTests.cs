@@ -11,6 +11,7 @@ using Xunit;
 
 namespace OpenMsiStream.Tests.Chunks
 {
+    [Collection(Support.MemoryMeasurements.Name)]
     public class FileChunkReaderTests
     {
         [Theory]
@@ -112,6 +113,23 @@ namespace OpenMsiStream.Tests.Chunks
 
             Assert.Equal(ErrorIds.FileChangedDuringSend, error.ErrorId);
             Assert.Equal($"File '{path}' changed while it was being sent (it differs from the first read) and was not sent completely. Send it again once it is complete.", error.Message);
+        }
+
+        [Fact]
+        public void AFileWhoseStateIsNoLongerTheOneThatSettledIsNotRead()
+        {
+            // A rewrite started after the uploader found the file settled: the kernel has set the new mtime,
+            // the new bytes may not be there yet. Sending now would send the old bytes under the new mtime.
+            using var temp = new TempDirectory("chunks");
+            string path = temp.WriteFile("tick.csv", TestData.Bytes(4000, seed: 1));
+            FileState settled = FileState.Of(path);
+            File.SetLastWriteTimeUtc(path, settled.LastWriteTimeUtc.AddSeconds(2));
+
+            var error = Assert.Throws<OpenMsiStreamException>(() => FileChunkReader.Open(path, "", 1024, default, settled));
+
+            Assert.Equal(ErrorIds.FileChangedDuringSend, error.ErrorId);
+            Assert.Equal($"File '{path}' changed while it was being sent (it changed after it had settled) and was not sent completely. Send it again once it is complete.", error.Message);
+            Assert.Equal(4, FileChunkReader.Open(path, "", 1024, default, FileState.Of(path)).ChunkCount);
         }
 
         [Fact]

