@@ -173,7 +173,7 @@ namespace OpenMsiStream.Download
                     }
                     // With files waiting for their group commit, a poll does not wait: when no message is
                     // at hand the group is committed now rather than after a pause.
-                    ConsumeResult<byte[], byte[]>? result = ConsumeOnce(ref topicMissingReported, _reassembler.FilesCompleting > 0 ? TimeSpan.Zero : PollSlice);
+                    ConsumeResult<byte[], byte[]>? result = ConsumeOnce(ref topicMissingReported, _reassembler.FilesCompleting > 0 && !_outage.Waiting ? TimeSpan.Zero : PollSlice);
                     bool countReached = false;
                     if (result?.Message != null && _outage.Waiting)
                     {
@@ -187,8 +187,7 @@ namespace OpenMsiStream.Download
                         ChunkResult outcome = Handle(result);
                         lastActivity = clock.Elapsed; // waiting for a decryption key is not idleness
                         ReportEvicted();
-                        countReached = ApplyCommitted();
-                        countReached |= Apply(outcome);
+                        countReached = ApplyAll(_reassembler.TakeCommitted().Append(outcome)); // files of a group this chunk settled first (Reassembler.Accept)
                     }
                     if (!_outage.Waiting && _reassembler.FilesCompleting > 0 && (result?.Message == null || CommitDue()))
                     {
@@ -265,12 +264,33 @@ namespace OpenMsiStream.Download
             _reassembler.CommitDue(DateTime.UtcNow) || (_options.Count.HasValue && _received + _reassembler.FilesCompleting >= _options.Count.Value);
 
         /// <summary>Passes on what the files made durable since the last call led to; true when <see cref="ReceiveOptions.Count"/> files have arrived.</summary>
-        private bool ApplyCommitted()
+        private bool ApplyCommitted() => ApplyAll(_reassembler.TakeCommitted());
+
+        /// <summary>
+        /// Passes on what several files led to (a group commit, a retry after a pause): all of them, since
+        /// each file received is in place and recorded and must be reported; then one pause for those the
+        /// output blocked. Blocked ones come last: a file received ends a pause (<see cref="Apply"/>), and
+        /// must not end the one its own group just began. True when <see cref="ReceiveOptions.Count"/>
+        /// files have arrived.
+        /// </summary>
+        private bool ApplyAll(IEnumerable<ChunkResult> outcomes)
         {
             bool reached = false;
-            foreach (ChunkResult committed in _reassembler.TakeCommitted())
+            List<OpenMsiStreamException>? blocked = null;
+            foreach (ChunkResult outcome in outcomes)
             {
-                reached |= Apply(committed); // all of them: each is in place and recorded, and must be reported
+                if (outcome.Kind == ChunkResultKind.Blocked)
+                {
+                    (blocked ??= new List<OpenMsiStreamException>()).Add(outcome.Error!);
+                }
+                else
+                {
+                    reached |= Apply(outcome);
+                }
+            }
+            if (blocked != null)
+            {
+                Block(blocked);
             }
             return reached;
         }
@@ -280,7 +300,7 @@ namespace OpenMsiStream.Download
         {
             if (outcome.Kind == ChunkResultKind.Blocked)
             {
-                Block(outcome.Error!);
+                Block(new[] { outcome.Error! });
                 return false;
             }
             if (outcome.File != null && _options.AcknowledgeFiles)
@@ -318,14 +338,17 @@ namespace OpenMsiStream.Download
         /// lasts), stop taking messages, and go back to the oldest one not yet handled in every partition,
         /// so that nothing is skipped when writing works again.
         /// </summary>
-        private void Block(OpenMsiStreamException error)
+        private void Block(IReadOnlyList<OpenMsiStreamException> errors)
         {
-            if (_outage.IsNew(error.Target?.ToString() ?? error.Message))
+            foreach (OpenMsiStreamException error in errors)
             {
-                _errors++;
-                _observer!.Error(error);
+                if (_outage.IsNew(error.Target?.ToString() ?? error.Message))
+                {
+                    _errors++;
+                    _observer!.Error(error);
+                }
             }
-            _outage.Fail(DateTime.UtcNow);
+            _outage.Fail(DateTime.UtcNow); // once for them all: the delay before the next try grows per try, not per file
             List<TopicPartition> assigned = _consumer.Assignment;
             _consumer.Pause(assigned);
             foreach (TopicPartition partition in assigned)
@@ -348,14 +371,7 @@ namespace OpenMsiStream.Download
         private bool RetryAfterOutage()
         {
             _consumer.Resume(_consumer.Assignment);
-            foreach (ChunkResult retried in _reassembler.RetryBlocked())
-            {
-                if (Apply(retried))
-                {
-                    return true;
-                }
-            }
-            return false;
+            return ApplyAll(_reassembler.RetryBlocked());
         }
 
         /// <summary>Records the chunks stored since the last time; a full disk pauses receiving like a failed write.</summary>
@@ -367,9 +383,9 @@ namespace OpenMsiStream.Download
             }
             catch (Exception ex) when (RetryableOutputFailure.Is(ex))
             {
-                Block(new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
+                Block(new[] { new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
                     $"Could not record the files in progress in '{_options.OutputDirectory}': {RetryableOutputFailure.Describe(ex)} Receiving pauses and tries again until writing works; nothing is lost meanwhile.",
-                    ex, _options.OutputDirectory));
+                    ex, _options.OutputDirectory) });
             }
         }
 

@@ -245,6 +245,10 @@ namespace OpenMsiStream.Download
                     stalled.Release(); // taken over from an earlier run and never continued: nothing held back, nothing to report
                     continue;
                 }
+                if (stalled.IsComplete)
+                {
+                    continue; // all its chunks are here: it waits for the output (a full disk), not for chunks
+                }
                 string waited = $"'{stalled.RelativePath}': {stalled.ReceivedChunks} of {stalled.Generation.TotalChunks} chunks arrived and none for {timeout.TotalMinutes:0} minutes";
                 if (_target.KeepsIncompleteFiles)
                 {
@@ -501,7 +505,8 @@ namespace OpenMsiStream.Download
         /// <summary>
         /// Makes the waiting files durable and puts them in place, in one go (<see cref="ReassemblyTarget.Deliver"/>),
         /// and says what each led to: received; in place but not recorded (held back, recorded later);
-        /// blocked by the output (back in progress, read again); or failed for good.
+        /// blocked by the output (back in progress, read again); or failed for good. Files of the group
+        /// held back by another one's full disk (<see cref="CompletedFile.Deferred"/>) lead to nothing yet.
         /// </summary>
         private List<ChunkResult> CommitGroup()
         {
@@ -519,7 +524,13 @@ namespace OpenMsiStream.Download
             {
                 FileAssembly assembly = completed.Assembly;
                 IReadOnlyList<MessagePosition> positions = Concat(completed.Abandoned, assembly.Positions);
-                if (completed.Failure == null)
+                if (completed.Deferred)
+                {
+                    // Complete and verified, but its group stopped at a full disk: it waits in progress,
+                    // whole, and goes into place after the pause (RetryBlocked); nothing resolved.
+                    Track(assembly);
+                }
+                else if (completed.Failure == null)
                 {
                     assembly.Dispose();
                     _finished.Remember(assembly.RelativePath, assembly.Generation);

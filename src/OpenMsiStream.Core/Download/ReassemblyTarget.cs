@@ -184,6 +184,15 @@ namespace OpenMsiStream.Download
         /// fsynced once, the delivering hook, then one registry transaction recording them all. A file
         /// reported received therefore survives a power cut, as before; only the cost is shared.
         /// </summary>
+        /// <remarks>
+        /// A full disk (or another failure that waiting fixes, <see cref="RetryableOutputFailure"/>) stops
+        /// the group where it happens: when an fsync fails, nothing of the group is put in place; when a
+        /// rename fails, the files after it are not. Those files are <see cref="CompletedFile.Deferred"/>
+        /// (nothing recorded, nothing reported, their messages held back) and go into place after the
+        /// pause. Files renamed before the failure are visible, so they are recorded and reported: their
+        /// own guarantee holds, and a file in place and recorded but never reported would be a file the
+        /// user never hears of.
+        /// </remarks>
         public override void Deliver(IReadOnlyList<CompletedFile> files, string topic)
         {
             System.Threading.Tasks.Parallel.For(0, files.Count, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = GroupCommit.ParallelFsyncs }, i =>
@@ -197,13 +206,24 @@ namespace OpenMsiStream.Download
                     files[i].Failure = ex;
                 }
             });
+            if (files.Any(f => f.Failure != null && RetryableOutputFailure.Is(f.Failure)))
+            {
+                DeferFrom(files, 0);
+                return;
+            }
             var directories = new HashSet<string>(StringComparer.Ordinal);
             var placed = new List<CompletedFile>(files.Count);
-            foreach (CompletedFile completed in files)
+            for (int i = 0; i < files.Count; i++)
             {
+                CompletedFile completed = files[i];
                 if (completed.Failure == null && PutInPlace(completed, topic, directories))
                 {
                     placed.Add(completed);
+                }
+                else if (completed.Failure != null && RetryableOutputFailure.Is(completed.Failure))
+                {
+                    DeferFrom(files, i + 1);
+                    break;
                 }
             }
             foreach (string directory in directories)
@@ -233,6 +253,18 @@ namespace OpenMsiStream.Download
                 {
                     completed.Failure = ex;
                     completed.Unrecorded = true;
+                }
+            }
+        }
+
+        /// <summary>The files of a group from <paramref name="first"/> on that have not failed wait for the end of the pause.</summary>
+        private static void DeferFrom(IReadOnlyList<CompletedFile> files, int first)
+        {
+            for (int i = first; i < files.Count; i++)
+            {
+                if (files[i].Failure == null)
+                {
+                    files[i].Deferred = true;
                 }
             }
         }
@@ -546,5 +578,11 @@ namespace OpenMsiStream.Download
 
         /// <summary>In place, but its record as received failed: it is recorded later.</summary>
         public bool Unrecorded { get; set; }
+
+        /// <summary>
+        /// Not put in place because another file of its group could not be written (a full disk): nothing
+        /// of it is recorded or reported, and it goes into place once writing works again.
+        /// </summary>
+        public bool Deferred { get; set; }
     }
 }
