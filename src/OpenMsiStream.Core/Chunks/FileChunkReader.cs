@@ -24,13 +24,25 @@ namespace OpenMsiStream.Chunks
     /// file that never existed. Size and mtime alone cannot show it: the kernel sets the mtime when a
     /// write starts, so a read that overlaps an in-place rewrite sees old and new bytes with both
     /// unchanged. A file of one chunk gets the second read too (it is small and in the page cache).
+    /// The chunk hashes are computed in the first read too, on a second thread beside the file hash
+    /// (<see cref="ChunkHasher"/>): each byte is hashed twice, as the format needs, but both hashes run
+    /// before anything is sent, and the second read only copies bytes into messages.
     /// </remarks>
     internal sealed class FileChunkReader
     {
-        private readonly ulong[] _fingerprints;
+        /// <summary>
+        /// Chunk hashes are computed in the first read (beside the file hash, on a second thread) for files
+        /// of up to this many chunks (64 bytes each: 4 MiB for a 32 GiB file in 512 KiB chunks); beyond,
+        /// in the second read.
+        /// </summary>
+        private const int MaxPrecomputedChunkHashes = 65536;
 
-        private FileChunkReader(string fullPath, string subdirectory, int chunkSize, FileState state, byte[] fileHash, int chunkCount, ulong[] fingerprints)
+        private readonly ulong[] _fingerprints;
+        private readonly byte[][]? _chunkHashes;
+
+        private FileChunkReader(string fullPath, string subdirectory, int chunkSize, FileState state, byte[] fileHash, int chunkCount, ulong[] fingerprints, byte[][]? chunkHashes)
         {
+            _chunkHashes = chunkHashes;
             FullPath = fullPath;
             Filename = Path.GetFileName(fullPath);
             Subdirectory = subdirectory;
@@ -74,7 +86,8 @@ namespace OpenMsiStream.Chunks
             int chunkCount = CountChunks(before.Length, chunkSize);
             using FileStream stream = OpenForReading(fullPath);
             var fingerprints = new ulong[chunkCount];
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(chunkSize);
+            using ChunkHasher? chunkHasher = chunkCount > 1 && chunkCount <= MaxPrecomputedChunkHashes ? new ChunkHasher(chunkSize, chunkCount) : null;
+            byte[] single = chunkHasher == null ? ArrayPool<byte>.Shared.Rent(chunkSize) : Array.Empty<byte>();
             try
             {
                 using IncrementalHash fileHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
@@ -82,17 +95,23 @@ namespace OpenMsiStream.Chunks
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     int length = ChunkLength(before.Length, chunkSize, i);
+                    byte[] buffer = chunkHasher?.Rent() ?? single;
                     ReadExactly(stream, buffer, 0, length, fullPath);
                     fileHash.AppendData(buffer, 0, length);
                     fingerprints[i] = XxHash3.HashToUInt64(buffer.AsSpan(0, length));
+                    chunkHasher?.Submit(i, buffer, length);
                     hashed?.Invoke(length);
                 }
+                byte[][]? chunkHashes = chunkHasher?.Complete();
                 EnsureUnchanged(fullPath, before);
-                return new FileChunkReader(fullPath, subdirectory, chunkSize, before, fileHash.GetHashAndReset(), chunkCount, fingerprints);
+                return new FileChunkReader(fullPath, subdirectory, chunkSize, before, fileHash.GetHashAndReset(), chunkCount, fingerprints, chunkHashes);
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                if (chunkHasher == null)
+                {
+                    ArrayPool<byte>.Shared.Return(single);
+                }
             }
         }
 
@@ -126,6 +145,10 @@ namespace OpenMsiStream.Chunks
                 if (ChunkCount == 1)
                 {
                     layout.SetChunkHash(FileHash); // the whole file is the chunk: no second SHA-512
+                }
+                else if (_chunkHashes != null)
+                {
+                    layout.SetChunkHash(_chunkHashes[i]); // hashed in the first read; the fingerprint shows these are the same bytes
                 }
                 else
                 {

@@ -26,8 +26,9 @@ namespace OpenMsiStream.Download
     {
         private static readonly IReadOnlyList<MessagePosition> None = Array.Empty<MessagePosition>();
 
-        private ChunkResult(ChunkResultKind kind, IReadOnlyList<MessagePosition> resolved, ReceivedFile? file = null, OpenMsiStreamException? error = null, string? warning = null)
+        private ChunkResult(ChunkResultKind kind, IReadOnlyList<MessagePosition> resolved, ReceivedFile? file = null, OpenMsiStreamException? error = null, string? warning = null, MessagePosition? badMessage = null)
         {
+            BadMessage = badMessage;
             Kind = kind;
             Resolved = resolved;
             File = file;
@@ -42,6 +43,9 @@ namespace OpenMsiStream.Download
         public ReceivedFile? File { get; }
 
         public OpenMsiStreamException? Error { get; }
+
+        /// <summary>A message found corrupt (its chunk does not match its chunk hash), to be kept aside when it is still at hand.</summary>
+        public MessagePosition? BadMessage { get; }
 
         /// <summary>A note for the user (a version of a file was skipped or abandoned).</summary>
         public string? Warning { get; }
@@ -58,8 +62,8 @@ namespace OpenMsiStream.Download
 
         public static ChunkResult Stale(IReadOnlyList<MessagePosition> resolved, string warning) => new ChunkResult(ChunkResultKind.Stale, resolved, warning: warning);
 
-        public static ChunkResult Failed(OpenMsiStreamException error, IReadOnlyList<MessagePosition> resolved) =>
-            new ChunkResult(ChunkResultKind.Failed, resolved, error: error);
+        public static ChunkResult Failed(OpenMsiStreamException error, IReadOnlyList<MessagePosition> resolved, MessagePosition? badMessage = null) =>
+            new ChunkResult(ChunkResultKind.Failed, resolved, error: error, badMessage: badMessage);
 
         /// <summary>A failure of the output directory that retrying fixes; its messages stay held back.</summary>
         public static ChunkResult Blocked(OpenMsiStreamException error) => new ChunkResult(ChunkResultKind.Blocked, None, error: error);

@@ -46,6 +46,7 @@ namespace OpenMsiStream.Download
             {
                 stream.Position = offset;
                 stream.Write(segment.Array!, segment.Offset, segment.Count);
+                FileSystem.WriteBehind.Start(stream, offset, segment.Count);
             }
             if (offset == _hashedUpTo)
             {
@@ -56,11 +57,11 @@ namespace OpenMsiStream.Download
 
         public byte[] ComputeHash(long length)
         {
-            using (var stream = new FileStream(StagingPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 1))
+            if (_hashedUpTo < length)
             {
-                // Durable before it is verified and renamed: one fsync per file, not per chunk.
-                stream.Flush(flushToDisk: true);
-                if (_hashedUpTo < length)
+                // Verified from the page cache; made durable (fsync) with the other files of its group
+                // before it is renamed into place and recorded (see GroupCommit).
+                using (var stream = new FileStream(StagingPath, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1))
                 {
                     var buffer = new byte[(int)Math.Min(ReadBackBlock, length - _hashedUpTo)];
                     stream.Position = _hashedUpTo;
@@ -76,7 +77,26 @@ namespace OpenMsiStream.Download
                     }
                 }
             }
+            _hashedUpTo = 0; // the hash starts again: a second call reads everything back
             return _hash.GetHashAndReset();
+        }
+
+        public byte[] Read(long offset, int length)
+        {
+            var data = new byte[length];
+            using var stream = new FileStream(StagingPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
+            stream.Position = offset;
+            int done = 0;
+            while (done < length)
+            {
+                int read = stream.Read(data, done, length - done);
+                if (read == 0)
+                {
+                    break; // shorter than it should be: the hash check fails
+                }
+                done += read;
+            }
+            return data;
         }
 
         public void ResetRunningHash()
@@ -88,6 +108,9 @@ namespace OpenMsiStream.Download
 
         /// <summary>Renames the verified staging file to <paramref name="target"/>, replacing what is there.</summary>
         public void MoveTo(string target) => FileSystem.AtomicFile.MoveReplacing(StagingPath, target);
+
+        /// <summary>As <see cref="MoveTo"/>, leaving the directory's fsync to the caller.</summary>
+        public void MoveToUnsynced(string target) => FileSystem.AtomicFile.Rename(StagingPath, target);
 
         public void Discard()
         {

@@ -84,24 +84,34 @@ CREATE TABLE IF NOT EXISTS staged_chunks(
             }
         }
 
-        /// <summary>A file was rebuilt and moved into place: remember its version and forget its staging.</summary>
-        public void Received(string relativePath, FileGeneration generation, long length, string? stagingFile) => _database.Write(transaction =>
+        /// <summary>Files rebuilt and moved into place: remember their versions and forget their staging, in one transaction.</summary>
+        public void Received(IReadOnlyCollection<ReceivedRecord> files)
         {
-            using (SqliteCommand upsert = _database.Command(
-                "INSERT OR REPLACE INTO received(topic, group_id, rel_path, file_hash, total_chunks, mtime, sent_at_ms, partition_id, first_offset, last_offset, length, received_at) " +
-                "VALUES ($topic, $group, $path, $hash, $count, $mtime, $sent, $partition, $first, $last, $length, $now)", transaction))
+            if (files.Count == 0)
             {
-                AddKey(upsert, relativePath);
-                AddGeneration(upsert, generation);
-                upsert.Parameters.AddWithValue("$length", length);
-                upsert.Parameters.AddWithValue("$now", DateTimeOffset.Now.ToString("o", CultureInfo.InvariantCulture));
-                upsert.ExecuteNonQuery();
+                return;
             }
-            if (stagingFile != null)
+            _database.Write(transaction =>
             {
-                DeleteStaged(transaction, stagingFile);
-            }
-        });
+                using SqliteCommand upsert = _database.Command(
+                    "INSERT OR REPLACE INTO received(topic, group_id, rel_path, file_hash, total_chunks, mtime, sent_at_ms, partition_id, first_offset, last_offset, length, received_at) " +
+                    "VALUES ($topic, $group, $path, $hash, $count, $mtime, $sent, $partition, $first, $last, $length, $now)", transaction);
+                string now = DateTimeOffset.Now.ToString("o", CultureInfo.InvariantCulture);
+                foreach (ReceivedRecord file in files)
+                {
+                    upsert.Parameters.Clear();
+                    AddKey(upsert, file.RelativePath);
+                    AddGeneration(upsert, file.Generation);
+                    upsert.Parameters.AddWithValue("$length", file.Length);
+                    upsert.Parameters.AddWithValue("$now", now);
+                    upsert.ExecuteNonQuery();
+                    if (file.StagingFile != null)
+                    {
+                        DeleteStaged(transaction, file.StagingFile);
+                    }
+                }
+            });
+        }
 
         /// <summary>
         /// Records chunks that are in staging files and fsynced, one transaction for all files. After a
@@ -325,5 +335,25 @@ CREATE TABLE IF NOT EXISTS staged_chunks(
         public FileGeneration Generation { get; }
 
         public IReadOnlyList<KeyValuePair<long, int>> Chunks { get; }
+    }
+
+    /// <summary>A file received, to record.</summary>
+    internal sealed class ReceivedRecord
+    {
+        public ReceivedRecord(string relativePath, FileGeneration generation, long length, string? stagingFile)
+        {
+            RelativePath = relativePath;
+            Generation = generation;
+            Length = length;
+            StagingFile = stagingFile;
+        }
+
+        public string RelativePath { get; }
+
+        public FileGeneration Generation { get; }
+
+        public long Length { get; }
+
+        public string? StagingFile { get; }
     }
 }

@@ -12,7 +12,8 @@ namespace OpenMsiStream.Download
     /// </summary>
     internal sealed class FileAssembly : IDisposable
     {
-        private readonly Dictionary<long, int> _lengthsByOffset = new Dictionary<long, int>();
+        /// <summary>The chunks here, by offset: length, and (for chunks of this run) the chunk hash and message, to name a bad chunk when the file hash fails.</summary>
+        private readonly Dictionary<long, StoredChunk> _chunks = new Dictionary<long, StoredChunk>();
         private readonly List<MessagePosition> _positions = new List<MessagePosition>();
         /// <summary>Chunks written since the last durable record, with the message that carried each.</summary>
         private readonly List<(long Offset, int Length, MessagePosition Position)> _unpersisted = new List<(long Offset, int Length, MessagePosition Position)>();
@@ -55,9 +56,9 @@ namespace OpenMsiStream.Download
         /// <summary>The messages that carried this file's chunks, to be committed once it is handled.</summary>
         public IReadOnlyList<MessagePosition> Positions => _positions;
 
-        public bool IsComplete => _lengthsByOffset.Count == Generation.TotalChunks;
+        public bool IsComplete => _chunks.Count == Generation.TotalChunks;
 
-        public int ReceivedChunks => _lengthsByOffset.Count;
+        public int ReceivedChunks => _chunks.Count;
 
         public double? Mtime => Generation.Mtime;
 
@@ -72,7 +73,7 @@ namespace OpenMsiStream.Download
         {
             foreach (KeyValuePair<long, int> chunk in chunks)
             {
-                _lengthsByOffset[chunk.Key] = chunk.Value;
+                _chunks[chunk.Key] = new StoredChunk(chunk.Value, null, null, 0);
                 ChangeBytes(chunk.Value);
             }
         }
@@ -93,7 +94,7 @@ namespace OpenMsiStream.Download
         {
             foreach ((long offset, int length, MessagePosition position) in _unpersisted)
             {
-                _lengthsByOffset.Remove(offset);
+                _chunks.Remove(offset);
                 ChangeBytes(-length);
                 _positions.RemoveAll(p => p.Partition == position.Partition && p.Offset == position.Offset);
             }
@@ -113,12 +114,12 @@ namespace OpenMsiStream.Download
         /// <summary>Stores the chunk; false when a chunk at that offset is already here.</summary>
         public bool Add(DataFileChunk chunk, MessagePosition position)
         {
-            if (_lengthsByOffset.ContainsKey(chunk.Offset))
+            if (_chunks.ContainsKey(chunk.Offset))
             {
                 return false;
             }
             Store.Write(chunk.Offset, chunk.Data);
-            _lengthsByOffset.Add(chunk.Offset, chunk.Data.Length);
+            _chunks.Add(chunk.Offset, new StoredChunk(chunk.Data.Length, chunk.ChunkHash, position, chunk.ChunkIndex));
             _unpersisted.Add((chunk.Offset, chunk.Data.Length, position));
             ChangeBytes(chunk.Data.Length);
             _positions.Add(position);
@@ -137,7 +138,7 @@ namespace OpenMsiStream.Download
         public long CheckCoverage()
         {
             long end = 0;
-            foreach (KeyValuePair<long, int> chunk in _lengthsByOffset.OrderBy(c => c.Key))
+            foreach (KeyValuePair<long, StoredChunk> chunk in _chunks.OrderBy(c => c.Key))
             {
                 if (chunk.Key != end)
                 {
@@ -145,9 +146,30 @@ namespace OpenMsiStream.Download
                         $"The chunks of '{RelativePath}' do not fit together: a chunk starts at byte {chunk.Key} where byte {end} was expected. The file was not written.",
                         target: RelativePath);
                 }
-                end += chunk.Value;
+                end += chunk.Value.Length;
             }
             return end;
+        }
+
+        /// <summary>
+        /// After the file hash failed: the chunks of this run whose data, read back from the store, does
+        /// not match their own chunk hash (chunks are not hashed one by one as they arrive: the file hash
+        /// covers every byte, and this finds the culprit when it fails).
+        /// </summary>
+        public IReadOnlyList<(int ChunkIndex, MessagePosition Position)> FindCorruptChunks()
+        {
+            var corrupt = new List<(int, MessagePosition)>();
+            using var sha512 = System.Security.Cryptography.SHA512.Create();
+            foreach (KeyValuePair<long, StoredChunk> chunk in _chunks.OrderBy(c => c.Key))
+            {
+                StoredChunk stored = chunk.Value;
+                if (stored.ChunkHash != null && stored.Position is MessagePosition position
+                    && !sha512.ComputeHash(Store.Read(chunk.Key, stored.Length)).AsSpan().SequenceEqual(stored.ChunkHash))
+                {
+                    corrupt.Add((stored.ChunkIndex, position));
+                }
+            }
+            return corrupt;
         }
 
         public void Dispose() => Store.Dispose();
@@ -157,5 +179,25 @@ namespace OpenMsiStream.Download
             BytesStored += delta;
             BytesChanged?.Invoke(delta);
         }
+    }
+
+    /// <summary>A chunk in a file's store; hash and message are null for chunks restored from an earlier run.</summary>
+    internal readonly struct StoredChunk
+    {
+        public StoredChunk(int length, byte[]? chunkHash, MessagePosition? position, int chunkIndex)
+        {
+            Length = length;
+            ChunkHash = chunkHash;
+            Position = position;
+            ChunkIndex = chunkIndex;
+        }
+
+        public int Length { get; }
+
+        public byte[]? ChunkHash { get; }
+
+        public MessagePosition? Position { get; }
+
+        public int ChunkIndex { get; }
     }
 }

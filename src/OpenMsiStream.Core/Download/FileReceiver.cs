@@ -75,7 +75,8 @@ namespace OpenMsiStream.Download
             {
                 target = new MemoryTarget(options.MaxMemoryFileSize);
             }
-            _reassembler = new Reassembler(target, options.Topic, options.MaxFileSize, options.MaxFilesInProgress, options.MaxBytesInProgress);
+            _reassembler = new Reassembler(target, options.Topic, options.MaxFileSize, options.MaxFilesInProgress, options.MaxBytesInProgress,
+                groupCommit: _directory != null);
             _cryptoNode = KafkaCryptoNode.Acquire(settings, Diagnostics);
             try
             {
@@ -127,6 +128,7 @@ namespace OpenMsiStream.Download
             TimeSpan lastActivity = TimeSpan.Zero, lastCommit = TimeSpan.Zero, lastProgress = TimeSpan.Zero, lastStallCheck = TimeSpan.Zero;
             bool topicMissingReported = false;
             ReceiveStopReason reason = ReceiveStopReason.Cancelled;
+            bool failed = false;
             IReadOnlyList<IncompleteFile> incomplete = Array.Empty<IncompleteFile>();
             bool slowJoinReported = false;
 
@@ -169,7 +171,10 @@ namespace OpenMsiStream.Download
                         observer.Warning($"Still waiting for the broker to give consumer group '{GroupId}' partitions of '{_options.Topic}' after {SlowJoinNotice.TotalSeconds:0} s. "
                             + $"When a member of this group left recently (an earlier run), the broker waits for it up to the session timeout ({_sessionTimeout.TotalSeconds:0} s, session.timeout.ms in [consumer]) before it rebalances.");
                     }
-                    ConsumeResult<byte[], byte[]>? result = ConsumeOnce(ref topicMissingReported);
+                    // With files waiting for their group commit, a poll does not wait: when no message is
+                    // at hand the group is committed now rather than after a pause.
+                    ConsumeResult<byte[], byte[]>? result = ConsumeOnce(ref topicMissingReported, _reassembler.FilesCompleting > 0 && !_outage.Waiting ? TimeSpan.Zero : PollSlice);
+                    bool countReached = false;
                     if (result?.Message != null && _outage.Waiting)
                     {
                         PushBack(result); // fetched before the pause: read again when writing works
@@ -182,11 +187,17 @@ namespace OpenMsiStream.Download
                         ChunkResult outcome = Handle(result);
                         lastActivity = clock.Elapsed; // waiting for a decryption key is not idleness
                         ReportEvicted();
-                        if (Apply(outcome))
-                        {
-                            reason = ReceiveStopReason.CountReached;
-                            break;
-                        }
+                        countReached = ApplyAll(_reassembler.TakeCommitted().Append(outcome)); // files of a group this chunk settled first (Reassembler.Accept)
+                    }
+                    if (!_outage.Waiting && _reassembler.FilesCompleting > 0 && (result?.Message == null || CommitDue()))
+                    {
+                        _reassembler.CommitCompleted();
+                        countReached |= ApplyCommitted();
+                    }
+                    if (countReached)
+                    {
+                        reason = ReceiveStopReason.CountReached;
+                        break;
                     }
                     if (clock.Elapsed - lastStallCheck >= StallCheckInterval)
                     {
@@ -213,11 +224,19 @@ namespace OpenMsiStream.Download
             }
             catch
             {
+                failed = true;
                 ResolveAcknowledged();
                 throw;
             }
             finally
             {
+                if (!failed && !_outage.Waiting)
+                {
+                    // Files verified and waiting for their group are complete: made durable and reported
+                    // before the end, also at Ctrl+C.
+                    _reassembler.CommitCompleted();
+                    ApplyCommitted();
+                }
                 if (reason == ReceiveStopReason.CountReached || reason == ReceiveStopReason.IdleTimeout)
                 {
                     WaitForAcknowledgements(cancellationToken);
@@ -237,12 +256,51 @@ namespace OpenMsiStream.Download
             return summary;
         }
 
+        /// <summary>
+        /// Whether the files waiting for their group commit go now: the group is full or has waited long
+        /// enough, or it holds as many files as are still to be received (a group never goes past --count).
+        /// </summary>
+        private bool CommitDue() =>
+            _reassembler.CommitDue(DateTime.UtcNow) || (_options.Count.HasValue && _received + _reassembler.FilesCompleting >= _options.Count.Value);
+
+        /// <summary>Passes on what the files made durable since the last call led to; true when <see cref="ReceiveOptions.Count"/> files have arrived.</summary>
+        private bool ApplyCommitted() => ApplyAll(_reassembler.TakeCommitted());
+
+        /// <summary>
+        /// Passes on what several files led to (a group commit, a retry after a pause): all of them, since
+        /// each file received is in place and recorded and must be reported; then one pause for those the
+        /// output blocked. Blocked ones come last: a file received ends a pause (<see cref="Apply"/>), and
+        /// must not end the one its own group just began. True when <see cref="ReceiveOptions.Count"/>
+        /// files have arrived.
+        /// </summary>
+        private bool ApplyAll(IEnumerable<ChunkResult> outcomes)
+        {
+            bool reached = false;
+            List<OpenMsiStreamException>? blocked = null;
+            foreach (ChunkResult outcome in outcomes)
+            {
+                if (outcome.Kind == ChunkResultKind.Blocked)
+                {
+                    (blocked ??= new List<OpenMsiStreamException>()).Add(outcome.Error!);
+                }
+                else
+                {
+                    reached |= Apply(outcome);
+                }
+            }
+            if (blocked != null)
+            {
+                Block(blocked);
+            }
+            return reached;
+        }
+
         /// <summary>Passes on what a message (or a retry) led to; true when <see cref="ReceiveOptions.Count"/> files have arrived.</summary>
         private bool Apply(ChunkResult outcome)
         {
             if (outcome.Kind == ChunkResultKind.Blocked)
             {
-                Block(outcome.Error!);
+                Block(new[] { outcome.Error! });
                 return false;
             }
             if (outcome.File != null && _options.AcknowledgeFiles)
@@ -280,14 +338,17 @@ namespace OpenMsiStream.Download
         /// lasts), stop taking messages, and go back to the oldest one not yet handled in every partition,
         /// so that nothing is skipped when writing works again.
         /// </summary>
-        private void Block(OpenMsiStreamException error)
+        private void Block(IReadOnlyList<OpenMsiStreamException> errors)
         {
-            if (_outage.IsNew(error.Target?.ToString() ?? error.Message))
+            foreach (OpenMsiStreamException error in errors)
             {
-                _errors++;
-                _observer!.Error(error);
+                if (_outage.IsNew(error.Target?.ToString() ?? error.Message))
+                {
+                    _errors++;
+                    _observer!.Error(error);
+                }
             }
-            _outage.Fail(DateTime.UtcNow);
+            _outage.Fail(DateTime.UtcNow); // once for them all: the delay before the next try grows per try, not per file
             List<TopicPartition> assigned = _consumer.Assignment;
             _consumer.Pause(assigned);
             foreach (TopicPartition partition in assigned)
@@ -310,14 +371,7 @@ namespace OpenMsiStream.Download
         private bool RetryAfterOutage()
         {
             _consumer.Resume(_consumer.Assignment);
-            foreach (ChunkResult retried in _reassembler.RetryBlocked())
-            {
-                if (Apply(retried))
-                {
-                    return true;
-                }
-            }
-            return false;
+            return ApplyAll(_reassembler.RetryBlocked());
         }
 
         /// <summary>Records the chunks stored since the last time; a full disk pauses receiving like a failed write.</summary>
@@ -329,9 +383,9 @@ namespace OpenMsiStream.Download
             }
             catch (Exception ex) when (RetryableOutputFailure.Is(ex))
             {
-                Block(new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
+                Block(new[] { new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
                     $"Could not record the files in progress in '{_options.OutputDirectory}': {RetryableOutputFailure.Describe(ex)} Receiving pauses and tries again until writing works; nothing is lost meanwhile.",
-                    ex, _options.OutputDirectory));
+                    ex, _options.OutputDirectory) });
             }
         }
 
@@ -428,11 +482,11 @@ namespace OpenMsiStream.Download
                 $"Assigned partitions [{string.Join(", ", assigned.Select(p => p.Partition.Value).OrderBy(p => p))}] of topic '{_options.Topic}' in group '{GroupId}'.");
         }
 
-        private ConsumeResult<byte[], byte[]>? ConsumeOnce(ref bool topicMissingReported)
+        private ConsumeResult<byte[], byte[]>? ConsumeOnce(ref bool topicMissingReported, TimeSpan timeout)
         {
             try
             {
-                return _consumer.Consume(PollSlice);
+                return _consumer.Consume(timeout);
             }
             catch (ConsumeException ex) when (!ex.Error.IsFatal && (ex.Error.Code == ErrorCode.UnknownTopicOrPart || ex.Error.Code == ErrorCode.Local_UnknownTopic))
             {
@@ -483,7 +537,8 @@ namespace OpenMsiStream.Download
             DataFileChunk chunk;
             try
             {
-                chunk = ChunkMessageDeserializer.Deserialize(value ?? Array.Empty<byte>());
+                // The file's SHA-512 covers every byte; the chunk hashes are checked when it fails, to name the bad chunk.
+                chunk = ChunkMessageDeserializer.DeserializeForFileCheck(value ?? Array.Empty<byte>());
             }
             catch (OpenMsiStreamException error)
             {
@@ -495,9 +550,10 @@ namespace OpenMsiStream.Download
             }
             FileMetadata? metadata = ReadMetadata(result.Message.Headers, chunk.RelativePath);
             ChunkResult outcome = _reassembler.Accept(chunk, position, metadata);
-            if (outcome.Error?.ErrorId == ErrorIds.UnsafePath)
+            if (outcome.Error?.ErrorId == ErrorIds.UnsafePath
+                || (outcome.BadMessage is MessagePosition bad && bad.Partition == position.Partition && bad.Offset == position.Offset))
             {
-                return ChunkResult.Failed(Quarantined(outcome.Error, result, position), outcome.Resolved);
+                return ChunkResult.Failed(Quarantined(outcome.Error!, result, position), outcome.Resolved);
             }
             return outcome;
         }
@@ -579,6 +635,11 @@ namespace OpenMsiStream.Download
 
         private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> revoked)
         {
+            if (!_outage.Waiting && _observer != null)
+            {
+                _reassembler.CommitCompleted(); // complete files of these partitions: in place and committed before they go
+                ApplyCommitted();
+            }
             Commit();
             var partitions = new HashSet<int>(revoked.Select(r => r.Partition.Value));
             _offsets.Forget(partitions);

@@ -10,6 +10,9 @@ namespace OpenMsiStream.Download
         /// <summary>SHA-512 of the first <paramref name="length"/> bytes, read back only where needed.</summary>
         byte[] ComputeHash(long length);
 
+        /// <summary>Bytes written earlier (to check one chunk after the file hash failed).</summary>
+        byte[] Read(long offset, int length);
+
         /// <summary>Removes whatever the store holds (an abandoned or failed file).</summary>
         void Discard();
 

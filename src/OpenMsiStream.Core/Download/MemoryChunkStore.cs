@@ -55,6 +55,10 @@ namespace OpenMsiStream.Download
             return sha512.ComputeHash(content);
         }
 
+        public byte[] Read(long offset, int length) =>
+            _content != null ? _content.AsSpan((int)offset, length).ToArray()
+            : _chunks.TryGetValue(offset, out ReadOnlyMemory<byte> chunk) ? chunk.ToArray() : Array.Empty<byte>();
+
         public void ResetRunningHash()
         {
             // Hashed once, at the end, from the chunks held.

@@ -32,9 +32,23 @@ namespace OpenMsiStream.Download
         private readonly List<OpenMsiStreamException> _evicted = new List<OpenMsiStreamException>();
         private readonly List<MessagePosition> _evictedPositions = new List<MessagePosition>();
 
+        /// <summary>Verified files waiting to be made durable with the others of their group (<see cref="GroupCommit"/>).</summary>
+        private readonly List<CompletedFile> _completing = new List<CompletedFile>();
+        private readonly HashSet<string> _completingPaths = new HashSet<string>(StringComparer.Ordinal);
+        private long _completingBytes;
+        private DateTime _oldestCompleting;
+        private readonly List<ChunkResult> _committed = new List<ChunkResult>();
+        private readonly bool _groupCommit;
+
+        /// <param name="groupCommit">
+        /// Completed files wait (<see cref="CommitDue"/>) to be made durable together with the files that
+        /// complete close to them, and are reported through <see cref="TakeCommitted"/>; otherwise each is
+        /// made durable, and reported by <see cref="Accept"/>, on its own.
+        /// </param>
         public Reassembler(ReassemblyTarget target, string topic, long maxFileSize = DefaultMaxFileSize,
-            int maxFilesInProgress = InProgressLimits.DefaultMaxFiles, long maxBytesInProgress = InProgressLimits.DefaultMaxBytes)
+            int maxFilesInProgress = InProgressLimits.DefaultMaxFiles, long maxBytesInProgress = InProgressLimits.DefaultMaxBytes, bool groupCommit = false)
         {
+            _groupCommit = groupCommit;
             _target = target;
             _topic = topic;
             _maxFileSize = maxFileSize;
@@ -63,6 +77,29 @@ namespace OpenMsiStream.Download
 
         public int FilesInProgress => _inProgress.Count;
 
+        /// <summary>Verified files waiting for their group to be made durable.</summary>
+        public int FilesCompleting => _completing.Count;
+
+        /// <summary>Whether the waiting group is full, or its first file has waited long enough.</summary>
+        public bool CommitDue(DateTime utcNow) =>
+            _completing.Count >= GroupCommit.MaxFiles || _completingBytes >= GroupCommit.MaxBytes
+            || (_completing.Count > 0 && (utcNow - _oldestCompleting).TotalMilliseconds >= GroupCommit.MaxWaitMilliseconds);
+
+        /// <summary>Makes the waiting files durable, puts them in place and records them; their results come from <see cref="TakeCommitted"/>.</summary>
+        public void CommitCompleted() => _committed.AddRange(CommitGroup());
+
+        /// <summary>What the files made durable since the last call led to (received, failed or blocked).</summary>
+        public IReadOnlyList<ChunkResult> TakeCommitted()
+        {
+            if (_committed.Count == 0)
+            {
+                return Array.Empty<ChunkResult>();
+            }
+            ChunkResult[] taken = _committed.ToArray();
+            _committed.Clear();
+            return taken;
+        }
+
         /// <summary>
         /// The files in progress, with how many of their chunks are here, except those already reported
         /// as given up (<see cref="AbandonStalled"/>).
@@ -90,6 +127,10 @@ namespace OpenMsiStream.Download
                     target: relativePath), new[] { position });
             }
 
+            if (_completingPaths.Contains(relativePath))
+            {
+                CommitCompleted(); // a version of this path is on its way into place: settle it first, then judge this chunk against it
+            }
             string? warning = null;
             IReadOnlyList<MessagePosition> abandoned = Array.Empty<MessagePosition>();
             FileGeneration incoming = FileGeneration.Of(chunk, position, metadata);
@@ -204,6 +245,10 @@ namespace OpenMsiStream.Download
                     stalled.Release(); // taken over from an earlier run and never continued: nothing held back, nothing to report
                     continue;
                 }
+                if (stalled.IsComplete)
+                {
+                    continue; // all its chunks are here: it waits for the output (a full disk), not for chunks
+                }
                 string waited = $"'{stalled.RelativePath}': {stalled.ReceivedChunks} of {stalled.Generation.TotalChunks} chunks arrived and none for {timeout.TotalMinutes:0} minutes";
                 if (_target.KeepsIncompleteFiles)
                 {
@@ -242,6 +287,23 @@ namespace OpenMsiStream.Download
             {
                 Remove(assembly);
             }
+            DropCompleting(discard: true);
+        }
+
+        /// <summary>Forgets files waiting for their group (a receiver that stops without committing them): their messages are read again.</summary>
+        private void DropCompleting(bool discard)
+        {
+            foreach (CompletedFile completed in _completing)
+            {
+                if (discard)
+                {
+                    _target.Discard(completed.Assembly);
+                }
+                completed.Assembly.Dispose();
+            }
+            _completing.Clear();
+            _completingPaths.Clear();
+            _completingBytes = 0;
         }
 
         /// <summary>Records the chunks stored since the last call durably (disk mode).</summary>
@@ -266,6 +328,7 @@ namespace OpenMsiStream.Download
                 assembly.Dispose();
             }
             _inProgress.Clear();
+            DropCompleting(discard: false); // not recorded: the next run's clean-up removes their staging files
         }
 
         private FileGeneration? FindReceived(string relativePath)
@@ -343,12 +406,16 @@ namespace OpenMsiStream.Download
                 {
                     result = Failure(complete, ex, Array.Empty<MessagePosition>());
                 }
-                results.Add(result);
+                if (result != ChunkResult.InProgress)
+                {
+                    results.Add(result);
+                }
                 if (result.Kind == ChunkResultKind.Blocked)
                 {
-                    break;
+                    return results;
                 }
             }
+            results.AddRange(CommitGroup());
             return results;
         }
 
@@ -384,37 +451,108 @@ namespace OpenMsiStream.Download
             new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
                 $"Could not write '{relativePath}': {RetryableOutputFailure.Describe(ex)} Receiving pauses and tries again, from every 5 s to once a minute, until writing works; nothing is lost meanwhile.", ex, relativePath);
 
+        /// <summary>
+        /// Verifies a complete file against its SHA-512 (naming the bad chunk when it fails) and queues it
+        /// for its group; without group commit the group is this file, made durable and reported at once.
+        /// </summary>
         private ChunkResult Finish(FileAssembly assembly, IReadOnlyList<MessagePosition> abandoned, string? warning)
         {
             long length = assembly.CheckCoverage();
             byte[] actual = assembly.Store.ComputeHash(length);
             if (!actual.AsSpan().SequenceEqual(assembly.Generation.FileHash))
             {
-                var mismatch = new OpenMsiStreamException(ErrorIds.HashMismatch, ErrorKind.InvalidData,
+                return FailVerification(assembly, abandoned);
+            }
+            if (_inProgress.Remove(assembly.RelativePath))
+            {
+                assembly.BytesChanged = null;
+                _bytesInProgress -= assembly.BytesStored;
+            }
+            if (_completing.Count == 0)
+            {
+                _oldestCompleting = DateTime.UtcNow;
+            }
+            _completing.Add(new CompletedFile(assembly, length, Hex.Lower(actual), abandoned, warning));
+            _completingPaths.Add(assembly.RelativePath);
+            _completingBytes += length;
+            return _groupCommit ? ChunkResult.InProgress : CommitGroup().Single();
+        }
+
+        /// <summary>
+        /// The file hash failed: the chunks of this run are checked against their own hashes (they are not
+        /// hashed one by one as they arrive), so a corrupt chunk is named with its message.
+        /// </summary>
+        private ChunkResult FailVerification(FileAssembly assembly, IReadOnlyList<MessagePosition> abandoned)
+        {
+            IReadOnlyList<(int ChunkIndex, MessagePosition Position)> corrupt = assembly.FindCorruptChunks();
+            if (corrupt.Count == 0)
+            {
+                return FailAssembly(assembly, new OpenMsiStreamException(ErrorIds.HashMismatch, ErrorKind.InvalidData,
                     $"'{assembly.RelativePath}' was rebuilt from all {assembly.Generation.TotalChunks} chunks but its SHA-512 does not match the producer's; it was not written.",
-                    target: assembly.RelativePath);
-                return FailAssembly(assembly, mismatch, abandoned);
+                    target: assembly.RelativePath), abandoned);
             }
-            ReceivedFile file;
-            try
+            string which = corrupt.Count == 1
+                ? $"Chunk {corrupt[0].ChunkIndex} of {assembly.Generation.TotalChunks} of '{assembly.RelativePath}' is corrupt: its data does not match its SHA-512 chunk hash"
+                : $"Chunks {string.Join(", ", corrupt.Select(c => c.ChunkIndex))} of {assembly.Generation.TotalChunks} of '{assembly.RelativePath}' are corrupt: their data does not match their SHA-512 chunk hashes";
+            string where = assembly.Generation.TotalChunks == 1 ? string.Empty
+                : (corrupt.Count == 1 ? " (message at " : " (messages at ") + string.Join("; ", corrupt.Select(c => c.Position.ToString())) + ")";
+            var error = new OpenMsiStreamException(ErrorIds.CorruptChunk, ErrorKind.InvalidData,
+                assembly.Generation.TotalChunks == 1 ? which + "." : $"{which}{where}; the file was not written.", target: assembly.RelativePath);
+            ChunkResult failed = FailAssembly(assembly, error, abandoned);
+            return ChunkResult.Failed(error, failed.Resolved, badMessage: corrupt[0].Position);
+        }
+
+        /// <summary>
+        /// Makes the waiting files durable and puts them in place, in one go (<see cref="ReassemblyTarget.Deliver"/>),
+        /// and says what each led to: received; in place but not recorded (held back, recorded later);
+        /// blocked by the output (back in progress, read again); or failed for good. Files of the group
+        /// held back by another one's full disk (<see cref="CompletedFile.Deferred"/>) lead to nothing yet.
+        /// </summary>
+        private List<ChunkResult> CommitGroup()
+        {
+            var results = new List<ChunkResult>(_completing.Count);
+            if (_completing.Count == 0)
             {
-                file = _target.Deliver(assembly, length, Hex.Lower(actual), _topic);
+                return results;
             }
-            catch (UnrecordedDeliveryException unrecorded)
+            List<CompletedFile> group = _completing.ToList();
+            _completing.Clear();
+            _completingPaths.Clear();
+            _completingBytes = 0;
+            _target.Deliver(group, _topic);
+            foreach (CompletedFile completed in group)
             {
-                // In place but not recorded: its messages stay held back until the record is written.
-                if (_inProgress.Remove(assembly.RelativePath))
+                FileAssembly assembly = completed.Assembly;
+                IReadOnlyList<MessagePosition> positions = Concat(completed.Abandoned, assembly.Positions);
+                if (completed.Deferred)
                 {
-                    assembly.BytesChanged = null;
-                    _bytesInProgress -= assembly.BytesStored;
+                    // Complete and verified, but its group stopped at a full disk: it waits in progress,
+                    // whole, and goes into place after the pause (RetryBlocked); nothing resolved.
+                    Track(assembly);
                 }
-                assembly.Dispose();
-                _unrecorded[assembly.RelativePath] = new UnrecordedFile(unrecorded.File, assembly.Generation, unrecorded.StagingName, Concat(abandoned, assembly.Positions), warning);
-                return ChunkResult.Blocked(WriteFailed(assembly.RelativePath, unrecorded.InnerException!));
+                else if (completed.Failure == null)
+                {
+                    assembly.Dispose();
+                    _finished.Remember(assembly.RelativePath, assembly.Generation);
+                    results.Add(ChunkResult.Completed(completed.Delivered!, positions, completed.Warning));
+                }
+                else if (completed.Unrecorded)
+                {
+                    // In place but not recorded: its messages stay held back until the record is written.
+                    assembly.Dispose();
+                    _unrecorded[assembly.RelativePath] = new UnrecordedFile(completed.Delivered!, assembly.Generation, ((DiskChunkStore)assembly.Store).StagingName, positions, completed.Warning);
+                    results.Add(ChunkResult.Blocked(WriteFailed(assembly.RelativePath, completed.Failure)));
+                }
+                else
+                {
+                    if (RetryableOutputFailure.Is(completed.Failure))
+                    {
+                        Track(assembly); // in progress again: what was not recorded durably is read again
+                    }
+                    results.Add(Failure(assembly, completed.Failure, completed.Abandoned));
+                }
             }
-            Remove(assembly);
-            _finished.Remember(assembly.RelativePath, assembly.Generation);
-            return ChunkResult.Completed(file, Concat(abandoned, assembly.Positions), warning);
+            return results;
         }
 
         private ChunkResult FailAssembly(FileAssembly assembly, OpenMsiStreamException error, IReadOnlyList<MessagePosition> abandoned)

@@ -13,7 +13,13 @@ namespace OpenMsiStream.Download
     {
         public abstract IChunkStore CreateStore(string relativePath, DataFileChunk firstChunk);
 
-        public abstract ReceivedFile Deliver(FileAssembly assembly, long length, string sha512, string topic);
+        /// <summary>
+        /// Makes verified files durable and puts them in place, all of them together (see
+        /// <see cref="GroupCommit"/>), setting the outcome of each: <see cref="CompletedFile.Delivered"/>, or
+        /// <see cref="CompletedFile.Failure"/> (with <see cref="CompletedFile.Unrecorded"/> when the file is in
+        /// place but its record failed).
+        /// </summary>
+        public abstract void Deliver(IReadOnlyList<CompletedFile> files, string topic);
 
         /// <summary>Files in progress left by an earlier run, to continue.</summary>
         public virtual IReadOnlyList<FileAssembly> Restore() => Array.Empty<FileAssembly>();
@@ -23,7 +29,7 @@ namespace OpenMsiStream.Download
         {
         }
 
-        /// <summary>Records a file put in place earlier whose record failed (<see cref="UnrecordedDeliveryException"/>).</summary>
+        /// <summary>Records a file put in place earlier whose record failed (<see cref="CompletedFile.Unrecorded"/>).</summary>
         public virtual void Record(string relativePath, FileGeneration generation, long length, string stagingName)
         {
         }
@@ -172,13 +178,109 @@ namespace OpenMsiStream.Download
             assembly.Store.Discard();
         }
 
-        public override ReceivedFile Deliver(FileAssembly assembly, long length, string sha512, string topic)
+        /// <summary>
+        /// Per group: every staging file fsynced (the calls issued together, so the file system shares its
+        /// journal commits between them), each renamed into place, each directory that got a new entry
+        /// fsynced once, the delivering hook, then one registry transaction recording them all. A file
+        /// reported received therefore survives a power cut, as before; only the cost is shared.
+        /// </summary>
+        /// <remarks>
+        /// A full disk (or another failure that waiting fixes, <see cref="RetryableOutputFailure"/>) stops
+        /// the group where it happens: when an fsync fails, nothing of the group is put in place; when a
+        /// rename fails, the files after it are not. Those files are <see cref="CompletedFile.Deferred"/>
+        /// (nothing recorded, nothing reported, their messages held back) and go into place after the
+        /// pause. Files renamed before the failure are visible, so they are recorded and reported: their
+        /// own guarantee holds, and a file in place and recorded but never reported would be a file the
+        /// user never hears of.
+        /// </remarks>
+        public override void Deliver(IReadOnlyList<CompletedFile> files, string topic)
         {
+            System.Threading.Tasks.Parallel.For(0, files.Count, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = GroupCommit.ParallelFsyncs }, i =>
+            {
+                try
+                {
+                    ((DiskChunkStore)files[i].Assembly.Store).FlushToDisk(); // the content, durable before it is visible
+                }
+                catch (Exception ex)
+                {
+                    files[i].Failure = ex;
+                }
+            });
+            if (files.Any(f => f.Failure != null && RetryableOutputFailure.Is(f.Failure)))
+            {
+                DeferFrom(files, 0);
+                return;
+            }
+            var directories = new HashSet<string>(StringComparer.Ordinal);
+            var placed = new List<CompletedFile>(files.Count);
+            for (int i = 0; i < files.Count; i++)
+            {
+                CompletedFile completed = files[i];
+                if (completed.Failure == null && PutInPlace(completed, topic, directories))
+                {
+                    placed.Add(completed);
+                }
+                else if (completed.Failure != null && RetryableOutputFailure.Is(completed.Failure))
+                {
+                    DeferFrom(files, i + 1);
+                    break;
+                }
+            }
+            foreach (string directory in directories)
+            {
+                FileSystem.DirectorySync.Sync(directory); // best effort: a file system that cannot sync a directory (some network shares) still has the files
+            }
+            var recorded = new List<CompletedFile>(placed.Count);
+            foreach (CompletedFile completed in placed)
+            {
+                try
+                {
+                    _delivering?.Invoke(completed.Delivered!);
+                    recorded.Add(completed);
+                }
+                catch (Exception ex)
+                {
+                    completed.Failure = ex;
+                }
+            }
+            try
+            {
+                _registry.Received(recorded.Select(c => new ReceivedRecord(c.Assembly.RelativePath, c.Assembly.Generation, c.Length, ((DiskChunkStore)c.Assembly.Store).StagingName)).ToList());
+            }
+            catch (Exception ex) when (RetryableOutputFailure.Is(ex))
+            {
+                foreach (CompletedFile completed in recorded)
+                {
+                    completed.Failure = ex;
+                    completed.Unrecorded = true;
+                }
+            }
+        }
+
+        /// <summary>The files of a group from <paramref name="first"/> on that have not failed wait for the end of the pause.</summary>
+        private static void DeferFrom(IReadOnlyList<CompletedFile> files, int first)
+        {
+            for (int i = first; i < files.Count; i++)
+            {
+                if (files[i].Failure == null)
+                {
+                    files[i].Deferred = true;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Renames one verified, fsynced staging file into place (without its directory's fsync, which
+        /// <see cref="Deliver"/> does once per directory); false, with the failure set, when it cannot be.
+        /// </summary>
+        private bool PutInPlace(CompletedFile completed, string topic, HashSet<string> directories)
+        {
+            FileAssembly assembly = completed.Assembly;
             string target = SafeRelativePath.Combine(_outputDirectory, assembly.RelativePath);
             var store = (DiskChunkStore)assembly.Store;
             // Everything that can fail on the message's contents is done before the rename: once the
             // file is visible it must be recorded as received.
-            var file = new ReceivedFile(assembly.RelativePath, target, null, length, assembly.Generation.TotalChunks, sha512, topic, PartitionOf(assembly), assembly.Mtime, assembly.KeyPrefix, assembly.Generation.Metadata.Values);
+            var file = new ReceivedFile(assembly.RelativePath, target, null, completed.Length, assembly.Generation.TotalChunks, completed.Sha512, topic, PartitionOf(assembly), assembly.Mtime, assembly.KeyPrefix, assembly.Generation.Metadata.Values);
             var created = new List<string>();
             try
             {
@@ -193,27 +295,25 @@ namespace OpenMsiStream.Download
                     // Windows and macOS would replace the other file, and one of the two would be lost unseen.
                     throw Conflict(assembly.RelativePath, $"'{sameButForCase}' is already there and its name differs only in case, which this file system cannot keep apart");
                 }
-                store.MoveTo(target);
+                store.MoveToUnsynced(target);
             }
-            catch
+            catch (Exception ex)
             {
                 RemoveEmpty(created); // a refused file leaves nothing behind, not even the directories made for it
-                throw;
+                completed.Failure = ex;
+                return false;
             }
-            _delivering?.Invoke(file);
-            try
+            directories.Add(Path.GetDirectoryName(target)!);
+            foreach (string directory in created)
             {
-                Record(assembly.RelativePath, assembly.Generation, length, store.StagingName);
+                directories.Add(Path.GetDirectoryName(directory)!); // a new directory's own entry, too
             }
-            catch (Exception ex) when (RetryableOutputFailure.Is(ex))
-            {
-                throw new UnrecordedDeliveryException(file, store.StagingName, ex);
-            }
-            return file;
+            completed.Delivered = file;
+            return true;
         }
 
         public override void Record(string relativePath, FileGeneration generation, long length, string stagingName) =>
-            _registry.Received(relativePath, generation, length, stagingName);
+            _registry.Received(new[] { new ReceivedRecord(relativePath, generation, length, stagingName) });
 
         /// <summary>
         /// On a case-insensitive file system (Windows, macOS): the name of a file in the target's
@@ -438,7 +538,51 @@ namespace OpenMsiStream.Download
             return new MemoryChunkStore(_maxBytes, relativePath, _budget);
         }
 
-        public override ReceivedFile Deliver(FileAssembly assembly, long length, string sha512, string topic) =>
-            new ReceivedFile(assembly.RelativePath, null, ((MemoryChunkStore)assembly.Store).Content, length, assembly.Generation.TotalChunks, sha512, topic, PartitionOf(assembly), assembly.Mtime, assembly.KeyPrefix, assembly.Generation.Metadata.Values);
+        public override void Deliver(IReadOnlyList<CompletedFile> files, string topic)
+        {
+            foreach (CompletedFile completed in files)
+            {
+                FileAssembly assembly = completed.Assembly;
+                completed.Delivered = new ReceivedFile(assembly.RelativePath, null, ((MemoryChunkStore)assembly.Store).Content, completed.Length, assembly.Generation.TotalChunks, completed.Sha512, topic, PartitionOf(assembly), assembly.Mtime, assembly.KeyPrefix, assembly.Generation.Metadata.Values);
+            }
+        }
+    }
+
+    /// <summary>A verified file on its way into place, with what became of it (<see cref="ReassemblyTarget.Deliver"/>).</summary>
+    internal sealed class CompletedFile
+    {
+        public CompletedFile(FileAssembly assembly, long length, string sha512, IReadOnlyList<MessagePosition> abandoned, string? warning)
+        {
+            Assembly = assembly;
+            Length = length;
+            Sha512 = sha512;
+            Abandoned = abandoned;
+            Warning = warning;
+        }
+
+        public FileAssembly Assembly { get; }
+
+        public long Length { get; }
+
+        public string Sha512 { get; }
+
+        /// <summary>Messages of an older version it replaced, resolved with it.</summary>
+        public IReadOnlyList<MessagePosition> Abandoned { get; }
+
+        public string? Warning { get; }
+
+        /// <summary>The file as received, once it is in place.</summary>
+        public ReceivedFile? Delivered { get; set; }
+
+        public Exception? Failure { get; set; }
+
+        /// <summary>In place, but its record as received failed: it is recorded later.</summary>
+        public bool Unrecorded { get; set; }
+
+        /// <summary>
+        /// Not put in place because another file of its group could not be written (a full disk): nothing
+        /// of it is recorded or reported, and it goes into place once writing works again.
+        /// </summary>
+        public bool Deferred { get; set; }
     }
 }

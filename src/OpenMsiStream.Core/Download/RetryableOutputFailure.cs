@@ -41,19 +41,4 @@ namespace OpenMsiStream.Download
             _ => false,
         };
     }
-
-    /// <summary>A file was put in place, but recording it as received failed: it is recorded again later.</summary>
-    internal sealed class UnrecordedDeliveryException : Exception
-    {
-        public UnrecordedDeliveryException(ReceivedFile file, string stagingName, Exception inner)
-            : base(inner.Message, inner)
-        {
-            File = file;
-            StagingName = stagingName;
-        }
-
-        public ReceivedFile File { get; }
-
-        public string StagingName { get; }
-    }
 }

@@ -21,7 +21,11 @@ namespace OpenMsiStream.FileSystem
             DirectorySync.SyncParentOf(target); // best effort: a file system that cannot sync a directory (some network shares) still has the file
         }
 
-        private static void Rename(string source, string target)
+        /// <summary>
+        /// <see cref="MoveReplacing"/> without the directory's fsync, for callers that put many files in
+        /// place and sync each directory once (see Download.GroupCommit); not durable until they do.
+        /// </summary>
+        internal static void Rename(string source, string target)
         {
             if (!File.Exists(target))
             {

@@ -21,9 +21,15 @@ namespace OpenMsiStream.FileSystem
                 return true;
             }
             string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (string.IsNullOrEmpty(directory))
+            return !string.IsNullOrEmpty(directory) && Sync(directory!);
+        }
+
+        /// <summary>Flushes <paramref name="directory"/> itself (its entries); false when the OS refused.</summary>
+        public static bool Sync(string directory)
+        {
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
-                return false;
+                return true;
             }
             int fd = open(directory, ReadOnly);
             if (fd < 0)

@@ -60,6 +60,10 @@ namespace OpenMsiStream.Kafka
             // full: a receiver that once fell 64 MiB behind a fast sender then fetched at ~64 MB/s for the
             // rest of the file (benchmark: a 1 GiB file finished 5-7 s after its sender instead of 1-2 s).
             properties.Set("fetch.queue.backoff.ms", "10", ProductDefault);
+            // librdkafka prefetches up to 100,000 messages per partition (or 64 MiB): a backlog of small
+            // files then sat in the receiver's memory, ~1 KB each. 2,000 per partition is still a second
+            // of work at thousands of files a second; large chunks reach the 64 MiB bound first.
+            properties.Set("queued.min.messages", "2000", ProductDefault);
             properties.Set("statistics.interval.ms", StatisticsIntervalMs, ProductDefault);
             properties.AddEntries(underlay);
             properties.AddSection(settings, KafkaSettings.BrokerSection);

@@ -35,6 +35,36 @@ namespace OpenMsiStream.Wire
                 throw Undecodable("it is not an OpenMSIStream chunk message: " + ex.Message, ex);
             }
 
+            Verify(chunk, sha512);
+            return chunk;
+        }
+
+        /// <summary>
+        /// Decodes <paramref name="value"/> for a receiver that verifies the whole file's SHA-512 and checks
+        /// chunk hashes only when that fails (naming the bad chunk), so each byte is hashed once. A chunk that
+        /// is a whole file must then carry the file hash as its chunk hash; one that does not is checked here.
+        /// </summary>
+        internal static DataFileChunk DeserializeForFileCheck(ReadOnlyMemory<byte> value)
+        {
+            DataFileChunk chunk;
+            try
+            {
+                chunk = Decode(value);
+            }
+            catch (Exception ex) when (ex is MessagePackSerializationException || ex is EndOfStreamException
+                || ex is OverflowException || ex is DecoderFallbackException || ex is InvalidOperationException)
+            {
+                throw Undecodable("it is not an OpenMSIStream chunk message: " + ex.Message, ex);
+            }
+            if (chunk.TotalChunks == 1 && !chunk.ChunkHash.AsSpan().SequenceEqual(chunk.FileHash))
+            {
+                Verify(chunk, null);
+            }
+            return chunk;
+        }
+
+        private static void Verify(DataFileChunk chunk, HashAlgorithm? sha512)
+        {
             byte[] actual = Hash(chunk.Data, sha512);
             if (!actual.AsSpan().SequenceEqual(chunk.ChunkHash))
             {
@@ -42,7 +72,6 @@ namespace OpenMsiStream.Wire
                     $"Chunk {chunk.ChunkIndex} of {chunk.TotalChunks} of '{chunk.RelativePath}' is corrupt: its data does not match its SHA-512 chunk hash.",
                     target: chunk.RelativePath);
             }
-            return chunk;
         }
 
         private static DataFileChunk Decode(ReadOnlyMemory<byte> value)

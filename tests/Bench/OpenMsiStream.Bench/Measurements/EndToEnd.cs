@@ -59,10 +59,10 @@ namespace OpenMsiStream.Bench.Measurements
                 FilesLost = files.Count - verified.Count,
                 SenderPeakRss = sender.PeakRssBytes,
                 ReceiverPeakRss = receiver.PeakRssBytes,
+                SenderCpu = sender.CpuTime,
+                ReceiverCpu = receiver.CpuTime,
                 Note = $"sender done after {sent.TotalSeconds:0.0} s",
             };
-            Directory.Delete(output, recursive: true);
-            File.Delete(list);
             return figure;
         }
 

@@ -2,7 +2,7 @@ using System;
 
 namespace OpenMsiStream.Bench.Measurements
 {
-    /// <summary>One row of the table. MB is 10^6 bytes.</summary>
+    /// <summary>One row of the table. MB is 10^6 bytes, GB 10^9.</summary>
     internal sealed record Figure(string Name, string Broker, long Bytes, int Files, TimeSpan Elapsed)
     {
         public int FilesLost { get; init; }
@@ -11,10 +11,32 @@ namespace OpenMsiStream.Bench.Measurements
 
         public long? ReceiverPeakRss { get; init; }
 
+        /// <summary>CPU time (user + system) of the sending process (or the plain producer).</summary>
+        public TimeSpan? SenderCpu { get; init; }
+
+        /// <summary>CPU time of the receiving process (or the plain consumer).</summary>
+        public TimeSpan? ReceiverCpu { get; init; }
+
         public double MegabytesPerSecond => Bytes / 1e6 / Elapsed.TotalSeconds;
 
         public double FilesPerSecond => Files / Elapsed.TotalSeconds;
 
+        public double? SenderCpuPerGigabyte => SenderCpu is TimeSpan cpu && Bytes > 0 ? cpu.TotalSeconds / (Bytes / 1e9) : null;
+
+        public double? ReceiverCpuPerGigabyte => ReceiverCpu is TimeSpan cpu && Bytes > 0 ? cpu.TotalSeconds / (Bytes / 1e9) : null;
+
         public string? Note { get; init; }
+
+        /// <summary>What bounds this figure (measured in the same run), and whether it is compared in files/s rather than MB/s.</summary>
+        public Bound? Bound { get; init; }
+
+        /// <summary>This figure as a fraction of its bound, or null without one.</summary>
+        public double? OfBound => Bound == null ? null
+            : Bound.InFiles ? FilesPerSecond / Bound.Figure.FilesPerSecond
+            : Bound.InTime ? Bound.Figure.Elapsed.TotalSeconds / Elapsed.TotalSeconds
+            : MegabytesPerSecond / Bound.Figure.MegabytesPerSecond;
     }
+
+    /// <summary>The figure another one is compared with: in MB/s, in files/s, or in time (a shorter time is better).</summary>
+    internal sealed record Bound(string Label, Figure Figure, bool InFiles = false, bool InTime = false);
 }

@@ -5,9 +5,8 @@ using System.Security.Cryptography;
 namespace OpenMsiStream.Bench.Measurements
 {
     /// <summary>
-    /// SHA-512 on one core, in 512 KiB pieces as the chunker hashes. The wire format carries a hash
-    /// per chunk and one per file, so sender and receiver each hash every byte twice: a single thread
-    /// doing both is bounded by half this figure.
+    /// SHA-512 on one core, in 512 KiB pieces as the chunker hashes: the cost of one hash pass over
+    /// every byte, which the sender (file hash, chunk hashes) and the receiver (file hash) each pay.
     /// </summary>
     internal static class HashCeiling
     {

@@ -68,7 +68,6 @@ namespace OpenMsiStream.Bench.Measurements
             int verified = TestFiles.Verified(files, output).Count;
             List<TimeSpan> latencies = Enumerable.Range(0, count).Where(i => appearedAt[i] != null).Select(i => appearedAt[i]!.Value - closedAt[i]).OrderBy(t => t).ToList();
             TimeSpan Percentile(double p) => latencies.Count == 0 ? TimeSpan.MaxValue : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
-            Directory.Delete(Path.Combine(workDirectory, topic), recursive: true);
             return new LatencyFigure(broker.Description, count, count - verified, settleTime, Percentile(0.50), Percentile(0.95), latencies.Count == 0 ? TimeSpan.MaxValue : latencies[^1]);
         }
     }

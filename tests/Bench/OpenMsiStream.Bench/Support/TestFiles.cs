@@ -35,7 +35,7 @@ namespace OpenMsiStream.Bench.Support
             string path = Path.Combine(directory, relativePath);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
-            byte[] buffer = new byte[BlockSize];
+            byte[] buffer = new byte[(int)Math.Min(BlockSize, Math.Max(length, 16))]; // not 4 MiB for every small file
             using (var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
             {
                 long written = 0;

@@ -184,11 +184,13 @@ namespace OpenMsiStream.Tests.Config
             ClientPropertySet consumer = KafkaClientFactory.ConsumerProperties(defaults, "g");
             Assert.Equal("8388608", consumer["max.partition.fetch.bytes"]);
             Assert.Equal("10", consumer["fetch.queue.backoff.ms"]);
+            Assert.Equal("2000", consumer["queued.min.messages"]);
 
-            KafkaSettings tuned = Load("[broker]\nbootstrap.servers = h:1\n[producer]\nqueue.buffering.max.kbytes = 65536\n[consumer]\nfetch.queue.backoff.ms = 500\nmax.partition.fetch.bytes = 1048576\n");
+            KafkaSettings tuned = Load("[broker]\nbootstrap.servers = h:1\n[producer]\nqueue.buffering.max.kbytes = 65536\n[consumer]\nfetch.queue.backoff.ms = 500\nmax.partition.fetch.bytes = 1048576\nqueued.min.messages = 100000\n");
             Assert.Equal("65536", KafkaClientFactory.ProducerProperties(tuned)["queue.buffering.max.kbytes"]);
             Assert.Equal("500", KafkaClientFactory.ConsumerProperties(tuned, "g")["fetch.queue.backoff.ms"]);
             Assert.Equal("1048576", KafkaClientFactory.ConsumerProperties(tuned, "g")["max.partition.fetch.bytes"]);
+            Assert.Equal("100000", KafkaClientFactory.ConsumerProperties(tuned, "g")["queued.min.messages"]);
         }
 
         [Fact]

@@ -81,6 +81,64 @@ namespace OpenMsiStream.Tests.Download
         }
 
         [Fact]
+        public void AGroupCommitThatRunsOutOfSpaceReportsOnlyFilesInPlaceAndPutsTheRestInPlaceAfterThePause()
+        {
+            // No inode left: writing to existing staging files works, making the new directory for
+            // 'new/b.dat' fails with ENOSPC, halfway through the group's renames.
+            using var disk = new SmallFileSystem(megabytes: 4, inodes: 64);
+            string output = Path.Combine(disk.Path, "received");
+            var target = new DirectoryTarget(output, "topic", "group");
+            byte[] a = TestData.Bytes(1000, seed: 1), b = TestData.Bytes(2000, seed: 2), c = TestData.Bytes(3000, seed: 3);
+            DataFileChunk chunkA = ChunkFactory.Split(a, ChunkSize, filename: "a.dat").Single();
+            DataFileChunk chunkB = ChunkFactory.Split(b, ChunkSize, subdirectory: "new", filename: "b.dat").Single();
+            DataFileChunk chunkC = ChunkFactory.Split(c, ChunkSize, filename: "c.dat").Single();
+            using (var grouped = new Reassembler(target, "topic", groupCommit: true))
+            {
+                Assert.Equal(ChunkResultKind.InProgress, grouped.Accept(chunkA, new MessagePosition(0, 0)).Kind);
+                Assert.Equal(ChunkResultKind.InProgress, grouped.Accept(chunkB, new MessagePosition(0, 1)).Kind);
+                Assert.Equal(ChunkResultKind.InProgress, grouped.Accept(chunkC, new MessagePosition(0, 2)).Kind);
+                Assert.Equal(3, grouped.FilesCompleting);
+                disk.FillInodes();
+
+                grouped.CommitCompleted();
+
+                IReadOnlyList<ChunkResult> committed = grouped.TakeCommitted();
+                Assert.Equal(2, committed.Count);
+                Assert.Equal(ChunkResultKind.Completed, committed[0].Kind); // renamed before the failure: in place, recorded, reported
+                Assert.Equal("a.dat", committed[0].File!.RelativePath);
+                Assert.Equal(new long[] { 0 }, committed[0].Resolved.Select(p => p.Offset));
+                Assert.Equal(ChunkResultKind.Blocked, committed[1].Kind);
+                Assert.Equal(ErrorIds.OutputWriteFailed, committed[1].Error!.ErrorId);
+                Assert.Equal("new/b.dat", committed[1].Error!.Target);
+                Assert.Empty(committed[1].Resolved);
+                Assert.Equal(a, File.ReadAllBytes(Path.Combine(output, "a.dat")));
+                Assert.False(Directory.Exists(Path.Combine(output, "new")));
+                Assert.False(File.Exists(Path.Combine(output, "c.dat"))); // after the failure in its group: not put in place, not reported, nothing resolved
+                Assert.Equal(0, grouped.FilesCompleting);
+                Assert.Equal(2, grouped.FilesInProgress); // 'new/b.dat' (to be read again) and 'c.dat' (complete, waiting)
+
+                disk.FreeInodes();
+                ChunkResult retried = Assert.Single(grouped.RetryBlocked());
+                Assert.Equal(ChunkResultKind.Completed, retried.Kind);
+                Assert.Equal("c.dat", retried.File!.RelativePath);
+                Assert.Equal(new long[] { 2 }, retried.Resolved.Select(p => p.Offset));
+                Assert.Equal(c, File.ReadAllBytes(Path.Combine(output, "c.dat")));
+
+                // The receiver goes back to the oldest message not handled: 'new/b.dat' arrives again.
+                Assert.Equal(ChunkResultKind.Duplicate, grouped.Accept(chunkA, new MessagePosition(0, 0)).Kind);
+                Assert.Equal(ChunkResultKind.InProgress, grouped.Accept(chunkB, new MessagePosition(0, 1)).Kind);
+                Assert.Equal(ChunkResultKind.Duplicate, grouped.Accept(chunkC, new MessagePosition(0, 2)).Kind);
+                grouped.CommitCompleted();
+                ChunkResult last = Assert.Single(grouped.TakeCommitted());
+                Assert.Equal(ChunkResultKind.Completed, last.Kind);
+                Assert.Equal(new long[] { 1 }, last.Resolved.Select(p => p.Offset));
+                Assert.Equal(b, File.ReadAllBytes(Path.Combine(output, "new", "b.dat")));
+                Assert.Equal(0, grouped.FilesInProgress);
+            }
+            target.Cleanup();
+        }
+
+        [Fact]
         public void AFileThatCouldNotBeRecordedIsNotLostAndIsReportedWhenSpaceIsBack()
         {
             byte[] first = TestData.Bytes(2 * ChunkSize, seed: 3);

@@ -90,6 +90,91 @@ namespace OpenMsiStream.Tests.Download
         }
 
         [Fact]
+        public void WhenTheFileHashFailsTheCorruptChunkIsNamedWithItsMessageAndNothingIsWritten()
+        {
+            byte[] content = TestData.Bytes(5000);
+            List<DataFileChunk> chunks = ChunkFactory.Split(content, 1024);
+            byte[] damaged = chunks[2].Data.ToArray();
+            damaged[100] ^= 0xff; // chunk 3's data no longer matches its own hash, nor the file's
+            chunks[2] = new DataFileChunk(chunks[2].Filename, chunks[2].FileHash, chunks[2].ChunkHash, chunks[2].Offset, chunks[2].ChunkIndex, chunks[2].TotalChunks, "", "", damaged, 1000);
+
+            List<ChunkResult> results = chunks.Select((c, i) => Accept(c, partition: 1, offset: 40 + i)).ToList();
+
+            Assert.All(results.Take(4), r => Assert.Equal(ChunkResultKind.InProgress, r.Kind)); // chunks are not hashed one by one on arrival
+            ChunkResult last = results.Last();
+            Assert.Equal(ChunkResultKind.Failed, last.Kind);
+            Assert.Equal(ErrorIds.CorruptChunk, last.Error!.ErrorId);
+            Assert.Equal("Chunk 3 of 5 of 'file.dat' is corrupt: its data does not match its SHA-512 chunk hash (message at partition 1, offset 42); the file was not written.", last.Error.Message);
+            Assert.Equal(42, last.BadMessage!.Value.Offset);
+            Assert.Equal(5, last.Resolved.Count);
+            Assert.False(File.Exists(Path.Combine(_output, "file.dat")));
+            Assert.Empty(Directory.GetFiles(Path.Combine(_output, ".openmsistream", "staging"), "*.part", SearchOption.AllDirectories));
+        }
+
+        [Fact]
+        public void WithGroupCommitFilesAreReportedOnlyOnceTheWholeGroupIsInPlaceAndRecorded()
+        {
+            string output = _temp.Combine("grouped");
+            var target = new DirectoryTarget(output, "topic", "group");
+            var contents = Enumerable.Range(0, 5).Select(i => TestData.Bytes(700 + i, seed: i)).ToList();
+            using (var grouped = new Reassembler(target, "topic", groupCommit: true))
+            {
+                for (int i = 0; i < contents.Count; i++)
+                {
+                    ChunkResult accepted = grouped.Accept(ChunkFactory.Split(contents[i], 1024, subdirectory: i % 2 == 0 ? "even/new" : "", filename: $"f{i}.dat").Single(), new MessagePosition(0, i));
+                    Assert.Equal(ChunkResultKind.InProgress, accepted.Kind); // verified, waiting for its group: not reported, nothing resolved
+                    Assert.Empty(accepted.Resolved);
+                }
+                Assert.Equal(5, grouped.FilesCompleting);
+                Assert.Empty(grouped.TakeCommitted());
+                Assert.False(File.Exists(Path.Combine(output, "f1.dat")));
+
+                grouped.CommitCompleted();
+
+                IReadOnlyList<ChunkResult> committed = grouped.TakeCommitted();
+                Assert.Equal(5, committed.Count);
+                Assert.All(committed, c => Assert.Equal(ChunkResultKind.Completed, c.Kind));
+                Assert.Equal(new long[] { 0, 1, 2, 3, 4 }, committed.SelectMany(c => c.Resolved).Select(p => p.Offset).OrderBy(o => o));
+                for (int i = 0; i < contents.Count; i++)
+                {
+                    Assert.Equal(contents[i], File.ReadAllBytes(Path.Combine(output, i % 2 == 0 ? "even/new" : "", $"f{i}.dat")));
+                }
+                Assert.Equal(0, grouped.FilesCompleting);
+                // Recorded: read again, each is a duplicate, also for a new receiver of the same group.
+                Assert.Equal(ChunkResultKind.Duplicate, grouped.Accept(ChunkFactory.Split(contents[1], 1024, filename: "f1.dat").Single(), new MessagePosition(0, 1)).Kind);
+            }
+            target.Cleanup();
+            var again = new DirectoryTarget(output, "topic", "group");
+            using (var next = new Reassembler(again, "topic", groupCommit: true))
+            {
+                Assert.Equal(ChunkResultKind.Duplicate, next.Accept(ChunkFactory.Split(contents[4], 1024, subdirectory: "even/new", filename: "f4.dat").Single(), new MessagePosition(0, 4)).Kind);
+            }
+            again.Cleanup();
+        }
+
+        [Fact]
+        public void WithGroupCommitAChunkOfAFileWaitingForItsGroupSettlesTheGroupFirst()
+        {
+            string output = _temp.Combine("grouped");
+            var target = new DirectoryTarget(output, "topic", "group");
+            byte[] first = TestData.Bytes(300, seed: 1), second = TestData.Bytes(400, seed: 2);
+            using (var grouped = new Reassembler(target, "topic", groupCommit: true))
+            {
+                grouped.Accept(ChunkFactory.Split(first, 1024, mtime: 1000).Single(), new MessagePosition(0, 0));
+
+                ChunkResult newer = grouped.Accept(ChunkFactory.Split(second, 1024, mtime: 2000).Single(), new MessagePosition(0, 1));
+
+                ChunkResult earlier = Assert.Single(grouped.TakeCommitted());
+                Assert.Equal(ChunkResultKind.Completed, earlier.Kind); // the first version went into place before the second was judged
+                Assert.Equal(ChunkResultKind.InProgress, newer.Kind);
+                grouped.CommitCompleted();
+                Assert.Equal(ChunkResultKind.Completed, Assert.Single(grouped.TakeCommitted()).Kind);
+                Assert.Equal(second, File.ReadAllBytes(Path.Combine(output, "file.dat")));
+            }
+            target.Cleanup();
+        }
+
+        [Fact]
         public void WithoutASendOrderANewerMtimeWinsEvenWhenTheFileShrank()
         {
             // Chunks spread over partitions (as Python OpenMSIStream sends them): offsets cannot order the versions.

@@ -8,15 +8,20 @@ namespace OpenMsiStream.Tests.Support
     /// <summary>
     /// A real, small file system for disk-full tests: a tmpfs of a few MiB mounted on a temp directory
     /// (Linux, as root, which the build machines are), and a filler file that takes its free space and
-    /// gives it back. Unmounted on dispose.
+    /// gives it back; with a bound on inodes, empty filler files that take the free inodes (then
+    /// creating a file or directory fails with ENOSPC while writing to existing files still works).
+    /// Unmounted on dispose.
     /// </summary>
     internal sealed class SmallFileSystem : IDisposable
     {
         private readonly TempDirectory _mountPoint = new TempDirectory("small-fs");
 
-        public SmallFileSystem(int megabytes)
+        private int _inodeFillers;
+
+        public SmallFileSystem(int megabytes, int? inodes = null)
         {
-            Run("mount", $"-t tmpfs -o size={megabytes}m openmsistream-test \"{_mountPoint.Path}\"");
+            string limit = inodes.HasValue ? $",nr_inodes={inodes.Value}" : string.Empty;
+            Run("mount", $"-t tmpfs -o size={megabytes}m{limit} openmsistream-test \"{_mountPoint.Path}\"");
         }
 
         public string Path => _mountPoint.Path;
@@ -51,6 +56,34 @@ namespace OpenMsiStream.Tests.Support
 
         /// <summary>Gives the filler's space back.</summary>
         public void Free() => File.Delete(FillerPath);
+
+        /// <summary>Creates empty files until no inode is left (needs a bound on inodes).</summary>
+        public void FillInodes()
+        {
+            try
+            {
+                while (true)
+                {
+                    File.Create(InodeFillerPath(_inodeFillers)).Dispose();
+                    _inodeFillers++;
+                }
+            }
+            catch (IOException)
+            {
+                // no inode left
+            }
+        }
+
+        /// <summary>Gives the inodes taken by <see cref="FillInodes"/> back.</summary>
+        public void FreeInodes()
+        {
+            for (; _inodeFillers > 0; _inodeFillers--)
+            {
+                File.Delete(InodeFillerPath(_inodeFillers - 1));
+            }
+        }
+
+        private string InodeFillerPath(int index) => System.IO.Path.Combine(Path, $"inode-filler-{index}");
 
         public void Dispose()
         {
