@@ -116,6 +116,27 @@ namespace OpenMsiStream.Inspection
             return lags;
         }
 
+        /// <summary>The groups with a member assigned partitions of <paramref name="topic"/> now; none when the broker cannot describe them.</summary>
+        private static HashSet<string> GroupsReading(IAdminClient admin, IReadOnlyList<string> groups, string topic, TimeSpan timeout)
+        {
+            IEnumerable<ConsumerGroupDescription> descriptions;
+            try
+            {
+                descriptions = admin.DescribeConsumerGroupsAsync(groups, new DescribeConsumerGroupsOptions { RequestTimeout = timeout }).GetAwaiter().GetResult().ConsumerGroupDescriptions;
+            }
+            catch (DescribeConsumerGroupsException partly)
+            {
+                descriptions = partly.Results.ConsumerGroupDescriptions.Where(g => !g.Error.IsError); // the groups it could describe
+            }
+            catch (Exception ex) when (ex is KafkaException || ex is InvalidOperationException)
+            {
+                return new HashSet<string>(StringComparer.Ordinal); // committed offsets still tell
+            }
+            return new HashSet<string>(descriptions
+                .Where(g => g.Members?.Any(m => m.Assignment?.TopicPartitions?.Any(tp => tp.Topic == topic) == true) == true)
+                .Select(g => g.GroupId), StringComparer.Ordinal);
+        }
+
         /// <summary>
         /// One line on the backlog of one group (its partitions' lags): messages and bytes behind, and the
         /// files not yet complete; estimates (a backlog longer than the part read) are marked as such.
@@ -189,22 +210,31 @@ namespace OpenMsiStream.Inspection
                 throw new OpenMsiStreamException(ErrorIds.ConsumerGroupsUnlisted, ErrorKind.InvalidOperation,
                     $"The embedded broker at {settings.BootstrapServers} cannot list its consumer groups; name one (-GroupId, --group-id).", target: topic);
             }
-            IEnumerable<string> all;
+            List<string> all;
             try
             {
                 all = admin.ListConsumerGroupsAsync(new ListConsumerGroupsOptions { RequestTimeout = timeout }).GetAwaiter().GetResult()
-                    .Valid.Select(g => g.GroupId);
+                    .Valid.Select(g => g.GroupId).ToList();
             }
             catch (Exception ex) when (ex is KafkaException || ex is InvalidOperationException)
             {
                 throw new OpenMsiStreamException(ErrorIds.ConsumerGroupsUnlisted, ErrorKind.InvalidOperation,
                     $"The broker at {settings.BootstrapServers} could not list its consumer groups ({ex.Message}); name one (-GroupId, --group-id). The embedded broker cannot list them.", ex, topic);
             }
-            // One request per group (the admin API takes one group at a time), all at once: a cluster may have many.
-            var checks = all.Select(async group => (Group: group, Offsets: await CommittedAsync(admin, group, partitions, timeout, settings).ConfigureAwait(false))).ToList();
+            if (all.Count == 0)
+            {
+                return all;
+            }
+            // A group is on the topic when it committed offsets there, or when a member reads it now (one that
+            // has not committed yet, busy with its first file). One offsets request per group (the admin API
+            // takes one group at a time), all at once: a cluster may have many.
+            HashSet<string> reading = GroupsReading(admin, all, topic, timeout);
+            var checks = all.Where(g => !reading.Contains(g))
+                .Select(async group => (Group: group, Offsets: await CommittedAsync(admin, group, partitions, timeout, settings).ConfigureAwait(false))).ToList();
             return Task.WhenAll(checks).GetAwaiter().GetResult()
                 .Where(check => check.Offsets.Values.Any(o => o.HasValue))
                 .Select(check => check.Group)
+                .Concat(reading)
                 .OrderBy(g => g, StringComparer.Ordinal).ToList();
         }
     }
