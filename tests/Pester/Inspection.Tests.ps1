@@ -16,7 +16,9 @@ BeforeAll {
 
     # The backlog: three files of two chunks each; the group 'archive' took one of them.
     0..2 | ForEach-Object { New-TestFile (Join-Path $work "src/f$_.dat") 100000 $_ | Out-Null }
-    Get-ChildItem -LiteralPath (Join-Path $work 'src') -File | Send-MsiDataFile -Topic $topic -ChunkSize 65536 | Out-Null
+    # One file after another, so that a file's chunks follow each other in its partition: what the group
+    # committed after a whole file is then exactly the chunks of the files before it.
+    Get-ChildItem -LiteralPath (Join-Path $work 'src') -File | ForEach-Object { Send-MsiDataFile -LiteralPath $_.FullName -Topic $topic -ChunkSize 65536 | Out-Null }
     Receive-MsiDataFile -Topic $topic -GroupId archive -Count 1 -IdleTimeout 60 -OutputDirectory (Join-Path $work 'archive') | Out-Null
     $script:lags = Get-MsiConsumerLag -Topic $topic -GroupId archive, never-read
 

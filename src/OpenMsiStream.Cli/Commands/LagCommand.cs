@@ -42,7 +42,7 @@ namespace OpenMsiStream.Cli.Commands
                 }
                 if (lags.Count == 0)
                 {
-                    CliConsole.Line($"No consumer group has committed offsets on topic '{name}'.");
+                    CliConsole.Line(ConsumerLag.DescribeNoGroups(name));
                     return ExitCodes.Success;
                 }
                 CliConsole.Write(Table(lags));

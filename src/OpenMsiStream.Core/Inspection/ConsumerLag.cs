@@ -137,6 +137,9 @@ namespace OpenMsiStream.Inspection
                 .Select(g => g.GroupId), StringComparer.Ordinal);
         }
 
+        /// <summary>What to say when a topic has no group to measure.</summary>
+        public static string DescribeNoGroups(string topic) => $"No consumer group reads topic '{topic}' or has committed offsets on it.";
+
         /// <summary>
         /// One line on the backlog of one group (its partitions' lags): messages and bytes behind, and the
         /// files not yet complete; estimates (a backlog longer than the part read) are marked as such.

@@ -105,7 +105,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 }
                 if (group == null && lags.Count == 0)
                 {
-                    WriteWarning($"No consumer group has committed offsets on topic '{Topic}'.");
+                    WriteWarning(ConsumerLag.DescribeNoGroups(Topic));
                 }
                 foreach (PartitionLag lag in lags)
                 {

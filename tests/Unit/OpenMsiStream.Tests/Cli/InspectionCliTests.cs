@@ -34,8 +34,11 @@ namespace OpenMsiStream.Tests.Cli
         public async Task LagPrintsTheBacklogOfAGroupPerPartitionAndASummaryLine()
         {
             string[] paths = Enumerable.Range(0, 3).Select(i => _temp.WriteFile(Path.Combine("src", $"f{i}.dat"), TestData.Bytes(30_000, seed: i))).ToArray();
-            using (CliProcess upload = await CliProcess.RunAsync(Timeout, new[] { "upload-file" }.Concat(paths).Concat(new[] { "--topic", "stock", "--bootstrap-servers", Servers, "--chunk-size", "16384" }).ToArray()))
+            // One file after another: a file's chunks follow each other in its partition, so what a group has
+            // committed after a whole file is exactly the chunks of the files before it.
+            foreach (string path in paths)
             {
+                using CliProcess upload = await CliProcess.RunAsync(Timeout, "upload-file", path, "--topic", "stock", "--bootstrap-servers", Servers, "--chunk-size", "16384");
                 Assert.True(upload.ExitCode == 0, upload.Stderr);
             }
             using (CliProcess receive = await CliProcess.RunAsync(Timeout, "download-directory", _temp.Combine("out"), "--topic", "stock", "--bootstrap-servers", Servers, "--group-id", "archive", "--count", "1", "--idle-timeout", "30"))

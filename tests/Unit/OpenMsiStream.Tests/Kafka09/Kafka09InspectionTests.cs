@@ -32,8 +32,10 @@ namespace OpenMsiStream.Tests.Kafka09
             string config = _kafka.WriteConfig(_temp.Combine("kafka09.config"));
             var environment = Kafka09Fixture.HomeEnvironment(_temp.Combine("home"));
             string[] paths = Enumerable.Range(0, 3).Select(i => _temp.WriteFile(Path.Combine("src", $"f{i}.dat"), TestData.Bytes(30_000, seed: i))).ToArray();
-            using (CliProcess upload = await CliProcess.RunWithAsync(environment, Long, new[] { "upload-file" }.Concat(paths).Concat(new[] { "--topic", topic, "--config", config, "--chunk-size", "16384" }).ToArray()))
+            // One file after another, so that a file's chunks follow each other in its partition (see InspectionCliTests).
+            foreach (string path in paths)
             {
+                using CliProcess upload = await CliProcess.RunWithAsync(environment, Long, "upload-file", path, "--topic", topic, "--config", config, "--chunk-size", "16384");
                 Assert.True(upload.ExitCode == 0, upload.Stderr);
             }
             using (CliProcess partial = await CliProcess.RunWithAsync(environment, Long, "download-directory", _temp.Combine("partial"), "--topic", topic, "--config", config,
@@ -97,6 +99,9 @@ namespace OpenMsiStream.Tests.Kafka09
                 waiting.Terminate();
                 await waiting.WaitAsync(Long);
             }
+            // Gone, and it never committed: nothing is left to measure.
+            string after = await Eventually(environment, Long, () => new[] { "lag", topic, "--config", config }, o => !o.Contains("k09-waiting"), "the group to be gone");
+            Assert.Equal($"No consumer group reads topic '{topic}' or has committed offsets on it.\n", after);
         }
 
         /// <summary>Runs a command until its output satisfies <paramref name="done"/> (a state another process reaches on its own time); returns that output.</summary>
