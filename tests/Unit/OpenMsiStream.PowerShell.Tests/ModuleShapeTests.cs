@@ -14,7 +14,7 @@ namespace OpenMsiStream.PowerShell.Tests
     [Collection(ModuleCollection.Name)]
     public class ModuleShapeTests
     {
-        private static readonly string[] ExpectedCmdlets =
+        internal static readonly string[] ExpectedCmdlets =
         {
             "Get-MsiConsumerLag",
             "Get-MsiLocalBroker",
