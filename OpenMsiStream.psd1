@@ -25,6 +25,8 @@
         'Receive-MsiDataFile'
         'Start-MsiUploadDirectory'
         'Get-MsiUploadState'
+        'Get-MsiTopicFile'
+        'Get-MsiConsumerLag'
         'Start-MsiLocalBroker'
         'Stop-MsiLocalBroker'
         'Get-MsiLocalBroker'

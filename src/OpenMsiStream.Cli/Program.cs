@@ -67,6 +67,8 @@ namespace OpenMsiStream.Cli
                 S3TransferCommand.Create(),
                 TestConnectionCommand.Create(),
                 HeartbeatsCommand.Create(),
+                LagCommand.Create(),
+                FilesCommand.Create(),
                 ProvisionNodeCommand.Create(),
                 ReproduceUndecryptableCommand.Create(),
                 ServiceCommand.Create(),

@@ -33,6 +33,16 @@ Describe 'Tab completion' {
         (Complete 'Receive-MsiDataFile -Topic xr').CompletionText | Should -Be @('xrd-scans')
         # Not KafkaCrypto's key-exchange topics, which the embedded broker creates with every topic.
         (Complete 'Receive-MsiDataFile -Topic lab.r').CompletionText | Should -Be @('lab.raw')
+        (Complete 'Get-MsiTopicFile xr').CompletionText | Should -Be @('xrd-scans')
+        (Complete 'Get-MsiConsumerLag -Topic re').CompletionText | Should -Be @('results')
+    }
+
+    It '-GroupId of Get-MsiConsumerLag offers nothing on the embedded broker, which cannot list its groups, and asking does not crash it' {
+        Receive-MsiDataFile -Topic results -GroupId results-archive -IdleTimeout 1 | Out-Null
+        $output = & { Complete 'Get-MsiConsumerLag -Topic results -GroupId ' } *>&1
+        $output | Should -BeNullOrEmpty
+        # Asking it to list its groups would have crashed the broker and this process with it.
+        (Get-MsiConsumerLag -Topic results -GroupId results-archive).GroupId | Should -Be @('results-archive')
     }
 
     It '-Topic offers the topics of the broker named by -Config (relative to the location) or -BootstrapServers' {

@@ -76,7 +76,8 @@ namespace OpenMsiStream.Cli.Commands
         private sealed class ConsoleObserver : IReceiveObserver
         {
             public void FileReceived(ReceivedFile file) =>
-                CliConsole.Line($"received {file.RelativePath} ({ByteSize.Format(file.Length)}, {file.ChunkCount} chunks) sha512 {file.Sha512}");
+                CliConsole.Line($"received {file.RelativePath} ({ByteSize.Format(file.Length)}, {file.ChunkCount} chunks) sha512 {file.Sha512}"
+                    + (file.Metadata.Count > 0 ? " metadata " + Wire.FileMetadata.ToJson(file.Metadata) : string.Empty));
 
             public void Error(OpenMsiStreamException error) => CliConsole.Error(error);
 

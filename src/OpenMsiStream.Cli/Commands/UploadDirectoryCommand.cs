@@ -30,6 +30,7 @@ namespace OpenMsiStream.Cli.Commands
             var uploadExisting = new Option<bool>("--upload-existing") { Description = "send the files already there the first time this directory is watched" };
             var chunkSize = new Option<int>("--chunk-size") { Description = "bytes per chunk, a power of two", DefaultValueFactory = _ => ChunkSizeRules.Default };
             var maxRate = new Option<long?>("--max-rate") { Description = "at most this many bytes per second" };
+            var metadataSidecar = new Option<bool>("--metadata-sidecar") { Description = "send <name>.metadata.json beside a file as that file's metadata (a JSON object of strings), never as a file of its own" };
             var duration = new Option<double?>("--duration") { Description = "stop after this many seconds (default: run until Ctrl+C or SIGTERM)" };
             var verbose = CommandRunner.Verbose();
             var broker = new BrokerOptions();
@@ -37,7 +38,7 @@ namespace OpenMsiStream.Cli.Commands
             var command = new Command("upload-directory",
                 "Watch a directory and send every new or changed file to a topic, recording each acknowledged chunk so that a restart resumes where it stopped. Runs until Ctrl+C, SIGTERM or --duration.")
             {
-                directory, topic, stateDirectory, settleTime, polling, scanInterval, include, exclude, filter, includeHidden, uploadExisting, chunkSize, maxRate, duration, verbose,
+                directory, topic, stateDirectory, settleTime, polling, scanInterval, include, exclude, filter, includeHidden, uploadExisting, metadataSidecar, chunkSize, maxRate, duration, verbose,
             };
             broker.AddTo(command);
             monitoring.AddTo(command);
@@ -53,6 +54,7 @@ namespace OpenMsiStream.Cli.Commands
                     Filter = CliArguments.Regex(parse.GetValue(filter), "--filter"),
                     IncludeHidden = parse.GetValue(includeHidden),
                     UploadExisting = parse.GetValue(uploadExisting),
+                    MetadataSidecar = parse.GetValue(metadataSidecar),
                     ChunkSize = parse.GetValue(chunkSize),
                     MaxBytesPerSecond = CliArguments.Positive(parse.GetValue(maxRate), "--max-rate"),
                 };

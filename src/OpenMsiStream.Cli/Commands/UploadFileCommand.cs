@@ -7,6 +7,7 @@ using OpenMsiStream.Chunks;
 using OpenMsiStream.Cli.Infrastructure;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Upload;
+using OpenMsiStream.Wire;
 
 namespace OpenMsiStream.Cli.Commands
 {
@@ -19,6 +20,7 @@ namespace OpenMsiStream.Cli.Commands
             var topic = new Option<string>("--topic") { Description = "topic to produce to", Required = true };
             var chunkSize = new Option<int>("--chunk-size") { Description = "bytes per chunk, a power of two", DefaultValueFactory = _ => ChunkSizeRules.Default };
             var rootDirectory = new Option<string?>("--root-directory") { Description = "directory the consumer-side path is relative to (default: each file's own directory)" };
+            var metadata = new Option<string[]>("--metadata") { Description = "key=value sent with every file as its metadata (repeatable; a JSON object of strings of at most 1 KB)" };
             var verbose = CommandRunner.Verbose();
             var broker = new BrokerOptions();
             var command = new Command("upload-file", "Send files to a topic as OpenMSIStream chunk messages; a file is reported once the broker acknowledged all its chunks.")
@@ -27,20 +29,26 @@ namespace OpenMsiStream.Cli.Commands
                 topic,
                 chunkSize,
                 rootDirectory,
+                metadata,
                 verbose,
             };
             broker.AddTo(command);
             CommandRunner.SetAction(command, (parse, cancellationToken) =>
             {
                 var options = new SendOptions(parse.GetValue(topic)!) { ChunkSize = parse.GetValue(chunkSize) };
+                FileMetadata fileMetadata = CliArguments.Metadata(parse.GetValue(metadata), "--metadata");
                 using var sender = new FileSender(broker.Resolve(parse), options, CliConsole.Diagnostics(parse.GetValue(verbose)));
                 sender.Connect(cancellationToken);
+                if (!fileMetadata.IsEmpty)
+                {
+                    sender.RequireMetadataSupport("--metadata");
+                }
                 var sends = new List<(string Path, Task<SentFile> Task)>();
                 foreach (string path in parse.GetValue(paths)!)
                 {
                     try
                     {
-                        FileToSend file = FileToSend.Create(path, parse.GetValue(rootDirectory));
+                        FileToSend file = FileToSend.Create(path, parse.GetValue(rootDirectory)).WithMetadata(fileMetadata);
                         sends.Add((path, sender.SendAsync(file, null, cancellationToken)));
                     }
                     catch (OpenMsiStreamException error)

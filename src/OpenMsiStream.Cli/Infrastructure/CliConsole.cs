@@ -16,6 +16,9 @@ namespace OpenMsiStream.Cli.Infrastructure
     {
         private static readonly object Gate = new object();
 
+        /// <summary>How wide rich output may be when it goes to a file or a pipe.</summary>
+        private const int RedirectedWidth = 1000;
+
         public static void Line(string text)
         {
             lock (Gate)
@@ -38,7 +41,8 @@ namespace OpenMsiStream.Cli.Infrastructure
 
         /// <summary>
         /// A table or other rich output. Colours only on a terminal: output redirected to a file or a
-        /// pipe (or NO_COLOR set) gets plain text, not escape codes.
+        /// pipe (or NO_COLOR set) gets plain text, not escape codes, and rows as wide as they need (a
+        /// script reads one row per line), not wrapped at 80 columns.
         /// </summary>
         public static void Write(IRenderable renderable)
         {
@@ -51,6 +55,10 @@ namespace OpenMsiStream.Cli.Infrastructure
                     ColorSystem = plain ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
                     Out = new AnsiConsoleOutput(Console.Out),
                 });
+                if (Console.IsOutputRedirected)
+                {
+                    console.Profile.Width = RedirectedWidth;
+                }
                 console.Write(renderable);
             }
         }
@@ -65,6 +73,9 @@ namespace OpenMsiStream.Cli.Infrastructure
             }
             return diagnostics;
         }
+
+        /// <summary>A table cell holding text as it is: no markup, control characters escaped (names come from producers).</summary>
+        public static Text Cell(string text) => new Text(PrintableText.Escape(text));
 
         public static string OneLine(string text) => text.Replace("\r", " ").Replace("\n", " ");
     }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using System.Threading.Tasks;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using OpenMsiStream.Config;
@@ -84,7 +85,7 @@ namespace OpenMsiStream.Inspection
             IReadOnlyDictionary<int, WatermarkOffsets> marks = scanner.Partitions(cancellationToken);
             var partitions = marks.Keys.OrderBy(p => p).Select(p => new TopicPartition(options.Topic, new Partition(p))).ToList();
             using IAdminClient admin = KafkaClientFactory.BuildAdminClient(settings, diagnostics);
-            IReadOnlyList<string> groups = options.GroupId != null ? new[] { options.GroupId } : GroupsOn(admin, options, partitions, settings);
+            IReadOnlyList<string> groups = options.GroupId != null ? new[] { options.GroupId } : ListGroupsOn(admin, options.Topic, partitions, settings, options.ConnectTimeout);
             var lags = new List<PartitionLag>();
             foreach (string group in groups)
             {
@@ -115,6 +116,47 @@ namespace OpenMsiStream.Inspection
             return lags;
         }
 
+        /// <summary>The groups with a member assigned partitions of <paramref name="topic"/> now; none when the broker cannot describe them.</summary>
+        private static HashSet<string> GroupsReading(IAdminClient admin, IReadOnlyList<string> groups, string topic, TimeSpan timeout)
+        {
+            IEnumerable<ConsumerGroupDescription> descriptions;
+            try
+            {
+                descriptions = admin.DescribeConsumerGroupsAsync(groups, new DescribeConsumerGroupsOptions { RequestTimeout = timeout }).GetAwaiter().GetResult().ConsumerGroupDescriptions;
+            }
+            catch (DescribeConsumerGroupsException partly)
+            {
+                descriptions = partly.Results.ConsumerGroupDescriptions.Where(g => !g.Error.IsError); // the groups it could describe
+            }
+            catch (Exception ex) when (ex is KafkaException || ex is InvalidOperationException)
+            {
+                return new HashSet<string>(StringComparer.Ordinal); // committed offsets still tell
+            }
+            return new HashSet<string>(descriptions
+                .Where(g => g.Members?.Any(m => m.Assignment?.TopicPartitions?.Any(tp => tp.Topic == topic) == true) == true)
+                .Select(g => g.GroupId), StringComparer.Ordinal);
+        }
+
+        /// <summary>What to say when a topic has no group to measure.</summary>
+        public static string DescribeNoGroups(string topic) => $"No consumer group reads topic '{topic}' or has committed offsets on it.";
+
+        /// <summary>
+        /// One line on the backlog of one group (its partitions' lags): messages and bytes behind, and the
+        /// files not yet complete; estimates (a backlog longer than the part read) are marked as such.
+        /// </summary>
+        public static string Describe(IReadOnlyCollection<PartitionLag> ofOneGroup)
+        {
+            PartitionLag first = ofOneGroup.First();
+            long messages = ofOneGroup.Sum(l => l.Lag);
+            bool estimated = ofOneGroup.Any(l => l.BytesEstimated);
+            int files = ofOneGroup.Sum(l => l.IncompleteFiles);
+            string never = ofOneGroup.All(l => !l.Committed.HasValue) ? " (it has committed no offsets here: it would read the topic from the beginning)" : string.Empty;
+            return messages == 0
+                ? $"Consumer group '{first.GroupId}' is up to date on topic '{first.Topic}'."
+                : $"Consumer group '{first.GroupId}' is {messages} message(s) behind on topic '{first.Topic}'{never}: {(estimated ? "about " : string.Empty)}{ByteSize.Format(ofOneGroup.Sum(l => l.LagBytes))}, "
+                    + $"{(estimated ? "at least " : string.Empty)}{files} file(s) not yet complete.";
+        }
+
         /// <summary>The file (path and version) a chunk message belongs to, when it can be read.</summary>
         private static string? FileOf(ScannedMessage message)
         {
@@ -133,12 +175,15 @@ namespace OpenMsiStream.Inspection
             }
         }
 
-        private static Dictionary<int, long?> Committed(IAdminClient admin, string group, List<TopicPartition> partitions, TimeSpan timeout, KafkaSettings settings)
+        private static Dictionary<int, long?> Committed(IAdminClient admin, string group, List<TopicPartition> partitions, TimeSpan timeout, KafkaSettings settings) =>
+            CommittedAsync(admin, group, partitions, timeout, settings).GetAwaiter().GetResult();
+
+        private static async Task<Dictionary<int, long?>> CommittedAsync(IAdminClient admin, string group, List<TopicPartition> partitions, TimeSpan timeout, KafkaSettings settings)
         {
             try
             {
-                List<ListConsumerGroupOffsetsResult> results = admin.ListConsumerGroupOffsetsAsync(new[] { new ConsumerGroupTopicPartitions(group, partitions) },
-                    new ListConsumerGroupOffsetsOptions { RequestTimeout = timeout }).GetAwaiter().GetResult();
+                List<ListConsumerGroupOffsetsResult> results = await admin.ListConsumerGroupOffsetsAsync(new[] { new ConsumerGroupTopicPartitions(group, partitions) },
+                    new ListConsumerGroupOffsetsOptions { RequestTimeout = timeout }).ConfigureAwait(false);
                 return results.SelectMany(r => r.Partitions).ToDictionary(p => p.Partition.Value, p => p.Offset.Value >= 0 ? p.Offset.Value : (long?)null);
             }
             catch (KafkaException ex)
@@ -148,25 +193,51 @@ namespace OpenMsiStream.Inspection
             }
         }
 
-        private static IReadOnlyList<string> GroupsOn(IAdminClient admin, LagOptions options, List<TopicPartition> partitions, KafkaSettings settings)
+        /// <summary>
+        /// The consumer groups with offsets committed on <paramref name="topic"/>, by name; on the embedded
+        /// broker, which cannot list its groups, a ConsumerGroupsUnlisted error (never the request that
+        /// would crash it).
+        /// </summary>
+        public static IReadOnlyList<string> GroupsOn(KafkaSettings settings, string topic, ClientDiagnostics diagnostics, TimeSpan timeout, CancellationToken cancellationToken)
         {
-            if (ClusterIdentity.IsEmbeddedBroker(ClusterIdentity.Read(settings, options.ConnectTimeout)))
+            using var scanner = new TopicScanner(settings, topic, diagnostics, timeout);
+            var partitions = scanner.Partitions(cancellationToken).Keys.OrderBy(p => p).Select(p => new TopicPartition(topic, new Partition(p))).ToList();
+            using IAdminClient admin = KafkaClientFactory.BuildAdminClient(settings, diagnostics);
+            return ListGroupsOn(admin, topic, partitions, settings, timeout);
+        }
+
+        private static IReadOnlyList<string> ListGroupsOn(IAdminClient admin, string topic, List<TopicPartition> partitions, KafkaSettings settings, TimeSpan timeout)
+        {
+            if (ClusterIdentity.IsEmbeddedBroker(ClusterIdentity.Read(settings, timeout)))
             {
                 throw new OpenMsiStreamException(ErrorIds.ConsumerGroupsUnlisted, ErrorKind.InvalidOperation,
-                    $"The embedded broker at {settings.BootstrapServers} cannot list its consumer groups; name one (-GroupId, --group-id).");
+                    $"The embedded broker at {settings.BootstrapServers} cannot list its consumer groups; name one (-GroupId, --group-id).", target: topic);
             }
-            IEnumerable<string> all;
+            List<string> all;
             try
             {
-                all = admin.ListConsumerGroupsAsync(new ListConsumerGroupsOptions { RequestTimeout = options.ConnectTimeout }).GetAwaiter().GetResult()
-                    .Valid.Select(g => g.GroupId);
+                all = admin.ListConsumerGroupsAsync(new ListConsumerGroupsOptions { RequestTimeout = timeout }).GetAwaiter().GetResult()
+                    .Valid.Select(g => g.GroupId).ToList();
             }
             catch (Exception ex) when (ex is KafkaException || ex is InvalidOperationException)
             {
                 throw new OpenMsiStreamException(ErrorIds.ConsumerGroupsUnlisted, ErrorKind.InvalidOperation,
-                    $"The broker at {settings.BootstrapServers} could not list its consumer groups ({ex.Message}); name one (-GroupId, --group-id). The embedded broker cannot list them.", ex);
+                    $"The broker at {settings.BootstrapServers} could not list its consumer groups ({ex.Message}); name one (-GroupId, --group-id). The embedded broker cannot list them.", ex, topic);
             }
-            return all.Where(group => Committed(admin, group, partitions, options.ConnectTimeout, settings).Values.Any(o => o.HasValue))
+            if (all.Count == 0)
+            {
+                return all;
+            }
+            // A group is on the topic when it committed offsets there, or when a member reads it now (one that
+            // has not committed yet, busy with its first file). One offsets request per group (the admin API
+            // takes one group at a time), all at once: a cluster may have many.
+            HashSet<string> reading = GroupsReading(admin, all, topic, timeout);
+            var checks = all.Where(g => !reading.Contains(g))
+                .Select(async group => (Group: group, Offsets: await CommittedAsync(admin, group, partitions, timeout, settings).ConfigureAwait(false))).ToList();
+            return Task.WhenAll(checks).GetAwaiter().GetResult()
+                .Where(check => check.Offsets.Values.Any(o => o.HasValue))
+                .Select(check => check.Group)
+                .Concat(reading)
                 .OrderBy(g => g, StringComparer.Ordinal).ToList();
         }
     }

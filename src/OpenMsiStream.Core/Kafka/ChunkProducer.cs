@@ -69,21 +69,20 @@ namespace OpenMsiStream.Kafka
         /// </summary>
         public void RequireMetadataSupport(FileMetadata metadata, string file)
         {
-            if (metadata.IsEmpty)
-            {
-                return;
-            }
-            if (_cryptoNode != null)
+            if (!metadata.IsEmpty && MetadataRefusal is string why)
             {
                 throw new OpenMsiStream.Diagnostics.OpenMsiStreamException(OpenMsiStream.Diagnostics.ErrorIds.MetadataUnsupported, OpenMsiStream.Diagnostics.ErrorKind.InvalidArgument,
-                    $"'{file}' was not sent: it has metadata, and KafkaCrypto does not encrypt Kafka headers, so the metadata would travel in clear beside the encrypted file. Put it in a file of its own (which is encrypted) instead.", target: file);
-            }
-            if (!_brokerKeepsHeaders)
-            {
-                throw new OpenMsiStream.Diagnostics.OpenMsiStreamException(OpenMsiStream.Diagnostics.ErrorIds.MetadataUnsupported, OpenMsiStream.Diagnostics.ErrorKind.InvalidArgument,
-                    $"'{file}' was not sent: it has metadata, which travels as a Kafka header, and the config says the broker is older than Kafka 0.11 (broker.version.fallback), which keeps no headers.", target: file);
+                    $"'{file}' was not sent: it has metadata, {why}", target: file);
             }
         }
+
+        /// <summary>Why no metadata can travel with files through this producer (the end of a sentence), or null when it can.</summary>
+        public string? MetadataRefusal =>
+            _cryptoNode != null
+                ? "and KafkaCrypto does not encrypt Kafka headers, so the metadata would travel in clear beside the encrypted file. Put it in a file of its own (which is encrypted) instead."
+                : !_brokerKeepsHeaders
+                    ? "which travels as a Kafka header, and the config says the broker is older than Kafka 0.11 (broker.version.fallback), which keeps no headers."
+                    : null;
 
         /// <summary>Queues one chunk; <paramref name="onDelivery"/> runs when the broker acknowledged it or it failed for good.</summary>
         public void Produce(string topic, OutgoingChunk chunk, FileMetadata metadata, Action<DeliveryReport<byte[], byte[]>> onDelivery, CancellationToken cancellationToken)

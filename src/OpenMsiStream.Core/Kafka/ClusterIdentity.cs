@@ -25,6 +25,9 @@ namespace OpenMsiStream.Kafka
             {
                 LibRdKafkaNative.rd_kafka_conf_set(conf, LibRdKafkaNative.Utf8z(entry.Key), LibRdKafkaNative.Utf8z(entry.Value), error, (UIntPtr)error.Capacity);
             }
+            // This client has no log handler, so librdkafka would print to stderr (the deprecation warnings
+            // of a Kafka 0.9 config, for one); the real clients report what matters.
+            LibRdKafkaNative.rd_kafka_conf_set(conf, LibRdKafkaNative.Utf8z("log_level"), LibRdKafkaNative.Utf8z("0"), error, (UIntPtr)error.Capacity);
             IntPtr rk = LibRdKafkaNative.rd_kafka_new(LibRdKafkaNative.ProducerType, conf, error, (UIntPtr)error.Capacity); // takes over conf
             if (rk == IntPtr.Zero)
             {

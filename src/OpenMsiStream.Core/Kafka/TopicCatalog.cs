@@ -39,6 +39,23 @@ namespace OpenMsiStream.Kafka
             }
         }
 
+        /// <summary>
+        /// The consumer groups with offsets on <paramref name="topic"/>, where the broker can list its groups
+        /// (not the embedded broker, which is recognised and never asked: see <see cref="Inspection.ConsumerLag.GroupsOn"/>).
+        /// </summary>
+        public static IReadOnlyList<string> GroupIds(KafkaSettings settings, string topic, TimeSpan timeout)
+        {
+            try
+            {
+                using var stop = new CancellationTokenSource(timeout + timeout);
+                return Inspection.ConsumerLag.GroupsOn(settings, topic, new ClientDiagnostics(), timeout, stop.Token);
+            }
+            catch (Exception)
+            {
+                return Array.Empty<string>();
+            }
+        }
+
         /// <summary>The program ids that sent heartbeats to <paramref name="topic"/>.</summary>
         public static IReadOnlyList<string> ProgramIds(KafkaSettings settings, string topic, TimeSpan timeout)
         {

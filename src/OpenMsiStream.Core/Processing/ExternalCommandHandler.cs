@@ -23,13 +23,18 @@ namespace OpenMsiStream.Processing
     /// Arguments may hold placeholders, replaced per file: <c>{path}</c> (the file on disk; a temporary
     /// copy in memory mode), <c>{relativePath}</c>, <c>{name}</c>, <c>{sha512}</c>, <c>{topic}</c>. The same
     /// values are in the environment variables OPENMSISTREAM_PATH, OPENMSISTREAM_RELATIVE_PATH,
-    /// OPENMSISTREAM_NAME, OPENMSISTREAM_SHA512 and OPENMSISTREAM_TOPIC.
+    /// OPENMSISTREAM_NAME, OPENMSISTREAM_SHA512 and OPENMSISTREAM_TOPIC. The file's user metadata is in
+    /// OPENMSISTREAM_METADATA, a JSON object of strings (<c>{}</c> when it has none): an environment variable
+    /// rather than a placeholder, so that values the producer chose never become arguments of the program.
     /// </remarks>
     public sealed class ExternalCommandHandler : FileHandler
     {
         /// <summary>Kept of each stream; a program that prints more has the middle cut out.</summary>
         private const int MaxCapturedChars = 1 << 20;
         private static readonly MethodInfo? KillTree = typeof(Process).GetMethod("Kill", new[] { typeof(bool) });
+
+        /// <summary>The environment variable that holds the file's user metadata as a JSON object.</summary>
+        public const string MetadataVariable = "OPENMSISTREAM_METADATA";
 
         private readonly string _program;
         private readonly IReadOnlyList<string> _arguments;
@@ -83,6 +88,7 @@ namespace OpenMsiStream.Processing
                 start.Environment["OPENMSISTREAM_NAME"] = file.Name;
                 start.Environment["OPENMSISTREAM_SHA512"] = file.Sha512;
                 start.Environment["OPENMSISTREAM_TOPIC"] = file.Topic;
+                start.Environment[MetadataVariable] = Wire.FileMetadata.ToJson(file.Metadata);
                 return await RunAsync(start, file, cancellationToken).ConfigureAwait(false);
             }
             finally

@@ -78,6 +78,20 @@ namespace OpenMsiStream.Upload
                 reader.ChunkSize, Hex.Lower(reader.FileHash), reader.State.LastWriteTimeUtc, clock.Elapsed, tracker.Produced, reader.ChunkCount - tracker.Produced);
         }
 
+        /// <summary>
+        /// Refuses a way of giving metadata (<paramref name="source"/>: -Metadata, the sidecar files of a
+        /// watched directory) where metadata cannot travel, with KafkaCrypto or to a broker older than
+        /// Kafka 0.11: once, before anything is sent, rather than once per file.
+        /// </summary>
+        public void RequireMetadataSupport(string source)
+        {
+            if (_producer.MetadataRefusal is string why)
+            {
+                throw new OpenMsiStreamException(ErrorIds.MetadataUnsupported, ErrorKind.InvalidArgument,
+                    $"{source} cannot be used here: files would carry metadata, {why}");
+            }
+        }
+
         /// <summary>Waits for every queued chunk to be acknowledged or to fail.</summary>
         public void Flush(CancellationToken cancellationToken) => _producer.Flush(cancellationToken);
 

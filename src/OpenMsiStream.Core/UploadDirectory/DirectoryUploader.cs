@@ -50,6 +50,9 @@ namespace OpenMsiStream.UploadDirectory
         private readonly List<SentFile> _sentUnsaved = new List<SentFile>();
         private readonly Dictionary<string, DateTime> _retryAt = new Dictionary<string, DateTime>(StringComparer.Ordinal);
         private readonly SettleTracker _settle;
+
+        /// <summary>With -MetadataSidecar: the size and mtime each sidecar had when last seen, to notice when it changes.</summary>
+        private readonly Dictionary<string, FileState> _sidecars = new Dictionary<string, FileState>(StringComparer.Ordinal);
         private readonly RateMeter _rate = new RateMeter();
 
         /// <summary>Set when a send finishes, so the loop starts the next one at once instead of at the next tick.</summary>
@@ -122,6 +125,10 @@ namespace OpenMsiStream.UploadDirectory
             try
             {
                 _sender.Connect(cancellationToken);
+                if (_options.MetadataSidecar)
+                {
+                    _sender.RequireMetadataSupport("Metadata sidecars (-MetadataSidecar, --metadata-sidecar)");
+                }
                 watcher = StartWatcher();
                 ResumeUnfinished();
                 bool firstStart = registry.IsFirstStart;
@@ -147,6 +154,15 @@ namespace OpenMsiStream.UploadDirectory
                     RetryDue(now);
                     foreach (KeyValuePair<string, FileState> ready in _settle.Poll(now, _scanner.FullPathOf, ReportUnreadable))
                     {
+                        if (_options.MetadataSidecar && MetadataSidecar.IsSidecar(ready.Key))
+                        {
+                            continue; // settled: its data file may go now
+                        }
+                        if (_options.MetadataSidecar && _settle.Contains(MetadataSidecar.SidecarOf(ready.Key)))
+                        {
+                            _settle.Observe(ready.Key, ready.Value, now); // its sidecar is still being written
+                            continue;
+                        }
                         Enqueue(ready.Key, ready.Value, resume: null);
                     }
                     ReplaceBrokenSender(intake.Token);
@@ -305,6 +321,11 @@ namespace OpenMsiStream.UploadDirectory
                 Dictionary<string, UploadRecord> recorded = _registry.FindChildren(directory.Key);
                 foreach (ScannedFile file in directory.Value)
                 {
+                    if (_options.MetadataSidecar && MetadataSidecar.IsSidecar(file.RelativePath))
+                    {
+                        SidecarSeen(file.RelativePath, file.State, now);
+                        continue;
+                    }
                     if (!_selector.IsSelected(file.RelativePath, file.Attributes))
                     {
                         continue;
@@ -347,7 +368,11 @@ namespace OpenMsiStream.UploadDirectory
                 {
                     continue; // gone again, or not ours to read; the scan reports unreadable directories
                 }
-                if (state.HasValue && _selector.IsSelected(relativePath, attributes))
+                if (state.HasValue && _options.MetadataSidecar && MetadataSidecar.IsSidecar(relativePath))
+                {
+                    SidecarSeen(relativePath, state.Value, now);
+                }
+                else if (state.HasValue && _selector.IsSelected(relativePath, attributes))
                 {
                     Consider(relativePath, state.Value, Lookup(relativePath), baseline: false, now);
                 }
@@ -407,6 +432,48 @@ namespace OpenMsiStream.UploadDirectory
             _settle.Observe(relativePath, state, now);
         }
 
+        /// <summary>
+        /// A sidecar (-MetadataSidecar) found by a scan or an event. It is never sent; a new or changed one
+        /// holds its data file back until it has settled too (see the ready files in <see cref="Run"/>). One
+        /// that changed after its data file was sent is reported: that version went with the metadata of
+        /// its time, and the new metadata goes with the next version. A data file that failed (a sidecar
+        /// that was not valid JSON, for instance) is tried again at once.
+        /// </summary>
+        private void SidecarSeen(string sidecar, FileState state, DateTime now)
+        {
+            if (_sidecars.TryGetValue(sidecar, out FileState known) && known.Equals(state))
+            {
+                return;
+            }
+            _sidecars[sidecar] = state;
+            _settle.Observe(sidecar, state, now);
+            string data = MetadataSidecar.DataFileOf(sidecar);
+            if (_inFlight.ContainsKey(data))
+            {
+                _observer.Warning($"The metadata file '{sidecar}' changed while '{data}' was being sent with the metadata it had before; the new metadata goes with the next version of '{data}'.");
+                return;
+            }
+            if (_readyPaths.Contains(data) || _settle.Contains(data))
+            {
+                return; // the metadata is read when its send starts
+            }
+            UploadRecord? record = Lookup(data);
+            FileState? dataState = Stat(data);
+            if (record == null || !dataState.HasValue || !_selector.IsSelected(data))
+            {
+                return;
+            }
+            if (record.Status == UploadStatus.Failed)
+            {
+                _retryAt.Remove(data);
+                Settle(data, dataState.Value, now);
+            }
+            else if (record.Status == UploadStatus.Sent && record.Matches(dataState.Value) && record.StartedAt.HasValue && state.LastWriteTimeUtc > record.StartedAt.Value.UtcDateTime)
+            {
+                _observer.Warning($"The metadata file '{sidecar}' was written after '{data}' was sent, which went with the metadata it had then; the new metadata goes with the next version of '{data}' (change or touch '{data}' to send it again now).");
+            }
+        }
+
         private void RetryDue(DateTime now)
         {
             foreach (KeyValuePair<string, DateTime> due in _retryAt.Where(r => r.Value <= now).ToList())
@@ -435,9 +502,22 @@ namespace OpenMsiStream.UploadDirectory
                 PendingSend next = _ready.Dequeue();
                 _readyPaths.Remove(next.RelativePath);
                 FileToSend file;
+                OpenMsiStreamException? badMetadata = null;
                 try
                 {
                     file = FileToSend.Create(_scanner.FullPathOf(next.RelativePath), _root);
+                    if (_options.MetadataSidecar)
+                    {
+                        string sidecar = MetadataSidecar.SidecarOf(next.RelativePath);
+                        try
+                        {
+                            file = file.WithMetadata(MetadataSidecar.Read(_scanner.FullPathOf(sidecar), sidecar));
+                        }
+                        catch (OpenMsiStreamException invalid)
+                        {
+                            badMetadata = invalid; // fails below like a send, and is tried again (at once when the sidecar changes)
+                        }
+                    }
                 }
                 catch (OpenMsiStreamException refused) when (refused.ErrorId == ErrorIds.UnsafePath)
                 {
@@ -466,7 +546,7 @@ namespace OpenMsiStream.UploadDirectory
                     Planned = plan => inFlight.Plan(_options.Topic, plan),
                     ChunkAcknowledged = inFlight.Acknowledge,
                 };
-                inFlight.Task = _sender.SendAsync(file, hooks, intake);
+                inFlight.Task = badMetadata != null ? Task.FromException<SentFile>(badMetadata) : _sender.SendAsync(file, hooks, intake);
                 inFlight.Task.ContinueWith(_ => _sendFinished.Set(), TaskScheduler.Default);
                 _inFlight.Add(next.RelativePath, inFlight);
             }

@@ -38,6 +38,12 @@ namespace OpenMsiStream.UploadDirectory
         /// <summary>Also upload hidden files (names starting with '.', the Hidden attribute on Windows).</summary>
         public bool IncludeHidden { get; set; }
 
+        /// <summary>
+        /// Read each file's metadata from its sidecar, <c>&lt;name&gt;.metadata.json</c> beside it, and never send
+        /// sidecars themselves (see <see cref="UploadDirectory.MetadataSidecar"/>).
+        /// </summary>
+        public bool MetadataSidecar { get; set; }
+
         /// <summary>Send the files already present the first time the directory is watched.</summary>
         public bool UploadExisting { get; set; }
 

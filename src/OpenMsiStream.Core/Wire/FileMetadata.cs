@@ -105,6 +105,10 @@ namespace OpenMsiStream.Wire
             }
         }
 
+        /// <summary>Metadata as received (<c>ReceivedFile.Metadata</c>) as one JSON object, <c>{}</c> when empty: what programs and command lines are given.</summary>
+        public static string ToJson(IReadOnlyDictionary<string, string> values) =>
+            JsonSerializer.Serialize(new SortedDictionary<string, string>(values.ToDictionary(v => v.Key, v => v.Value), StringComparer.Ordinal));
+
         public override string ToString() => IsEmpty ? string.Empty : Encoding.UTF8.GetString(Header);
 
         private static OpenMsiStreamException Invalid(string message) => new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, message);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -11,6 +12,7 @@ using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Kafka;
 using OpenMsiStream.PowerShell.Infrastructure;
 using OpenMsiStream.Upload;
+using OpenMsiStream.Wire;
 
 namespace OpenMsiStream.PowerShell.Commands
 {
@@ -34,6 +36,13 @@ namespace OpenMsiStream.PowerShell.Commands
     /// spare; the error names the largest size that fits. Without -Config and -BootstrapServers the
     /// embedded broker started by Start-MsiLocalBroker in this process is used. -WhatIf lists the files
     /// and the paths consumers would rebuild them at, without connecting.</para>
+    /// <para type="description">-Metadata (a hashtable of names and values) travels with every file sent
+    /// as its metadata: a JSON object of strings of at most 1 KB, as a Kafka header on every chunk, beside
+    /// OpenMSIStream's unchanged chunk messages. Values are turned into text; receivers show it as
+    /// ReceivedFile.Metadata, processors get it on the file object (script blocks), in the environment
+    /// variable OPENMSISTREAM_METADATA (programs) or on ReceivedFile (.NET handlers). KafkaCrypto does not
+    /// encrypt headers, so with KafkaCrypto configured -Metadata is refused (MetadataUnsupported), as it is
+    /// for brokers older than Kafka 0.11, before anything is sent.</para>
     /// <para type="notes">Ctrl+C stops reading and producing; files not yet acknowledged are not
     /// reported as sent. To keep sending what appears in a directory, use Start-MsiUploadDirectory.</para>
     /// </summary>
@@ -65,6 +74,11 @@ namespace OpenMsiStream.PowerShell.Commands
     /// <para>Sends a file whose name contains wildcard characters, taken literally, in chunks of 128 KiB
     /// instead of the default 512 KiB.</para>
     /// </example>
+    /// <example>
+    /// <code>Send-MsiDataFile -Path ./scan.raw -Topic lab -Config ./lab.config -Metadata @{ sample = 'STO-17'; operator = 'M. Curie'; temperature_K = 77 }</code>
+    /// <para>Sends scan.raw with its sample, operator and temperature as metadata. A receiver sees them in
+    /// the Metadata property of the ReceivedFile ($file.Metadata['sample']).</para>
+    /// </example>
     /// <seealso cref="ReceiveMsiDataFileCommand"/>
     /// <seealso cref="StartMsiUploadDirectoryCommand"/>
     /// <seealso cref="StartMsiLocalBrokerCommand"/>
@@ -84,6 +98,7 @@ namespace OpenMsiStream.PowerShell.Commands
         private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();
         private readonly PipelineQueue _diagnostics;
         private FileSender? _sender;
+        private FileMetadata _metadata = FileMetadata.None;
         private long _bytesApproved;
         private long _bytesHashed;
         private long _bytesQueued;
@@ -123,10 +138,16 @@ namespace OpenMsiStream.PowerShell.Commands
         [PSDefaultValue(Help = "each file's own directory")]
         public string? RootDirectory { get; set; }
 
+        /// <summary>Metadata sent with every file: names and values (made text), at most 1 KB as JSON.</summary>
+        [Parameter]
+        [PSDefaultValue(Help = "none")]
+        public Hashtable? Metadata { get; set; }
+
         protected override void BeginProcessing()
         {
             try
             {
+                _metadata = FileMetadataFrom(Metadata);
                 TopicName.Validate(Topic);
                 ChunkSizeRules.Validate(ChunkSize, int.MaxValue); // the message-size bound is checked against the real config later
             }
@@ -143,7 +164,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 FileToSend file;
                 try
                 {
-                    file = FileToSend.Create(path, RootDirectory == null ? null : ResolvePath(RootDirectory));
+                    file = FileToSend.Create(path, RootDirectory == null ? null : ResolvePath(RootDirectory)).WithMetadata(_metadata);
                 }
                 catch (OpenMsiStreamException error)
                 {
@@ -226,6 +247,10 @@ namespace OpenMsiStream.PowerShell.Commands
                 _sender = new FileSender(settings, new SendOptions(Topic) { ChunkSize = ChunkSize }, diagnostics);
                 WriteVerbose($"Connecting to {settings.BootstrapServers} ({settings.Source}).");
                 _sender.Connect(StopToken);
+                if (!_metadata.IsEmpty)
+                {
+                    _sender.RequireMetadataSupport("-Metadata");
+                }
             }
             catch (OpenMsiStreamException error)
             {
@@ -346,6 +371,25 @@ namespace OpenMsiStream.PowerShell.Commands
                 + (notSent.Count > 0 ? $"; not sent completely, send again: {string.Join(", ", notSent.Select(f => "'" + f + "'"))}." : ".");
             WriteStopWarning(text);
         }
+
+        /// <summary>-Metadata as the file metadata it means: keys and values as text (a $null value is empty).</summary>
+        private static FileMetadata FileMetadataFrom(Hashtable? table)
+        {
+            if (table == null)
+            {
+                return FileMetadata.None;
+            }
+            var values = new List<KeyValuePair<string, string>>();
+            foreach (DictionaryEntry entry in table)
+            {
+                values.Add(new KeyValuePair<string, string>(Text(entry.Key), Text(entry.Value)));
+            }
+            return FileMetadata.From(values, "-Metadata");
+        }
+
+        /// <summary>A value as PowerShell would print it in a string ("$value"): numbers in the invariant culture.</summary>
+        private static string Text(object? value) =>
+            LanguagePrimitives.ConvertTo<string>(value is PSObject wrapped ? wrapped.BaseObject : value) ?? string.Empty;
 
         private IEnumerable<string> InputPaths()
         {

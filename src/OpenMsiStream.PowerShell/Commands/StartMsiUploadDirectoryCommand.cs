@@ -34,6 +34,16 @@ namespace OpenMsiStream.PowerShell.Commands
     /// created while the uploader was not running, or after it started, are sent either way. The registry
     /// lives in a per-user folder outside the watched directory (-StateDirectory to move it);
     /// Get-MsiUploadState shows it. Time spans take seconds (90) or a time span (1:30:00).</para>
+    /// <para type="description">With -MetadataSidecar a file named &lt;name&gt;.metadata.json beside a data
+    /// file &lt;name&gt; (scan 0001.tif.metadata.json beside scan 0001.tif) is that file's metadata: a JSON object
+    /// whose values are strings (numbers and true/false are taken as their text), at most 1 KB, sent as a Kafka
+    /// header on every chunk of the file; receivers show it as ReceivedFile.Metadata. Sidecars themselves are
+    /// never sent. A data file waits until its sidecar has settled too, so a sidecar written before its data
+    /// file, or within -SettleTime after it, travels with it; one written or changed after its data file
+    /// was sent is reported as a warning and travels with the file's next version (change or touch the
+    /// file to send it again). A sidecar that is not such a JSON object fails its data file
+    /// (InvalidArgument), which is tried again as soon as the sidecar changes. With KafkaCrypto, which does
+    /// not encrypt headers, -MetadataSidecar is refused (MetadataUnsupported).</para>
     /// <para type="notes">Deletions and renames are not propagated (a renamed file is a new file). The
     /// registry trusts size and modification time: content changed with both preserved is not noticed.
     /// Register-MsiService turns this command into a service that starts with the machine.</para>
@@ -66,6 +76,15 @@ namespace OpenMsiStream.PowerShell.Commands
     /// Start-MsiUploadDirectory -Path ./export -Topic lab -UploadExisting -Duration 30
     /// </code>
     /// <para>Tries it on the embedded broker: sends everything in ./export and stops after 30 seconds.</para>
+    /// </example>
+    /// <example>
+    /// <code>
+    /// Set-Content ./export/run1/scan.raw.metadata.json '{ "sample": "STO-17", "operator": "M. Curie", "temperature_K": 77 }'
+    /// Start-MsiUploadDirectory ./export -Topic lab -Config ./lab.config -MetadataSidecar -UploadExisting -Duration 60
+    /// </code>
+    /// <para>Sends ./export/run1/scan.raw with the metadata sample, operator and temperature_K (77 as the text
+    /// "77"); the file scan.raw.metadata.json itself is not sent. Receive-MsiDataFile shows the metadata in the
+    /// Metadata property of the received file.</para>
     /// </example>
     /// <seealso cref="GetMsiUploadStateCommand"/>
     /// <seealso cref="SendMsiDataFileCommand"/>
@@ -132,6 +151,10 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>Send the files already there the first time the directory is watched.</summary>
         [Parameter]
         public SwitchParameter UploadExisting { get; set; }
+
+        /// <summary>Send &lt;name&gt;.metadata.json beside a file as that file's metadata, never as a file of its own.</summary>
+        [Parameter]
+        public SwitchParameter MetadataSidecar { get; set; }
 
         /// <summary>Bytes per chunk, a power of two (default 524288).</summary>
         [Parameter]
@@ -201,6 +224,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 ScanInterval = IsBound(nameof(ScanInterval)) ? ScanInterval : (TimeSpan?)null,
                 IncludeHidden = IncludeHidden,
                 UploadExisting = UploadExisting,
+                MetadataSidecar = MetadataSidecar,
                 ChunkSize = ChunkSize,
                 MaxBytesPerSecond = IsBound(nameof(MaxBytesPerSecond)) ? MaxBytesPerSecond : (long?)null,
             };

@@ -36,6 +36,22 @@ namespace OpenMsiStream.PowerShell.Completion
     }
 
     /// <summary>
+    /// -GroupId of Get-MsiConsumerLag: the consumer groups with offsets on -Topic, where the broker can list
+    /// its groups; nothing on the embedded broker, which is recognised and never asked (asking it crashes it).
+    /// </summary>
+    public sealed class GroupIdCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            string? topic = CompletionContext.Value(fakeBoundParameters, "Topic");
+            KafkaSettings? broker = topic == null ? null : CompletionContext.Broker(fakeBoundParameters);
+            return broker == null
+                ? Enumerable.Empty<CompletionResult>()
+                : CompletionContext.Matching(TopicCatalog.GroupIds(broker, topic!, TopicCatalog.CompletionTimeout), wordToComplete).ToList();
+        }
+    }
+
+    /// <summary>
     /// -Config: the *.config files (and the folders on the way to them) where the typed path points,
     /// relative to the current location, and the names in $env:OPENMSISTREAM_CONFIG_FILE_DIR.
     /// </summary>

@@ -14,10 +14,12 @@ namespace OpenMsiStream.PowerShell.Tests
     [Collection(ModuleCollection.Name)]
     public class ModuleShapeTests
     {
-        private static readonly string[] ExpectedCmdlets =
+        internal static readonly string[] ExpectedCmdlets =
         {
+            "Get-MsiConsumerLag",
             "Get-MsiLocalBroker",
             "Get-MsiService",
+            "Get-MsiTopicFile",
             "Get-MsiUploadState",
             "Invoke-MsiStreamProcessor",
             "New-MsiCryptoNode",
@@ -81,6 +83,8 @@ namespace OpenMsiStream.PowerShell.Tests
             Assert.Equal("OpenMsiStream.Services.ServiceInfo", OutputTypeOf("Get-MsiService"));
             Assert.Equal("OpenMsiStream.Services.ServiceInfo", OutputTypeOf("Register-MsiService"));
             Assert.Equal("OpenMsiStream.Monitoring.Heartbeat", OutputTypeOf("Receive-MsiHeartbeat"));
+            Assert.Equal("OpenMsiStream.Inspection.PartitionLag", OutputTypeOf("Get-MsiConsumerLag"));
+            Assert.Equal("OpenMsiStream.Inspection.TopicFile", OutputTypeOf("Get-MsiTopicFile"));
         }
 
         [Fact]

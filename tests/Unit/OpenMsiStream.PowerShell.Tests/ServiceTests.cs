@@ -168,6 +168,15 @@ namespace OpenMsiStream.PowerShell.Tests
             Assert.Equal("LAB_TOKEN=\"s3cret value\"\n", File.ReadAllText(Path.Combine(Root, "etc/openmsistream/services/sb-process.env")));
         }
 
+        [Fact]
+        public void AnUploaderThatReadsMetadataSidecarsKeepsDoingSoAsAService()
+        {
+            string watched = Directory.CreateDirectory(_temp.Combine("watched")).FullName;
+            _module.Invoke($@"Register-MsiService sb-sidecar {{ Start-MsiUploadDirectory -Path '{watched}' -Topic lab -MetadataSidecar -SettleTime 10 -Config '{Config}' }} -CliPath '{ModuleFixture.CliApphost}' -RunAs labuser");
+
+            Assert.Equal(new[] { "upload-directory", watched, "--topic", "lab", "--settle-time", "10", "--config", Config, "--metadata-sidecar" }, StoredArguments("sb-sidecar"));
+        }
+
         private string[] StoredArguments(string name)
         {
             using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "etc/openmsistream/services", name + ".json")));

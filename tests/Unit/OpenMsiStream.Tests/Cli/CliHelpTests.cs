@@ -14,7 +14,7 @@ namespace OpenMsiStream.Tests.Cli
         private static readonly string[] ExpectedCommands =
         {
             "quickstart", "local-broker", "upload-file", "upload-directory", "upload-state", "download-directory", "process",
-            "s3-transfer", "test-connection", "heartbeats", "provision-node", "reproduce-undecryptable", "service",
+            "s3-transfer", "test-connection", "heartbeats", "lag", "files", "provision-node", "reproduce-undecryptable", "service",
         };
 
         [Fact]
@@ -36,6 +36,8 @@ namespace OpenMsiStream.Tests.Cli
         [InlineData("s3-transfer")]
         [InlineData("test-connection")]
         [InlineData("heartbeats")]
+        [InlineData("lag")]
+        [InlineData("files")]
         [InlineData("provision-node")]
         [InlineData("reproduce-undecryptable")]
         [InlineData("service")]
