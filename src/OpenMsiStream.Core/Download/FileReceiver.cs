@@ -45,6 +45,7 @@ namespace OpenMsiStream.Download
         private readonly MessageDecryptor? _decryptor;
         private readonly string? _undecryptableDirectory;
         private CancellationToken _running;
+        private long _lag = -1;
 
         /// <summary>Set while the consumer closes: its partitions are revoked, but not because another member takes them.</summary>
         private bool _closing;
@@ -63,6 +64,8 @@ namespace OpenMsiStream.Download
             Diagnostics = diagnostics ?? new ClientDiagnostics();
             GroupId = ResolveGroupId(settings, options.GroupId, out _groupIsFresh);
             ClientPropertySet properties = KafkaClientFactory.ConsumerProperties(settings, GroupId);
+            GroupInstanceId = StaticMembership.Apply(properties, options.ProgramId, _groupIsFresh);
+            bool readCommitted = !string.Equals(properties["isolation.level"], "read_uncommitted", StringComparison.OrdinalIgnoreCase);
             _sessionTimeout = TimeSpan.FromMilliseconds(KafkaClientFactory.SessionTimeoutMs(properties));
             ReassemblyTarget target;
             if (options.OutputDirectory != null)
@@ -86,7 +89,8 @@ namespace OpenMsiStream.Download
                         ? System.IO.Path.Combine(options.OutputDirectory, UndecryptableMessageStore.DirectoryName)
                         : options.UndecryptableDirectory;
                 }
-                _consumer = KafkaClientFactory.BuildConsumer(properties, Diagnostics, onAssigned: OnAssigned, onRevoked: OnRevoked);
+                _consumer = KafkaClientFactory.BuildConsumer(properties, Diagnostics, onAssigned: OnAssigned, onRevoked: OnRevoked,
+                    onStatistics: json => Volatile.Write(ref _lag, ConsumerStatistics.Lag(json, options.Topic, readCommitted) ?? -1));
             }
             catch
             {
@@ -105,6 +109,12 @@ namespace OpenMsiStream.Download
 
         /// <summary>The consumer group this receiver joined.</summary>
         public string GroupId { get; }
+
+        /// <summary>The <c>group.instance.id</c> this receiver joins with (Kafka's static membership), or null for a dynamic member.</summary>
+        public string? GroupInstanceId { get; }
+
+        /// <summary>Messages on this receiver's partitions it has not read yet, from its latest statistics (every 5 s); null until known.</summary>
+        public long? Lag => Volatile.Read(ref _lag) is long lag && lag >= 0 ? lag : (long?)null;
 
         /// <summary>
         /// With <see cref="ReceiveOptions.AcknowledgeFiles"/>: the file was taken by its consumer, so its
@@ -202,7 +212,7 @@ namespace OpenMsiStream.Download
                     }
                     if (clock.Elapsed - lastProgress >= ProgressInterval)
                     {
-                        observer.Progress(new ReceiveProgress(messages, bytes, _received, _reassembler.FilesInProgress));
+                        observer.Progress(new ReceiveProgress(messages, bytes, _received, _reassembler.FilesInProgress, Lag));
                         if (Diagnostics.Reachability.TakeNews(_settings.BootstrapServers!, DateTime.UtcNow) is string news)
                         {
                             observer.Warning(news);
@@ -227,7 +237,7 @@ namespace OpenMsiStream.Download
                 _closing = true;
                 incomplete = _reassembler.Incomplete(); // files left in progress stay with this receiver until it is disposed
                 _consumer.Close();
-                observer.Progress(new ReceiveProgress(messages, bytes, _received, _reassembler.FilesInProgress));
+                observer.Progress(new ReceiveProgress(messages, bytes, _received, _reassembler.FilesInProgress, Lag));
             }
             var summary = new ReceiveSummary(_received, _errors, messages, bytes, clock.Elapsed, reason, incomplete);
             if (reason != ReceiveStopReason.Cancelled && summary.DescribeIncomplete(Resumable, _options.OutputDirectory) is string warning)
@@ -425,7 +435,8 @@ namespace OpenMsiStream.Download
         {
             _lastAssignment = _clock.Elapsed;
             Diagnostics.Publish(DiagnosticLevel.Info, "receiver",
-                $"Assigned partitions [{string.Join(", ", assigned.Select(p => p.Partition.Value).OrderBy(p => p))}] of topic '{_options.Topic}' in group '{GroupId}'.");
+                $"Assigned partitions [{string.Join(", ", assigned.Select(p => p.Partition.Value).OrderBy(p => p))}] of topic '{_options.Topic}' in group '{GroupId}'"
+                + (GroupInstanceId == null ? "." : $" as static member '{GroupInstanceId}'."));
         }
 
         private ConsumeResult<byte[], byte[]>? ConsumeOnce(ref bool topicMissingReported)
@@ -443,11 +454,23 @@ namespace OpenMsiStream.Download
                 }
                 return null;
             }
+            catch (ConsumeException ex) when (GroupInstanceId != null && IsFenced(ex.Error))
+            {
+                throw new OpenMsiStreamException(ErrorIds.StaticMemberFenced, ErrorKind.InvalidOperation,
+                    $"Another consumer joined group '{GroupId}' with the same group.instance.id '{GroupInstanceId}', so the broker took this one's partitions ({ex.Error.Reason}). "
+                    + "Two programs run with the same program id: give each its own --program-id / -ProgramId (or its own group.instance.id in [consumer]).",
+                    new KafkaException(ex.Error), GroupInstanceId);
+            }
             catch (ConsumeException ex)
             {
                 throw KafkaErrors.From(ex.Error, $"Reading topic '{_options.Topic}'", _settings, Diagnostics, _options.Topic);
             }
         }
+
+        /// <summary>librdkafka reports a fenced static member as a fatal error whose reason names it.</summary>
+        private static bool IsFenced(Error error) =>
+            error.Code == ErrorCode.FencedInstanceId
+            || (error.IsFatal && error.Reason.IndexOf("fenced", StringComparison.OrdinalIgnoreCase) >= 0);
 
         private ChunkResult Handle(ConsumeResult<byte[], byte[]> result)
         {
