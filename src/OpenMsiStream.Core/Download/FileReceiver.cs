@@ -30,7 +30,9 @@ namespace OpenMsiStream.Download
 
         private readonly KafkaSettings _settings;
         private readonly ReceiveOptions _options;
-        private readonly IConsumer<byte[], byte[]> _consumer;
+        private IConsumer<byte[], byte[]> _consumer;
+        private readonly ClientPropertySet _properties;
+        private readonly Action<string> _onStatistics;
         private readonly Reassembler _reassembler;
         private readonly DirectoryTarget? _directory;
         private readonly Quarantine? _quarantine;
@@ -65,7 +67,9 @@ namespace OpenMsiStream.Download
             GroupId = ResolveGroupId(settings, options.GroupId, out _groupIsFresh);
             ClientPropertySet properties = KafkaClientFactory.ConsumerProperties(settings, GroupId);
             GroupInstanceId = StaticMembership.Apply(properties, options.ProgramId, _groupIsFresh);
+            _properties = properties;
             bool readCommitted = !string.Equals(properties["isolation.level"], "read_uncommitted", StringComparison.OrdinalIgnoreCase);
+            _onStatistics = json => Volatile.Write(ref _lag, ConsumerStatistics.Lag(json, options.Topic, readCommitted) ?? -1);
             _sessionTimeout = TimeSpan.FromMilliseconds(KafkaClientFactory.SessionTimeoutMs(properties));
             ReassemblyTarget target;
             if (options.OutputDirectory != null)
@@ -89,8 +93,7 @@ namespace OpenMsiStream.Download
                         ? System.IO.Path.Combine(options.OutputDirectory, UndecryptableMessageStore.DirectoryName)
                         : options.UndecryptableDirectory;
                 }
-                _consumer = KafkaClientFactory.BuildConsumer(properties, Diagnostics, onAssigned: OnAssigned, onRevoked: OnRevoked,
-                    onStatistics: json => Volatile.Write(ref _lag, ConsumerStatistics.Lag(json, options.Topic, readCommitted) ?? -1));
+                _consumer = KafkaClientFactory.BuildConsumer(properties, Diagnostics, onAssigned: OnAssigned, onRevoked: OnRevoked, onStatistics: _onStatistics);
             }
             catch
             {
@@ -111,7 +114,7 @@ namespace OpenMsiStream.Download
         public string GroupId { get; }
 
         /// <summary>The <c>group.instance.id</c> this receiver joins with (Kafka's static membership), or null for a dynamic member.</summary>
-        public string? GroupInstanceId { get; }
+        public string? GroupInstanceId { get; private set; }
 
         /// <summary>Messages on this receiver's partitions it has not read yet, from its latest statistics (every 5 s); null until known.</summary>
         public long? Lag => Volatile.Read(ref _lag) is long lag && lag >= 0 ? lag : (long?)null;
@@ -144,6 +147,7 @@ namespace OpenMsiStream.Download
             // Joining a group can take up to the session timeout when a member just left; only worth
             // waiting for when there is a topic to be assigned.
             _joinAllowance = metadata.TopicExists == true ? _sessionTimeout : TimeSpan.Zero;
+            DropStaticMembershipOnEmbeddedBroker();
             if (metadata.TopicExists == false)
             {
                 observer.Warning($"Topic '{_options.Topic}' does not exist yet on {_settings.BootstrapServers}; waiting for it.");
@@ -245,6 +249,24 @@ namespace OpenMsiStream.Download
                 observer.Warning(warning); // a run that ends by a count or an idle timeout never drops files silently
             }
             return summary;
+        }
+
+        /// <summary>
+        /// Before joining (nothing to leave yet): on the embedded broker, which does not implement static
+        /// membership, a consumer with a default instance id is rebuilt as a dynamic member.
+        /// </summary>
+        private void DropStaticMembershipOnEmbeddedBroker()
+        {
+            if (GroupInstanceId == null
+                || !StaticMembership.DropForEmbeddedBroker(_properties, () => ClusterIdentity.IsEmbeddedBroker(ClusterIdentity.Read(_settings, _options.ConnectTimeout))))
+            {
+                return;
+            }
+            _consumer.Dispose();
+            _consumer = KafkaClientFactory.BuildConsumer(_properties, Diagnostics, onAssigned: OnAssigned, onRevoked: OnRevoked, onStatistics: _onStatistics);
+            Diagnostics.Publish(DiagnosticLevel.Info, "receiver",
+                $"The embedded broker does not implement static group membership: joining group '{GroupId}' as a dynamic member, not as '{GroupInstanceId}'.");
+            GroupInstanceId = null;
         }
 
         /// <summary>Passes on what a message (or a retry) led to; true when <see cref="ReceiveOptions.Count"/> files have arrived.</summary>
@@ -602,6 +624,8 @@ namespace OpenMsiStream.Download
 
         private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> revoked)
         {
+            Diagnostics.Publish(DiagnosticLevel.Info, "receiver",
+                $"Partitions [{string.Join(", ", revoked.Select(p => p.Partition.Value).OrderBy(p => p))}] of topic '{_options.Topic}' revoked{(_closing ? " (closing)" : " by a rebalance of group '" + GroupId + "'")}.");
             Commit();
             var partitions = new HashSet<int>(revoked.Select(r => r.Partition.Value));
             _offsets.Forget(partitions);

@@ -26,6 +26,7 @@ namespace OpenMsiStream.Kafka
         public static readonly Version FirstBrokerVersion = new Version(2, 3);
 
         private const int MaxLength = 249;
+        private const string ProgramIdOrigin = "static membership: the program id";
 
         /// <summary>
         /// Sets or removes <c>group.instance.id</c> in <paramref name="properties"/> and returns the id in
@@ -50,8 +51,25 @@ namespace OpenMsiStream.Kafka
                 return null;
             }
             string id = InstanceId(programId!);
-            properties.Set(Property, id, "static membership: the program id");
+            properties.Set(Property, id, ProgramIdOrigin);
             return id;
+        }
+
+        /// <summary>
+        /// Drops an instance id that came from the program id (not one the config file names) for a broker
+        /// that would only be slowed by it: librdkafka's mock cluster (the embedded broker) accepts the id but
+        /// neither gives a returning member its partitions back nor fences a twin, and since a static member
+        /// does not leave its group, a restart there would wait for the old member's session to time out.
+        /// True when it was dropped.
+        /// </summary>
+        public static bool DropForEmbeddedBroker(ClientPropertySet properties, Func<bool> isEmbeddedBroker)
+        {
+            if (properties.Entry(Property)?.Origin != ProgramIdOrigin || !isEmbeddedBroker())
+            {
+                return false;
+            }
+            properties.Remove(Property);
+            return true;
         }
 
         /// <summary>

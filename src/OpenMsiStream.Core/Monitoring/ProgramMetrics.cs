@@ -26,7 +26,7 @@ namespace OpenMsiStream.Monitoring
 
         private readonly KeyValuePair<string, object?> _program;
         private readonly object _gate = new object();
-        private readonly Counter<long> _filesFailed;
+        private Counter<long>? _filesFailed;
         private readonly Counter<long> _errors;
         private Counter<long>? _filesSent, _chunksSent, _bytesSent;
         private Counter<long>? _filesReceived, _chunksReceived, _bytesReceived;
@@ -41,7 +41,6 @@ namespace OpenMsiStream.Monitoring
             ProgramId = programId;
             _program = new KeyValuePair<string, object?>(ProgramTag, programId);
             Meter = new Meter(MeterName, typeof(ProgramMetrics).Assembly.GetName().Version?.ToString());
-            _filesFailed = Counter("openmsistream.files_failed", "{file}", "Files an uploader could not send or a processor failed on (each attempt).");
             _errors = Meter.CreateCounter<long>("openmsistream.errors", "{error}", "Errors the program reported, by error id (the ids of the README's error table).");
             Meter.CreateObservableGauge("openmsistream.files_in_progress", () => Observe(ref _filesInProgress), "{file}",
                 "Files being sent (uploaders), partly received (receivers) or received and not yet processed (processors).");
@@ -69,6 +68,7 @@ namespace OpenMsiStream.Monitoring
                 _filesSent = Counter("openmsistream.files_sent", "{file}", "Files whose every chunk the broker acknowledged.");
                 _chunksSent = Counter("openmsistream.chunks_sent", "{chunk}", "Chunk messages the broker acknowledged.");
                 _bytesSent = Counter("openmsistream.bytes_sent", "By", "File bytes in the chunks the broker acknowledged.");
+                FailureCounter();
                 Meter.CreateObservableGauge("openmsistream.producer_queue_depth", () => Observe(ref _producerQueueDepth), "{message}",
                     "Messages handed to the producer and not yet acknowledged by the broker.");
             }
@@ -102,6 +102,7 @@ namespace OpenMsiStream.Monitoring
                     _filesProcessed = Counter("openmsistream.files_processed", "{file}", "Files the processor handled successfully.");
                     _chunksProcessed = Counter("openmsistream.chunks_processed", "{chunk}", "Chunks of the files processed successfully.");
                     _bytesProcessed = Counter("openmsistream.bytes_processed", "By", "Bytes of the files processed successfully.");
+                    FailureCounter();
                 }
                 if (producesResults && _resultsProduced == null)
                 {
@@ -143,7 +144,7 @@ namespace OpenMsiStream.Monitoring
             Delivered();
         }
 
-        public void FileFailed() => _filesFailed.Add(1, _program);
+        public void FileFailed() => _filesFailed?.Add(1, _program);
 
         public void Error(string? errorId) =>
             _errors.Add(1, _program, new KeyValuePair<string, object?>(ErrorIdTag, string.IsNullOrEmpty(errorId) ? "none" : errorId));
@@ -155,6 +156,10 @@ namespace OpenMsiStream.Monitoring
         public void ProducerQueueDepth(long messages) => Volatile.Write(ref _producerQueueDepth, Math.Max(0, messages));
 
         public void Dispose() => Meter.Dispose();
+
+        /// <summary>Uploaders and processors fail files; a receiver's failures are counted by error id only.</summary>
+        private void FailureCounter() =>
+            _filesFailed ??= Counter("openmsistream.files_failed", "{file}", "Files an uploader could not send or a processor failed on (each attempt).");
 
         private Counter<long> Counter(string name, string unit, string description)
         {

@@ -31,6 +31,7 @@ namespace OpenMsiStream.Monitoring
         private CounterSnapshot _lastHeartbeat = CounterSnapshot.Zero;
         private readonly RepeatFilter _repeats = new RepeatFilter(TimeSpan.FromMinutes(1));
         private bool _stopped;
+        private bool _disposed;
         private readonly OpenMsiStream.Metrics.PrometheusExport? _export;
         private readonly OpenMsiStream.Metrics.MetricsServer? _metricsServer;
 
@@ -193,6 +194,11 @@ namespace OpenMsiStream.Monitoring
 
         public void Dispose()
         {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
             Stop();
             _producer?.Dispose();
             _cryptoNode?.Release();
