@@ -240,7 +240,15 @@ namespace OpenMsiStream.Download
                 Commit();
                 _closing = true;
                 incomplete = _reassembler.Incomplete(); // files left in progress stay with this receiver until it is disposed
-                _consumer.Close();
+                try
+                {
+                    _consumer.Close();
+                }
+                catch (KafkaException ex) when (ex.Error.IsFatal)
+                {
+                    // The consumer already failed for good (a fenced static member): that error, thrown from the
+                    // loop, is the one to report, not this repetition of it.
+                }
                 observer.Progress(new ReceiveProgress(messages, bytes, _received, _reassembler.FilesInProgress, Lag));
             }
             var summary = new ReceiveSummary(_received, _errors, messages, bytes, clock.Elapsed, reason, incomplete);

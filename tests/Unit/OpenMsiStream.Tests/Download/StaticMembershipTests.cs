@@ -64,6 +64,25 @@ namespace OpenMsiStream.Tests.Download
         }
 
         [Fact]
+        public async Task AStaticMemberThatTheBrokerFencesStopsWithStaticMemberFenced()
+        {
+            // The broker's answer when another program joined with the same group.instance.id (the embedded
+            // broker does not fence by itself: its heartbeat answer is made to say so).
+            string config = _temp.Combine("fenced.config");
+            System.IO.File.WriteAllText(config, $"[broker]\nbootstrap.servers = {_broker.Broker.BootstrapServers}\n[consumer]\ngroup.instance.id = twin\nheartbeat.interval.ms = 500\n");
+            using var receiver = RunningReceiver.Start(KafkaSettings.FromFile(config), Topic, "group-f", programId: "lab-pc-a");
+            await WaitFor(() => receiver.Assigned.Count == 4, "the receiver to hold the partitions");
+            const short heartbeat = 12;
+            const int fencedInstanceId = 82;
+            _broker.Broker.FailNextRequests(heartbeat, fencedInstanceId);
+
+            var failure = await Assert.ThrowsAsync<OpenMsiStreamException>(() => receiver.Run.WaitAsync(Long));
+            Assert.Equal(ErrorIds.StaticMemberFenced, failure.ErrorId);
+            Assert.StartsWith("Another consumer joined group 'group-f' with the same group.instance.id 'twin', so the broker took this one's partitions (", failure.Message);
+            Assert.EndsWith("Two programs run with the same program id: give each its own --program-id / -ProgramId (or its own group.instance.id in [consumer]).", failure.Message);
+        }
+
+        [Fact]
         public void TheProgramIdIsUsedOnlyForAFixedGroupAndTheConfigFileCanNameOrTurnOffTheInstanceId()
         {
             Assert.Equal("xrd-pc_1", Apply(null, "xrd-pc_1", fresh: false));
