@@ -186,7 +186,7 @@ namespace OpenMsiStream.PowerShell.Tests
             Assert.Equal(1234L, service.Properties["Lag"].Value);
             Assert.Equal("http://0.0.0.0:9464/metrics", service.Properties["MetricsUrl"].Value);
             string table = (string)Assert.Single(_module.Invoke("Get-MsiService sb-metrics | Out-String -Width 120")).BaseObject;
-            string[] lines = table.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0).ToArray();
+            string[] lines = table.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Trim().Length > 0).ToArray();
             Assert.Matches(@"^Name\s+Scope\s+State\s+LastHeartbeat\s+Files\s+Lag\s+LastError$", lines[0]);
             Assert.Matches(@"^sb-metrics\s+System\s+Unknown\s+\S+ \S+\s+412\s+1234$", lines[2]);
         }
