@@ -128,6 +128,23 @@ namespace OpenMsiStream.Tests.Monitoring
             Assert.False(Directory.Exists(_temp.Combine("out")) && Directory.EnumerateFileSystemEntries(_temp.Combine("out")).Any());
         }
 
+        [Theory]
+        [InlineData("--metrics-port=70000", "70000 is not a TCP port for the metrics: use 1 to 65535 (or 0 for one the system picks).")]
+        [InlineData("--metrics-address=0.0.0.0", "--metrics-address needs --metrics-port: the port to serve the metrics on.")]
+        [InlineData("--metrics-address=lab-pc", "'lab-pc' is not an address to serve metrics on: give an IP address of this computer (127.0.0.1, the default; 0.0.0.0 for all addresses) or localhost.")]
+        public async Task BadMetricsOptionsStopTheCommandWithInvalidArgument(string option, string message)
+        {
+            string home = _temp.Combine("home");
+            var arguments = new List<string> { "upload-directory", _temp.Path, "--topic", Topic, "--bootstrap-servers", _broker.Broker.BootstrapServers, option };
+            if (option.StartsWith("--metrics-address=lab", StringComparison.Ordinal))
+            {
+                arguments.Add("--metrics-port=0");
+            }
+            using CliProcess cli = await CliProcess.RunWithAsync(new Dictionary<string, string?> { ["OPENMSISTREAM_HOME"] = home }, Long, arguments.ToArray());
+            Assert.Equal(2, cli.ExitCode);
+            Assert.Contains("error InvalidArgument: " + message, cli.Stderr);
+        }
+
         [Fact]
         public async Task TheEndpointAnswersGetAndHeadOnMetricsOnlyInThePrometheusTextFormat()
         {
