@@ -34,7 +34,7 @@ BeforeAll {
         $results["$($result.Cmdlet)#$($result.Number)"] = $result
     }
     $script:runError = $run.Error
-    $script:expectedNotRunnable = 27
+    $script:expectedNotRunnable = 28
 }
 
 AfterAll {
