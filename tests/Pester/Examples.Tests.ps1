@@ -34,7 +34,7 @@ BeforeAll {
         $results["$($result.Cmdlet)#$($result.Number)"] = $result
     }
     $script:runError = $run.Error
-    $script:expectedNotRunnable = 28
+    $script:expectedNotRunnable = 29
 }
 
 AfterAll {

@@ -53,10 +53,10 @@ BeforeAll {
         UploadRecord     = @{ Object = $uploadState[0]; Columns = 'Status', 'RelativePath', 'Length', 'Chunks', 'Version', 'Topic', 'Note' }
         ProcessedFile    = @{ Object = $processed[0]; Columns = 'RelativePath', 'Status', 'Attempt', 'Seconds', 'Results', 'Error' }
         S3TransferResult = @{ Object = $transferred[0]; Columns = 'RelativePath', 'Status', 'Length', 'Parts', 'Uri', 'Error' }
-        ServiceInfo      = @{ Object = $service; Columns = 'Name', 'Scope', 'State', 'LastHeartbeat', 'Files', 'LastError' }
+        ServiceInfo      = @{ Object = $service; Columns = 'Name', 'Scope', 'State', 'LastHeartbeat', 'Files', 'Lag', 'LastError' }
         CryptoNodeInfo   = @{ Object = $node; Columns = 'NodeId', 'Role', 'Topics', 'Expires', 'Directory' }
         ResentMessage    = @{ Object = $resent; Columns = 'Topic', 'Partition', 'Offset', 'ValueFile' }
-        Heartbeat        = @{ Object = $heartbeats[0]; Columns = 'ProgramId', 'Sent', 'Age', 'Read', 'Processed', 'Produced', 'BytesProduced' }
+        Heartbeat        = @{ Object = $heartbeats[0]; Columns = 'ProgramId', 'Sent', 'Age', 'Read', 'Processed', 'Produced', 'BytesProduced', 'Lag' }
     }
 }
 
@@ -212,6 +212,53 @@ Describe 'The long-running cmdlets in Start-ThreadJob' {
             $job.State | Should -Be 'Stopped'
         }
         finally {
+            $job | Remove-Job -Force
+        }
+    }
+}
+
+Describe 'Metrics of a long-running cmdlet' {
+    It 'Start-MsiUploadDirectory -MetricsPort in a thread job serves counts that a scrape sees rise to the exact numbers' {
+        $watched = New-TestDirectory 'metrics-watch'
+        $metricsTopic = New-TestTopic 'metrics'
+        $job = Start-ThreadJob -ScriptBlock {
+            param($Module, $Topic, $Config, $Path, $State)
+            Import-Module $Module
+            Start-MsiUploadDirectory -Path $Path -Topic $Topic -Config $Config -SettleTime 0.5 -ChunkSize 65536 -StateDirectory $State -ProgramId pester-metrics -MetricsPort 0
+        } -ArgumentList (Get-ModuleUnderTest), $metricsTopic, $config, $watched, (New-TestDirectory 'metrics-state')
+        try {
+            # Port 0: the system picked one; the program wrote where in its status file.
+            $statusFile = Join-Path $env:OPENMSISTREAM_HOME 'status/pester-metrics.json'
+            $deadline = [datetime]::UtcNow.AddSeconds(90)
+            while (-not ((Test-Path $statusFile) -and (Get-Content -Raw $statusFile | ConvertFrom-Json).metricsUrl) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 200 }
+            $url = (Get-Content -Raw $statusFile | ConvertFrom-Json).metricsUrl
+            $url | Should -Match '^http://127\.0\.0\.1:\d+/metrics$'
+            function Get-Sample([string] $Name) {
+                $text = (Invoke-WebRequest -Uri $url -UseBasicParsing).Content
+                $line = $text -split "`n" | Where-Object { $_ -like "openmsistream_$Name{program_id=`"pester-metrics`"} *" }
+                if ($line) { [double]($line -split ' ')[-1] } else { $null }
+            }
+            function Wait-Sample([string] $Name, [double] $Value) {
+                $until = [datetime]::UtcNow.AddSeconds(90)
+                while ((Get-Sample $Name) -ne $Value -and [datetime]::UtcNow -lt $until -and $job.State -eq 'Running') { Start-Sleep -Milliseconds 200 }
+                Get-Sample $Name | Should -Be $Value -Because "the scrape shows $Name (job state $($job.State), errors: $($job.Error))"
+            }
+            Get-Sample 'files_sent_total' | Should -Be 0
+            New-TestFile (Join-Path $watched 'a.raw') 100000 1 | Out-Null   # 2 chunks of 64 KiB
+            New-TestFile (Join-Path $watched 'b.csv') 500 2 | Out-Null      # 1 chunk
+            Wait-Sample 'files_sent_total' 2
+            Get-Sample 'chunks_sent_total' | Should -Be 3
+            Get-Sample 'bytes_sent_total' | Should -Be 100500
+            New-TestFile (Join-Path $watched 'c.raw') 70000 3 | Out-Null    # 2 chunks, while it runs
+            Wait-Sample 'files_sent_total' 3
+            Get-Sample 'chunks_sent_total' | Should -Be 5
+            Get-Sample 'bytes_sent_total' | Should -Be 170500
+            Get-Sample 'producer_queue_depth' | Should -Be 0
+            (Get-Sample 'last_delivery_timestamp_seconds') | Should -BeGreaterThan ([DateTimeOffset]::UtcNow.AddMinutes(-5).ToUnixTimeSeconds())
+            $job.State | Should -Be 'Running'
+        }
+        finally {
+            Stop-Job $job
             $job | Remove-Job -Force
         }
     }

@@ -58,6 +58,7 @@ namespace OpenMsiStream.Cli.Commands
                 ClientDiagnostics diagnostics = CliConsole.Diagnostics(parse.GetValue(verbose));
                 return monitoring.Run(parse, settings, diagnostics, ProgramKind.Processor, "download-directory", options.Topic, monitor =>
                 {
+                    options.ProgramId = monitor?.ProgramId; // a monitored receiver is a static member of its group
                     using var receiver = new FileReceiver(settings, options, diagnostics);
                     CliConsole.ErrorLine($"receiving from topic '{options.Topic}' as consumer group '{receiver.GroupId}'");
                     IReceiveObserver observer = new ConsoleObserver();

@@ -70,7 +70,8 @@ namespace OpenMsiStream.Cli.Commands
             return $"{heartbeat.ProgramId}\t{MonitorMessages.Timestamp(heartbeat.Timestamp)}\tage {Math.Max(0, heartbeat.Age.TotalSeconds):0}s"
                 + Count("read", heartbeat.MessagesRead) + Count("processed", heartbeat.MessagesProcessed)
                 + Count("bytes_read", heartbeat.BytesRead) + Count("bytes_processed", heartbeat.BytesProcessed)
-                + Count("produced", heartbeat.MessagesProduced) + Count("bytes_produced", heartbeat.BytesProduced);
+                + Count("produced", heartbeat.MessagesProduced) + Count("bytes_produced", heartbeat.BytesProduced)
+                + Count("lag", heartbeat.ConsumerLag);
         }
     }
 }

@@ -78,6 +78,7 @@ namespace OpenMsiStream.Cli.Commands
                 ProgramKind kind = options.ResultTopic == null ? ProgramKind.Processor : ProgramKind.Reproducer;
                 return monitoring.Run(parse, settings, diagnostics, kind, "process", options.Topic, monitor =>
                 {
+                    options.ProgramId = monitor?.ProgramId; // a monitored processor is a static member of its group
                     using var processor = new StreamProcessor(settings, options, handler, diagnostics);
                     CliConsole.ErrorLine($"processing topic '{options.Topic}' as consumer group '{processor.GroupId}' with '{handler.Program}'; state in '{processor.StateDirectory}'");
                     IProcessingObserver observer = new ProcessingConsoleObserver(Describe, parse.GetValue(verbose));

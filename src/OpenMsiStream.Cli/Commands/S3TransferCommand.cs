@@ -73,6 +73,7 @@ namespace OpenMsiStream.Cli.Commands
                 ClientDiagnostics diagnostics = CliConsole.Diagnostics(parse.GetValue(verbose));
                 return monitoring.Run(parse, kafka, diagnostics, ProgramKind.Processor, "s3-transfer", options.Topic, monitor =>
                 {
+                    options.ProgramId = monitor?.ProgramId; // a monitored transfer is a static member of its group
                     using var transfer = new S3Transfer(kafka, s3, options, diagnostics);
                     CliConsole.ErrorLine($"copying topic '{options.Topic}' to bucket '{transfer.Bucket}' at {transfer.Endpoint ?? "AWS"} as consumer group '{transfer.GroupId}'; state in '{transfer.StateDirectory}'");
                     IProcessingObserver observer = new ProcessingConsoleObserver(file => Describe(S3TransferResult.From(file, bucketName)), parse.GetValue(verbose));

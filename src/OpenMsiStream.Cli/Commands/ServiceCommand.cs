@@ -135,7 +135,11 @@ namespace OpenMsiStream.Cli.Commands
                 CliConsole.Line(Describe(info));
                 CliConsole.Line($"  command:        openmsistream {info.Command}");
                 CliConsole.Line($"  definition:     {info.DefinitionPath}");
-                CliConsole.Line($"  program state:  {info.ProgramState ?? "(never ran)"}{(info.Status != null ? $", updated {info.Status.UpdatedAt:u}, {info.FilesHandled} files" : string.Empty)}");
+                CliConsole.Line($"  program state:  {info.ProgramState ?? "(never ran)"}{(info.Status != null ? $", updated {info.Status.UpdatedAt:u}, {info.FilesHandled} files" : string.Empty)}{(info.Lag is long lag ? $", lag {lag} messages" : string.Empty)}");
+                if (info.MetricsUrl != null)
+                {
+                    CliConsole.Line($"  metrics:        {info.MetricsUrl}");
+                }
                 if (info.LastError != null)
                 {
                     CliConsole.Line($"  last error:     {info.LastErrorAt:u} {info.LastError}");
@@ -155,7 +159,7 @@ namespace OpenMsiStream.Cli.Commands
         }
 
         private static string Describe(ServiceInfo info) =>
-            $"{info.Name}\t{info.Scope}\t{info.State}\tlast heartbeat {(info.LastHeartbeat is DateTimeOffset beat ? beat.ToString("u") : "never")}\t{(info.LastError != null ? "last error: " + info.LastError : string.Empty)}".TrimEnd('\t');
+            $"{info.Name}\t{info.Scope}\t{info.State}\tlast heartbeat {(info.LastHeartbeat is DateTimeOffset beat ? beat.ToString("u") : "never")}{(info.Lag is long lag ? $"\tlag {lag}" : string.Empty)}\t{(info.LastError != null ? "last error: " + info.LastError : string.Empty)}".TrimEnd('\t');
 
         private static int Carry(ServiceManager manager, ServicePlan plan, bool whatIf, string done)
         {

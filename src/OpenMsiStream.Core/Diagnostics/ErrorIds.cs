@@ -64,5 +64,8 @@ namespace OpenMsiStream.Diagnostics
         public const string UndecryptableMessage = "UndecryptableMessage";
         public const string MetadataUnsupported = "MetadataUnsupported";
         public const string ConsumerGroupsUnlisted = "ConsumerGroupsUnlisted";
+        public const string MetricsPortInUse = "MetricsPortInUse";
+        public const string MetricsServerFailed = "MetricsServerFailed";
+        public const string StaticMemberFenced = "StaticMemberFenced";
     }
 }

@@ -30,7 +30,9 @@ namespace OpenMsiStream.Download
 
         private readonly KafkaSettings _settings;
         private readonly ReceiveOptions _options;
-        private readonly IConsumer<byte[], byte[]> _consumer;
+        private IConsumer<byte[], byte[]> _consumer;
+        private readonly ClientPropertySet _properties;
+        private readonly Action<string> _onStatistics;
         private readonly Reassembler _reassembler;
         private readonly DirectoryTarget? _directory;
         private readonly Quarantine? _quarantine;
@@ -45,6 +47,7 @@ namespace OpenMsiStream.Download
         private readonly MessageDecryptor? _decryptor;
         private readonly string? _undecryptableDirectory;
         private CancellationToken _running;
+        private long _lag = -1;
 
         /// <summary>Set while the consumer closes: its partitions are revoked, but not because another member takes them.</summary>
         private bool _closing;
@@ -63,6 +66,10 @@ namespace OpenMsiStream.Download
             Diagnostics = diagnostics ?? new ClientDiagnostics();
             GroupId = ResolveGroupId(settings, options.GroupId, out _groupIsFresh);
             ClientPropertySet properties = KafkaClientFactory.ConsumerProperties(settings, GroupId);
+            GroupInstanceId = StaticMembership.Apply(properties, options.ProgramId, _groupIsFresh);
+            _properties = properties;
+            bool readCommitted = !string.Equals(properties["isolation.level"], "read_uncommitted", StringComparison.OrdinalIgnoreCase);
+            _onStatistics = json => Volatile.Write(ref _lag, ConsumerStatistics.Lag(json, options.Topic, readCommitted) ?? -1);
             _sessionTimeout = TimeSpan.FromMilliseconds(KafkaClientFactory.SessionTimeoutMs(properties));
             ReassemblyTarget target;
             if (options.OutputDirectory != null)
@@ -87,7 +94,7 @@ namespace OpenMsiStream.Download
                         ? System.IO.Path.Combine(options.OutputDirectory, UndecryptableMessageStore.DirectoryName)
                         : options.UndecryptableDirectory;
                 }
-                _consumer = KafkaClientFactory.BuildConsumer(properties, Diagnostics, onAssigned: OnAssigned, onRevoked: OnRevoked);
+                _consumer = KafkaClientFactory.BuildConsumer(properties, Diagnostics, onAssigned: OnAssigned, onRevoked: OnRevoked, onStatistics: _onStatistics);
             }
             catch
             {
@@ -106,6 +113,12 @@ namespace OpenMsiStream.Download
 
         /// <summary>The consumer group this receiver joined.</summary>
         public string GroupId { get; }
+
+        /// <summary>The <c>group.instance.id</c> this receiver joins with (Kafka's static membership), or null for a dynamic member.</summary>
+        public string? GroupInstanceId { get; private set; }
+
+        /// <summary>Messages on this receiver's partitions it has not read yet, from its latest statistics (every 5 s); null until known.</summary>
+        public long? Lag => Volatile.Read(ref _lag) is long lag && lag >= 0 ? lag : (long?)null;
 
         /// <summary>
         /// With <see cref="ReceiveOptions.AcknowledgeFiles"/>: the file was taken by its consumer, so its
@@ -136,6 +149,7 @@ namespace OpenMsiStream.Download
             // Joining a group can take up to the session timeout when a member just left; only worth
             // waiting for when there is a topic to be assigned.
             _joinAllowance = metadata.TopicExists == true ? _sessionTimeout : TimeSpan.Zero;
+            DropStaticMembershipOnEmbeddedBroker();
             if (metadata.TopicExists == false)
             {
                 observer.Warning($"Topic '{_options.Topic}' does not exist yet on {_settings.BootstrapServers}; waiting for it.");
@@ -213,7 +227,7 @@ namespace OpenMsiStream.Download
                     }
                     if (clock.Elapsed - lastProgress >= ProgressInterval)
                     {
-                        observer.Progress(new ReceiveProgress(messages, bytes, _received, _reassembler.FilesInProgress));
+                        observer.Progress(new ReceiveProgress(messages, bytes, _received, _reassembler.FilesInProgress, Lag));
                         if (Diagnostics.Reachability.TakeNews(_settings.BootstrapServers!, DateTime.UtcNow) is string news)
                         {
                             observer.Warning(news);
@@ -245,8 +259,16 @@ namespace OpenMsiStream.Download
                 Commit();
                 _closing = true;
                 incomplete = _reassembler.Incomplete(); // files left in progress stay with this receiver until it is disposed
-                _consumer.Close();
-                observer.Progress(new ReceiveProgress(messages, bytes, _received, _reassembler.FilesInProgress));
+                try
+                {
+                    _consumer.Close();
+                }
+                catch (KafkaException ex) when (ex.Error.IsFatal)
+                {
+                    // The consumer already failed for good (a fenced static member): that error, thrown from the
+                    // loop, is the one to report, not this repetition of it.
+                }
+                observer.Progress(new ReceiveProgress(messages, bytes, _received, _reassembler.FilesInProgress, Lag));
             }
             var summary = new ReceiveSummary(_received, _errors, messages, bytes, clock.Elapsed, reason, incomplete);
             if (reason != ReceiveStopReason.Cancelled && summary.DescribeIncomplete(Resumable, _options.OutputDirectory) is string warning)
@@ -293,6 +315,24 @@ namespace OpenMsiStream.Download
                 Block(blocked);
             }
             return reached;
+        }
+
+        /// <summary>
+        /// Before joining (nothing to leave yet): on the embedded broker, which does not implement static
+        /// membership, a consumer with a default instance id is rebuilt as a dynamic member.
+        /// </summary>
+        private void DropStaticMembershipOnEmbeddedBroker()
+        {
+            if (GroupInstanceId == null
+                || !StaticMembership.DropForEmbeddedBroker(_properties, () => ClusterIdentity.IsEmbeddedBroker(ClusterIdentity.Read(_settings, _options.ConnectTimeout))))
+            {
+                return;
+            }
+            _consumer.Dispose();
+            _consumer = KafkaClientFactory.BuildConsumer(_properties, Diagnostics, onAssigned: OnAssigned, onRevoked: OnRevoked, onStatistics: _onStatistics);
+            Diagnostics.Publish(DiagnosticLevel.Info, "receiver",
+                $"The embedded broker does not implement static group membership: joining group '{GroupId}' as a dynamic member, not as '{GroupInstanceId}'.");
+            GroupInstanceId = null;
         }
 
         /// <summary>Passes on what a message (or a retry) led to; true when <see cref="ReceiveOptions.Count"/> files have arrived.</summary>
@@ -479,7 +519,8 @@ namespace OpenMsiStream.Download
         {
             _lastAssignment = _clock.Elapsed;
             Diagnostics.Publish(DiagnosticLevel.Info, "receiver",
-                $"Assigned partitions [{string.Join(", ", assigned.Select(p => p.Partition.Value).OrderBy(p => p))}] of topic '{_options.Topic}' in group '{GroupId}'.");
+                $"Assigned partitions [{string.Join(", ", assigned.Select(p => p.Partition.Value).OrderBy(p => p))}] of topic '{_options.Topic}' in group '{GroupId}'"
+                + (GroupInstanceId == null ? "." : $" as static member '{GroupInstanceId}'."));
         }
 
         private ConsumeResult<byte[], byte[]>? ConsumeOnce(ref bool topicMissingReported, TimeSpan timeout)
@@ -497,11 +538,23 @@ namespace OpenMsiStream.Download
                 }
                 return null;
             }
+            catch (ConsumeException ex) when (GroupInstanceId != null && IsFenced(ex.Error))
+            {
+                throw new OpenMsiStreamException(ErrorIds.StaticMemberFenced, ErrorKind.InvalidOperation,
+                    $"Another consumer joined group '{GroupId}' with the same group.instance.id '{GroupInstanceId}', so the broker took this one's partitions ({ex.Error.Reason}). "
+                    + "Two programs run with the same program id: give each its own --program-id / -ProgramId (or its own group.instance.id in [consumer]).",
+                    new KafkaException(ex.Error), GroupInstanceId);
+            }
             catch (ConsumeException ex)
             {
                 throw KafkaErrors.From(ex.Error, $"Reading topic '{_options.Topic}'", _settings, Diagnostics, _options.Topic);
             }
         }
+
+        /// <summary>librdkafka reports a fenced static member as a fatal error whose reason names it.</summary>
+        private static bool IsFenced(Error error) =>
+            error.Code == ErrorCode.FencedInstanceId
+            || (error.IsFatal && error.Reason.IndexOf("fenced", StringComparison.OrdinalIgnoreCase) >= 0);
 
         private ChunkResult Handle(ConsumeResult<byte[], byte[]> result)
         {
@@ -635,6 +688,8 @@ namespace OpenMsiStream.Download
 
         private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> revoked)
         {
+            Diagnostics.Publish(DiagnosticLevel.Info, "receiver",
+                $"Partitions [{string.Join(", ", revoked.Select(p => p.Partition.Value).OrderBy(p => p))}] of topic '{_options.Topic}' revoked{(_closing ? " (closing)" : " by a rebalance of group '" + GroupId + "'")}.");
             if (!_outage.Waiting && _observer != null)
             {
                 _reassembler.CommitCompleted(); // complete files of these partitions: in place and committed before they go

@@ -21,8 +21,9 @@ namespace OpenMsiStream.Download
 
     public sealed class ReceiveProgress
     {
-        public ReceiveProgress(long messages, long bytes, int filesReceived, int filesInProgress)
+        public ReceiveProgress(long messages, long bytes, int filesReceived, int filesInProgress, long? lag = null)
         {
+            Lag = lag;
             Messages = messages;
             Bytes = bytes;
             FilesReceived = filesReceived;
@@ -36,5 +37,8 @@ namespace OpenMsiStream.Download
         public int FilesReceived { get; }
 
         public int FilesInProgress { get; }
+
+        /// <summary>Messages on the receiver's partitions it has not read yet, from its latest statistics; null until known.</summary>
+        public long? Lag { get; }
     }
 }

@@ -15,6 +15,13 @@ namespace OpenMsiStream.Download
         /// </summary>
         public string? GroupId { get; set; }
 
+        /// <summary>
+        /// The program id of a long-running receiver, for Kafka's static membership (see
+        /// <see cref="Kafka.StaticMembership"/>): with a fixed group, a restart gets its partitions back at
+        /// once. Null: a dynamic member, as a one-off receive is.
+        /// </summary>
+        public string? ProgramId { get; set; }
+
         /// <summary>Directory to rebuild files in; null keeps them in memory (<see cref="ReceivedFile.Bytes"/>).</summary>
         public string? OutputDirectory { get; set; }
 

@@ -25,6 +25,7 @@ namespace OpenMsiStream.Kafka
         private readonly Dictionary<string, (int Count, DateTime Read)> _partitionCounts = new Dictionary<string, (int, DateTime)>(StringComparer.Ordinal);
 
         private readonly bool _brokerKeepsHeaders;
+        private long _queued;
 
         public ChunkProducer(KafkaSettings settings, ClientDiagnostics diagnostics)
         {
@@ -54,6 +55,9 @@ namespace OpenMsiStream.Kafka
         public ClientDiagnostics Diagnostics { get; }
 
         public int MessageMaxBytes { get; }
+
+        /// <summary>Chunks handed to <see cref="Produce"/> whose delivery report has not come yet: the producer's queue depth.</summary>
+        public long Queued => Interlocked.Read(ref _queued);
 
         /// <summary>Fails fast, with the real reason, when the broker cannot be reached or refuses us.</summary>
         public ClusterMetadata Probe(string topic, TimeSpan timeout, CancellationToken cancellationToken)
@@ -97,6 +101,30 @@ namespace OpenMsiStream.Kafka
                 MessageEncryptor encryptor = EncryptorFor(topic);
                 message = new Message<byte[], byte[]> { Key = encryptor.Key(chunk.Key)!, Value = encryptor.Value(chunk.Value)!, Headers = message.Headers };
             }
+            Action<DeliveryReport<byte[], byte[]>> delivered = report =>
+            {
+                Interlocked.Decrement(ref _queued);
+                onDelivery(report);
+            };
+            Interlocked.Increment(ref _queued); // before the call: its report may come before Produce returns
+            bool queued = false;
+            try
+            {
+                ProduceUntilQueued(topic, partition, message, delivered, chunk, cancellationToken);
+                queued = true;
+            }
+            finally
+            {
+                if (!queued)
+                {
+                    Interlocked.Decrement(ref _queued);
+                }
+            }
+        }
+
+        private void ProduceUntilQueued(string topic, TopicPartition? partition, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>> onDelivery,
+            OutgoingChunk chunk, CancellationToken cancellationToken)
+        {
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();

@@ -85,13 +85,21 @@ namespace OpenMsiStream.Kafka
         /// Whether the broker can keep message headers: false when the config names a broker older than
         /// Kafka 0.11 (<c>api.version.request = false</c> with <c>broker.version.fallback</c> below 0.11).
         /// </summary>
-        public static bool BrokerKeepsHeaders(ClientPropertySet properties)
+        public static bool BrokerKeepsHeaders(ClientPropertySet properties) =>
+            !(PinnedBrokerVersion(properties) is Version pinned) || pinned >= new Version(0, 11);
+
+        /// <summary>
+        /// The broker version the config pins, as old brokers need: <c>api.version.request = false</c> makes
+        /// librdkafka take <c>broker.version.fallback</c> (default 0.10.0) as the broker's version instead of
+        /// asking it. Null when the client asks the broker (the default), or the fallback cannot be read.
+        /// </summary>
+        public static Version? PinnedBrokerVersion(ClientPropertySet properties)
         {
             if (!string.Equals(properties["api.version.request"], "false", StringComparison.OrdinalIgnoreCase))
             {
-                return true;
+                return null;
             }
-            return Version.TryParse(properties["broker.version.fallback"] ?? "0.10.0", out Version? version) && version >= new Version(0, 11);
+            return Version.TryParse(properties["broker.version.fallback"] ?? "0.10.0", out Version? version) ? version : new Version(0, 0);
         }
 
         /// <summary>The largest message the producer will send, for the chunk-size check.</summary>
@@ -123,12 +131,17 @@ namespace OpenMsiStream.Kafka
             ClientPropertySet properties,
             ClientDiagnostics diagnostics,
             Action<IConsumer<byte[], byte[]>, System.Collections.Generic.List<TopicPartition>>? onAssigned,
-            Action<IConsumer<byte[], byte[]>, System.Collections.Generic.List<TopicPartitionOffset>>? onRevoked)
+            Action<IConsumer<byte[], byte[]>, System.Collections.Generic.List<TopicPartitionOffset>>? onRevoked,
+            Action<string>? onStatistics = null)
         {
             var config = new ConsumerConfig(new ClientConfig(properties.ToDictionary()));
             var builder = new ConsumerBuilder<byte[], byte[]>(config)
                 .SetErrorHandler((_, error) => OnError(diagnostics, "consumer", error))
-                .SetStatisticsHandler((_, json) => diagnostics.Reachability.Statistics(json, DateTime.UtcNow))
+                .SetStatisticsHandler((_, json) =>
+                {
+                    diagnostics.Reachability.Statistics(json, DateTime.UtcNow);
+                    onStatistics?.Invoke(json);
+                })
                 .SetLogHandler((_, log) => OnLog(diagnostics, log));
             if (onAssigned != null)
             {

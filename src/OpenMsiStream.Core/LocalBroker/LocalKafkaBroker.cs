@@ -210,6 +210,10 @@ namespace OpenMsiStream.LocalBroker
         public static KafkaSettings ClientSettings(string bootstrapServers, string? workingDirectory = null) =>
             KafkaSettings.FromBootstrapServers(bootstrapServers, workingDirectory).WithDefaults(KafkaSettings.ConsumerSection, ConsumerSettings, "the embedded broker");
 
+        /// <summary>Answers the next requests of a Kafka API with these error codes, in order: how tests meet broker errors no mock state leads to.</summary>
+        internal void FailNextRequests(short apiKey, params int[] errorCodes) =>
+            LibRdKafkaNative.rd_kafka_mock_push_request_errors_array(_cluster, apiKey, (UIntPtr)errorCodes.Length, errorCodes);
+
         public void Dispose()
         {
             lock (_gate)

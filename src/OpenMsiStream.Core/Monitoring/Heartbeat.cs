@@ -29,6 +29,9 @@ namespace OpenMsiStream.Monitoring
 
         public long? BytesProduced { get; private set; }
 
+        /// <summary>A consumer's messages not read yet when it sent this (OpenMsiStream's addition; null when not sent).</summary>
+        public long? ConsumerLag { get; private set; }
+
         public string Topic { get; private set; } = string.Empty;
 
         public int Partition { get; private set; }
@@ -83,6 +86,7 @@ namespace OpenMsiStream.Monitoring
                     BytesProcessed = Counter(root, "n_bytes_processed"),
                     MessagesProduced = Counter(root, "n_messages_produced"),
                     BytesProduced = Counter(root, "n_bytes_produced"),
+                    ConsumerLag = Counter(root, MonitorMessages.ConsumerLagField),
                     Topic = topic,
                     Partition = partition,
                     Offset = offset,

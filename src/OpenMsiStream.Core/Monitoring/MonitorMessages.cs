@@ -21,7 +21,12 @@ namespace OpenMsiStream.Monitoring
         public static string Timestamp(DateTimeOffset time) =>
             time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'+00:00'", CultureInfo.InvariantCulture);
 
-        public static string Heartbeat(ProgramKind kind, CounterSnapshot sincePrevious, DateTimeOffset now) => Json(writer =>
+        /// <param name="consumerLag">
+        /// Consumers only: messages on their partitions not read yet. An addition to OpenMSIStream's fields,
+        /// after them, left out when not known; readers that do not know it ignore it (it is not an
+        /// <c>n_</c> count since the previous heartbeat but a level at the time of this one).
+        /// </param>
+        public static string Heartbeat(ProgramKind kind, CounterSnapshot sincePrevious, DateTimeOffset now, long? consumerLag = null) => Json(writer =>
         {
             writer.WriteString("timestamp", Timestamp(now));
             if (kind != ProgramKind.Uploader)
@@ -36,7 +41,14 @@ namespace OpenMsiStream.Monitoring
                 writer.WriteNumber("n_messages_produced", sincePrevious.MessagesProduced);
                 writer.WriteNumber("n_bytes_produced", sincePrevious.BytesProduced);
             }
+            if (kind != ProgramKind.Uploader && consumerLag is long lag)
+            {
+                writer.WriteNumber(ConsumerLagField, lag);
+            }
         });
+
+        /// <summary>The heartbeat field of a consumer's lag.</summary>
+        public const string ConsumerLagField = "consumer_lag";
 
         public static string Log(IReadOnlyList<string> lines, DateTimeOffset now) => Json(writer =>
         {

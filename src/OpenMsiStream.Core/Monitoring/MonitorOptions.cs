@@ -33,6 +33,14 @@ namespace OpenMsiStream.Monitoring
         /// <summary>Where the status file goes (default &lt;home&gt;/status).</summary>
         public string? StatusDirectory { get; set; }
 
+        /// <summary>Serve the program's metrics for Prometheus on this TCP port (0: one the system picks); none when null.</summary>
+        public int? MetricsPort { get; set; }
+
+        /// <summary>The address the metrics are served on: loopback unless another is named (see <see cref="Metrics.MetricsServer.ParseAddress"/>).</summary>
+        public string MetricsAddress { get; set; } = DefaultMetricsAddress;
+
+        public const string DefaultMetricsAddress = "127.0.0.1";
+
         public string ResolveProgramId(string program, string topic) =>
             string.IsNullOrWhiteSpace(ProgramId) ? $"{Environment.MachineName}_{program}_{topic}" : ProgramId!;
 
@@ -55,6 +63,12 @@ namespace OpenMsiStream.Monitoring
             {
                 throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, "Heartbeat and log intervals must be positive.");
             }
+            if (MetricsPort is int port && (port < 0 || port > 65535))
+            {
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                    $"{port} is not a TCP port for the metrics: use 1 to 65535 (or 0 for one the system picks).", target: port);
+            }
+            Metrics.MetricsServer.ParseAddress(MetricsAddress);
             if (ProgramId != null && (ProgramId.Length == 0 || ProgramId.Length > 200 || ProgramId.IndexOfAny(new[] { '/', '\\', '\0', '\n', '\r' }) >= 0))
             {
                 throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,

@@ -31,6 +31,9 @@ namespace OpenMsiStream.Monitoring
         private CounterSnapshot _lastHeartbeat = CounterSnapshot.Zero;
         private readonly RepeatFilter _repeats = new RepeatFilter(TimeSpan.FromMinutes(1));
         private bool _stopped;
+        private bool _disposed;
+        private readonly OpenMsiStream.Metrics.PrometheusExport? _export;
+        private readonly OpenMsiStream.Metrics.MetricsServer? _metricsServer;
 
         public ProgramMonitor(KafkaSettings? settings, MonitorOptions options, ProgramKind kind, string program, string topic)
         {
@@ -38,6 +41,7 @@ namespace OpenMsiStream.Monitoring
             _options = options;
             _kind = kind;
             ProgramId = options.ResolveProgramId(program, topic);
+            Metrics = new ProgramMetrics(ProgramId);
             string? logFile = options.LogFile == null
                 ? Path.Combine(MonitorOptions.DefaultLogDirectory(), State.AppData.SafeName(ProgramId) + ".log")
                 : options.LogFile.Length == 0 ? null : Path.GetFullPath(options.LogFile);
@@ -70,13 +74,41 @@ namespace OpenMsiStream.Monitoring
                 _cryptoNode = Crypto.Runtime.KafkaCryptoNode.Acquire(settings, _ownDiagnostics);
                 _producer = KafkaClientFactory.BuildProducer(KafkaClientFactory.ProducerProperties(settings), _ownDiagnostics, partitioner: null);
             }
+            if (options.MetricsPort is int port)
+            {
+                // Here, in the constructor: a port in use fails the program before it does any work.
+                _export = new OpenMsiStream.Metrics.PrometheusExport(Metrics.Meter);
+                try
+                {
+                    _metricsServer = OpenMsiStream.Metrics.MetricsServer.Start(OpenMsiStream.Metrics.MetricsServer.ParseAddress(options.MetricsAddress), port, _export.WriteAsync);
+                }
+                catch
+                {
+                    _producer?.Dispose();
+                    _cryptoNode?.Release();
+                    _export.Dispose();
+                    Metrics.Dispose();
+                    Log.Dispose();
+                    throw;
+                }
+                _status.MetricsUrl = _metricsServer.Url.ToString();
+            }
         }
 
         public string ProgramId { get; }
 
+        /// <summary>Which counters the heartbeats carry: an uploader's, a processor's, or a processor's with results.</summary>
+        public ProgramKind Kind => _kind;
+
         public ProgramLog Log { get; }
 
         public ProgramCounters Counters { get; } = new ProgramCounters();
+
+        /// <summary>The program's System.Diagnostics.Metrics instruments (served for Prometheus with <see cref="MonitorOptions.MetricsPort"/>).</summary>
+        public ProgramMetrics Metrics { get; }
+
+        /// <summary>Where the metrics are served, or null when they are not.</summary>
+        public Uri? MetricsUrl => _metricsServer?.Url;
 
         public string StatusPath => _statusPath;
 
@@ -111,6 +143,7 @@ namespace OpenMsiStream.Monitoring
         public void Error(string message, string? errorId = null)
         {
             Counters.Error();
+            Metrics.Error(errorId);
             Log.Error(errorId == null ? message : $"{errorId}: {message}");
             lock (_gate)
             {
@@ -124,6 +157,10 @@ namespace OpenMsiStream.Monitoring
         public void Start()
         {
             Log.Information($"{_status.Program} started as '{ProgramId}' (process {_status.ProcessId}).");
+            if (_metricsServer != null)
+            {
+                Log.Information($"Serving metrics for Prometheus at {_metricsServer.Url}.");
+            }
             Beat(DateTimeOffset.UtcNow, withLog: true);
             _thread = new Thread(Loop) { IsBackground = true, Name = "OpenMsiStream monitor " + ProgramId };
             _thread.Start();
@@ -157,9 +194,17 @@ namespace OpenMsiStream.Monitoring
 
         public void Dispose()
         {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
             Stop();
             _producer?.Dispose();
             _cryptoNode?.Release();
+            _metricsServer?.Dispose();
+            _export?.Dispose();
+            Metrics.Dispose();
             Log.Dispose();
             _stop.Dispose();
         }
@@ -195,9 +240,10 @@ namespace OpenMsiStream.Monitoring
             CounterSnapshot current = Counters.Snapshot();
             CounterSnapshot since = current.Since(_lastHeartbeat);
             _lastHeartbeat = current;
+            long? lag = _kind == ProgramKind.Uploader ? null : Metrics.ConsumerLag;
             if (_options.HeartbeatTopic != null)
             {
-                Produce(_options.HeartbeatTopic, MonitorMessages.HeartbeatKey(ProgramId), MonitorMessages.Heartbeat(_kind, since, now));
+                Produce(_options.HeartbeatTopic, MonitorMessages.HeartbeatKey(ProgramId), MonitorMessages.Heartbeat(_kind, since, now, lag));
             }
             if (withLog)
             {
@@ -217,6 +263,7 @@ namespace OpenMsiStream.Monitoring
                 _status.BytesProduced = current.BytesProduced;
                 _status.BytesProcessed = current.BytesProcessed;
                 _status.Errors = current.Errors;
+                _status.ConsumerLag = lag;
                 try
                 {
                     _status.Save(_statusPath);

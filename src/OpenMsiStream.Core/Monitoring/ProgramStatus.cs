@@ -61,6 +61,15 @@ namespace OpenMsiStream.Monitoring
 
         public long Errors { get; set; }
 
+        /// <summary>
+        /// Consumers: messages on their assigned partitions not read yet, as of <see cref="UpdatedAt"/>;
+        /// null for uploaders and until the first statistics (a few seconds after the start).
+        /// </summary>
+        public long? ConsumerLag { get; set; }
+
+        /// <summary>Where the program serves its metrics for Prometheus (null when not asked to).</summary>
+        public string? MetricsUrl { get; set; }
+
         public string? LastError { get; set; }
 
         /// <summary>The product's error id of <see cref="LastError"/>, when it has one (BrokerUnreachable, ProcessingFailed, …).</summary>

@@ -52,6 +52,10 @@ namespace OpenMsiStream.Native
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         public static extern int rd_kafka_mock_broker_set_up(IntPtr mcluster, int brokerId);
 
+        /// <summary>The mock cluster answers the next <paramref name="count"/> requests of <paramref name="apiKey"/> with these errors (tests).</summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void rd_kafka_mock_push_request_errors_array(IntPtr mcluster, short apiKey, UIntPtr count, int[] errors);
+
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         public static extern IntPtr rd_kafka_err2str(int err);
 

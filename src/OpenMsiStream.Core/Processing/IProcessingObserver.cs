@@ -23,8 +23,9 @@ namespace OpenMsiStream.Processing
 
     public sealed class ProcessingProgress
     {
-        public ProcessingProgress(int received, int processed, int failed, int running, int waiting, int skipped = 0)
+        public ProcessingProgress(int received, int processed, int failed, int running, int waiting, int skipped = 0, long? lag = null)
         {
+            Lag = lag;
             Skipped = skipped;
             Received = received;
             Processed = processed;
@@ -47,6 +48,9 @@ namespace OpenMsiStream.Processing
 
         /// <summary>Files received and waiting for a free worker.</summary>
         public int Waiting { get; }
+
+        /// <summary>Messages on the processor's partitions it has not read yet (see <see cref="Download.ReceiveProgress.Lag"/>); null until known.</summary>
+        public long? Lag { get; }
     }
 
     /// <summary>How a stream processor run ended.</summary>

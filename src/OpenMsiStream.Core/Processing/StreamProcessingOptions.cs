@@ -38,6 +38,9 @@ namespace OpenMsiStream.Processing
         /// <summary>The consumer group; the processing record (what was processed, what failed) is kept per topic and group.</summary>
         public string GroupId { get; }
 
+        /// <summary>The program id of a long-running processor, for Kafka's static membership (see <see cref="Download.ReceiveOptions.ProgramId"/>).</summary>
+        public string? ProgramId { get; set; }
+
         public ProcessingMode Mode { get; set; } = ProcessingMode.Memory;
 
         /// <summary>Where files are rebuilt in <see cref="ProcessingMode.Disk"/> and <see cref="ProcessingMode.Both"/> modes.</summary>

@@ -32,6 +32,7 @@ namespace OpenMsiStream.Processing
         private readonly FileStream _runLock;
         private readonly ConcurrentDictionary<string, string> _inFlight = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         private ResultProducer? _results;
+        private long _lag = -1; // the receiver's, read by workers too: a long, not a long?, so it is never torn
         private IProcessingObserver? _observer;
         private int _received, _processed, _failed, _skipped, _running, _waiting;
 
@@ -101,6 +102,7 @@ namespace OpenMsiStream.Processing
             var receiveOptions = new ReceiveOptions(_options.Topic)
             {
                 GroupId = _options.GroupId,
+                ProgramId = _options.ProgramId,
                 OutputDirectory = _options.Mode == ProcessingMode.Memory ? null : _options.OutputDirectory,
                 Filter = _options.Filter,
                 IdleTimeout = _options.IdleTimeout,
@@ -163,7 +165,7 @@ namespace OpenMsiStream.Processing
             _runLock.Dispose();
         }
 
-        private ProcessingProgress Progress() => new ProcessingProgress(_received, _processed, _failed, _running, _waiting, _skipped);
+        private ProcessingProgress Progress() => new ProcessingProgress(_received, _processed, _failed, _running, _waiting, _skipped, Volatile.Read(ref _lag) is long lag && lag >= 0 ? lag : (long?)null);
 
         /// <summary>
         /// Disk modes, on the receiver's thread: the file is in the output directory and about to be
@@ -588,7 +590,11 @@ namespace OpenMsiStream.Processing
 
             public void Warning(string message) => _processor._observer!.Warning(message);
 
-            public void Progress(ReceiveProgress progress) => _processor._observer!.Progress(_processor.Progress());
+            public void Progress(ReceiveProgress progress)
+            {
+                Volatile.Write(ref _processor._lag, progress.Lag ?? -1);
+                _processor._observer!.Progress(_processor.Progress());
+            }
         }
     }
 }

@@ -51,6 +51,9 @@ namespace OpenMsiStream.S3
         /// <summary>Waits for KafkaCrypto keys, and plain messages on encrypted topics (config with [kafkacrypto]).</summary>
         public Crypto.Runtime.DecryptionOptions Decryption { get; set; } = new Crypto.Runtime.DecryptionOptions();
 
+        /// <summary>The program id of a long-running transfer, for Kafka's static membership (see <see cref="Download.ReceiveOptions.ProgramId"/>).</summary>
+        public string? ProgramId { get; set; }
+
         public string ResolveGroupId() => string.IsNullOrWhiteSpace(GroupId) ? "openmsistream-s3-" + Bucket : GroupId!;
 
         internal StreamProcessingOptions ToProcessingOptions()
@@ -70,6 +73,7 @@ namespace OpenMsiStream.S3
             processing.MaxMemoryFileSize = MaxMemoryFileSize;
             processing.ConnectTimeout = ConnectTimeout;
             processing.Decryption = Decryption;
+            processing.ProgramId = ProgramId;
             return processing;
         }
     }

@@ -34,6 +34,12 @@ namespace OpenMsiStream.Services
 
         public long FilesHandled => Status?.FilesHandled ?? 0;
 
+        /// <summary>A consumer's messages not read yet, as of its last heartbeat (null for uploaders and before it knew).</summary>
+        public long? Lag => Status?.ConsumerLag;
+
+        /// <summary>Where the service serves its metrics for Prometheus (null without --metrics-port).</summary>
+        public string? MetricsUrl => Status?.MetricsUrl;
+
         public string DefinitionPath { get; }
 
         public ServiceDefinition Definition { get; }

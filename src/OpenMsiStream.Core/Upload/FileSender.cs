@@ -46,6 +46,9 @@ namespace OpenMsiStream.Upload
 
         public ClientDiagnostics Diagnostics { get; }
 
+        /// <summary>Chunks handed to the producer and not yet acknowledged (or failed).</summary>
+        public long QueuedChunks => _producer.Queued;
+
         public string Topic => _options.Topic;
 
         /// <summary>Checks that the broker answers before any file is read; throws a clear error otherwise.</summary>

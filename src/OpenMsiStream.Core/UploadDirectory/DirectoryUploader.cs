@@ -672,7 +672,7 @@ namespace OpenMsiStream.UploadDirectory
         private void ReportProgress()
         {
             long bytes = Interlocked.Read(ref _bytesQueued);
-            _observer.Progress(new UploadProgress(_filesSent, bytes, _inFlight.Count, _settle.Count + _ready.Count, _rate.Update(bytes)));
+            _observer.Progress(new UploadProgress(_filesSent, bytes, _inFlight.Count, _settle.Count + _ready.Count, _rate.Update(bytes), _sender.QueuedChunks));
         }
 
         private readonly struct PendingSend

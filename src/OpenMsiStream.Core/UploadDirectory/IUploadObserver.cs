@@ -18,8 +18,9 @@ namespace OpenMsiStream.UploadDirectory
 
     public sealed class UploadProgress
     {
-        public UploadProgress(int filesSent, long bytesSent, int filesInFlight, int filesWaiting, double bytesPerSecond)
+        public UploadProgress(int filesSent, long bytesSent, int filesInFlight, int filesWaiting, double bytesPerSecond, long producerQueueDepth = 0)
         {
+            ProducerQueueDepth = producerQueueDepth;
             FilesSent = filesSent;
             BytesSent = bytesSent;
             FilesInFlight = filesInFlight;
@@ -38,6 +39,9 @@ namespace OpenMsiStream.UploadDirectory
         public int FilesWaiting { get; }
 
         public double BytesPerSecond { get; }
+
+        /// <summary>Chunks handed to the producer and not yet acknowledged by the broker.</summary>
+        public long ProducerQueueDepth { get; }
     }
 
     public sealed class UploadSummary

@@ -201,6 +201,7 @@ namespace OpenMsiStream.PowerShell.Commands
         private StreamProcessingOptions BuildOptions() =>
             new StreamProcessingOptions(Topic, GroupId ?? DefaultGroupId())
             {
+                ProgramId = MonitoredProgramId(Topic),
                 Mode = Mode,
                 OutputDirectory = OutputDirectory == null ? null : ResolvePath(OutputDirectory),
                 StateDirectory = StateDirectory == null ? null : ResolvePath(StateDirectory),

@@ -141,7 +141,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 {
                     var diagnostics = new ClientDiagnostics();
                     ForwardDiagnostics(diagnostics, queue);
-                    return RunMonitored(settings, diagnostics, ProgramKind.Processor, Topic, monitor =>
+                    return RunMonitored(settings, diagnostics, ProgramKind.Processor, Topic, queue, monitor =>
                     {
                         using var receiver = new FileReceiver(settings, options, diagnostics);
                         queue.Verbose($"Receiving from topic '{Topic}' on {settings.BootstrapServers} as consumer group '{receiver.GroupId}'.");
@@ -169,6 +169,7 @@ namespace OpenMsiStream.PowerShell.Commands
             var options = new ReceiveOptions(Topic)
             {
                 GroupId = GroupId,
+                ProgramId = MonitoredProgramId(Topic),
                 OutputDirectory = OutputDirectory == null ? null : ResolvePath(OutputDirectory),
                 Count = IsBound(nameof(Count)) ? Count : (int?)null,
                 IdleTimeout = IsBound(nameof(IdleTimeout)) ? IdleTimeout : (TimeSpan?)null,

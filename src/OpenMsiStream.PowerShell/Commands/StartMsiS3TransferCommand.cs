@@ -130,6 +130,7 @@ namespace OpenMsiStream.PowerShell.Commands
             return new S3TransferOptions(Topic, Bucket)
             {
                 GroupId = GroupId,
+                ProgramId = MonitoredProgramId(Topic),
                 Mode = Mode,
                 StateDirectory = StateDirectory == null ? null : ResolvePath(StateDirectory),
                 Filter = FilterRegex(),

@@ -186,7 +186,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 {
                     var diagnostics = new ClientDiagnostics();
                     ForwardDiagnostics(diagnostics, queue);
-                    return RunMonitored(settings, diagnostics, ProgramKind.Uploader, Topic, monitor =>
+                    return RunMonitored(settings, diagnostics, ProgramKind.Uploader, Topic, queue, monitor =>
                     {
                         var uploader = new DirectoryUploader(settings, options, diagnostics);
                         queue.Verbose($"Watching '{options.Directory}' for topic '{Topic}' on {settings.BootstrapServers}; state in '{uploader.StateDirectory}'.");

@@ -90,7 +90,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
                 {
                     var diagnostics = new ClientDiagnostics();
                     ForwardDiagnostics(diagnostics, queue);
-                    return RunMonitored(settings, diagnostics, Kind, Topic, monitor =>
+                    return RunMonitored(settings, diagnostics, Kind, Topic, queue, monitor =>
                     {
                         IProcessingObserver observer = new QueueObserver(queue, this, output);
                         return run(queue, diagnostics, monitor?.Watch(observer) ?? observer, cancellation);

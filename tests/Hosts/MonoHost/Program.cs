@@ -101,7 +101,7 @@ namespace OpenMsiStream.MonoHost
             });
             if (broker == null)
             {
-                return Summary(passed, failed + 3);
+                return Summary(passed, failed + 4);
             }
             KafkaSettings settings = KafkaSettings.FromBootstrapServers(broker.BootstrapServers);
 
@@ -165,6 +165,27 @@ namespace OpenMsiStream.MonoHost
                 Receive(KafkaSettings.FromFile(consumerConfig), "lab.mono", output, 1);
                 Require(File.ReadAllBytes(Path.Combine(output, "confidential scan.csv")).SequenceEqual(files["confidential scan.csv"]), "the decrypted file differs");
                 RequireMapped(dependencies, "libsodium.so");
+            });
+            Check("-MetricsPort: a program's System.Diagnostics.Metrics instruments served by prometheus-net's text format and scraped", () =>
+            {
+                var options = new Monitoring.MonitorOptions { ProgramId = "mono-metrics", MetricsPort = 0, LogFile = "", StatusDirectory = Path.Combine(work, "status") };
+                using var monitor = new Monitoring.ProgramMonitor(null, options, Monitoring.ProgramKind.Uploader, "upload-directory", "mono");
+                monitor.Metrics.Uploading();
+                monitor.Metrics.FileSent(chunks: 3, bytes: 1_000_000);
+                var request = (System.Net.HttpWebRequest)System.Net.WebRequest.Create(monitor.MetricsUrl!);
+                request.Timeout = 30_000;
+                using var response = (System.Net.HttpWebResponse)request.GetResponse();
+                using var reader = new StreamReader(response.GetResponseStream()!, Encoding.UTF8);
+                string body = reader.ReadToEnd();
+                Require(response.ContentType == "text/plain; version=0.0.4; charset=utf-8", "content type " + response.ContentType);
+                foreach (string sample in new[] { "openmsistream_files_sent_total{program_id=\"mono-metrics\"} 1", "openmsistream_chunks_sent_total{program_id=\"mono-metrics\"} 3", "openmsistream_bytes_sent_total{program_id=\"mono-metrics\"} 1000000" })
+                {
+                    Require(body.Split('\n').Contains(sample), $"no '{sample}' in the scrape:\n{body}");
+                }
+                foreach (Assembly assembly in new[] { typeof(global::Prometheus.CollectorRegistry).Assembly })
+                {
+                    Require(assembly.Location.StartsWith(dependencies, StringComparison.Ordinal), $"{assembly.GetName().Name} loaded from '{assembly.Location}'");
+                }
             });
             CryptoNodes.CloseUnused();
             broker.Dispose();

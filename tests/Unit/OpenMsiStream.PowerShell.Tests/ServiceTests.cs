@@ -177,6 +177,29 @@ namespace OpenMsiStream.PowerShell.Tests
             Assert.Equal(new[] { "upload-directory", watched, "--topic", "lab", "--settle-time", "10", "--config", Config, "--metadata-sidecar" }, StoredArguments("sb-sidecar"));
         }
 
+        [Fact]
+        public void MetricsParametersBecomeServiceOptionsAndGetMsiServiceShowsTheLagFromTheStatusFile()
+        {
+            _module.Invoke($@"Register-MsiService sb-metrics {{ Receive-MsiDataFile -Topic lab -OutputDirectory out -GroupId archive -MetricsPort 9464 -MetricsAddress 0.0.0.0 -Config '{Config}' }} -CliPath '{ModuleFixture.CliApphost}' -RunAs labuser");
+            string location = (string)_module.Invoke("$ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath").Single().BaseObject;
+            Assert.Equal(new[]
+            {
+                "download-directory", Path.Combine(location, "out"), "--topic", "lab", "--group-id", "archive", "--metrics-port", "9464", "--metrics-address", "0.0.0.0", "--config", Config,
+            }, StoredArguments("sb-metrics"));
+
+            // What the running service last wrote: its status file, in the service's data directory.
+            string status = Path.Combine(Root, "var/lib/openmsistream/sb-metrics/status/sb-metrics.json");
+            Directory.CreateDirectory(Path.GetDirectoryName(status)!);
+            File.WriteAllText(status, "{\"programId\": \"sb-metrics\", \"state\": \"Running\", \"updatedAt\": \"2026-11-24T09:41:07+00:00\", \"filesHandled\": 412, \"consumerLag\": 1234, \"metricsUrl\": \"http://0.0.0.0:9464/metrics\"}");
+            PSObject service = Assert.Single(_module.Invoke("Get-MsiService sb-metrics"));
+            Assert.Equal(1234L, service.Properties["Lag"].Value);
+            Assert.Equal("http://0.0.0.0:9464/metrics", service.Properties["MetricsUrl"].Value);
+            string table = (string)Assert.Single(_module.Invoke("Get-MsiService sb-metrics | Out-String -Width 120")).BaseObject;
+            string[] lines = table.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Trim().Length > 0).ToArray();
+            Assert.Matches(@"^Name\s+Scope\s+State\s+LastHeartbeat\s+Files\s+Lag\s+LastError$", lines[0]);
+            Assert.Matches(@"^sb-metrics\s+System\s+Unknown\s+\S+ \S+\s+412\s+1234$", lines[2]);
+        }
+
         private string[] StoredArguments(string name)
         {
             using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "etc/openmsistream/services", name + ".json")));

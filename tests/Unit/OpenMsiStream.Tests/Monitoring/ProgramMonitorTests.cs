@@ -67,7 +67,9 @@ namespace OpenMsiStream.Tests.Monitoring
             Assert.All(beats, b => Assert.Equal("xrd-pc_heartbeat", Encoding.UTF8.GetString(b.Message.Key)));
             List<JsonElement> values = beats.Select(b => JsonDocument.Parse(b.Message.Value).RootElement).ToList();
             Assert.All(values, v => Assert.Matches(PythonIsoUtc, v.GetProperty("timestamp").GetString()));
-            Assert.All(values, v => Assert.Equal(new[] { "timestamp", "n_messages_read", "n_messages_processed", "n_bytes_read", "n_bytes_processed" }, v.EnumerateObject().Select(p => p.Name)));
+            // OpenMSIStream's fields in its order; the consumer's lag follows them once its statistics told it.
+            Assert.All(values, v => Assert.Equal(new[] { "timestamp", "n_messages_read", "n_messages_processed", "n_bytes_read", "n_bytes_processed" }, v.EnumerateObject().Select(p => p.Name).Take(5)));
+            Assert.All(values, v => Assert.True(v.EnumerateObject().Select(p => p.Name).Skip(5).SequenceEqual(v.TryGetProperty("consumer_lag", out _) ? new[] { "consumer_lag" } : Array.Empty<string>())));
             Assert.Equal(0, values[0].GetProperty("n_messages_processed").GetInt64()); // the first goes out at the start
             Assert.Equal(chunks, values.Sum(v => v.GetProperty("n_messages_processed").GetInt64()));
             Assert.Equal(bytes, values.Sum(v => v.GetProperty("n_bytes_processed").GetInt64()));
@@ -119,6 +121,12 @@ namespace OpenMsiStream.Tests.Monitoring
             Assert.Equal("{\"timestamp\":\"2026-03-21T17:17:33.123456+00:00\",\"n_messages_produced\":5,\"n_bytes_produced\":6}", MonitorMessages.Heartbeat(ProgramKind.Uploader, counts, at));
             Assert.Equal("{\"timestamp\":\"2026-03-21T17:17:33.123456+00:00\",\"n_messages_read\":1,\"n_messages_processed\":3,\"n_bytes_read\":2,\"n_bytes_processed\":4,\"n_messages_produced\":5,\"n_bytes_produced\":6}", MonitorMessages.Heartbeat(ProgramKind.Reproducer, counts, at));
             Assert.Equal("{\"timestamp\":\"2026-03-21T17:17:33.123456+00:00\",\"messages\":[\"a\",\"b ü\"]}", MonitorMessages.Log(new[] { "a", "b ü" }, at));
+            // A consumer's lag, when known, after OpenMSIStream's fields; never for an uploader.
+            Assert.Equal("{\"timestamp\":\"2026-03-21T17:17:33.123456+00:00\",\"n_messages_read\":1,\"n_messages_processed\":3,\"n_bytes_read\":2,\"n_bytes_processed\":4,\"consumer_lag\":42}", MonitorMessages.Heartbeat(ProgramKind.Processor, counts, at, 42));
+            Assert.Equal("{\"timestamp\":\"2026-03-21T17:17:33.123456+00:00\",\"n_messages_produced\":5,\"n_bytes_produced\":6}", MonitorMessages.Heartbeat(ProgramKind.Uploader, counts, at, 42));
+            Heartbeat read = Heartbeat.Parse("p", Encoding.UTF8.GetBytes(MonitorMessages.Heartbeat(ProgramKind.Processor, counts, at, 42)), "t", 0, 0, at);
+            Assert.Equal(42, read.ConsumerLag);
+            Assert.Null(Heartbeat.Parse("p", Encoding.UTF8.GetBytes(MonitorMessages.Heartbeat(ProgramKind.Processor, counts, at)), "t", 0, 0, at).ConsumerLag);
         }
 
         private async Task Send(params (string Name, byte[] Content)[] files)
