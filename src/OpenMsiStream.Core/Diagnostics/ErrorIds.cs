@@ -64,5 +64,8 @@ namespace OpenMsiStream.Diagnostics
         public const string UndecryptableMessage = "UndecryptableMessage";
         public const string MetadataUnsupported = "MetadataUnsupported";
         public const string ConsumerGroupsUnlisted = "ConsumerGroupsUnlisted";
+        public const string ExactlyOnceUnavailable = "ExactlyOnceUnavailable";
+        public const string ProcessorFenced = "ProcessorFenced";
+        public const string ResultCommitUndecided = "ResultCommitUndecided";
     }
 }

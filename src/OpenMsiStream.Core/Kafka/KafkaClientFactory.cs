@@ -81,13 +81,20 @@ namespace OpenMsiStream.Kafka
         /// Whether the broker can keep message headers: false when the config names a broker older than
         /// Kafka 0.11 (<c>api.version.request = false</c> with <c>broker.version.fallback</c> below 0.11).
         /// </summary>
-        public static bool BrokerKeepsHeaders(ClientPropertySet properties)
+        public static bool BrokerKeepsHeaders(ClientPropertySet properties) => !(ConfiguredBrokerVersion(properties) is Version version) || version >= new Version(0, 11);
+
+        /// <summary>
+        /// The broker version the config declares (<c>broker.version.fallback</c>, librdkafka's default
+        /// 0.10.0 when unparsable) when it turns off asking the broker (<c>api.version.request = false</c>);
+        /// null when librdkafka asks the broker itself. Kafka 0.11 brought headers and transactions.
+        /// </summary>
+        public static Version? ConfiguredBrokerVersion(ClientPropertySet properties)
         {
             if (!string.Equals(properties["api.version.request"], "false", StringComparison.OrdinalIgnoreCase))
             {
-                return true;
+                return null;
             }
-            return Version.TryParse(properties["broker.version.fallback"] ?? "0.10.0", out Version? version) && version >= new Version(0, 11);
+            return Version.TryParse(properties["broker.version.fallback"] ?? "0.10.0", out Version? version) ? version : new Version(0, 10, 0);
         }
 
         /// <summary>The largest message the producer will send, for the chunk-size check.</summary>
