@@ -116,6 +116,12 @@ namespace OpenMsiStream.Download
         public void Acknowledge(ReceivedFile file) => _acknowledged.Enqueue(new Acknowledgement(file, null));
 
         /// <summary>
+        /// Runs the acknowledgements made so far now. Only on the receiver's thread, from an observer call
+        /// that would otherwise wait for the consumers of files (they may be waiting for their commits).
+        /// </summary>
+        internal void ResolveAcknowledgedNow() => ResolveAcknowledged();
+
+        /// <summary>
         /// Acknowledges <paramref name="file"/> with work that must commit together with the offsets this
         /// acknowledgement lets the receiver commit (the offsets its existing commit rule allows once the
         /// file's messages count as handled). The receiver runs <paramref name="commit"/> on its own thread;

@@ -99,7 +99,7 @@ namespace OpenMsiStream.Processing
                 return Unavailable(mode, "the broker refused Kafka transactions: " + failure);
             }
             return new ResultDeliveryDecision(ResultDelivery.ExactlyOnce, "the broker supports Kafka transactions", transactionalId,
-                embeddedBroker ? "but " + EmbeddedBrokerLacksTransactions + ", so nothing is exactly-once on it" : null);
+                embeddedBroker ? "though " + EmbeddedBrokerLacksTransactions + ", so nothing is exactly-once on it" : null);
         }
 
         /// <summary>Checked with librdkafka 2.16 (tests/Unit: EmbeddedBrokerTransactionTests).</summary>

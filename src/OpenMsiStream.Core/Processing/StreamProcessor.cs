@@ -363,15 +363,24 @@ namespace OpenMsiStream.Processing
                     file = WithBytes(file);
                 }
             }
-            Enqueue(queue, new WorkItem(file, attempt, delivered.FullName, () => receiver.Acknowledge(delivered), commit => receiver.AcknowledgeWithCommit(delivered, commit)), receiving);
+            Enqueue(queue, new WorkItem(file, attempt, delivered.FullName, () => receiver.Acknowledge(delivered), commit => receiver.AcknowledgeWithCommit(delivered, commit)), receiving,
+                whileFull: receiver.ResolveAcknowledgedNow);
         }
 
-        private void Enqueue(BlockingCollection<WorkItem> queue, WorkItem item, CancellationToken token)
+        /// <param name="whileFull">
+        /// On the receiver's thread: runs the acknowledgements workers made meanwhile. Workers with
+        /// exactly-once results wait for the receiver to commit their transactions, so a receiver that
+        /// only waited for room in the queue would wait for them forever.
+        /// </param>
+        private void Enqueue(BlockingCollection<WorkItem> queue, WorkItem item, CancellationToken token, Action? whileFull = null)
         {
             Interlocked.Increment(ref _waiting);
             try
             {
-                queue.Add(item, token);
+                while (!queue.TryAdd(item, (int)EnqueueSlice.TotalMilliseconds, token))
+                {
+                    whileFull?.Invoke();
+                }
             }
             catch (Exception ex) when (ex is OperationCanceledException || ex is InvalidOperationException)
             {
@@ -380,6 +389,8 @@ namespace OpenMsiStream.Processing
                 throw new OperationCanceledException("The processor is stopping.", ex);
             }
         }
+
+        private static readonly TimeSpan EnqueueSlice = TimeSpan.FromMilliseconds(50);
 
         private ReceivedFile WithBytes(ReceivedFile file)
         {

@@ -100,7 +100,7 @@ namespace OpenMsiStream.Tests.Processing
             Assert.Equal(ResultDelivery.ExactlyOnce, decision.Delivery);
             Assert.Matches("^openmsistream\\.eos-data\\.eos-group\\.[0-9a-f]{12}$", decision.TransactionalId);
             Assert.Equal(processor.TransactionalId, decision.TransactionalId);
-            Assert.Contains("but the embedded broker accepts Kafka transactions but does not implement them", decision.Describe());
+            Assert.Contains("; though the embedded broker accepts Kafka transactions but does not implement them", decision.Describe());
             Assert.Equal((3, ResultDelivery.ExactlyOnce), (summary.Processed, summary.ResultDelivery));
             Assert.All(recorder.Results, r => Assert.Equal((ProcessedStatus.Processed, 2, ResultDelivery.ExactlyOnce), (r.Status, r.ResultsProduced, r.ResultDelivery)));
             Assert.Empty(recorder.Errors);
