@@ -149,7 +149,19 @@ namespace OpenMsiStream.Processing
                 : null;
         }
 
-        private bool IsEmbeddedBroker() => ClusterIdentity.IsEmbeddedBroker(ClusterIdentity.Read(_settings, _options.ConnectTimeout));
+        /// <summary>
+        /// Asked first of a broker that may have transactions, so it also checks that the broker answers:
+        /// an unreachable one fails here as fast as a receiver's own check (BrokerUnreachable), rather than
+        /// after the cluster-id and InitTransactions timeouts.
+        /// </summary>
+        private bool IsEmbeddedBroker()
+        {
+            using (IAdminClient admin = KafkaClientFactory.BuildAdminClient(_settings, Diagnostics))
+            {
+                KafkaConnectionProbe.Probe(admin, null, _options.ConnectTimeout, _settings, Diagnostics, CancellationToken.None);
+            }
+            return ClusterIdentity.IsEmbeddedBroker(ClusterIdentity.Read(_settings, _options.ConnectTimeout));
+        }
 
         /// <summary>
         /// Files whose result transaction was being committed when the last run ended (killed between

@@ -132,7 +132,8 @@ namespace OpenMsiStream.Tests.Cli
             var settledByThisBroker = new HashSet<string>(runs.SelectMany(r => SettledAsCommitted(r.Stderr)));
             string counts = $"{survived} kills survived {where}; {Files} files, {log.Transactions.Count} result transactions: {log.Transactions.Count(t => t.Committed)} committed, "
                 + $"{log.Transactions.Count(t => !t.Committed)} left open by a kill (aborted on a real broker); files whose results a read_committed consumer of a real broker sees once: {committed.Count(c => c.Value == 1)}, twice or more: {committed.Count(c => c.Value > 1)}; "
-                + $"files whose complete results a read_uncommitted consumer sees more than once: {written.Count(w => w.Value > 1)}; commits settled at a restart: {runs.Sum(r => SettledAsCommitted(r.Stderr).Count())}";
+                + $"files whose complete results a read_uncommitted consumer sees more than once: {written.Count(w => w.Value > 1)}; commits settled at a restart: {runs.Sum(r => SettledAsCommitted(r.Stderr).Count())}, "
+                + $"of which this broker's read_committed read wrongly confirmed: {settledByThisBroker.Count(f => !committed.ContainsKey(f))}";
             _output.WriteLine(counts);
             foreach (ResultTransaction t in log.Transactions)
             {
