@@ -36,13 +36,18 @@ namespace OpenMsiStream.Cli.Commands
             var count = new Option<int?>("--count") { Description = "stop after this many files" };
             var idleTimeout = new Option<double?>("--idle-timeout") { Description = "stop when no message arrived for this many seconds" };
             var retryAfter = new Option<double?>("--retry-failed-after") { Description = "try failed files again after this many seconds while running (they are always tried again at the next start)" };
+            var exactlyOnce = new Option<ExactlyOnceMode>("--exactly-once")
+            {
+                Description = "auto (default): commit each file's results with the consumer's offsets in one Kafka transaction where the broker implements transactions (consumers of the result topic then use isolation.level=read_committed), else at-least-once; on: require it; off: at-least-once",
+                DefaultValueFactory = _ => ExactlyOnceMode.Auto,
+            };
             var verbose = CommandRunner.Verbose();
             var broker = new BrokerOptions();
             var monitoring = new MonitorCliOptions();
             var decryption = new DecryptionCliOptions();
             var command = new Command("process", "Run a program on every file of a topic (exit code 0 = processed), one line per file, until --count, --idle-timeout, Ctrl+C or SIGTERM.\nExample: openmsistream process xrd --bootstrap-servers localhost:9092 --result-topic xrd_results -- python3 analyze.py {path}")
             {
-                topic, program, groupId, resultTopic, mode, outputDirectory, stateDirectory, filter, throttle, timeout, count, idleTimeout, retryAfter, verbose,
+                topic, program, groupId, resultTopic, exactlyOnce, mode, outputDirectory, stateDirectory, filter, throttle, timeout, count, idleTimeout, retryAfter, verbose,
             };
             broker.AddTo(command);
             monitoring.AddTo(command);
@@ -66,6 +71,7 @@ namespace OpenMsiStream.Cli.Commands
                     ThrottleLimit = CliArguments.Positive(parse.GetValue(throttle), "--throttle-limit"),
                     Timeout = CliArguments.Seconds(parse.GetValue(timeout), "--timeout"),
                     ResultTopic = parse.GetValue(resultTopic),
+                    ExactlyOnce = parse.GetValue(exactlyOnce),
                     Count = parse.GetValue(count),
                     IdleTimeout = CliArguments.Seconds(parse.GetValue(idleTimeout), "--idle-timeout"),
                     RetryFailedAfter = CliArguments.Seconds(parse.GetValue(retryAfter), "--retry-failed-after"),
@@ -82,7 +88,13 @@ namespace OpenMsiStream.Cli.Commands
                     using var processor = new StreamProcessor(settings, options, handler, diagnostics);
                     CliConsole.ErrorLine($"processing topic '{options.Topic}' as consumer group '{processor.GroupId}' with '{handler.Program}'; state in '{processor.StateDirectory}'");
                     IProcessingObserver observer = new ProcessingConsoleObserver(Describe, parse.GetValue(verbose));
-                    ProcessingSummary summary = processor.Run(monitor?.Watch(observer) ?? observer, cancellationToken);
+                    observer = monitor?.Watch(observer) ?? observer;
+                    ResultDeliveryDecision delivery = processor.Connect(observer, cancellationToken);
+                    if (delivery.Delivery != ResultDelivery.None)
+                    {
+                        CliConsole.ErrorLine(delivery.Describe());
+                    }
+                    ProcessingSummary summary = processor.Run(observer, cancellationToken);
                     CliConsole.ErrorLine($"{summary.Processed} files processed, {summary.Failed} failed, {summary.Skipped} skipped in {summary.Elapsed.TotalSeconds:0.0} s.");
                     return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failed;
                 });

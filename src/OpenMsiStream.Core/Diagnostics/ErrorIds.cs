@@ -67,5 +67,8 @@ namespace OpenMsiStream.Diagnostics
         public const string MetricsPortInUse = "MetricsPortInUse";
         public const string MetricsServerFailed = "MetricsServerFailed";
         public const string StaticMemberFenced = "StaticMemberFenced";
+        public const string ExactlyOnceUnavailable = "ExactlyOnceUnavailable";
+        public const string ProcessorFenced = "ProcessorFenced";
+        public const string ResultCommitUndecided = "ResultCommitUndecided";
     }
 }

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Threading;
+using System.Threading.Tasks;
 using Confluent.Kafka;
 using OpenMsiStream.Config;
 using OpenMsiStream.Crypto.Runtime;
@@ -55,7 +56,9 @@ namespace OpenMsiStream.Download
         private readonly HashSet<string> _badMetadataReported = new HashSet<string>(StringComparer.Ordinal);
         private int _received;
         private int _errors;
-        private readonly ConcurrentQueue<ReceivedFile> _acknowledged = new ConcurrentQueue<ReceivedFile>();
+        private readonly ConcurrentQueue<Acknowledgement> _acknowledged = new ConcurrentQueue<Acknowledgement>();
+        private readonly object _acknowledging = new object();
+        private bool _acknowledgementsClosed;
         private readonly Dictionary<ReceivedFile, IReadOnlyList<MessagePosition>> _awaitingAcknowledgement = new Dictionary<ReceivedFile, IReadOnlyList<MessagePosition>>();
 
         public FileReceiver(KafkaSettings settings, ReceiveOptions options, ClientDiagnostics? diagnostics = null)
@@ -124,7 +127,34 @@ namespace OpenMsiStream.Download
         /// With <see cref="ReceiveOptions.AcknowledgeFiles"/>: the file was taken by its consumer, so its
         /// messages may be committed. Thread-safe; call it from the thread that consumed the file.
         /// </summary>
-        public void Acknowledge(ReceivedFile file) => _acknowledged.Enqueue(file);
+        public void Acknowledge(ReceivedFile file) => _acknowledged.Enqueue(new Acknowledgement(file, null));
+
+        /// <summary>
+        /// Runs the acknowledgements made so far now. Only on the receiver's thread, from an observer call
+        /// that would otherwise wait for the consumers of files (they may be waiting for their commits).
+        /// </summary>
+        internal void ResolveAcknowledgedNow() => ResolveAcknowledged();
+
+        /// <summary>
+        /// Acknowledges <paramref name="file"/> with work that must commit together with the offsets this
+        /// acknowledgement lets the receiver commit (the offsets its existing commit rule allows once the
+        /// file's messages count as handled). The receiver runs <paramref name="commit"/> on its own thread;
+        /// the file's messages count as handled only if it returns. The task fails with its exception, or
+        /// is cancelled when the receiver stopped first (then nothing was committed).
+        /// </summary>
+        internal Task AcknowledgeWithCommit(ReceivedFile file, CommitWithOffsets commit)
+        {
+            var acknowledgement = new Acknowledgement(file, commit);
+            lock (_acknowledging)
+            {
+                if (_acknowledgementsClosed)
+                {
+                    return Task.FromCanceled(new CancellationToken(canceled: true));
+                }
+                _acknowledged.Enqueue(acknowledgement);
+            }
+            return acknowledgement.Done!.Task;
+        }
 
         /// <summary>
         /// Receives until <see cref="ReceiveOptions.Count"/> files arrived, nothing arrived for
@@ -268,6 +298,7 @@ namespace OpenMsiStream.Download
                     // The consumer already failed for good (a fenced static member): that error, thrown from the
                     // loop, is the one to report, not this repetition of it.
                 }
+                CloseAcknowledgements();
                 observer.Progress(new ReceiveProgress(messages, bytes, _received, _reassembler.FilesInProgress, Lag));
             }
             var summary = new ReceiveSummary(_received, _errors, messages, bytes, clock.Elapsed, reason, incomplete);
@@ -436,6 +467,7 @@ namespace OpenMsiStream.Download
         /// </summary>
         public void Dispose()
         {
+            CloseAcknowledgements();
             _consumer.Dispose();
             _cryptoNode?.Release();
             if (_groupIsFresh)
@@ -452,15 +484,55 @@ namespace OpenMsiStream.Download
 
         private void ResolveAcknowledged()
         {
-            while (_acknowledged.TryDequeue(out ReceivedFile? file))
+            while (_acknowledged.TryDequeue(out Acknowledgement? acknowledgement))
             {
-                if (_awaitingAcknowledgement.TryGetValue(file, out IReadOnlyList<MessagePosition>? positions))
+                ReceivedFile file = acknowledgement.File;
+                _awaitingAcknowledgement.TryGetValue(file, out IReadOnlyList<MessagePosition>? positions);
+                if (acknowledgement.Commit != null && !CommitWith(acknowledgement, positions ?? Array.Empty<MessagePosition>()))
+                {
+                    continue; // nothing committed: the file's messages stay unhandled until it is acknowledged again
+                }
+                if (positions != null)
                 {
                     _awaitingAcknowledgement.Remove(file);
                     _offsets.Resolve(positions);
                 }
             }
         }
+
+        /// <summary>Runs an acknowledgement's work with the offsets its file lets the receiver commit; false when it failed.</summary>
+        private bool CommitWith(Acknowledgement acknowledgement, IReadOnlyList<MessagePosition> positions)
+        {
+            IReadOnlyList<KeyValuePair<int, long>> committable = _offsets.CommittableAfter(positions);
+            try
+            {
+                acknowledgement.Commit!(ToTopicPartitionOffsets(committable), _consumer.ConsumerGroupMetadata);
+            }
+            catch (Exception ex)
+            {
+                acknowledgement.Done!.TrySetException(ex);
+                return false;
+            }
+            _offsets.MarkCommitted(committable);
+            acknowledgement.Done!.TrySetResult(true);
+            return true;
+        }
+
+        /// <summary>After the consumer closed: work acknowledged from now on (or not yet run) is not committed.</summary>
+        private void CloseAcknowledgements()
+        {
+            lock (_acknowledging)
+            {
+                _acknowledgementsClosed = true;
+            }
+            while (_acknowledged.TryDequeue(out Acknowledgement? acknowledgement))
+            {
+                acknowledgement.Done?.TrySetCanceled();
+            }
+        }
+
+        private List<TopicPartitionOffset> ToTopicPartitionOffsets(IEnumerable<KeyValuePair<int, long>> offsets) =>
+            offsets.Select(c => new TopicPartitionOffset(_options.Topic, new Partition(c.Key), new Offset(c.Value))).ToList();
 
         /// <summary>At a normal end, files already handed out are committed once their consumer took them.</summary>
         private void WaitForAcknowledgements(CancellationToken cancellationToken)
@@ -677,7 +749,14 @@ namespace OpenMsiStream.Download
             }
             try
             {
-                _consumer.Commit(committable.Select(c => new TopicPartitionOffset(_options.Topic, new Partition(c.Key), new Offset(c.Value))));
+                if (_options.OffsetCommitter != null)
+                {
+                    _options.OffsetCommitter.Commit(ToTopicPartitionOffsets(committable), _consumer.ConsumerGroupMetadata);
+                }
+                else
+                {
+                    _consumer.Commit(ToTopicPartitionOffsets(committable));
+                }
                 _offsets.MarkCommitted(committable);
             }
             catch (KafkaException ex)
@@ -723,6 +802,22 @@ namespace OpenMsiStream.Download
             }
             fresh = true;
             return "openmsistream-" + Guid.NewGuid().ToString("N");
+        }
+
+        private sealed class Acknowledgement
+        {
+            public Acknowledgement(ReceivedFile file, CommitWithOffsets? commit)
+            {
+                File = file;
+                Commit = commit;
+                Done = commit == null ? null : new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            public ReceivedFile File { get; }
+
+            public CommitWithOffsets? Commit { get; }
+
+            public TaskCompletionSource<bool>? Done { get; }
         }
     }
 }

@@ -53,6 +53,45 @@ namespace OpenMsiStream.Download
             return result;
         }
 
+        /// <summary>
+        /// What <see cref="Committable"/> would return once <paramref name="positions"/> are resolved, without
+        /// resolving them: the offsets a transaction carries with a file's results, which count as resolved
+        /// only if that transaction commits.
+        /// </summary>
+        public IReadOnlyList<KeyValuePair<int, long>> CommittableAfter(IEnumerable<MessagePosition> positions)
+        {
+            var resolving = new Dictionary<int, HashSet<long>>();
+            foreach (MessagePosition position in positions)
+            {
+                if (!resolving.TryGetValue(position.Partition, out HashSet<long>? offsets))
+                {
+                    offsets = new HashSet<long>();
+                    resolving[position.Partition] = offsets;
+                }
+                offsets.Add(position.Offset);
+            }
+            var result = new List<KeyValuePair<int, long>>();
+            foreach (KeyValuePair<int, PartitionState> partition in _partitions)
+            {
+                PartitionState state = partition.Value;
+                resolving.TryGetValue(partition.Key, out HashSet<long>? resolved);
+                long next = state.HighestSeen + 1;
+                foreach (long pending in state.Pending)
+                {
+                    if (resolved == null || !resolved.Contains(pending))
+                    {
+                        next = pending; // SortedSet: the first one left is the oldest
+                        break;
+                    }
+                }
+                if (next > state.Committed)
+                {
+                    result.Add(new KeyValuePair<int, long>(partition.Key, next));
+                }
+            }
+            return result;
+        }
+
         /// <summary>Records offsets the broker accepted, so they are not committed again.</summary>
         public void MarkCommitted(IEnumerable<KeyValuePair<int, long>> committed)
         {

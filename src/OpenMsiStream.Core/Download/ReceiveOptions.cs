@@ -80,5 +80,8 @@ namespace OpenMsiStream.Download
 
         /// <summary>Largest file accepted; a chunk claiming bytes beyond it is rejected.</summary>
         public long MaxFileSize { get; set; } = Reassembler.DefaultMaxFileSize;
+
+        /// <summary>Commits the group's offsets instead of the consumer (a stream processor's result transactions); null: the consumer commits.</summary>
+        internal IOffsetCommitter? OffsetCommitter { get; set; }
     }
 }

@@ -201,6 +201,63 @@ namespace OpenMsiStream.LocalBroker
             }
         }
 
+        /// <summary>A slow network, for tests: every broker answers each request <paramref name="roundTrip"/> late.</summary>
+        internal void SetRoundTrip(TimeSpan roundTrip)
+        {
+            lock (_gate)
+            {
+                ThrowIfStopped();
+                for (int id = 1; id <= BrokerCount; id++)
+                {
+                    int err = LibRdKafkaNative.rd_kafka_mock_broker_set_rtt(_cluster, id, (int)roundTrip.TotalMilliseconds);
+                    if (err != 0)
+                    {
+                        throw new InvalidOperationException($"The embedded broker could not delay broker {id}: error {err}.");
+                    }
+                }
+            }
+        }
+
+        /// <summary>For tests: from now on the brokers note every request they receive (<see cref="Requests"/>).</summary>
+        internal void TrackRequests()
+        {
+            lock (_gate)
+            {
+                ThrowIfStopped();
+                LibRdKafkaNative.rd_kafka_mock_start_request_tracking(_cluster);
+            }
+        }
+
+        /// <summary>
+        /// For tests: the Kafka API key of every request received since <see cref="TrackRequests"/>, with when
+        /// it arrived (librdkafka's monotonic clock, CLOCK_MONOTONIC, in microseconds).
+        /// </summary>
+        internal IReadOnlyList<(short ApiKey, long ArrivedMicroseconds)> Requests()
+        {
+            lock (_gate)
+            {
+                ThrowIfStopped();
+                IntPtr array = LibRdKafkaNative.rd_kafka_mock_get_requests(_cluster, out UIntPtr count);
+                var requests = new List<(short, long)>((int)count);
+                try
+                {
+                    for (int i = 0; i < (int)count; i++)
+                    {
+                        IntPtr request = System.Runtime.InteropServices.Marshal.ReadIntPtr(array, i * IntPtr.Size);
+                        requests.Add((LibRdKafkaNative.rd_kafka_mock_request_api_key(request), LibRdKafkaNative.rd_kafka_mock_request_timestamp(request)));
+                    }
+                }
+                finally
+                {
+                    if (array != IntPtr.Zero)
+                    {
+                        LibRdKafkaNative.rd_kafka_mock_request_destroy_array(array, count);
+                    }
+                }
+                return requests;
+            }
+        }
+
         /// <summary>Writes an OpenMSIStream-format config file that points other programs at this broker.</summary>
         public void WriteConfigFile(string path) => KafkaConfigFileWriter.WriteForBootstrap(path, BootstrapServers,
             "Embedded local broker (librdkafka mock cluster) started " + StartedAt.ToString("u") +

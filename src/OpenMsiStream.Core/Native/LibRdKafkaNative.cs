@@ -57,6 +57,26 @@ namespace OpenMsiStream.Native
         public static extern void rd_kafka_mock_push_request_errors_array(IntPtr mcluster, short apiKey, UIntPtr count, int[] errors);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int rd_kafka_mock_broker_set_rtt(IntPtr mcluster, int brokerId, int rttMs);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void rd_kafka_mock_start_request_tracking(IntPtr mcluster);
+
+        /// <summary>The requests received since tracking started; free the array with <see cref="rd_kafka_mock_request_destroy_array"/>.</summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern IntPtr rd_kafka_mock_get_requests(IntPtr mcluster, out UIntPtr count);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern short rd_kafka_mock_request_api_key(IntPtr request);
+
+        /// <summary>When the request arrived: librdkafka's monotonic clock (CLOCK_MONOTONIC), in microseconds.</summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern long rd_kafka_mock_request_timestamp(IntPtr request);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void rd_kafka_mock_request_destroy_array(IntPtr requests, UIntPtr count);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         public static extern IntPtr rd_kafka_err2str(int err);
 
         /// <summary>The cluster id from the brokers' metadata (Kafka 0.10.1 and later), waiting up to <paramref name="timeoutMs"/>; free it with <see cref="rd_kafka_mem_free"/>.</summary>

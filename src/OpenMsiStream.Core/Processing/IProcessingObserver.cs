@@ -56,8 +56,9 @@ namespace OpenMsiStream.Processing
     /// <summary>How a stream processor run ended.</summary>
     public sealed class ProcessingSummary
     {
-        public ProcessingSummary(int processed, int failed, int skipped, System.TimeSpan elapsed)
+        public ProcessingSummary(int processed, int failed, int skipped, System.TimeSpan elapsed, ResultDelivery resultDelivery = ResultDelivery.None)
         {
+            ResultDelivery = resultDelivery;
             Processed = processed;
             Failed = failed;
             Skipped = skipped;
@@ -72,5 +73,8 @@ namespace OpenMsiStream.Processing
         public int Skipped { get; }
 
         public System.TimeSpan Elapsed { get; }
+
+        /// <summary>How results were delivered: exactly-once, at-least-once, or none (no result topic).</summary>
+        public ResultDelivery ResultDelivery { get; }
     }
 }

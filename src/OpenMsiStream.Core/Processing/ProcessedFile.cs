@@ -18,8 +18,9 @@ namespace OpenMsiStream.Processing
     public sealed class ProcessedFile
     {
         public ProcessedFile(ReceivedFile file, ProcessedStatus status, int attempt, TimeSpan duration, HandlerOutcome? outcome,
-            string? resultTopic, int resultsProduced, Exception? error)
+            string? resultTopic, int resultsProduced, Exception? error, ResultDelivery resultDelivery = ResultDelivery.None)
         {
+            ResultDelivery = resultDelivery;
             File = file;
             Status = status;
             Attempt = attempt;
@@ -63,6 +64,9 @@ namespace OpenMsiStream.Processing
 
         /// <summary>Messages produced to <see cref="ResultTopic"/> for this file.</summary>
         public int ResultsProduced { get; }
+
+        /// <summary>How the processor delivers results: exactly-once (in a transaction with the consumer's offsets) or at-least-once.</summary>
+        public ResultDelivery ResultDelivery { get; }
 
         /// <summary>Why the file failed; null when it was processed.</summary>
         public Exception? Error { get; }

@@ -12,41 +12,63 @@ namespace OpenMsiStream.Processing
 {
     /// <summary>
     /// Produces processing results (UTF-8 JSON text) to a result topic and waits for the broker's
-    /// acknowledgement: a file counts as processed only once its results are stored.
+    /// acknowledgement: a file counts as processed only once its results are stored. With a
+    /// transactional id the producer is transactional (<see cref="ResultTransactions"/> runs its
+    /// transactions).
     /// </summary>
     internal sealed class ResultProducer : IDisposable
     {
-        private readonly IProducer<byte[], byte[]> _producer;
         private readonly KafkaSettings _settings;
         private readonly ClientDiagnostics _diagnostics;
         private readonly Crypto.Runtime.KafkaCryptoNode? _cryptoNode;
         private readonly Crypto.Runtime.MessageEncryptor? _encryptor;
+        private readonly bool _transactional;
 
-        public ResultProducer(KafkaSettings settings, string topic, ClientDiagnostics diagnostics)
+        public ResultProducer(KafkaSettings settings, string topic, ClientDiagnostics diagnostics, string? transactionalId = null)
         {
             TopicName.Validate(topic);
             Topic = topic;
             _settings = settings;
             _diagnostics = diagnostics;
+            _transactional = transactionalId != null;
+            ClientPropertySet properties = KafkaClientFactory.ProducerProperties(settings);
+            if (transactionalId != null)
+            {
+                properties.Set("transactional.id", transactionalId, "exactly-once results");
+            }
             _cryptoNode = Crypto.Runtime.KafkaCryptoNode.Acquire(settings, diagnostics);
-            _encryptor = _cryptoNode?.EncryptorFor(topic);
-            _producer = KafkaClientFactory.BuildProducer(KafkaClientFactory.ProducerProperties(settings), diagnostics, partitioner: null);
+            try
+            {
+                _encryptor = _cryptoNode?.EncryptorFor(topic);
+                Producer = KafkaClientFactory.BuildProducer(properties, diagnostics, partitioner: null);
+            }
+            catch
+            {
+                _cryptoNode?.Release();
+                throw;
+            }
         }
 
         public string Topic { get; }
 
-        /// <summary>Produces every message with <paramref name="key"/>; returns when all are acknowledged.</summary>
-        public async Task ProduceAsync(string key, IReadOnlyList<string> messages, CancellationToken cancellationToken)
+        internal IProducer<byte[], byte[]> Producer { get; }
+
+        /// <summary>
+        /// Produces every message with <paramref name="key"/>; returns when all are acknowledged, with where
+        /// the first one was written (all share the key, so the partition).
+        /// </summary>
+        public async Task<TopicPartitionOffset?> ProduceAsync(string key, IReadOnlyList<string> messages, CancellationToken cancellationToken)
         {
             byte[] keyBytes = Encoding.UTF8.GetBytes(key);
-            var deliveries = messages.Select(message => _producer.ProduceAsync(Topic, new Message<byte[], byte[]>
+            var deliveries = messages.Select(message => Producer.ProduceAsync(Topic, new Message<byte[], byte[]>
             {
                 Key = _encryptor?.Key(keyBytes) ?? keyBytes,
                 Value = _encryptor?.Value(Encoding.UTF8.GetBytes(message)) ?? Encoding.UTF8.GetBytes(message),
             }, cancellationToken)).ToList();
             try
             {
-                await Task.WhenAll(deliveries).ConfigureAwait(false);
+                DeliveryResult<byte[], byte[]>[] delivered = await Task.WhenAll(deliveries).ConfigureAwait(false);
+                return delivered.Length == 0 ? null : delivered.OrderBy(d => d.Offset.Value).First().TopicPartitionOffset;
             }
             catch (ProduceException<byte[], byte[]> ex)
             {
@@ -56,8 +78,12 @@ namespace OpenMsiStream.Processing
 
         public void Dispose()
         {
-            _producer.Flush(TimeSpan.FromSeconds(10));
-            _producer.Dispose();
+            if (!_transactional)
+            {
+                // A transactional producer has nothing left to flush: every transaction ended before.
+                Producer.Flush(TimeSpan.FromSeconds(10));
+            }
+            Producer.Dispose();
             _cryptoNode?.Release();
         }
     }

@@ -68,6 +68,13 @@ namespace OpenMsiStream.Processing
         /// <summary>Topic the handler's result messages are produced to; null produces nothing.</summary>
         public string? ResultTopic { get; set; }
 
+        /// <summary>
+        /// Whether each file's results and the consumer's offsets commit in one Kafka transaction (exactly-once
+        /// results for read_committed consumers). Auto (the default) uses transactions where the broker
+        /// implements them and says so at the start; see <see cref="ResultDelivery"/>.
+        /// </summary>
+        public ExactlyOnceMode ExactlyOnce { get; set; } = ExactlyOnceMode.Auto;
+
         /// <summary>Stop once this many files were processed or failed.</summary>
         public int? Count { get; set; }
 

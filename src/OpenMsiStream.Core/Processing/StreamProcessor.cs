@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using Confluent.Kafka;
 using OpenMsiStream.Config;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Download;
@@ -33,6 +34,10 @@ namespace OpenMsiStream.Processing
         private readonly ConcurrentDictionary<string, string> _inFlight = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         private ResultProducer? _results;
         private long _lag = -1; // the receiver's, read by workers too: a long, not a long?, so it is never torn
+        private ResultTransactions? _transactions;
+        private ResultDeliveryDecision? _delivery;
+        private CancellationTokenSource? _stopping;
+        private OpenMsiStreamException? _fatal;
         private IProcessingObserver? _observer;
         private int _received, _processed, _failed, _skipped, _running, _waiting;
 
@@ -81,6 +86,135 @@ namespace OpenMsiStream.Processing
         /// <summary>The record of every file this topic and group processed or failed.</summary>
         public IReadOnlyList<ProcessingRecord> Records() => _registry.All();
 
+        /// <summary>How results are delivered once <see cref="Connect"/> (or <see cref="Run"/>) decided; null before.</summary>
+        public ResultDeliveryDecision? Delivery => _delivery;
+
+        /// <summary>
+        /// The transactional.id this processor uses for exactly-once results: the topic, the group and a
+        /// random id kept in the state directory, so that a restart of this processor fences and ends what
+        /// its killed predecessor left open, and two processors of one group never share it.
+        /// </summary>
+        public string TransactionalId => _transactionalId ??= $"openmsistream.{_options.Topic}.{GroupId}.{_registry.InstanceId()}";
+
+        private string? _transactionalId;
+
+        /// <summary>
+        /// Decides how results are delivered (<see cref="StreamProcessingOptions.ExactlyOnce"/> and what the
+        /// broker supports), starts the result producer, and, with exactly-once results, settles the files
+        /// whose result transaction was being committed when the last run ended: processed if it committed,
+        /// to be processed again if not. Called by <see cref="Run"/> when not called before.
+        /// </summary>
+        public ResultDeliveryDecision Connect(IProcessingObserver observer, CancellationToken cancellationToken)
+        {
+            if (_delivery != null)
+            {
+                return _delivery;
+            }
+            _observer = observer;
+            string? refusal = null;
+            ResultDeliveryDecision decision = ResultDeliveryDecision.Decide(_options.ExactlyOnce, _options.ResultTopic != null, BrokerTooOld, IsEmbeddedBroker, TransactionalId, () =>
+            {
+                try
+                {
+                    _transactions = ResultTransactions.Start(_settings, _options.ResultTopic!, TransactionalId, Diagnostics, TransactionStartTimeout);
+                    return null;
+                }
+                catch (KafkaException ex)
+                {
+                    refusal = ex.Error.Reason;
+                }
+                catch (OpenMsiStreamException ex)
+                {
+                    refusal = ex.Message;
+                }
+                return refusal;
+            });
+            cancellationToken.ThrowIfCancellationRequested();
+            if (decision.Delivery == ResultDelivery.AtLeastOnce && _options.ResultTopic != null)
+            {
+                _results = new ResultProducer(_settings, _options.ResultTopic, Diagnostics);
+            }
+            SettleCommitting(decision.Delivery == ResultDelivery.ExactlyOnce ? new ResultCommitProbe(_settings, _options.ResultTopic!, Diagnostics) : null);
+            _delivery = decision;
+            return decision;
+        }
+
+        /// <summary>InitTransactions may wait for the broker to create its transaction log on first use.</summary>
+        private TimeSpan TransactionStartTimeout => _options.ConnectTimeout > TimeSpan.FromSeconds(30) ? _options.ConnectTimeout : TimeSpan.FromSeconds(30);
+
+        private string? BrokerTooOld()
+        {
+            Version? version = KafkaClientFactory.PinnedBrokerVersion(KafkaClientFactory.ProducerProperties(_settings));
+            return version != null && version < new Version(0, 11)
+                ? $"the config declares a Kafka {version} broker (broker.version.fallback with api.version.request = false), and transactions came with Kafka 0.11"
+                : null;
+        }
+
+        /// <summary>
+        /// Asked first of a broker that may have transactions, so it also checks that the broker answers:
+        /// an unreachable one fails here as fast as a receiver's own check (BrokerUnreachable), rather than
+        /// after the cluster-id and InitTransactions timeouts.
+        /// </summary>
+        private bool IsEmbeddedBroker()
+        {
+            using (IAdminClient admin = KafkaClientFactory.BuildAdminClient(_settings, Diagnostics))
+            {
+                KafkaConnectionProbe.Probe(admin, null, _options.ConnectTimeout, _settings, Diagnostics, CancellationToken.None);
+            }
+            return ClusterIdentity.IsEmbeddedBroker(ClusterIdentity.Read(_settings, _options.ConnectTimeout));
+        }
+
+        /// <summary>
+        /// Files whose result transaction was being committed when the last run ended (killed between
+        /// sending the commit and recording the file processed): the broker says whether it committed. With
+        /// at-least-once results now (<paramref name="probe"/> null) they are simply processed again.
+        /// </summary>
+        private void SettleCommitting(ResultCommitProbe? probe)
+        {
+            using (probe)
+            {
+                foreach (ProcessingRecord record in _registry.Committing())
+                {
+                    TopicPartitionPosition first = record.Committing!.Value;
+                    bool? committed = probe?.IsCommitted(first.Partition, first.Offset, UndecidedTransactionWait) ?? false;
+                    if (committed == null)
+                    {
+                        throw new OpenMsiStreamException(ErrorIds.ResultCommitUndecided, ErrorKind.OperationTimeout,
+                            $"Whether the results of '{record.RelativePath}' (topic '{_options.ResultTopic}', {first}) were committed is still not known after {UndecidedTransactionWait.TotalSeconds:0} s: "
+                            + "an open transaction holds the topic's last stable offset. Start the processor again later.", target: record.RelativePath);
+                    }
+                    _registry.Settle(record, committed.Value);
+                    if (committed.Value)
+                    {
+                        ReleaseProcessed(record.ContentPath);
+                    }
+                    _observer?.Verbose(committed.Value
+                        ? $"The results of '{record.RelativePath}' were committed before the last run ended; it is recorded processed."
+                        : $"The results of '{record.RelativePath}' were not committed before the last run ended; it is processed again.");
+                }
+            }
+        }
+
+        /// <summary>Longer than a transaction may stay open (transaction.timeout.ms, 60 s by default), after which the broker aborts it.</summary>
+        private static readonly TimeSpan UndecidedTransactionWait = TimeSpan.FromSeconds(75);
+
+        /// <summary>A processed file's content is not needed any more: a kept copy is released, a copy in the output directory deleted when asked.</summary>
+        private void ReleaseProcessed(string? contentPath)
+        {
+            if (contentPath == null)
+            {
+                return;
+            }
+            if (_kept.Owns(contentPath))
+            {
+                _kept.Release(contentPath);
+            }
+            else if (_options.DeleteFilesWhenProcessed && File.Exists(contentPath))
+            {
+                TryDelete(contentPath);
+            }
+        }
+
         /// <summary>
         /// Processes files until <see cref="StreamProcessingOptions.Count"/> files were handled, nothing
         /// arrived for <see cref="StreamProcessingOptions.IdleTimeout"/> and all work is done, or
@@ -89,16 +223,15 @@ namespace OpenMsiStream.Processing
         /// </summary>
         public ProcessingSummary Run(IProcessingObserver observer, CancellationToken cancellationToken)
         {
-            _observer = observer;
             Stopwatch clock = Stopwatch.StartNew();
+            ResultDeliveryDecision delivery = Connect(observer, cancellationToken);
+            _observer = observer;
+            _fatal = null;
             using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _stopping = stopping;
             using var receiving = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
             // Bounded: a slow handler holds the receiver back instead of letting files pile up in memory.
             using var queue = new BlockingCollection<WorkItem>(_options.ThrottleLimit);
-            if (_options.ResultTopic != null)
-            {
-                _results = new ResultProducer(_settings, _options.ResultTopic, Diagnostics);
-            }
             var receiveOptions = new ReceiveOptions(_options.Topic)
             {
                 GroupId = _options.GroupId,
@@ -113,6 +246,7 @@ namespace OpenMsiStream.Processing
                 Delivering = RecordDelivered,
                 Decryption = _options.Decryption,
                 UndecryptableDirectory = Path.Combine(_options.OutputDirectory ?? StateDirectory, Crypto.Runtime.UndecryptableMessageStore.DirectoryName),
+                OffsetCommitter = _transactions,
             };
             Task[] workers = new Task[_options.ThrottleLimit];
             for (int i = 0; i < workers.Length; i++)
@@ -124,7 +258,7 @@ namespace OpenMsiStream.Processing
             try
             {
                 using var receiver = new FileReceiver(_settings, receiveOptions, Diagnostics);
-                observer.Verbose($"Processing topic '{_options.Topic}' on {_settings.BootstrapServers} as consumer group '{GroupId}'; state in '{StateDirectory}'.");
+                observer.Verbose($"Processing topic '{_options.Topic}' on {_settings.BootstrapServers} as consumer group '{GroupId}'; state in '{StateDirectory}'; {delivery.Describe()}.");
                 receiver.Run(new ReceiverBridge(this, receiver, queue, receiving.Token), receiving.Token);
             }
             catch (Exception ex) when (!(ex is OperationCanceledException))
@@ -145,7 +279,12 @@ namespace OpenMsiStream.Processing
                 }
                 _results?.Dispose();
                 _results = null;
+                _transactions?.Dispose();
+                _transactions = null;
+                _delivery = null;
+                _stopping = null;
             }
+            failure ??= _fatal;
             if (failure != null)
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
@@ -155,12 +294,13 @@ namespace OpenMsiStream.Processing
             {
                 observer.Warning($"{_skipped} file(s) skipped: handled in an earlier run of this processor (record in '{StateDirectory}'); {_processed} processed, {_failed} failed in this run.");
             }
-            return new ProcessingSummary(_processed, _failed, _skipped, clock.Elapsed);
+            return new ProcessingSummary(_processed, _failed, _skipped, clock.Elapsed, delivery.Delivery);
         }
 
         public void Dispose()
         {
             _results?.Dispose();
+            _transactions?.Dispose();
             _registry.Dispose();
             _runLock.Dispose();
         }
@@ -237,15 +377,24 @@ namespace OpenMsiStream.Processing
                     file = WithBytes(file);
                 }
             }
-            Enqueue(queue, new WorkItem(file, attempt, () => receiver.Acknowledge(delivered)), receiving);
+            Enqueue(queue, new WorkItem(file, attempt, delivered.FullName, () => receiver.Acknowledge(delivered), commit => receiver.AcknowledgeWithCommit(delivered, commit)), receiving,
+                whileFull: receiver.ResolveAcknowledgedNow);
         }
 
-        private void Enqueue(BlockingCollection<WorkItem> queue, WorkItem item, CancellationToken token)
+        /// <param name="whileFull">
+        /// On the receiver's thread: runs the acknowledgements workers made meanwhile. Workers with
+        /// exactly-once results wait for the receiver to commit their transactions, so a receiver that
+        /// only waited for room in the queue would wait for them forever.
+        /// </param>
+        private void Enqueue(BlockingCollection<WorkItem> queue, WorkItem item, CancellationToken token, Action? whileFull = null)
         {
             Interlocked.Increment(ref _waiting);
             try
             {
-                queue.Add(item, token);
+                while (!queue.TryAdd(item, (int)EnqueueSlice.TotalMilliseconds, token))
+                {
+                    whileFull?.Invoke();
+                }
             }
             catch (Exception ex) when (ex is OperationCanceledException || ex is InvalidOperationException)
             {
@@ -254,6 +403,8 @@ namespace OpenMsiStream.Processing
                 throw new OperationCanceledException("The processor is stopping.", ex);
             }
         }
+
+        private static readonly TimeSpan EnqueueSlice = TimeSpan.FromMilliseconds(50);
 
         private ReceivedFile WithBytes(ReceivedFile file)
         {
@@ -313,7 +464,7 @@ namespace OpenMsiStream.Processing
                 }
                 _registry.Pending(file, record.ContentPath, record.Attempts + 1);
                 _observer!.Verbose($"Processing '{record.RelativePath}' again (attempt {record.Attempts + 1}; last time: {record.LastError ?? "unfinished"}).");
-                Enqueue(queue, new WorkItem(file, record.Attempts + 1, acknowledge: null), token);
+                Enqueue(queue, new WorkItem(file, record.Attempts + 1, record.ContentPath, acknowledge: null, acknowledgeWithCommit: null), token);
             }
         }
 
@@ -399,7 +550,17 @@ namespace OpenMsiStream.Processing
             {
                 outcome = RunHandler(file, stopping);
                 int produced = 0;
-                if (_results != null && outcome.ResultMessages.Count > 0)
+                bool acknowledged = false;
+                if (_transactions != null && outcome.ResultMessages.Count > 0)
+                {
+                    if (!CommitResults(item, outcome.ResultMessages))
+                    {
+                        return false; // the receiver stopped before the transaction: nothing committed, the file stays pending
+                    }
+                    produced = outcome.ResultMessages.Count;
+                    acknowledged = true;
+                }
+                else if (_results != null && outcome.ResultMessages.Count > 0)
                 {
                     ProduceResults(file, outcome.ResultMessages, stopping);
                     produced = outcome.ResultMessages.Count;
@@ -410,13 +571,24 @@ namespace OpenMsiStream.Processing
                 {
                     TryDelete(file.FullName);
                 }
-                item.Acknowledge?.Invoke();
+                if (!acknowledged)
+                {
+                    item.Acknowledge?.Invoke();
+                }
                 Interlocked.Increment(ref _processed);
-                _observer!.FileProcessed(new ProcessedFile(file, ProcessedStatus.Processed, item.Attempt, clock.Elapsed, outcome, _options.ResultTopic, produced, null));
+                _observer!.FileProcessed(new ProcessedFile(file, ProcessedStatus.Processed, item.Attempt, clock.Elapsed, outcome, _options.ResultTopic, produced, null, DeliveryInForce));
                 return true;
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
+                return false;
+            }
+            catch (OpenMsiStreamException ex) when (_transactions?.Broken != null)
+            {
+                // The result producer cannot go on (fenced, or a commit whose outcome is unknown): the
+                // file stays pending (or committing, for the next start to settle) and the processor stops.
+                _fatal ??= ex;
+                _stopping?.Cancel();
                 return false;
             }
             catch (Exception ex)
@@ -435,7 +607,7 @@ namespace OpenMsiStream.Processing
             _registry.Failed(file, item.Attempt, error.Message, contentPath);
             item.Acknowledge?.Invoke();
             Interlocked.Increment(ref _failed);
-            _observer!.FileProcessed(new ProcessedFile(file, ProcessedStatus.Failed, item.Attempt, clock.Elapsed, outcome, _options.ResultTopic, 0, error));
+            _observer!.FileProcessed(new ProcessedFile(file, ProcessedStatus.Failed, item.Attempt, clock.Elapsed, outcome, _options.ResultTopic, 0, error, DeliveryInForce));
             return true;
         }
 
@@ -490,6 +662,50 @@ namespace OpenMsiStream.Processing
             new OpenMsiStreamException(ErrorIds.ProcessingTimedOut, ErrorKind.OperationTimeout,
                 $"Processing '{file.RelativePath}' took longer than the timeout of {_options.Timeout!.Value.TotalSeconds:0.###} s and was stopped.", inner, file.RelativePath);
 
+        private ResultDelivery DeliveryInForce => _delivery?.Delivery ?? ResultDelivery.None;
+
+        /// <summary>
+        /// Exactly-once: the file's results, and the offsets its acknowledgement lets the receiver commit,
+        /// in one transaction, run by the receiver (or here, for a file processed from kept content, which
+        /// has no messages to commit). Just before the commit the registry records where the results went,
+        /// so that a restart after a kill at any point can ask the broker whether they were committed.
+        /// False when the receiver stopped first (nothing was committed).
+        /// </summary>
+        private bool CommitResults(WorkItem item, IReadOnlyList<string> messages)
+        {
+            ReceivedFile file = item.File;
+            CommitWithOffsets commit = (offsets, group) => _transactions!.Commit(file.ResultKey, messages, offsets, group, first =>
+                _registry.Committing(file, item.ContentPath, item.Attempt, messages.Count, new TopicPartitionPosition(first!.Partition.Value, first.Offset.Value)));
+            try
+            {
+                if (item.AcknowledgeWithCommit == null)
+                {
+                    commit(Array.Empty<TopicPartitionOffset>(), null!);
+                    return true;
+                }
+                Task committed = item.AcknowledgeWithCommit(commit);
+                try
+                {
+                    committed.Wait(); // the receiver runs it or cancels it when it stops: never left waiting
+                }
+                catch (AggregateException) when (committed.IsCanceled)
+                {
+                    return false;
+                }
+                return true;
+            }
+            catch (AggregateException ex) when (ex.InnerExceptions.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerException!).Throw();
+                throw;
+            }
+            catch (OpenMsiStreamException ex) when (ex.ErrorId == ErrorIds.ResultNotProduced)
+            {
+                throw new OpenMsiStreamException(ErrorIds.ResultNotProduced, ex.Kind,
+                    $"The results for '{file.RelativePath}' could not be committed to topic '{_options.ResultTopic}': {ex.Message}", ex, file.RelativePath);
+            }
+        }
+
         private void ProduceResults(ReceivedFile file, IReadOnlyList<string> messages, CancellationToken stopping)
         {
             try
@@ -543,19 +759,27 @@ namespace OpenMsiStream.Processing
 
         private sealed class WorkItem
         {
-            public WorkItem(ReceivedFile file, int attempt, Action? acknowledge)
+            public WorkItem(ReceivedFile file, int attempt, string? contentPath, Action? acknowledge, Func<CommitWithOffsets, Task>? acknowledgeWithCommit)
             {
                 File = file;
                 Attempt = attempt;
+                ContentPath = contentPath;
                 Acknowledge = acknowledge;
+                AcknowledgeWithCommit = acknowledgeWithCommit;
             }
 
             public ReceivedFile File { get; }
 
             public int Attempt { get; }
 
+            /// <summary>Where the content stays until the file is processed (its record's content path), if anywhere.</summary>
+            public string? ContentPath { get; }
+
             /// <summary>Lets the receiver commit the file's messages; null for files processed from kept content.</summary>
             public Action? Acknowledge { get; }
+
+            /// <summary>Lets the receiver commit the file's messages in a transaction with its results; null for files processed from kept content.</summary>
+            public Func<CommitWithOffsets, Task>? AcknowledgeWithCommit { get; }
         }
 
         /// <summary>Receiver events, on the receiver's thread, turned into work and reports.</summary>

@@ -43,8 +43,14 @@ namespace OpenMsiStream.PowerShell.Commands
     /// Without -GroupId the consumer group is named after the topic and the code, so running the same
     /// command again resumes it. The record is kept in -StateDirectory (default &lt;output&gt;/.openmsistream
     /// in Disk and Both modes, else a per-user folder named after the topic and group).</para>
-    /// <para type="notes">Results are at least once: a processor stopped between producing a file's results
-    /// and recording it as processed produces them again after a restart. A script stuck in a .NET call
+    /// <para type="notes">Results are exactly once where the broker implements Kafka transactions (-ExactlyOnce
+    /// Auto, the default): a file's results and the consumer's offsets for its messages commit in one
+    /// transaction, so a consumer of -ResultTopic with isolation.level=read_committed sees them once, even
+    /// after the processor was killed at any point. Elsewhere (brokers before Kafka 0.11, the embedded broker,
+    /// -ExactlyOnce Off) they are at least once: a processor stopped between producing a file's results and
+    /// recording it as processed produces them again after a restart. Which one is in force is said in the
+    /// Verbose stream at the start and in each output object's ResultDelivery. What the script does besides
+    /// its output (files written, uploads) is never transactional. A script stuck in a .NET call
     /// cannot be stopped: Ctrl+C returns at once and leaves it running in the background. Handlers that run
     /// longer than max.poll.interval.ms (5 minutes by default) need it raised in the config file's
     /// [consumer] section.</para>
@@ -89,6 +95,15 @@ namespace OpenMsiStream.PowerShell.Commands
     /// </code>
     /// <para>Runs a compiled .NET handler (the MetadataJsonReproducer of examples/XrdMetadata) on every
     /// file, as OpenMSIStream's Python stream processors do.</para>
+    /// </example>
+    /// <example>
+    /// <code>
+    /// Invoke-MsiStreamProcessor -Topic xrd -Config ./lab.config -ResultTopic xrd-results -ExactlyOnce On -Verbose -ScriptBlock {
+    ///     param($File) @{ file = $File.RelativePath; bytes = $File.Length }
+    /// }
+    /// </code>
+    /// <para>Requires exactly-once results: the processor stops with ExactlyOnceUnavailable instead of starting
+    /// when the broker has no transactions. The Verbose stream names the transactional.id it uses.</para>
     /// </example>
     /// <seealso cref="ReceiveMsiDataFileCommand"/>
     /// <seealso cref="StartMsiS3TransferCommand"/>
@@ -137,6 +152,14 @@ namespace OpenMsiStream.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(Completion.TopicCompleter))]
         public string? ResultTopic { get; set; }
+
+        /// <summary>
+        /// Auto (default): each file's results and the consumer's offsets commit in one Kafka transaction where
+        /// the broker implements transactions, else results are at least once. On: require transactions. Off:
+        /// at least once.
+        /// </summary>
+        [Parameter]
+        public ExactlyOnceMode ExactlyOnce { get; set; } = ExactlyOnceMode.Auto;
 
         /// <summary>The script outputs one hashtable or object per file: the file's metadata, published as one JSON object.</summary>
         [Parameter(ParameterSetName = ScriptBlockSet)]
@@ -209,6 +232,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 ThrottleLimit = ThrottleLimit,
                 Timeout = IsBound(nameof(Timeout)) ? Timeout : (TimeSpan?)null,
                 ResultTopic = ResultTopic,
+                ExactlyOnce = ExactlyOnce,
                 Count = IsBound(nameof(Count)) ? Count : (int?)null,
                 IdleTimeout = IsBound(nameof(IdleTimeout)) ? IdleTimeout : (TimeSpan?)null,
                 RetryFailedAfter = IsBound(nameof(RetryFailedAfter)) ? RetryFailedAfter : (TimeSpan?)null,

@@ -40,6 +40,7 @@ namespace OpenMsiStream.Tests.Cli
                 "--", "python3", script, "{path}", "{relativePath}");
 
             Assert.True(process.ExitCode == 1, process.Stderr); // one file failed
+            Assert.Contains("openmsistream: results: at-least-once (the embedded broker accepts Kafka transactions but does not implement them", process.Stderr);
             Assert.Contains("processed run 1/a;b.csv (", process.Stdout);
             Assert.Contains(", 1 results to 'cli-lab-results'", process.Stdout);
             Assert.Contains("failed broken.bad (10 B) attempt 1", process.Stdout);
