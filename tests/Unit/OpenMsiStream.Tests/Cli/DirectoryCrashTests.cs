@@ -383,7 +383,7 @@ namespace OpenMsiStream.Tests.Cli
             b.Terminate();
             await a.WaitAsync(Long);
             await b.WaitAsync(Long);
-            Assert.Equal((0, 0), (a.ExitCode, b.ExitCode));
+            Assert.True((a.ExitCode, b.ExitCode) == (0, 0), $"exit codes {a.ExitCode} and {b.ExitCode}\nfirst:\n{a.Stderr}\nsecond:\n{b.Stderr}");
 
             string[] inA = TestData.RelativeFiles(outputA), inB = TestData.RelativeFiles(outputB);
             Assert.Empty(inA.Intersect(inB));
