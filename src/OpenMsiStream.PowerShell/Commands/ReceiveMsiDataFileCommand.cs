@@ -153,7 +153,7 @@ namespace OpenMsiStream.PowerShell.Commands
             }
             finally
             {
-                if (!StopToken.IsCancellationRequested)
+                if (!StopRequested)
                 {
                     WriteProgress(new ProgressRecord(ProgressActivityId, Activity, "Done") { RecordType = ProgressRecordType.Completed });
                 }

@@ -217,7 +217,7 @@ namespace OpenMsiStream.PowerShell.Commands
         {
             if (disposing)
             {
-                if (StopToken.IsCancellationRequested)
+                if (StopRequested)
                 {
                     // Stopped while the pipeline was upstream of this command (Get-ChildItem still listing):
                     // the files in flight are still worth naming.
@@ -281,7 +281,7 @@ namespace OpenMsiStream.PowerShell.Commands
                     return;
                 }
                 Task.WaitAny(_inFlight.Select(f => (Task)f.Value).ToArray(), 250);
-                if (StopToken.IsCancellationRequested)
+                if (StopRequested)
                 {
                     WriteStopSummary();
                     throw new PipelineStoppedException();

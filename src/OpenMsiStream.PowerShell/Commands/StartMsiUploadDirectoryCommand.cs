@@ -203,7 +203,7 @@ namespace OpenMsiStream.PowerShell.Commands
             }
             finally
             {
-                if (!StopToken.IsCancellationRequested)
+                if (!StopRequested)
                 {
                     WriteProgress(new ProgressRecord(ProgressActivityId, Activity, "Stopped") { RecordType = ProgressRecordType.Completed });
                 }

@@ -23,6 +23,25 @@ namespace OpenMsiStream.PowerShell.Infrastructure
 
         protected override void StopProcessing() => _stopping.Cancel();
 
+        /// <summary>
+        /// Whether the pipeline is being stopped (Ctrl+C, a stopped job). PowerShell first marks the
+        /// pipeline as stopping, so that this thread's next Write* throws PipelineStoppedException, and
+        /// only then calls <see cref="StopProcessing"/>, on its own thread: on a busy machine this thread
+        /// can see the first long before the second. Either one counts, and seeing the mark first cancels
+        /// <see cref="StopToken"/> here, so the work winds down and says what it did whichever came first.
+        /// </summary>
+        protected bool StopRequested
+        {
+            get
+            {
+                if (!_stopping.IsCancellationRequested && Stopping)
+                {
+                    _stopping.Cancel();
+                }
+                return _stopping.IsCancellationRequested;
+            }
+        }
+
         /// <summary>A path as PowerShell means it: relative to the current location, not the process directory.</summary>
         protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
@@ -84,7 +103,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
             {
                 queue.WriteUntilCompleted(this, onIdle);
                 T result = worker.GetAwaiter().GetResult();
-                if (StopToken.IsCancellationRequested)
+                if (StopRequested)
                 {
                     // Ctrl+C reached the worker first: it wound down and returned what it achieved.
                     summarized = true;
@@ -98,7 +117,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
                 ThrowTerminatingError(error);
                 throw; // not reached
             }
-            catch (Exception stopped) when (!summarized && StopToken.IsCancellationRequested && (stopped is PipelineStoppedException || stopped is OperationCanceledException))
+            catch (Exception stopped) when (!summarized && (stopped is PipelineStoppedException || stopped is OperationCanceledException) && StopRequested)
             {
                 // Ctrl+C: the worker winds down (commits, saves) and says what it achieved, then the pipeline stops.
                 run.Cancel();

@@ -100,7 +100,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
             }
             finally
             {
-                if (!StopToken.IsCancellationRequested)
+                if (!StopRequested)
                 {
                     WriteProgress(new ProgressRecord(ProgressActivityId, Activity, "Stopped") { RecordType = ProgressRecordType.Completed });
                 }

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Text.Json;
+using System.Threading;
 using System.Threading.Tasks;
 using OpenMsiStream.PowerShell.Tests.Support;
 using OpenMsiStream.Tests.Common;
@@ -199,6 +200,50 @@ namespace OpenMsiStream.PowerShell.Tests
             Assert.Equal(content, s3.StoredObject("lab-bucket", $"{_topic}/run 1/scan;1 µ.raw"));
             Assert.Equal(Array.Empty<byte>(), s3.StoredObject("lab-bucket", $"{_topic}/empty.dat"));
             Assert.Contains(TestBytes.Sha512Hex(content), s3.StoredMetadata("lab-bucket", $"{_topic}/run 1/scan;1 µ.raw"));
+        }
+
+        /// <summary>
+        /// Ctrl+C on a busy machine: the pipeline is marked stopping (so the cmdlet's next progress
+        /// record throws PipelineStoppedException) well before PowerShell calls StopProcessing. The
+        /// transfer must still stop and say what it did; it used to end silently, without the summary.
+        /// </summary>
+        [Fact]
+        public void StartMsiS3TransferSaysWhatItDidWhenThePipelineStopsBeforeStopProcessingIsCalled()
+        {
+            using var s3 = new S3Server("lab-bucket");
+            string config = s3.WriteConfig(Path.Combine(_temp.Path, "s3.config"), Bootstrap);
+            Send(("a.bin", "first file"));
+            using var gate = new StopGate();
+            using var ps = _module.Create();
+            ps.AddCommand("Start-MsiS3Transfer").AddParameter("Topic", _topic).AddParameter("Bucket", "lab-bucket").AddParameter("Config", config)
+                .AddParameter("StateDirectory", _temp.Combine("s3state"))
+                .AddCommand(StopGateCommand.Info).AddParameter("Gate", gate);
+            var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            using var summarized = new ManualResetEventSlim();
+            ps.Streams.Warning.DataAdded += (sender, added) =>
+            {
+                string message = ((PSDataCollection<WarningRecord>)sender!)[added.Index].Message;
+                warnings.Enqueue(message);
+                if (message.StartsWith("Stopped:", StringComparison.Ordinal))
+                {
+                    summarized.Set();
+                }
+            };
+            IAsyncResult running = ps.BeginInvoke();
+            Assert.True(gate.FirstObject.Wait(TimeSpan.FromSeconds(90)), "the first file was copied");
+
+            var stopping = new Thread(ps.Stop) { IsBackground = true, Name = "Ctrl+C" };
+            stopping.Start();
+            // StopProcessing is held back until the summary is there or the pipeline ended without it.
+            WaitHandle.WaitAny(new[] { summarized.WaitHandle, running.AsyncWaitHandle }, TimeSpan.FromSeconds(60));
+            bool summarizedBeforeStopProcessing = summarized.IsSet;
+            gate.Release();
+            Assert.True(stopping.Join(TimeSpan.FromSeconds(60)), "Stop() returned");
+            Assert.Throws<PipelineStoppedException>(() => ps.EndInvoke(running));
+
+            Assert.True(summarizedBeforeStopProcessing, $"no summary before StopProcessing; warnings: [{string.Join(" | ", warnings)}]");
+            Assert.Contains("Stopped: 1 processed, 0 failed, 0 skipped (handled in an earlier run). Files that were being handled are handled again at the next start.", warnings);
+            Assert.Equal(System.Text.Encoding.UTF8.GetBytes("first file"), s3.StoredObject("lab-bucket", $"{_topic}/a.bin"));
         }
 
         [Fact]
