@@ -17,6 +17,21 @@ $ErrorActionPreference = 'Stop'
 $manifest = $LaidOutManifest
 if ($Pass -eq 'Installed') {
     $version = (Import-PowerShellDataFile -LiteralPath $LaidOutManifest).ModuleVersion
+    # `dotnet test` of the solution can start this pass while the build still writes the package (seen in a
+    # clean-clone CI run): wait until it is there, unchanged for 2 s, and a readable zip.
+    $package = Join-Path $PackageFolder "OpenMsiStream.$version.nupkg"
+    $deadline = [datetime]::UtcNow.AddMinutes(3)
+    $last = $null
+    while ($true) {
+        $file = Get-Item -LiteralPath $package -ErrorAction SilentlyContinue
+        $now = if ($file) { "$($file.Length)|$($file.LastWriteTimeUtc.Ticks)" }
+        if ($now -and $now -eq $last) {
+            try { Add-Type -AssemblyName System.IO.Compression.ZipFile; [IO.Compression.ZipFile]::OpenRead($package).Dispose(); break } catch { $now = $null }
+        }
+        if ([datetime]::UtcNow -gt $deadline) { throw "The build did not write the module package '$package' within 3 minutes." }
+        $last = $now
+        Start-Sleep -Seconds 2
+    }
     Register-PSResourceRepository -Name OpenMsiStreamBuild -Uri $PackageFolder -Trusted
     Install-PSResource -Name OpenMsiStream -Version $version -Repository OpenMsiStreamBuild -Scope CurrentUser -TrustRepository -Quiet
     $installed = Get-Module -ListAvailable -Name OpenMsiStream | Where-Object { $_.Version -eq $version } | Select-Object -First 1
