@@ -24,19 +24,23 @@ namespace OpenMsiStream.Wire
         /// <summary>Decodes <paramref name="value"/>; the returned chunk's data is a slice of it (no copy).</summary>
         public static DataFileChunk Deserialize(ReadOnlyMemory<byte> value, HashAlgorithm? sha512 = null)
         {
-            DataFileChunk chunk;
+            DataFileChunk chunk = DecodeChunk(value);
+            Verify(chunk, sha512);
+            return chunk;
+        }
+
+        /// <summary>Decodes a message's value, any failure of the decoder being UndecodableMessage.</summary>
+        private static DataFileChunk DecodeChunk(ReadOnlyMemory<byte> value)
+        {
             try
             {
-                chunk = Decode(value);
+                return Decode(value);
             }
             catch (Exception ex) when (ex is MessagePackSerializationException || ex is EndOfStreamException
                 || ex is OverflowException || ex is DecoderFallbackException || ex is InvalidOperationException)
             {
                 throw Undecodable("it is not an OpenMSIStream chunk message: " + ex.Message, ex);
             }
-
-            Verify(chunk, sha512);
-            return chunk;
         }
 
         /// <summary>
@@ -46,16 +50,7 @@ namespace OpenMsiStream.Wire
         /// </summary>
         internal static DataFileChunk DeserializeForFileCheck(ReadOnlyMemory<byte> value)
         {
-            DataFileChunk chunk;
-            try
-            {
-                chunk = Decode(value);
-            }
-            catch (Exception ex) when (ex is MessagePackSerializationException || ex is EndOfStreamException
-                || ex is OverflowException || ex is DecoderFallbackException || ex is InvalidOperationException)
-            {
-                throw Undecodable("it is not an OpenMSIStream chunk message: " + ex.Message, ex);
-            }
+            DataFileChunk chunk = DecodeChunk(value);
             if (chunk.TotalChunks == 1 && !chunk.ChunkHash.AsSpan().SequenceEqual(chunk.FileHash))
             {
                 Verify(chunk, null);

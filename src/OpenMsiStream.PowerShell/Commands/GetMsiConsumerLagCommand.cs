@@ -79,29 +79,11 @@ namespace OpenMsiStream.PowerShell.Commands
             {
                 WriteProgress(new ProgressRecord(ProgressActivityId, $"Measuring the backlog on topic '{Topic}'",
                     group == null ? "Every consumer group with offsets on the topic" : $"Consumer group '{group}'"));
-                IReadOnlyList<PartitionLag> lags;
-                try
+                // A missing topic, or groups this broker cannot list, concern this topic only: the next one piped in may be fine.
+                if (!TryReadForItem(() => ConsumerLag.Measure(_settings, new LagOptions(Topic) { GroupId = group, MaxScanMessages = MaxScanMessages }, new ClientDiagnostics(), StopToken),
+                    Topic, out IReadOnlyList<PartitionLag> lags, ErrorIds.TopicNotFound, ErrorIds.ConsumerGroupsUnlisted, ErrorIds.InvalidTopicName))
                 {
-                    var diagnostics = new ClientDiagnostics();
-                    lags = ConsumerLag.Measure(_settings, new LagOptions(Topic) { GroupId = group, MaxScanMessages = MaxScanMessages }, diagnostics, StopToken);
-                }
-                catch (OpenMsiStreamException error) when (error.ErrorId == ErrorIds.TopicNotFound || error.ErrorId == ErrorIds.ConsumerGroupsUnlisted || error.ErrorId == ErrorIds.InvalidTopicName)
-                {
-                    WriteError(error, Topic); // this topic only: the next one piped in may be fine
                     continue;
-                }
-                catch (OpenMsiStreamException error)
-                {
-                    ThrowTerminatingError(error, Topic);
-                    return;
-                }
-                catch (OperationCanceledException)
-                {
-                    throw new PipelineStoppedException();
-                }
-                if (StopToken.IsCancellationRequested)
-                {
-                    throw new PipelineStoppedException(); // Ctrl+C during the scan: the backlog read is only part of it
                 }
                 if (group == null && lags.Count == 0)
                 {

@@ -74,29 +74,16 @@ namespace OpenMsiStream.PowerShell.Commands
             (IReadOnlyList<TopicFile> Files, TopicInventorySummary Summary) inventory;
             try
             {
-                inventory = TopicInventory.Take(_settings, options, new ClientDiagnostics(), StopToken);
-            }
-            catch (OpenMsiStreamException error) when (error.ErrorId == ErrorIds.TopicNotFound || error.ErrorId == ErrorIds.InvalidTopicName)
-            {
-                WriteError(error, Topic); // this topic only: the next one piped in may be fine
-                return;
-            }
-            catch (OpenMsiStreamException error)
-            {
-                ThrowTerminatingError(error, Topic);
-                return;
-            }
-            catch (OperationCanceledException)
-            {
-                throw new PipelineStoppedException();
+                // A missing topic concerns this topic only: the next one piped in may be fine.
+                if (!TryReadForItem(() => TopicInventory.Take(_settings, options, new ClientDiagnostics(), StopToken), Topic, out inventory,
+                    ErrorIds.TopicNotFound, ErrorIds.InvalidTopicName))
+                {
+                    return;
+                }
             }
             finally
             {
                 WriteProgress(new ProgressRecord(ProgressActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
-            }
-            if (StopToken.IsCancellationRequested)
-            {
-                throw new PipelineStoppedException(); // Ctrl+C during the scan: what was read is not the whole topic
             }
             foreach (TopicFile file in inventory.Files)
             {

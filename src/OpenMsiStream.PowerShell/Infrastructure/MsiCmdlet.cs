@@ -69,6 +69,40 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         protected void ThrowTerminatingError(OpenMsiStreamException error, object? target = null) => ThrowTerminatingError(ErrorRecords.From(error, target));
 
         /// <summary>
+        /// Runs one read from the broker for one pipeline item (a topic piped in). An error whose id is in
+        /// <paramref name="itemErrorIds"/> concerns this item only: it is written as a non-terminating error
+        /// and the result is false, so the next item still runs. Any other product error stops the command;
+        /// Ctrl+C stops the pipeline, also when the read returned early with only part of what it would read.
+        /// </summary>
+        protected bool TryReadForItem<T>(Func<T> read, object target, out T result, params string[] itemErrorIds)
+        {
+            try
+            {
+                result = read();
+            }
+            catch (OpenMsiStreamException error) when (Array.IndexOf(itemErrorIds, error.ErrorId) >= 0)
+            {
+                WriteError(error, target);
+                result = default!;
+                return false;
+            }
+            catch (OpenMsiStreamException error)
+            {
+                ThrowTerminatingError(error, target);
+                throw; // not reached
+            }
+            catch (OperationCanceledException)
+            {
+                throw new PipelineStoppedException();
+            }
+            if (StopToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+            return true;
+        }
+
+        /// <summary>
         /// Runs long work (receiving, watching a directory) on a worker thread while this, the pipeline
         /// thread, writes what the worker queues. Whatever ends the pipeline — Ctrl+C, a downstream
         /// error, Select-Object -First — the worker is cancelled and has finished (committed, saved,
