@@ -20,8 +20,8 @@ namespace OpenMsiStream.Cli.Commands
             var count = new Option<int?>("--count") { Description = "stop after this many files" };
             var idleTimeout = new Option<double?>("--idle-timeout") { Description = "stop when no message arrived for this many seconds" };
             var filter = new Option<string?>("--filter") { Description = "regular expression on the relative path (POSIX separators); other files are skipped" };
-            var maxFiles = new Option<int>("--max-files-in-progress") { Description = "most files in progress at once; beyond it the one that waited longest for its next chunk is given up (IncompleteFileAbandoned)", DefaultValueFactory = _ => InProgressLimits.DefaultMaxFiles };
-            var maxBytes = new Option<long>("--max-bytes-in-progress") { Description = "most bytes held by files in progress; beyond it, as --max-files-in-progress", DefaultValueFactory = _ => InProgressLimits.DefaultMaxBytes };
+            var maxFiles = new Option<int>("--max-files-in-progress") { Description = "most files in progress at once; beyond it the one that waited longest for its next chunk is given up (IncompleteFileAbandoned)", DefaultValueFactory = _ => Defaults.MaxFilesInProgress };
+            var maxBytes = new Option<long>("--max-bytes-in-progress") { Description = "most bytes held by files in progress; beyond it, as --max-files-in-progress", DefaultValueFactory = _ => Defaults.MaxBytesInProgress };
             var verbose = CommandRunner.Verbose();
             var broker = new BrokerOptions();
             var monitoring = new MonitorCliOptions();

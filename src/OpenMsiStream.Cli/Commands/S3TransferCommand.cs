@@ -28,7 +28,7 @@ namespace OpenMsiStream.Cli.Commands
             var stateDirectory = new Option<string?>("--state-directory") { Description = "where the transfer record and the multipart journal live (default: the user's app-data folder)" };
             var filter = new Option<string?>("--filter") { Description = "regular expression on the relative path (POSIX separators); other files are skipped" };
             var throttle = new Option<int>("--throttle-limit") { Description = "files transferred at once (default 2)", DefaultValueFactory = _ => 2 };
-            var partSize = new Option<long>("--part-size") { Description = "bytes per part of a multipart upload (at least 5 MiB; default 8 MiB)", DefaultValueFactory = _ => S3TransferHandler.DefaultPartSize };
+            var partSize = new Option<long>("--part-size") { Description = "bytes per part of a multipart upload (at least 5 MiB; default 8 MiB)", DefaultValueFactory = _ => Defaults.S3PartSize };
             var count = new Option<int?>("--count") { Description = "stop after this many files" };
             var idleTimeout = new Option<double?>("--idle-timeout") { Description = "stop when no message arrived for this many seconds" };
             var retryAfter = new Option<double>("--retry-failed-after") { Description = "try failed transfers again after this many seconds (default 300)", DefaultValueFactory = _ => 300 };

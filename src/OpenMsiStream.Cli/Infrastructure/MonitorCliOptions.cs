@@ -62,16 +62,16 @@ namespace OpenMsiStream.Cli.Infrastructure
             {
                 ProgramId = parse.GetValue(_programId),
                 HeartbeatTopic = parse.GetValue(_heartbeatTopic),
-                HeartbeatInterval = CliArguments.Seconds(parse.GetValue(_heartbeatInterval), "--heartbeat-interval") ?? MonitorOptions.DefaultHeartbeatInterval,
+                HeartbeatInterval = CliArguments.Seconds(parse.GetValue(_heartbeatInterval), "--heartbeat-interval") ?? Defaults.HeartbeatInterval,
                 LogTopic = parse.GetValue(_logTopic),
-                LogInterval = CliArguments.Seconds(parse.GetValue(_logInterval), "--log-interval") ?? MonitorOptions.DefaultLogInterval,
+                LogInterval = CliArguments.Seconds(parse.GetValue(_logInterval), "--log-interval") ?? Defaults.LogInterval,
                 LogFile = parse.GetValue(_logFile),
                 LogLevel = parse.GetValue(_logLevel),
                 MetricsPort = parse.GetValue(_metricsPort) ?? (parse.GetResult(_metricsAddress) != null
                     ? throw new OpenMsiStream.Diagnostics.OpenMsiStreamException(OpenMsiStream.Diagnostics.ErrorIds.InvalidArgument, OpenMsiStream.Diagnostics.ErrorKind.InvalidArgument,
                         "--metrics-address needs --metrics-port: the port to serve the metrics on.")
                     : (int?)null),
-                MetricsAddress = parse.GetValue(_metricsAddress) ?? MonitorOptions.DefaultMetricsAddress,
+                MetricsAddress = parse.GetValue(_metricsAddress) ?? Defaults.MetricsAddress,
             };
         }
     }

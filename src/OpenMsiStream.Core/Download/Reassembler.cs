@@ -46,7 +46,7 @@ namespace OpenMsiStream.Download
         /// made durable, and reported by <see cref="Accept"/>, on its own.
         /// </param>
         public Reassembler(ReassemblyTarget target, string topic, long maxFileSize = DefaultMaxFileSize,
-            int maxFilesInProgress = InProgressLimits.DefaultMaxFiles, long maxBytesInProgress = InProgressLimits.DefaultMaxBytes, bool groupCommit = false)
+            int maxFilesInProgress = Defaults.MaxFilesInProgress, long maxBytesInProgress = Defaults.MaxBytesInProgress, bool groupCommit = false)
         {
             _groupCommit = groupCommit;
             _target = target;

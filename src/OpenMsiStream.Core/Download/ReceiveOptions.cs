@@ -35,9 +35,9 @@ namespace OpenMsiStream.Download
         public TimeSpan? IdleTimeout { get; set; }
 
         /// <summary>Largest file received into memory.</summary>
-        public long MaxMemoryFileSize { get; set; } = 256L * 1024 * 1024;
+        public long MaxMemoryFileSize { get; set; } = Defaults.MaxMemoryFileSize;
 
-        public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+        public TimeSpan ConnectTimeout { get; set; } = Defaults.ConnectTimeout;
 
         /// <summary>
         /// When true, a received file's messages are committed only once <see cref="FileReceiver.Acknowledge"/>
@@ -49,7 +49,7 @@ namespace OpenMsiStream.Download
         /// An unfinished file that gets no new chunk for this long is given up (its producer stopped
         /// mid-file and did not come back), so it no longer holds its partition's commits back.
         /// </summary>
-        public TimeSpan StalledFileTimeout { get; set; } = TimeSpan.FromHours(1);
+        public TimeSpan StalledFileTimeout { get; set; } = Defaults.StalledFileTimeout;
 
         /// <summary>
         /// With an output directory: called on the receiver's thread with each file once it is in place
@@ -73,10 +73,10 @@ namespace OpenMsiStream.Download
         /// given up (<c>IncompleteFileAbandoned</c>), so a producer that starts files it never finishes
         /// cannot exhaust the receiver's memory, disk or commits.
         /// </summary>
-        public int MaxFilesInProgress { get; set; } = InProgressLimits.DefaultMaxFiles;
+        public int MaxFilesInProgress { get; set; } = Defaults.MaxFilesInProgress;
 
         /// <summary>Most bytes held by files in progress (on disk or in memory); beyond it, as <see cref="MaxFilesInProgress"/>.</summary>
-        public long MaxBytesInProgress { get; set; } = InProgressLimits.DefaultMaxBytes;
+        public long MaxBytesInProgress { get; set; } = Defaults.MaxBytesInProgress;
 
         /// <summary>Largest file accepted; a chunk claiming bytes beyond it is rejected.</summary>
         public long MaxFileSize { get; set; } = Reassembler.DefaultMaxFileSize;

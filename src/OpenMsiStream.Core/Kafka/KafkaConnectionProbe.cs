@@ -34,7 +34,7 @@ namespace OpenMsiStream.Kafka
     /// </summary>
     internal static class KafkaConnectionProbe
     {
-        public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
+        public static readonly TimeSpan DefaultTimeout = Defaults.ConnectTimeout;
 
         /// <summary>
         /// When every broker refused or could not be resolved for this long, the answer is clear and

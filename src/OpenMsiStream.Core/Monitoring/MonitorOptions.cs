@@ -9,21 +9,18 @@ namespace OpenMsiStream.Monitoring
     /// <summary>Heartbeats, logs, the status file and the log file of one long-running program.</summary>
     public sealed class MonitorOptions
     {
-        public static readonly TimeSpan DefaultHeartbeatInterval = TimeSpan.FromSeconds(60);
-        public static readonly TimeSpan DefaultLogInterval = TimeSpan.FromSeconds(60);
-
         /// <summary>Names the program in heartbeat and log keys and in the status and log files (default &lt;host&gt;_&lt;program&gt;_&lt;topic&gt;).</summary>
         public string? ProgramId { get; set; }
 
         /// <summary>Topic for heartbeats (<c>&lt;program id&gt;_heartbeat</c>); none when null.</summary>
         public string? HeartbeatTopic { get; set; }
 
-        public TimeSpan HeartbeatInterval { get; set; } = DefaultHeartbeatInterval;
+        public TimeSpan HeartbeatInterval { get; set; } = Defaults.HeartbeatInterval;
 
         /// <summary>Topic for the log lines (<c>&lt;program id&gt;_log</c>); none when null.</summary>
         public string? LogTopic { get; set; }
 
-        public TimeSpan LogInterval { get; set; } = DefaultLogInterval;
+        public TimeSpan LogInterval { get; set; } = Defaults.LogInterval;
 
         /// <summary>The rotating log file (default &lt;home&gt;/logs/&lt;program id&gt;.log); empty string: no file.</summary>
         public string? LogFile { get; set; }
@@ -37,9 +34,8 @@ namespace OpenMsiStream.Monitoring
         public int? MetricsPort { get; set; }
 
         /// <summary>The address the metrics are served on: loopback unless another is named (see <see cref="Metrics.MetricsServer.ParseAddress"/>).</summary>
-        public string MetricsAddress { get; set; } = DefaultMetricsAddress;
+        public string MetricsAddress { get; set; } = Defaults.MetricsAddress;
 
-        public const string DefaultMetricsAddress = "127.0.0.1";
 
         public string ResolveProgramId(string program, string topic) =>
             string.IsNullOrWhiteSpace(ProgramId) ? $"{Environment.MachineName}_{program}_{topic}" : ProgramId!;

@@ -60,7 +60,7 @@ namespace OpenMsiStream.Processing
         public Regex? Filter { get; set; }
 
         /// <summary>Files handled at the same time (OpenMSIStream's n_threads, default 2).</summary>
-        public int ThrottleLimit { get; set; } = 2;
+        public int ThrottleLimit { get; set; } = Defaults.ThrottleLimit;
 
         /// <summary>A handler that runs longer than this on one file is stopped and the file recorded as failed.</summary>
         public TimeSpan? Timeout { get; set; }
@@ -88,7 +88,7 @@ namespace OpenMsiStream.Processing
         public TimeSpan? RetryFailedAfter { get; set; }
 
         /// <summary>Largest file loaded into memory (Memory and Both modes).</summary>
-        public long MaxMemoryFileSize { get; set; } = 256L * 1024 * 1024;
+        public long MaxMemoryFileSize { get; set; } = Defaults.MaxMemoryFileSize;
 
         /// <summary>
         /// Disk modes: a file's copy in the output directory is deleted once it is recorded processed
@@ -96,9 +96,9 @@ namespace OpenMsiStream.Processing
         /// </summary>
         public bool DeleteFilesWhenProcessed { get; set; }
 
-        public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+        public TimeSpan ConnectTimeout { get; set; } = Defaults.ConnectTimeout;
 
-        public TimeSpan StalledFileTimeout { get; set; } = TimeSpan.FromHours(1);
+        public TimeSpan StalledFileTimeout { get; set; } = Defaults.StalledFileTimeout;
 
         internal string ResolveStateDirectory()
         {

@@ -23,7 +23,7 @@ namespace OpenMsiStream.S3
         /// <param name="stateDirectory">Where multipart uploads in progress are recorded, to continue them after a failure or restart.</param>
         /// <param name="partSize">Bytes per part of a multipart upload (at least 5 MiB); smaller files are one PUT.</param>
         /// <param name="retry">Pauses between attempts of a failed request.</param>
-        public S3TransferHandler(S3Settings settings, string bucket, string stateDirectory, long partSize = DefaultPartSize, RetrySchedule? retry = null)
+        public S3TransferHandler(S3Settings settings, string bucket, string stateDirectory, long partSize = Defaults.S3PartSize, RetrySchedule? retry = null)
         {
             BucketName.Validate(bucket);
             if (partSize < S3ObjectUploader.MinimumPartSize)
@@ -36,8 +36,6 @@ namespace OpenMsiStream.S3
             _client = S3ClientFactory.Create(settings);
             _uploader = new S3ObjectUploader(_client, bucket, partSize, retry ?? RetrySchedule.Default, new MultipartUploadJournal(stateDirectory), Endpoint);
         }
-
-        public const long DefaultPartSize = 8L * 1024 * 1024;
 
         public string Bucket { get; }
 

@@ -31,22 +31,22 @@ namespace OpenMsiStream.S3
 
         public Regex? Filter { get; set; }
 
-        public int ThrottleLimit { get; set; } = 2;
+        public int ThrottleLimit { get; set; } = Defaults.ThrottleLimit;
 
-        public long PartSize { get; set; } = S3TransferHandler.DefaultPartSize;
+        public long PartSize { get; set; } = Defaults.S3PartSize;
 
         public RetrySchedule Retry { get; set; } = RetrySchedule.Default;
 
         /// <summary>Files whose transfer failed are tried again after this long while the transfer runs (and at every start).</summary>
-        public TimeSpan? RetryFailedAfter { get; set; } = TimeSpan.FromMinutes(5);
+        public TimeSpan? RetryFailedAfter { get; set; } = Defaults.S3RetryFailedAfter;
 
         public int? Count { get; set; }
 
         public TimeSpan? IdleTimeout { get; set; }
 
-        public long MaxMemoryFileSize { get; set; } = 256L * 1024 * 1024;
+        public long MaxMemoryFileSize { get; set; } = Defaults.MaxMemoryFileSize;
 
-        public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+        public TimeSpan ConnectTimeout { get; set; } = Defaults.ConnectTimeout;
 
         /// <summary>Waits for KafkaCrypto keys, and plain messages on encrypted topics (config with [kafkacrypto]).</summary>
         public Crypto.Runtime.DecryptionOptions Decryption { get; set; } = new Crypto.Runtime.DecryptionOptions();

@@ -13,7 +13,7 @@ namespace OpenMsiStream.Upload
         public int ChunkSize { get; set; } = ChunkSizeRules.Default;
 
         /// <summary>How long to wait for the first answer from the broker before giving up.</summary>
-        public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+        public TimeSpan ConnectTimeout { get; set; } = Defaults.ConnectTimeout;
 
         /// <summary>Files read and produced at the same time (reading and hashing take a core each).</summary>
         public int MaxConcurrentFiles { get; set; } = Math.Max(2, Environment.ProcessorCount);

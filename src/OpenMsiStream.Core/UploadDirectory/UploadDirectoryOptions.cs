@@ -21,7 +21,7 @@ namespace OpenMsiStream.UploadDirectory
         public string? StateDirectory { get; set; }
 
         /// <summary>How long a file's size and mtime must stay the same before it is sent.</summary>
-        public TimeSpan SettleTime { get; set; } = TimeSpan.FromSeconds(3);
+        public TimeSpan SettleTime { get; set; } = Defaults.SettleTime;
 
         /// <summary>Rely on periodic scans only (no file-system events), for shares where events are lost.</summary>
         public bool PollingOnly { get; set; }
@@ -54,11 +54,11 @@ namespace OpenMsiStream.UploadDirectory
         /// <summary>Files being sent or waiting for acknowledgements at once.</summary>
         public int MaxFilesInFlight { get; set; } = 256;
 
-        public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+        public TimeSpan ConnectTimeout { get; set; } = Defaults.ConnectTimeout;
 
         /// <summary>How long stopping waits for the broker to acknowledge chunks already produced.</summary>
         public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-        internal TimeSpan EffectiveScanInterval => ScanInterval ?? (PollingOnly ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(30));
+        internal TimeSpan EffectiveScanInterval => ScanInterval ?? (PollingOnly ? Defaults.PollingScanInterval : Defaults.ScanInterval);
     }
 }

@@ -107,7 +107,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>Largest file kept in memory when there is no -OutputDirectory (default 256 MB).</summary>
         [Parameter]
         [ValidateRange(1L, long.MaxValue)]
-        public long MaxMemoryFileSize { get; set; } = 256L * 1024 * 1024;
+        public long MaxMemoryFileSize { get; set; } = Defaults.MaxMemoryFileSize;
 
         /// <summary>
         /// Most files in progress at once (default 10,000). Beyond it the file that has waited longest for
@@ -117,13 +117,13 @@ namespace OpenMsiStream.PowerShell.Commands
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
         [PSDefaultValue(Value = 10000)]
-        public int MaxFilesInProgress { get; set; } = InProgressLimits.DefaultMaxFiles;
+        public int MaxFilesInProgress { get; set; } = Defaults.MaxFilesInProgress;
 
         /// <summary>Most bytes held by files in progress (default 64 GB; takes 64GB); beyond it, as with -MaxFilesInProgress.</summary>
         [Parameter]
         [ValidateRange(1L, long.MaxValue)]
         [PSDefaultValue(Value = "64GB")]
-        public long MaxBytesInProgress { get; set; } = InProgressLimits.DefaultMaxBytes;
+        public long MaxBytesInProgress { get; set; } = Defaults.MaxBytesInProgress;
 
         protected override void EndProcessing()
         {

@@ -63,7 +63,7 @@ namespace OpenMsiStream.PowerShell.Commands
     public sealed class StartMsiS3TransferCommand : ProcessorCmdlet
     {
         /// <summary>A transfer tries failed files again every 5 minutes unless -RetryFailedAfter says otherwise (the help shows this default).</summary>
-        public StartMsiS3TransferCommand() => RetryFailedAfter = TimeSpan.FromMinutes(5);
+        public StartMsiS3TransferCommand() => RetryFailedAfter = Defaults.S3RetryFailedAfter;
 
         /// <summary>The bucket; it must exist.</summary>
         [Parameter(Mandatory = true, Position = 1)]
@@ -94,7 +94,7 @@ namespace OpenMsiStream.PowerShell.Commands
         /// <summary>Bytes per part of a multipart upload (at least 5 MiB; default 8 MiB).</summary>
         [Parameter]
         [ValidateRange(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024)]
-        public long PartSize { get; set; } = S3TransferHandler.DefaultPartSize;
+        public long PartSize { get; set; } = Defaults.S3PartSize;
 
         protected override string Activity => $"Copying files from topic '{Topic}' to bucket '{Bucket}'";
 

@@ -118,7 +118,7 @@ namespace OpenMsiStream.PowerShell.Commands
         [Parameter]
         [SecondsOrTimeSpan]
         [PositiveTimeSpan]
-        public TimeSpan SettleTime { get; set; } = TimeSpan.FromSeconds(3);
+        public TimeSpan SettleTime { get; set; } = Defaults.SettleTime;
 
         /// <summary>Rely on periodic scans only, for shares where file-system events are lost.</summary>
         [Parameter]

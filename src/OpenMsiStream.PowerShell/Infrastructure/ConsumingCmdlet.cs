@@ -17,12 +17,12 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>How long to wait for the key of a message once the first message was handled (seconds or a time span; default 5 s).</summary>
         [Parameter]
         [SecondsOrTimeSpan]
-        public TimeSpan MaxWaitPerDecrypt { get; set; } = TimeSpan.FromSeconds(5);
+        public TimeSpan MaxWaitPerDecrypt { get; set; } = Defaults.MaxWaitPerDecrypt;
 
         /// <summary>How long to wait for the key of the first encrypted message, while the key exchange runs (default 60 s).</summary>
         [Parameter]
         [SecondsOrTimeSpan]
-        public TimeSpan MaxInitialWaitPerDecrypt { get; set; } = TimeSpan.FromSeconds(60);
+        public TimeSpan MaxInitialWaitPerDecrypt { get; set; } = Defaults.MaxInitialWaitPerDecrypt;
 
         protected DecryptionOptions BuildDecryption()
         {

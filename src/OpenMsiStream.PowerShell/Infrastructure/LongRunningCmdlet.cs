@@ -31,7 +31,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         [Parameter]
         [SecondsOrTimeSpan]
         [PositiveTimeSpan]
-        public TimeSpan HeartbeatInterval { get; set; } = MonitorOptions.DefaultHeartbeatInterval;
+        public TimeSpan HeartbeatInterval { get; set; } = Defaults.HeartbeatInterval;
 
         /// <summary>Topic for log lines: key &lt;program id&gt;_log.</summary>
         [Parameter]
@@ -43,7 +43,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         [Parameter]
         [SecondsOrTimeSpan]
         [PositiveTimeSpan]
-        public TimeSpan LogInterval { get; set; } = MonitorOptions.DefaultLogInterval;
+        public TimeSpan LogInterval { get; set; } = Defaults.LogInterval;
 
         /// <summary>The rotating log file (default &lt;home&gt;/logs/&lt;program id&gt;.log).</summary>
         [Parameter]
@@ -125,7 +125,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
                 LogFile = LogFile == null ? null : ResolvePath(LogFile),
                 LogLevel = LogLevel,
                 MetricsPort = IsBound(nameof(MetricsPort)) ? MetricsPort : (int?)null,
-                MetricsAddress = MetricsAddress ?? MonitorOptions.DefaultMetricsAddress,
+                MetricsAddress = MetricsAddress ?? Defaults.MetricsAddress,
             };
         }
     }

@@ -45,7 +45,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>Files handled at the same time (default 2).</summary>
         [Parameter]
         [ValidateRange(1, 64)]
-        public int ThrottleLimit { get; set; } = 2;
+        public int ThrottleLimit { get; set; } = Defaults.ThrottleLimit;
 
         /// <summary>Stop after this many files were handled (processed or failed).</summary>
         [Parameter]
@@ -67,7 +67,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>Largest file kept in memory (default 256 MB).</summary>
         [Parameter]
         [ValidateRange(1L, long.MaxValue)]
-        public long MaxMemoryFileSize { get; set; } = 256L * 1024 * 1024;
+        public long MaxMemoryFileSize { get; set; } = Defaults.MaxMemoryFileSize;
 
         protected abstract string Activity { get; }
 

@@ -10,10 +10,10 @@ namespace OpenMsiStream.Crypto.Runtime
     public sealed class DecryptionOptions
     {
         /// <summary>The wait for the first message of a run (the key exchange has to happen first).</summary>
-        public TimeSpan InitialWait { get; set; } = TimeSpan.FromSeconds(60);
+        public TimeSpan InitialWait { get; set; } = Defaults.MaxInitialWaitPerDecrypt;
 
         /// <summary>The wait for later messages whose key has not arrived.</summary>
-        public TimeSpan Wait { get; set; } = TimeSpan.FromSeconds(5);
+        public TimeSpan Wait { get; set; } = Defaults.MaxWaitPerDecrypt;
 
         /// <summary>
         /// Use messages that are not encrypted with KafkaCrypto as they are (a topic that mixes encrypted
