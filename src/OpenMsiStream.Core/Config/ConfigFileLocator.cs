@@ -16,6 +16,14 @@ namespace OpenMsiStream.Config
     {
         public const string ConfigDirectoryVariable = "OPENMSISTREAM_CONFIG_FILE_DIR";
 
+        /// <summary>
+        /// A path (anything with a directory part, '~' or a drive) as opposed to a bare name ("lab", "lab.config"),
+        /// which is looked for in the working directory and then in $OPENMSISTREAM_CONFIG_FILE_DIR. Front ends make
+        /// only a path absolute (PowerShell: against its location), never a bare name.
+        /// </summary>
+        public static bool IsPath(string nameOrPath) =>
+            nameOrPath.StartsWith("~", StringComparison.Ordinal) || nameOrPath.IndexOfAny(new[] { '/', '\\', ':' }) >= 0;
+
         public static string Resolve(string nameOrPath, Func<string, string?>? environment = null, string? workingDirectory = null)
         {
             if (string.IsNullOrWhiteSpace(nameOrPath))
