@@ -69,7 +69,7 @@ namespace OpenMsiStream.Cli
             return parse.InvokeAsync(invocation, cancellationToken);
         }
 
-        private static RootCommand BuildRoot()
+        internal static RootCommand BuildRoot()
         {
             var root = new RootCommand("openmsistream: stream laboratory data files through Apache Kafka, wire-compatible with OpenMSIStream.")
             {

@@ -152,7 +152,6 @@ namespace OpenMsiStream.Operations
                 }
                 line.Add(Text(arguments.Get<object>(positional.Name)));
             }
-            string[]? program = null;
             foreach (KeyValuePair<OperationOption, object> given in arguments.Given.Where(g => !g.Key.IsPositional))
             {
                 OperationOption option = given.Key;
@@ -163,9 +162,8 @@ namespace OpenMsiStream.Operations
                 }
                 switch (given.Value)
                 {
-                    case string[] items when option.Kind == OptionKind.Program:
-                        program = items;
-                        break;
+                    case string[] _ when option.Kind == OptionKind.Program:
+                        break; // after "--", below
                     case string[] items:
                         foreach (string item in items)
                         {
@@ -185,7 +183,9 @@ namespace OpenMsiStream.Operations
                         break;
                 }
             }
-            if (program != null)
+            // The program and its arguments (Command, then ArgumentList) go after "--".
+            string[] program = Options.Where(o => o.Kind == OptionKind.Program && arguments.IsGiven(o.Name)).SelectMany(o => arguments.Get<string[]>(o.Name)).ToArray();
+            if (program.Length > 0)
             {
                 line.Add("--");
                 line.AddRange(program);

@@ -102,15 +102,17 @@ namespace OpenMsiStream.Operations
                 case OptionKind.TextList:
                 case OptionKind.Program:
                     return Many(value).Select(item => System.Convert.ToString(item, CultureInfo.InvariantCulture) ?? string.Empty).ToArray();
-                case OptionKind.Count:
                 case OptionKind.Port:
+                    // The range is MonitorOptions.Validate's rule (its message names what the port is for).
+                    long port = Whole(value, display);
+                    return port < int.MinValue || port > int.MaxValue ? throw Invalid($"{display} must be a TCP port (got {port}).", port) : (int)port;
+                case OptionKind.Count:
                     long whole = Whole(value, display);
-                    long minimum = option.Kind == OptionKind.Port ? 0 : option.Minimum, maximum = option.Kind == OptionKind.Port ? 65535 : option.Maximum;
-                    if (whole < minimum || whole > maximum)
+                    if (whole < option.Minimum || whole > option.Maximum)
                     {
-                        throw Invalid(option.Kind == OptionKind.Port
-                            ? $"{display} must be a TCP port from 0 to 65535 (got {whole})."
-                            : maximum == long.MaxValue || maximum == int.MaxValue ? $"{display} must be at least {minimum} (got {whole})." : $"{display} must be from {minimum} to {maximum} (got {whole}).", whole);
+                        throw Invalid(option.Maximum >= int.MaxValue
+                            ? $"{display} must be at least {option.Minimum} (got {whole})."
+                            : $"{display} must be from {option.Minimum} to {option.Maximum} (got {whole}).", whole);
                     }
                     return (int)whole;
                 case OptionKind.Bytes:

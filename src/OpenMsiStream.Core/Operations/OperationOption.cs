@@ -40,7 +40,7 @@ namespace OpenMsiStream.Operations
         /// <summary>One name of the enum <see cref="OperationOption.Choices"/>, case-insensitive.</summary>
         Choice,
 
-        /// <summary>A TCP port, 0 to 65535 (0: one the system picks).</summary>
+        /// <summary>A TCP port (its range is checked by what uses it).</summary>
         Port,
 
         /// <summary>The program and its arguments, after "--" on the command line.</summary>

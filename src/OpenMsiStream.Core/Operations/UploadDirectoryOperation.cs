@@ -61,7 +61,6 @@ namespace OpenMsiStream.Operations
             {
                 options.Exclude.Add(pattern);
             }
-            Chunks.ChunkSizeRules.Validate(options.ChunkSize);
             return options;
         }
     }
