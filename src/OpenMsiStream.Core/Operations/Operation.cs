@@ -147,8 +147,8 @@ namespace OpenMsiStream.Operations
             {
                 if (!arguments.IsGiven(positional.Name))
                 {
-                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
-                        $"{Command} needs {arguments.Display(positional.Name)}.", target: positional.Name);
+                    throw new OpenMsiStreamException(ErrorIds.ServiceCommandUnsupported, ErrorKind.InvalidArgument,
+                        $"A service running {Cmdlet} needs {arguments.Display(positional.Name)} (a single value).", target: positional.Name);
                 }
                 line.Add(Text(arguments.Get<object>(positional.Name)));
             }

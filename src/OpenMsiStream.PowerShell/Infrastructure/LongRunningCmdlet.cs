@@ -69,8 +69,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>The address the metrics are served on (default 127.0.0.1; 0.0.0.0 for all of this computer's addresses — there is no authentication, so only behind a firewall). Needs -MetricsPort.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        [PSDefaultValue(Help = "127.0.0.1")]
-        public string? MetricsAddress { get; set; }
+        public string MetricsAddress { get; set; } = Defaults.MetricsAddress;
 
         /// <summary>The operation this cmdlet runs: its options, defaults, rules and run recipe, shared with the CLI command and the service translator.</summary>
         internal abstract Operation Operation { get; }
