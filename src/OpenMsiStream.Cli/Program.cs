@@ -38,8 +38,10 @@ namespace OpenMsiStream.Cli
             }
             try
             {
-                Operations.Operation? operation = Operations.Operation.ForCommand(args.FirstOrDefault());
-                operation?.Validate(operation.Parse(args, System.IO.Path.GetFullPath));
+                if (parse.CommandResult.Command is OperationCommand operation)
+                {
+                    operation.Operation.Validate(operation.Read(parse));
+                }
                 return Array.Empty<string>();
             }
             catch (Diagnostics.OpenMsiStreamException error)

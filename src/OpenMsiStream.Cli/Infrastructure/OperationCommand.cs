@@ -13,23 +13,24 @@ namespace OpenMsiStream.Cli.Infrastructure
     /// option per <see cref="OperationOption"/> (nothing is declared by hand), read back into
     /// <see cref="OperationArguments"/>, where the values are checked by the same code as the cmdlet's.
     /// </summary>
-    internal sealed class OperationCommand
+    internal sealed class OperationCommand : Command
     {
-        private readonly Operation _operation;
         private readonly List<(OperationOption Option, Func<ParseResult, object?> Read)> _readers = new List<(OperationOption, Func<ParseResult, object?>)>();
 
-        private OperationCommand(Operation operation) => _operation = operation;
+        private OperationCommand(Operation operation)
+            : base(operation.Command, operation.Summary) => Operation = operation;
+
+        public Operation Operation { get; }
 
         /// <summary>The command, running <paramref name="body"/> with the arguments read and checked.</summary>
         public static Command Create(Operation operation, Func<OperationArguments, CancellationToken, int> body)
         {
-            var declared = new OperationCommand(operation);
-            var command = new Command(operation.Command, operation.Summary);
+            var command = new OperationCommand(operation);
             // ArgumentList is PowerShell's half of the program: on the command line it follows the program after "--".
             foreach (OperationOption option in operation.Options.Where(o => o.CmdletOnly == null && o.Name != "ArgumentList"))
             {
                 (Symbol symbol, Func<ParseResult, object?> read) = Declare(option);
-                declared._readers.Add((option, read));
+                command._readers.Add((option, read));
                 if (symbol is Argument argument)
                 {
                     command.Arguments.Add(argument);
@@ -39,14 +40,14 @@ namespace OpenMsiStream.Cli.Infrastructure
                     command.Options.Add((Option)symbol);
                 }
             }
-            CommandRunner.SetAction(command, (parse, cancellationToken) => body(declared.Read(parse), cancellationToken));
+            CommandRunner.SetAction(command, (parse, cancellationToken) => body(command.Read(parse), cancellationToken));
             return command;
         }
 
         /// <summary>The arguments given on a parsed command line (checked as they are set).</summary>
         public OperationArguments Read(ParseResult parse)
         {
-            var arguments = new OperationArguments(_operation, OptionNaming.CommandLine, Path.GetFullPath);
+            var arguments = new OperationArguments(Operation, OptionNaming.CommandLine, Path.GetFullPath);
             foreach ((OperationOption option, Func<ParseResult, object?> read) in _readers)
             {
                 if (read(parse) is object value)

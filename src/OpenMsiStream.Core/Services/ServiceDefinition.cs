@@ -60,18 +60,10 @@ namespace OpenMsiStream.Services
         /// <summary>The `openmsistream` commands that run until stopped, and so make sense as services.</summary>
         public static IReadOnlyList<string> LongRunningCommands { get; } = Operations.Operation.LongRunning.Select(o => o.Command).ToList();
 
-        /// <summary>
-        /// A service's command line must start with one of <see cref="LongRunningCommands"/>, and its options
-        /// must pass the checks the command makes when it starts (so a service does not fail only then).
-        /// </summary>
+        /// <summary>A service's command line must start with one of <see cref="LongRunningCommands"/>.</summary>
         public static void ValidateCommand(IReadOnlyList<string> arguments)
         {
-            Operations.Operation? operation = arguments.Count == 0 ? null : Operations.Operation.ForCommand(arguments[0]);
-            if (operation != null)
-            {
-                operation.Validate(operation.Parse(arguments, path => path));
-            }
-            else
+            if (arguments.Count == 0 || !LongRunningCommands.Contains(arguments[0]))
             {
                 throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
                     $"'{(arguments.Count == 0 ? string.Empty : arguments[0])}' does not run until stopped; a service runs one of: {string.Join(", ", LongRunningCommands)}.",

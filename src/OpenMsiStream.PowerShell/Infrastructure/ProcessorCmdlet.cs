@@ -1,6 +1,5 @@
 using System;
 using System.Management.Automation;
-using System.Text.RegularExpressions;
 using OpenMsiStream.Config;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Kafka;
@@ -71,11 +70,6 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         public long MaxMemoryFileSize { get; set; } = Defaults.MaxMemoryFileSize;
 
         protected abstract string Activity { get; }
-
-        protected Regex? FilterRegex() => FilterRegex(Filter);
-
-        /// <summary>Heartbeat fields: a processor that produces results also reports what it produced.</summary>
-        protected virtual ProgramKind Kind => ProgramKind.Processor;
 
         /// <summary>
         /// Runs a processor on a worker thread (under a program monitor when asked for), writing its

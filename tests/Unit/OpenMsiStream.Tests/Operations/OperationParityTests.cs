@@ -5,6 +5,7 @@ using System.CommandLine;
 using System.IO;
 using System.Linq;
 using OpenMsiStream.Cli;
+using OpenMsiStream.Cli.Infrastructure;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Operations;
 using Xunit;
@@ -39,7 +40,8 @@ namespace OpenMsiStream.Tests.Operations
             {
                 Assert.Contains(option.Flag, line);
             }
-            OperationArguments read = operation.Parse(line, Path.GetFullPath);
+            ParseResult parse = Program.BuildRoot().Parse(line.ToArray());
+            OperationArguments read = ((OperationCommand)parse.CommandResult.Command).Read(parse);
             Assert.Equal(Describe(arguments), Describe(read));
         }
 
@@ -63,14 +65,11 @@ namespace OpenMsiStream.Tests.Operations
         [Fact]
         public void ACheckTheCommandWouldMakeAtItsStartFailsWhenTheServiceIsRegistered()
         {
-            var error = Assert.Throws<OpenMsiStreamException>(() => OpenMsiStream.Services.ServiceDefinition.ValidateCommand(
-                new[] { "process", "lab", "--mode", "Disk", "--", "python3", "x.py" }));
-            Assert.Equal(ErrorIds.InvalidArgument, error.ErrorId);
-            Assert.Equal("--mode Disk writes files to disk: give --output-directory.", error.Message);
-
-            error = Assert.Throws<OpenMsiStreamException>(() => OpenMsiStream.Services.ServiceDefinition.ValidateCommand(
-                new[] { "download-directory", "/data", "--topic", "lab", "--filter", "(unclosed" }));
-            Assert.StartsWith("--filter", error.Message);
+            Assert.Equal(new[] { "--mode Disk writes files to disk: give --output-directory." },
+                Program.Validate(new[] { "process", "lab", "--mode", "Disk", "--", "python3", "x.py" }));
+            Assert.StartsWith("--filter", Assert.Single(Program.Validate(new[] { "download-directory", "/data", "--topic", "lab", "--filter", "(unclosed" })));
+            Assert.Equal(new[] { "--throttle-limit must be from 1 to 64 (got 65)." },
+                Program.Validate(new[] { "s3-transfer", "lab", "lab-bucket", "--throttle-limit", "65" }));
         }
 
         /// <summary>The option set to a sample value, with what the operation needs to run and what the option needs beside it.</summary>
