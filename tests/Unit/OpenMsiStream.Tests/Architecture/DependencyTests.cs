@@ -36,6 +36,23 @@ namespace OpenMsiStream.Tests.Architecture
             Assert.True(uses.Length == 0, $"Core/{folder} must not use OpenMsiStream.{forbidden}:\n" + string.Join("\n", uses));
         }
 
+        /// <summary>
+        /// Clients get KafkaCrypto only through Messaging's producer and decryption: one place acquires and
+        /// releases nodes, so no client can get the node's lifetime or its wait for keys wrong on its own.
+        /// </summary>
+        [Fact]
+        public void OnlyMessagingHoldsNodesAndTheirEncryptors()
+        {
+            var node = new Regex(@"\b(?:KafkaCryptoNode|MessageEncryptor|MessageDecryptor)\b");
+            string[] uses = Directory.GetFiles(Core, "*.cs", SearchOption.AllDirectories)
+                .Where(file => !new[] { "Crypto", "Messaging", "bin", "obj" }.Contains(Path.GetRelativePath(Core, file).Split(Path.DirectorySeparatorChar)[0]))
+                .SelectMany(file => File.ReadAllLines(file).Select((line, i) => (file, number: i + 1, code: Code(line))))
+                .Where(l => node.IsMatch(l.code))
+                .Select(l => $"  {Path.GetRelativePath(Core, l.file)}:{l.number}: {l.code.Trim()}")
+                .ToArray();
+            Assert.True(uses.Length == 0, "Use Messaging.SecureMessaging instead of the node:\n" + string.Join("\n", uses));
+        }
+
         /// <summary>The check itself sees references in each of their forms (so that the rules above can fail).</summary>
         [Theory]
         [InlineData("Crypto", "Kafka")]        // using OpenMsiStream.Kafka;
