@@ -10,6 +10,7 @@ using OpenMsiStream.Config;
 using OpenMsiStream.Crypto.Runtime;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Kafka;
+using OpenMsiStream.Messaging;
 using OpenMsiStream.Wire;
 
 namespace OpenMsiStream.Download
@@ -44,8 +45,7 @@ namespace OpenMsiStream.Download
         private readonly Stopwatch _clock = new Stopwatch();
         private TimeSpan? _lastAssignment;
         private IReceiveObserver? _observer;
-        private readonly KafkaCryptoNode? _cryptoNode;
-        private readonly MessageDecryptor? _decryptor;
+        private readonly ConsumerDecryption? _decryptor;
         private readonly string? _undecryptableDirectory;
         private CancellationToken _running;
         private long _lag = -1;
@@ -87,12 +87,11 @@ namespace OpenMsiStream.Download
             }
             _reassembler = new Reassembler(target, options.Topic, options.MaxFileSize, options.MaxFilesInProgress, options.MaxBytesInProgress,
                 groupCommit: _directory != null);
-            _cryptoNode = KafkaCryptoNode.Acquire(settings, Diagnostics);
+            _decryptor = SecureMessaging.Decryption(settings, Diagnostics, options.Decryption);
             try
             {
-                if (_cryptoNode != null)
+                if (_decryptor != null)
                 {
-                    _decryptor = new MessageDecryptor(_cryptoNode, options.Decryption);
                     _undecryptableDirectory = options.OutputDirectory != null
                         ? System.IO.Path.Combine(options.OutputDirectory, UndecryptableMessageStore.DirectoryName)
                         : options.UndecryptableDirectory;
@@ -101,13 +100,13 @@ namespace OpenMsiStream.Download
             }
             catch
             {
-                _cryptoNode?.Release();
+                _decryptor?.Dispose();
                 throw;
             }
         }
 
         /// <summary>The KafkaCrypto node decrypting this receiver's messages, or null when they are not encrypted.</summary>
-        public string? CryptoNodeId => _cryptoNode?.NodeId;
+        public string? CryptoNodeId => _decryptor?.NodeId;
 
         public ClientDiagnostics Diagnostics { get; }
 
@@ -469,7 +468,7 @@ namespace OpenMsiStream.Download
         {
             CloseAcknowledgements();
             _consumer.Dispose();
-            _cryptoNode?.Release();
+            _decryptor?.Dispose();
             if (_groupIsFresh)
             {
                 _reassembler.DiscardAll();
@@ -713,7 +712,7 @@ namespace OpenMsiStream.Download
         private ChunkResult Undecryptable(string failure, ConsumeResult<byte[], byte[]> result, MessagePosition position)
         {
             string where = $"topic '{_options.Topic}', {position}";
-            string message = $"A message could not be decrypted by KafkaCrypto node '{_cryptoNode!.NodeId}' ({failure}; message at {where}";
+            string message = $"A message could not be decrypted by KafkaCrypto node '{_decryptor!.NodeId}' ({failure}; message at {where}";
             if (_running.IsCancellationRequested)
             {
                 // Stopping: leave it uncommitted so that the next run tries it again.

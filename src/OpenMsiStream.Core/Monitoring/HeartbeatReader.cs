@@ -7,6 +7,7 @@ using Confluent.Kafka;
 using OpenMsiStream.Config;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Kafka;
+using OpenMsiStream.Messaging;
 
 namespace OpenMsiStream.Monitoring
 {
@@ -79,22 +80,8 @@ namespace OpenMsiStream.Monitoring
 
         private int Read(Action<Heartbeat> onHeartbeat, Action<OpenMsiStreamException> onInvalid, bool stopAtEnd, CancellationToken cancellationToken)
         {
-            Crypto.Runtime.KafkaCryptoNode? cryptoNode = Crypto.Runtime.KafkaCryptoNode.Acquire(_settings, _diagnostics);
-            try
-            {
-                return Read(cryptoNode, onHeartbeat, onInvalid, stopAtEnd, cancellationToken);
-            }
-            finally
-            {
-                cryptoNode?.Release();
-            }
-        }
-
-        private int Read(Crypto.Runtime.KafkaCryptoNode? cryptoNode, Action<Heartbeat> onHeartbeat, Action<OpenMsiStreamException> onInvalid, bool stopAtEnd, CancellationToken cancellationToken)
-        {
-            // Heartbeats are small and frequent: a shorter wait for keys than for data files.
-            Crypto.Runtime.MessageDecryptor? decryptor = cryptoNode == null ? null : new Crypto.Runtime.MessageDecryptor(cryptoNode,
-                new Crypto.Runtime.DecryptionOptions { InitialWait = TimeSpan.FromSeconds(20), Wait = TimeSpan.FromSeconds(2) });
+            // Heartbeats are small and frequent: the shorter wait for keys. Disposed after the consumer.
+            using ConsumerDecryption? decryptor = SecureMessaging.Decryption(_settings, _diagnostics);
             ClientPropertySet properties = KafkaClientFactory.ConsumerProperties(_settings, "openmsistream-heartbeat-reader");
             using IConsumer<byte[], byte[]> consumer = KafkaClientFactory.BuildConsumer(properties, _diagnostics, onAssigned: null, onRevoked: null);
             int partitions = PartitionCount(consumer, cancellationToken);

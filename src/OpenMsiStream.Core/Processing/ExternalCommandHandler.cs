@@ -11,6 +11,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Download;
+using OpenMsiStream.Processes;
 
 namespace OpenMsiStream.Processing
 {

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Confluent.Kafka;
 using OpenMsiStream.Config;
 using OpenMsiStream.Kafka;
+using OpenMsiStream.Messaging;
 
 namespace OpenMsiStream.Processing
 {
@@ -20,8 +21,7 @@ namespace OpenMsiStream.Processing
     {
         private readonly KafkaSettings _settings;
         private readonly ClientDiagnostics _diagnostics;
-        private readonly Crypto.Runtime.KafkaCryptoNode? _cryptoNode;
-        private readonly Crypto.Runtime.MessageEncryptor? _encryptor;
+        private readonly EncryptingProducer _producer;
         private readonly bool _transactional;
 
         public ResultProducer(KafkaSettings settings, string topic, ClientDiagnostics diagnostics, string? transactionalId = null)
@@ -36,22 +36,12 @@ namespace OpenMsiStream.Processing
             {
                 properties.Set("transactional.id", transactionalId, "exactly-once results");
             }
-            _cryptoNode = Crypto.Runtime.KafkaCryptoNode.Acquire(settings, diagnostics);
-            try
-            {
-                _encryptor = _cryptoNode?.EncryptorFor(topic);
-                Producer = KafkaClientFactory.BuildProducer(properties, diagnostics, partitioner: null);
-            }
-            catch
-            {
-                _cryptoNode?.Release();
-                throw;
-            }
+            _producer = SecureMessaging.Producer(settings, properties, diagnostics, topic: topic);
         }
 
         public string Topic { get; }
 
-        internal IProducer<byte[], byte[]> Producer { get; }
+        internal IProducer<byte[], byte[]> Producer => _producer.Producer;
 
         /// <summary>
         /// Produces every message with <paramref name="key"/>; returns when all are acknowledged, with where
@@ -60,11 +50,7 @@ namespace OpenMsiStream.Processing
         public async Task<TopicPartitionOffset?> ProduceAsync(string key, IReadOnlyList<string> messages, CancellationToken cancellationToken)
         {
             byte[] keyBytes = Encoding.UTF8.GetBytes(key);
-            var deliveries = messages.Select(message => Producer.ProduceAsync(Topic, new Message<byte[], byte[]>
-            {
-                Key = _encryptor?.Key(keyBytes) ?? keyBytes,
-                Value = _encryptor?.Value(Encoding.UTF8.GetBytes(message)) ?? Encoding.UTF8.GetBytes(message),
-            }, cancellationToken)).ToList();
+            var deliveries = messages.Select(message => Producer.ProduceAsync(Topic, _producer.Encrypt(Topic, keyBytes, Encoding.UTF8.GetBytes(message)), cancellationToken)).ToList();
             try
             {
                 DeliveryResult<byte[], byte[]>[] delivered = await Task.WhenAll(deliveries).ConfigureAwait(false);
@@ -83,8 +69,7 @@ namespace OpenMsiStream.Processing
                 // A transactional producer has nothing left to flush: every transaction ended before.
                 Producer.Flush(TimeSpan.FromSeconds(10));
             }
-            Producer.Dispose();
-            _cryptoNode?.Release();
+            _producer.Dispose();
         }
     }
 }

@@ -304,7 +304,7 @@ namespace OpenMsiStream.Services
                 UseShellExecute = false,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
-                Arguments = string.Join(" ", command.Skip(1).Select(Processing.CommandLine.Quote)),
+                Arguments = string.Join(" ", command.Skip(1).Select(Processes.CommandLine.Quote)),
             };
             Process process;
             try

@@ -37,7 +37,7 @@ namespace OpenMsiStream.Upload
         public static FileToSend Create(string path, string? rootDirectory = null)
         {
             // Before GetFullPath: on Windows it turns a device name such as C:\data\aux.csv into \\.\aux.
-            string? nameProblem = Download.SafeRelativePath.ProblemInName(Path.GetFileName(path));
+            string? nameProblem = Wire.SafeRelativePath.ProblemInName(Path.GetFileName(path));
             if (nameProblem != null)
             {
                 throw Refused(Path.GetFileName(path), nameProblem, path);
@@ -75,7 +75,7 @@ namespace OpenMsiStream.Upload
         /// </summary>
         private static FileToSend Checked(FileToSend file)
         {
-            string? problem = Download.SafeRelativePath.ProblemOnEveryReceiver(file.RelativePath);
+            string? problem = Wire.SafeRelativePath.ProblemOnEveryReceiver(file.RelativePath);
             if (problem != null)
             {
                 throw Refused(file.RelativePath, problem, file.FullPath);

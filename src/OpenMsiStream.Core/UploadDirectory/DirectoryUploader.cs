@@ -424,7 +424,7 @@ namespace OpenMsiStream.UploadDirectory
         /// </summary>
         private void Settle(string relativePath, FileState state, DateTime now)
         {
-            if (Download.SafeRelativePath.ProblemOnEveryReceiver(relativePath) != null)
+            if (Wire.SafeRelativePath.ProblemOnEveryReceiver(relativePath) != null)
             {
                 Enqueue(relativePath, state, null);
                 return;

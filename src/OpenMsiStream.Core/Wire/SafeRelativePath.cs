@@ -5,7 +5,7 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using OpenMsiStream.Diagnostics;
 
-namespace OpenMsiStream.Download
+namespace OpenMsiStream.Wire
 {
     /// <summary>
     /// Turns the untrusted directory and file name of a chunk message into a path under the output
