@@ -87,7 +87,7 @@ namespace OpenMsiStream.Cli.Infrastructure
         {
             declared.Description = option.HelpWithDefault();
             declared.Required = option.Required;
-            return (declared, parse => parse.GetResult(declared) != null ? parse.GetValue(declared) : null);
+            return (declared, parse => parse.GetResult(declared) is { Implicit: false } ? parse.GetValue(declared) : null); // a bool option has an implicit result
         }
 
         private static Option<string?> ChoiceOption(OperationOption option)
