@@ -14,13 +14,12 @@ namespace OpenMsiStream.Download
     /// or <see cref="UndecryptableMessageStore"/>) and reported. Consume thread only.
     /// </summary>
     internal sealed class ChunkMessageHandler(ReceiveOptions options, OffsetTracker offsets, Reassembler reassembler, Quarantine? quarantine,
-        KafkaCryptoNode? cryptoNode, MessageDecryptor? decryptor, string? undecryptableDirectory)
+        MessageDecryptor? decryptor, string? undecryptableDirectory)
     {
         private readonly ReceiveOptions _options = options;
         private readonly OffsetTracker _offsets = offsets;
         private readonly Reassembler _reassembler = reassembler;
         private readonly Quarantine? _quarantine = quarantine;
-        private readonly KafkaCryptoNode? _cryptoNode = cryptoNode;
         private readonly MessageDecryptor? _decryptor = decryptor;
         private readonly string? _undecryptableDirectory = undecryptableDirectory;
         private readonly HashSet<string> _badMetadataReported = new HashSet<string>(StringComparer.Ordinal);
@@ -119,7 +118,7 @@ namespace OpenMsiStream.Download
         private ChunkResult Undecryptable(string failure, ConsumeResult<byte[], byte[]> result, MessagePosition position)
         {
             string where = $"topic '{_options.Topic}', {position}";
-            string message = $"A message could not be decrypted by KafkaCrypto node '{_cryptoNode!.NodeId}' ({failure}; message at {where}";
+            string message = $"A message could not be decrypted by KafkaCrypto node '{_decryptor!.NodeId}' ({failure}; message at {where}";
             if (_running.IsCancellationRequested)
             {
                 // Stopping: leave it uncommitted so that the next run tries it again.

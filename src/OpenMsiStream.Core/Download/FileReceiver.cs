@@ -100,7 +100,7 @@ namespace OpenMsiStream.Download
             _commits = new GroupOffsetCommitter(options.Topic, _offsets, options.OffsetCommitter, () => _consumer);
             _acknowledgements = new AcknowledgementQueue(_offsets, _commits);
             _outcomes = new OutcomeReporter(options, _reassembler, _offsets, _acknowledgements, _outage);
-            _chunks = new ChunkMessageHandler(options, _offsets, _reassembler, quarantine, _cryptoNode, _decryptor, _undecryptableDirectory);
+            _chunks = new ChunkMessageHandler(options, _offsets, _reassembler, quarantine, _decryptor, _undecryptableDirectory);
         }
 
         /// <summary>The KafkaCrypto node decrypting this receiver's messages, or null when they are not encrypted.</summary>
