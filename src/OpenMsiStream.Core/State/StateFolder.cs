@@ -19,7 +19,7 @@ namespace OpenMsiStream.State
         /// directory and its staging folder): a failure is reported as one to write in that folder, which
         /// is what the user can fix, with the internal folder named second.
         /// </param>
-        public static void Create(string path, string what, string errorId, (string Path, string What)? inside = null)
+        public static void Create(string path, string what, ErrorId errorId, (string Path, string What)? inside = null)
         {
             try
             {

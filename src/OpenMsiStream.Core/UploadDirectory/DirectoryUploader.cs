@@ -590,18 +590,19 @@ namespace OpenMsiStream.UploadDirectory
         private void Failed(InFlightFile file, Exception error)
         {
             var known = error as OpenMsiStreamException;
-            switch (known?.ErrorId)
+            if (known?.ErrorId == ErrorIds.FileChangedDuringSend)
             {
-                case ErrorIds.FileChangedDuringSend:
-                    StageProgress(file);
-                    _observer.Warning($"'{file.RelativePath}' changed while it was being sent; its latest content is sent once it stops changing.");
-                    _settle.Observe(file.RelativePath, null, DateTime.UtcNow);
-                    return;
-                case ErrorIds.FileNotFound:
-                    _unsaved[file.RelativePath] = (file.PlannedRecord ?? file.Previous)?.AsFailed("The file was deleted before it was sent completely.")
-                        ?? UploadRecord.FailedBeforeSending(_options.Topic, file.RelativePath, new FileState(0, DateTime.MinValue), "The file was deleted before it was sent.", null);
-                    _observer.Warning($"'{file.RelativePath}' was deleted before it was sent completely.");
-                    return;
+                StageProgress(file);
+                _observer.Warning($"'{file.RelativePath}' changed while it was being sent; its latest content is sent once it stops changing.");
+                _settle.Observe(file.RelativePath, null, DateTime.UtcNow);
+                return;
+            }
+            if (known?.ErrorId == ErrorIds.FileNotFound)
+            {
+                _unsaved[file.RelativePath] = (file.PlannedRecord ?? file.Previous)?.AsFailed("The file was deleted before it was sent completely.")
+                    ?? UploadRecord.FailedBeforeSending(_options.Topic, file.RelativePath, new FileState(0, DateTime.MinValue), "The file was deleted before it was sent.", null);
+                _observer.Warning($"'{file.RelativePath}' was deleted before it was sent completely.");
+                return;
             }
             StageProgress(file);
             string message = known?.Message ?? error.Message;
