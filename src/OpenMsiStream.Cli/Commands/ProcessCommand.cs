@@ -60,7 +60,7 @@ namespace OpenMsiStream.Cli.Commands
                 string? output = parse.GetValue(outputDirectory);
                 if (processingMode != ProcessingMode.Memory && output == null)
                 {
-                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, $"--mode {processingMode} writes files to disk: give --output-directory.");
+                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument, $"--mode {processingMode} writes files to disk: give --output-directory.");
                 }
                 var options = new StreamProcessingOptions(topicName, parse.GetValue(groupId) ?? StreamProcessingOptions.DefaultGroupId(topicName, string.Join("\n", commandLine)))
                 {

@@ -50,7 +50,7 @@ namespace OpenMsiStream.Cli.Commands
                 ProcessingMode transferMode = parse.GetValue(mode);
                 if (transferMode == ProcessingMode.Both)
                 {
-                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, "--mode must be Disk or Memory for an S3 transfer.");
+                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument, "--mode must be Disk or Memory for an S3 transfer.");
                 }
                 var options = new S3TransferOptions(parse.GetValue(topic)!, bucketName)
                 {

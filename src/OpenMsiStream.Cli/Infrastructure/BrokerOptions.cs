@@ -29,7 +29,7 @@ namespace OpenMsiStream.Cli.Infrastructure
             string? servers = parse.GetValue(BootstrapServers);
             if (config == null && servers == null)
             {
-                throw new OpenMsiStreamException(ErrorIds.NoBrokerSpecified, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.NoBrokerSpecified,
                     "No broker given: use --config FILE or --bootstrap-servers HOST:PORT (try `openmsistream local-broker` for a local one).");
             }
             KafkaSettings? settings = config != null ? KafkaSettings.FromFile(config) : null;

@@ -40,7 +40,7 @@ namespace OpenMsiStream.Cli.Infrastructure
             double wait = parse.GetValue(MaxWaitPerDecrypt), initial = parse.GetValue(MaxInitialWaitPerDecrypt);
             if (wait < 0 || initial < 0 || double.IsNaN(wait) || double.IsNaN(initial))
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     "--max-wait-per-decrypt and --max-initial-wait-per-decrypt must be zero or more seconds.");
             }
             return new DecryptionOptions

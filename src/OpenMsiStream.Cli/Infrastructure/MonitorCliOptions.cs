@@ -68,7 +68,7 @@ namespace OpenMsiStream.Cli.Infrastructure
                 LogFile = parse.GetValue(_logFile),
                 LogLevel = parse.GetValue(_logLevel),
                 MetricsPort = parse.GetValue(_metricsPort) ?? (parse.GetResult(_metricsAddress) != null
-                    ? throw new OpenMsiStream.Diagnostics.OpenMsiStreamException(OpenMsiStream.Diagnostics.ErrorIds.InvalidArgument, OpenMsiStream.Diagnostics.ErrorKind.InvalidArgument,
+                    ? throw new OpenMsiStream.Diagnostics.OpenMsiStreamException(OpenMsiStream.Diagnostics.ErrorIds.InvalidArgument,
                         "--metrics-address needs --metrics-port: the port to serve the metrics on.")
                     : (int?)null),
                 MetricsAddress = parse.GetValue(_metricsAddress) ?? Defaults.MetricsAddress,

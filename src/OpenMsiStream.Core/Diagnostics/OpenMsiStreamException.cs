@@ -37,10 +37,10 @@ namespace OpenMsiStream.Diagnostics
         public static OpenMsiStreamException From(Exception error) => error switch
         {
             OpenMsiStreamException ours => ours,
-            ArgumentException argument => new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, argument.Message.Replace("\r", "").Replace("\n", " "), argument),
-            UnauthorizedAccessException denied => new OpenMsiStreamException(ErrorIds.FileSystemError, ErrorKind.WriteError, denied.Message, denied),
-            System.IO.IOException io => new OpenMsiStreamException(ErrorIds.FileSystemError, ErrorKind.WriteError, io.Message, io),
-            _ => new OpenMsiStreamException(ErrorIds.Unexpected, ErrorKind.InvalidOperation, $"Unexpected {error.GetType().FullName}: {error.Message}", error),
+            ArgumentException argument => new OpenMsiStreamException(ErrorIds.InvalidArgument, argument.Message.Replace("\r", "").Replace("\n", " "), argument),
+            UnauthorizedAccessException denied => new OpenMsiStreamException(ErrorIds.FileSystemError, denied.Message, denied),
+            System.IO.IOException io => new OpenMsiStreamException(ErrorIds.FileSystemError, io.Message, io),
+            _ => new OpenMsiStreamException(ErrorIds.Unexpected, $"Unexpected {error.GetType().FullName}: {error.Message}", error),
         };
     }
 

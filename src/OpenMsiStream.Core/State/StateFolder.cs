@@ -33,10 +33,10 @@ namespace OpenMsiStream.State
                     : ex.Message;
                 if (inside is (string owner, string ownerWhat) && file == null)
                 {
-                    throw new OpenMsiStreamException(errorId, ErrorKind.WriteError,
+                    throw new OpenMsiStreamException(errorId,
                         $"Cannot write in {ownerWhat} '{owner}': {reason} (it needs {what} '{path}').", ex, owner);
                 }
-                throw new OpenMsiStreamException(errorId, ErrorKind.WriteError, $"Cannot create {what} '{path}': {reason}.", ex, path);
+                throw new OpenMsiStreamException(errorId, $"Cannot create {what} '{path}': {reason}.", ex, path);
             }
         }
 

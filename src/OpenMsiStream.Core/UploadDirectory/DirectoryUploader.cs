@@ -85,12 +85,12 @@ namespace OpenMsiStream.UploadDirectory
             _root = Path.GetFullPath(options.Directory).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
             if (File.Exists(_root))
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     $"'{_root}' is a file, not a directory: the uploader watches a directory (to send one file, use Send-MsiDataFile or 'openmsistream upload-file').", target: _root);
             }
             if (!Directory.Exists(_root))
             {
-                throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"Directory '{_root}' does not exist.", target: _root);
+                throw new OpenMsiStreamException(ErrorIds.FileNotFound, $"Directory '{_root}' does not exist.", target: _root);
             }
             Diagnostics = diagnostics ?? new ClientDiagnostics();
             StateDirectory = Path.GetFullPath(options.StateDirectory ?? UploadRegistry.DefaultStateDirectory(_root));
@@ -614,7 +614,7 @@ namespace OpenMsiStream.UploadDirectory
             TimeSpan delay = TimeSpan.FromSeconds(Math.Min(MaxRetryDelay.TotalSeconds, 10 * Math.Pow(2, Math.Min(failed.Attempts - 1, 10))));
             _retryAt[file.RelativePath] = DateTime.UtcNow + delay;
             _errors++;
-            _observer.Error(new OpenMsiStreamException(known?.ErrorId ?? ErrorIds.DeliveryFailed, known?.Kind ?? ErrorKind.ConnectionError,
+            _observer.Error(new OpenMsiStreamException(known?.Id ?? ErrorIds.DeliveryFailed,
                 $"{message} '{file.RelativePath}' is tried again in {delay.TotalSeconds:0} s.", error, file.RelativePath));
         }
 

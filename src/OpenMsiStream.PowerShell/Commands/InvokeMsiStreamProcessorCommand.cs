@@ -177,12 +177,12 @@ namespace OpenMsiStream.PowerShell.Commands
         {
             if (Metadata && ResultTopic == null)
             {
-                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     "-Metadata publishes each file's metadata to -ResultTopic; give -ResultTopic too."));
             }
             if (Mode != ProcessingMode.Memory && OutputDirectory == null)
             {
-                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     $"-Mode {Mode} writes files to disk: give -OutputDirectory."));
             }
             StreamProcessingOptions options = BuildOptions();
@@ -285,7 +285,7 @@ namespace OpenMsiStream.PowerShell.Commands
             PSVariable? variable = SessionState.PSVariable.Get(name);
             if (variable == null)
             {
-                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     $"The script block uses $using:{name}, but there is no variable '{name}' here.", target: name));
             }
             return variable!.Value;

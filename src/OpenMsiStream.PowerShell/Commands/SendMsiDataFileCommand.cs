@@ -175,7 +175,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 {
                     // Get-ChildItem -Recurse without -RootDirectory: a/x.csv and b/x.csv would both be
                     // "x.csv", and every receiver would keep only one of them.
-                    WriteError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                    WriteError(new OpenMsiStreamException(ErrorIds.InvalidArgument,
                         $"'{file.FullPath}' is not sent: '{first}' is already sent as '{file.RelativePath}' by this command, and receivers would keep only one. Give -RootDirectory so that subdirectories are kept.",
                         target: file.FullPath), file.FullPath);
                     continue;
@@ -409,13 +409,13 @@ namespace OpenMsiStream.PowerShell.Commands
                     matches = GetResolvedProviderPathFromPSPath(pattern, out ProviderInfo provider);
                     if (provider.Name != "FileSystem")
                     {
-                        WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.InvalidArgument, $"'{pattern}' is not a file-system path.", target: pattern));
+                        WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound, $"'{pattern}' is not a file-system path.", target: pattern));
                         continue;
                     }
                 }
                 catch (ItemNotFoundException)
                 {
-                    WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"File '{pattern}' does not exist.", target: pattern));
+                    WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound, $"File '{pattern}' does not exist.", target: pattern));
                     continue;
                 }
                 foreach (string match in matches)

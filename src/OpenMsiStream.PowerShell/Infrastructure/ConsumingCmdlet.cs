@@ -28,7 +28,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         {
             if (MaxWaitPerDecrypt < TimeSpan.Zero || MaxInitialWaitPerDecrypt < TimeSpan.Zero)
             {
-                ThrowTerminatingError(ErrorRecords.From(new Diagnostics.OpenMsiStreamException(Diagnostics.ErrorIds.InvalidArgument, Diagnostics.ErrorKind.InvalidArgument,
+                ThrowTerminatingError(ErrorRecords.From(new Diagnostics.OpenMsiStreamException(Diagnostics.ErrorIds.InvalidArgument,
                     "-MaxWaitPerDecrypt and -MaxInitialWaitPerDecrypt cannot be negative.")));
             }
             return new DecryptionOptions

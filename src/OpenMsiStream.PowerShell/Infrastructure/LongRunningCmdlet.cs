@@ -97,7 +97,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
             {
                 if (IsBound(nameof(MetricsAddress)) && !IsBound(nameof(MetricsPort)))
                 {
-                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, "-MetricsAddress needs -MetricsPort: the port to serve the metrics on.");
+                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument, "-MetricsAddress needs -MetricsPort: the port to serve the metrics on.");
                 }
                 BuildMonitorOptions()?.Validate();
             }
