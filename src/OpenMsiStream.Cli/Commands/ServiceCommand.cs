@@ -59,7 +59,7 @@ namespace OpenMsiStream.Cli.Commands
                 IReadOnlyList<string> errors = Program.Validate(arguments);
                 if (errors.Count > 0 && ServiceDefinition.LongRunningCommands.Contains(arguments[0]))
                 {
-                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, $"The service's command line is not valid: {string.Join("; ", errors)}");
+                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument, $"The service's command line is not valid: {string.Join("; ", errors)}");
                 }
                 ServiceDefinition.ValidateCommand(arguments);
                 ServiceLayout layout = Layout(parse, user);

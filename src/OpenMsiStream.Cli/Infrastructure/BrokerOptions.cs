@@ -31,7 +31,7 @@ namespace OpenMsiStream.Cli.Infrastructure
 
         private static KafkaSettings Resolve(string? config, string? servers) =>
             OpenMsiStream.Operations.Operation.Broker(config, servers, null)
-                ?? throw new OpenMsiStreamException(ErrorIds.NoBrokerSpecified, ErrorKind.InvalidArgument,
+                ?? throw new OpenMsiStreamException(ErrorIds.NoBrokerSpecified,
                     "No broker given: use --config FILE or --bootstrap-servers HOST:PORT (try `openmsistream local-broker` for a local one).");
     }
 }

@@ -28,7 +28,7 @@ namespace OpenMsiStream.Config
         {
             if (string.IsNullOrWhiteSpace(nameOrPath))
             {
-                throw new OpenMsiStreamException(ErrorIds.ConfigFileNotFound, ErrorKind.ObjectNotFound, "A config file path is required.");
+                throw new OpenMsiStreamException(ErrorIds.ConfigFileNotFound, "A config file path is required.");
             }
             environment ??= Environment.GetEnvironmentVariable;
             string candidate = Path.GetFileName(nameOrPath).Contains(".") ? nameOrPath : nameOrPath + ".config";
@@ -49,7 +49,7 @@ namespace OpenMsiStream.Config
                     return inDirectory;
                 }
             }
-            throw new OpenMsiStreamException(ErrorIds.ConfigFileNotFound, ErrorKind.ObjectNotFound,
+            throw new OpenMsiStreamException(ErrorIds.ConfigFileNotFound,
                 $"Config file '{nameOrPath}' was not found (looked for {string.Join(" and ", looked.ConvertAll(p => "'" + p + "'"))}).",
                 target: nameOrPath);
         }

@@ -43,7 +43,7 @@ namespace OpenMsiStream.Download
             catch (Exception ex) when (RetryableOutputFailure.Is(ex))
             {
                 // Keeping a bad or undecryptable message failed (a full disk): it is read again later.
-                return ChunkResult.Blocked(new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
+                return ChunkResult.Blocked(new OpenMsiStreamException(ErrorIds.OutputWriteFailed,
                     $"Could not keep the message at topic '{_options.Topic}', partition {result.Partition.Value}, offset {result.Offset.Value}: {RetryableOutputFailure.Describe(ex)} Receiving pauses and tries again until writing works.",
                     ex, _options.OutputDirectory));
             }
@@ -123,15 +123,15 @@ namespace OpenMsiStream.Download
             if (_running.IsCancellationRequested)
             {
                 // Stopping: leave it uncommitted so that the next run tries it again.
-                return ChunkResult.Failed(new OpenMsiStreamException(ErrorIds.UndecryptableMessage, ErrorKind.InvalidData, message + ", not committed)."), Array.Empty<MessagePosition>());
+                return ChunkResult.Failed(new OpenMsiStreamException(ErrorIds.UndecryptableMessage, message + ", not committed)."), Array.Empty<MessagePosition>());
             }
             if (_undecryptableDirectory == null)
             {
-                return ChunkResult.Failed(new OpenMsiStreamException(ErrorIds.UndecryptableMessage, ErrorKind.InvalidData,
+                return ChunkResult.Failed(new OpenMsiStreamException(ErrorIds.UndecryptableMessage,
                     message + "; not saved: give -OutputDirectory to keep undecryptable messages)."), new[] { position });
             }
             string kept = UndecryptableMessageStore.Save(_undecryptableDirectory, _options.Topic, result.Message.Key, result.Message.Value, result.Message.Timestamp);
-            return ChunkResult.Failed(new OpenMsiStreamException(ErrorIds.UndecryptableMessage, ErrorKind.InvalidData,
+            return ChunkResult.Failed(new OpenMsiStreamException(ErrorIds.UndecryptableMessage,
                 message + $", kept in '{kept}'). Send it again with Send-MsiUndecryptableMessage once its producer can hand out the key.", target: kept), new[] { position });
         }
 
@@ -140,10 +140,10 @@ namespace OpenMsiStream.Download
             string where = $"topic '{_options.Topic}', {position}";
             if (_quarantine == null)
             {
-                return new OpenMsiStreamException(error.ErrorId, error.Kind, $"{error.Message} (message at {where})", error.InnerException, error.Target);
+                return new OpenMsiStreamException(error.Id, $"{error.Message} (message at {where})", error.InnerException, error.Target);
             }
             string kept = _quarantine.Keep(_options.Topic, position, result.Message.Key, result.Message.Value, error.Message);
-            return new OpenMsiStreamException(error.ErrorId, error.Kind, $"{error.Message} (message at {where}, kept in '{kept}')", error.InnerException, error.Target);
+            return new OpenMsiStreamException(error.Id, $"{error.Message} (message at {where}, kept in '{kept}')", error.InnerException, error.Target);
         }
     }
 }

@@ -349,7 +349,7 @@ namespace OpenMsiStream.Download
             }
             catch (ConsumeException ex) when (GroupInstanceId != null && IsFenced(ex.Error))
             {
-                throw new OpenMsiStreamException(ErrorIds.StaticMemberFenced, ErrorKind.InvalidOperation,
+                throw new OpenMsiStreamException(ErrorIds.StaticMemberFenced,
                     $"Another consumer joined group '{GroupId}' with the same group.instance.id '{GroupInstanceId}', so the broker took this one's partitions ({ex.Error.Reason}). "
                     + "Two programs run with the same program id: give each its own --program-id / -ProgramId (or its own group.instance.id in [consumer]).",
                     new KafkaException(ex.Error), GroupInstanceId);

@@ -126,7 +126,7 @@ namespace OpenMsiStream.Download
             }
             catch (Exception ex) when (RetryableOutputFailure.Is(ex))
             {
-                Block(new[] { new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
+                Block(new[] { new OpenMsiStreamException(ErrorIds.OutputWriteFailed,
                     $"Could not record the files in progress in '{options.OutputDirectory}': {RetryableOutputFailure.Describe(ex)} Receiving pauses and tries again until writing works; nothing is lost meanwhile.",
                     ex, options.OutputDirectory) });
             }

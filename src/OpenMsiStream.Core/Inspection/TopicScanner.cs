@@ -86,7 +86,7 @@ namespace OpenMsiStream.Inspection
             ClusterMetadata metadata = KafkaConnectionProbe.Probe(_consumer, _topic, _timeout, _settings, _diagnostics, cancellationToken);
             if (metadata.TopicExists != true)
             {
-                throw new OpenMsiStreamException(ErrorIds.TopicNotFound, ErrorKind.ObjectNotFound,
+                throw new OpenMsiStreamException(ErrorIds.TopicNotFound,
                     $"Topic '{_topic}' does not exist on {_settings.BootstrapServers}.", target: _topic);
             }
             return Enumerable.Range(0, metadata.PartitionCount!.Value).ToDictionary(p => p, p => _consumer.QueryWatermarkOffsets(new TopicPartition(_topic, new Partition(p)), _timeout));
@@ -123,7 +123,7 @@ namespace OpenMsiStream.Inspection
                     }
                     if (quiet.Elapsed > _timeout && remaining.Count > 0)
                     {
-                        throw new OpenMsiStreamException(ErrorIds.BrokerUnreachable, ErrorKind.ConnectionError,
+                        throw new OpenMsiStreamException(ErrorIds.BrokerUnreachable,
                             $"Reading topic '{_topic}' stopped arriving before its end (partitions {string.Join(", ", remaining.Keys)}): {_diagnostics.LastErrorReason ?? "no reason given"}.", target: _topic);
                     }
                     continue;

@@ -121,7 +121,7 @@ namespace OpenMsiStream.Monitoring
                     Crypto.Runtime.DecryptedMessage decrypted = decryptor.Decrypt(result.Topic, key, value, cancellationToken);
                     if (!decrypted.Succeeded)
                     {
-                        onInvalid(new OpenMsiStreamException(ErrorIds.UndecryptableMessage, ErrorKind.InvalidData,
+                        onInvalid(new OpenMsiStreamException(ErrorIds.UndecryptableMessage,
                             $"The message at {result.Topic}[{result.Partition.Value}]@{result.Offset.Value} could not be decrypted by KafkaCrypto node '{decryptor.NodeId}': {decrypted.Failure}."));
                         continue;
                     }
@@ -140,7 +140,7 @@ namespace OpenMsiStream.Monitoring
                 }
                 catch (FormatException ex)
                 {
-                    onInvalid(new OpenMsiStreamException(ErrorIds.InvalidHeartbeat, ErrorKind.InvalidData,
+                    onInvalid(new OpenMsiStreamException(ErrorIds.InvalidHeartbeat,
                         $"The heartbeat of '{programId}' at {result.Topic}[{result.Partition.Value}]@{result.Offset.Value} cannot be read: {ex.Message}.", target: programId));
                 }
             }
@@ -153,7 +153,7 @@ namespace OpenMsiStream.Monitoring
             ClusterMetadata metadata = KafkaConnectionProbe.Probe(consumer, _options.Topic, _options.ConnectTimeout, _settings, _diagnostics, cancellationToken);
             if (metadata.TopicExists != true)
             {
-                throw new OpenMsiStreamException(ErrorIds.TopicNotFound, ErrorKind.ObjectNotFound,
+                throw new OpenMsiStreamException(ErrorIds.TopicNotFound,
                     $"Topic '{_options.Topic}' does not exist on {_settings.BootstrapServers}: no program has sent heartbeats to it yet.", target: _options.Topic);
             }
             return metadata.PartitionCount!.Value;

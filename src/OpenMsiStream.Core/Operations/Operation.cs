@@ -88,7 +88,7 @@ namespace OpenMsiStream.Operations
             }
             if (arguments.IsGiven("MetricsAddress") && !arguments.IsGiven("MetricsPort"))
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     $"{arguments.Display("MetricsAddress")} needs {arguments.Display("MetricsPort")}: the port to serve the metrics on.");
             }
             var options = new MonitorOptions
@@ -147,7 +147,7 @@ namespace OpenMsiStream.Operations
             {
                 if (!arguments.IsGiven(positional.Name))
                 {
-                    throw new OpenMsiStreamException(ErrorIds.ServiceCommandUnsupported, ErrorKind.InvalidArgument,
+                    throw new OpenMsiStreamException(ErrorIds.ServiceCommandUnsupported,
                         $"A service running {Cmdlet} needs {arguments.Display(positional.Name)} (a single value).", target: positional.Name);
                 }
                 line.Add(Text(arguments.Get<object>(positional.Name)));
@@ -157,7 +157,7 @@ namespace OpenMsiStream.Operations
                 OperationOption option = given.Key;
                 if (option.CmdletOnly != null)
                 {
-                    throw new OpenMsiStreamException(ErrorIds.ServiceCommandUnsupported, ErrorKind.InvalidArgument,
+                    throw new OpenMsiStreamException(ErrorIds.ServiceCommandUnsupported,
                         $"-{option.Name} of {Cmdlet} has no command-line form: {option.CmdletOnly}.", target: option.Name);
                 }
                 switch (given.Value)

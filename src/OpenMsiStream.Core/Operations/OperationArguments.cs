@@ -49,7 +49,7 @@ namespace OpenMsiStream.Operations
         public OperationArguments Set(string name, object? value)
         {
             OperationOption option = Operation.Find(name)
-                ?? throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, $"{Operation.Command} has no option '{name}'.", target: name);
+                ?? throw new OpenMsiStreamException(ErrorIds.InvalidArgument, $"{Operation.Command} has no option '{name}'.", target: name);
             object converted = Convert(option, value);
             if (!_given.ContainsKey(option.Name))
             {
@@ -212,6 +212,6 @@ namespace OpenMsiStream.Operations
         }
 
         private static OpenMsiStreamException Invalid(string message, object? target) =>
-            new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, message, target: target);
+            new OpenMsiStreamException(ErrorIds.InvalidArgument, message, target: target);
     }
 }

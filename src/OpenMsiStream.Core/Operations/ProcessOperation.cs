@@ -43,7 +43,7 @@ namespace OpenMsiStream.Operations
         {
             if (Program(arguments).Length == 0)
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, "process needs the program to run, after --.");
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, "process needs the program to run, after --.");
             }
             Build(arguments, string.Join("\n", Program(arguments)));
         }
@@ -59,7 +59,7 @@ namespace OpenMsiStream.Operations
             ProcessingMode mode = arguments.Get<ProcessingMode>("Mode");
             if (mode != ProcessingMode.Memory && !arguments.IsGiven("OutputDirectory"))
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     $"{arguments.Display("Mode")} {mode} writes files to disk: give {arguments.Display("OutputDirectory")}.");
             }
             return new StreamProcessingOptions(topic, arguments.Text("GroupId") ?? StreamProcessingOptions.DefaultGroupId(topic, handlerCode))

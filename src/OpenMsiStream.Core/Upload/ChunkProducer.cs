@@ -64,7 +64,7 @@ namespace OpenMsiStream.Upload
         {
             if (!metadata.IsEmpty && MetadataRefusal is string why)
             {
-                throw new OpenMsiStream.Diagnostics.OpenMsiStreamException(OpenMsiStream.Diagnostics.ErrorIds.MetadataUnsupported, OpenMsiStream.Diagnostics.ErrorKind.InvalidArgument,
+                throw new OpenMsiStream.Diagnostics.OpenMsiStreamException(OpenMsiStream.Diagnostics.ErrorIds.MetadataUnsupported,
                     $"'{file}' was not sent: it has metadata, {why}", target: file);
             }
         }

@@ -45,7 +45,7 @@ namespace OpenMsiStream.Upload
             string full = Path.GetFullPath(path);
             if (Directory.Exists(full))
             {
-                throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.FileNotFound,
                     $"'{full}' is a directory. Send the files in it (for example Get-ChildItem -File -Recurse | Send-MsiDataFile -RootDirectory '{full}').", target: full);
             }
             string fileDirectory = Path.GetDirectoryName(full)!;
@@ -57,7 +57,7 @@ namespace OpenMsiStream.Upload
             string prefix = root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal) ? root : root + Path.DirectorySeparatorChar;
             if (!fileDirectory.StartsWith(prefix, PathComparison))
             {
-                throw new OpenMsiStreamException(ErrorIds.FileOutsideRootDirectory, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.FileOutsideRootDirectory,
                     $"File '{full}' is not inside the root directory '{root}'.", target: full);
             }
             string relative = fileDirectory.Substring(prefix.Length);
@@ -82,13 +82,13 @@ namespace OpenMsiStream.Upload
             }
             if (!File.Exists(file.FullPath))
             {
-                throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"File '{file.FullPath}' does not exist.", target: file.FullPath);
+                throw new OpenMsiStreamException(ErrorIds.FileNotFound, $"File '{file.FullPath}' does not exist.", target: file.FullPath);
             }
             return file;
         }
 
         private static OpenMsiStreamException Refused(string relativePath, string problem, string target) =>
-            new OpenMsiStreamException(ErrorIds.UnsafePath, ErrorKind.InvalidArgument,
+            new OpenMsiStreamException(ErrorIds.UnsafePath,
                 $"'{relativePath}' is not sent: {problem}, so no receiver would write it. Rename it.", target: target);
 
         private static StringComparison PathComparison => FileSystem.PathRules.Comparison;

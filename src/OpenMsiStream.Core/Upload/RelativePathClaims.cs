@@ -23,7 +23,7 @@ namespace OpenMsiStream.Upload
         {
             if (_claimed.TryGetValue(file.RelativePath, out string? first) && !string.Equals(first, file.FullPath, StringComparison.Ordinal))
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     $"'{file.FullPath}' is not sent: '{first}' is already sent as '{file.RelativePath}' by this command, and receivers would keep only one. Give {_rootOption} so that subdirectories are kept.",
                     target: file.FullPath);
             }

@@ -161,7 +161,7 @@ namespace OpenMsiStream.Wire
         private static bool IsAsciiLetter(char c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 
         private static OpenMsiStreamException Unsafe(string described, string reason) =>
-            new OpenMsiStreamException(ErrorIds.UnsafePath, ErrorKind.InvalidData,
+            new OpenMsiStreamException(ErrorIds.UnsafePath,
                 $"Refused to write '{described}': {reason}. Nothing was written.", target: described);
     }
 }

@@ -178,7 +178,7 @@ namespace OpenMsiStream.PowerShell.Commands
         {
             if (Metadata && ResultTopic == null)
             {
-                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     "-Metadata publishes each file's metadata to -ResultTopic; give -ResultTopic too."));
             }
             OperationArguments arguments = Arguments();
@@ -257,7 +257,7 @@ namespace OpenMsiStream.PowerShell.Commands
             PSVariable? variable = SessionState.PSVariable.Get(name);
             if (variable == null)
             {
-                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     $"The script block uses $using:{name}, but there is no variable '{name}' here.", target: name));
             }
             return variable!.Value;

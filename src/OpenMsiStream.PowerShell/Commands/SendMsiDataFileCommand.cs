@@ -400,13 +400,13 @@ namespace OpenMsiStream.PowerShell.Commands
                     matches = GetResolvedProviderPathFromPSPath(pattern, out ProviderInfo provider);
                     if (provider.Name != "FileSystem")
                     {
-                        WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.InvalidArgument, $"'{pattern}' is not a file-system path.", target: pattern));
+                        WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound, $"'{pattern}' is not a file-system path.", target: pattern));
                         continue;
                     }
                 }
                 catch (ItemNotFoundException)
                 {
-                    WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"File '{pattern}' does not exist.", target: pattern));
+                    WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound, $"File '{pattern}' does not exist.", target: pattern));
                     continue;
                 }
                 foreach (string match in matches)

@@ -35,7 +35,7 @@ namespace OpenMsiStream.PowerShell.Infrastructure
                     LocalBrokerInfo? local = LocalBrokerSession.Current;
                     if (local == null)
                     {
-                        throw new OpenMsiStreamException(ErrorIds.NoBrokerSpecified, ErrorKind.InvalidArgument,
+                        throw new OpenMsiStreamException(ErrorIds.NoBrokerSpecified,
                             "No broker given: use -Config <file> or -BootstrapServers host:port, or start the embedded broker with Start-MsiLocalBroker.");
                     }
                     WriteVerbose($"Using the embedded local broker at {local.BootstrapServers}.");

@@ -134,6 +134,6 @@ namespace OpenMsiStream.PowerShell.Services
             Refused($"-{parameter} is given as '{value.Extent.Text}': in a service command use constants or variables, whose current values are recorded.", parameter);
 
         private static OpenMsiStreamException Refused(string message, string target) =>
-            new OpenMsiStreamException(ErrorIds.ServiceCommandUnsupported, ErrorKind.InvalidArgument, message, target: target);
+            new OpenMsiStreamException(ErrorIds.ServiceCommandUnsupported, message, target: target);
     }
 }
