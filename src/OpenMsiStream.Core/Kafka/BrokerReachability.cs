@@ -31,15 +31,24 @@ namespace OpenMsiStream.Kafka
             }
         }
 
-        /// <summary>librdkafka's statistics: any broker UP ends an outage.</summary>
+        /// <summary>
+        /// librdkafka's statistics: any broker UP ends an outage, unless the statistics were taken before the
+        /// outage began. Statistics reach this callback late on a loaded machine, and a snapshot from before
+        /// the first connection failure would otherwise restart the outage's clock, so that it never lasted
+        /// long enough to be said (their "time" has whole seconds: one second of slack).
+        /// </summary>
         internal void Statistics(string json, DateTime now)
         {
-            if (!AnyBrokerUp(json))
+            if (!AnyBrokerUp(json, out DateTime? takenAt))
             {
                 return;
             }
             lock (_gate)
             {
+                if (_downSince is DateTime since && takenAt is DateTime taken && taken < since - TimeSpan.FromSeconds(1))
+                {
+                    return;
+                }
                 if (_downSince.HasValue && _announced)
                 {
                     _backAfter = now - _downSince.Value;
@@ -68,11 +77,16 @@ namespace OpenMsiStream.Kafka
             }
         }
 
-        private static bool AnyBrokerUp(string json)
+        private static bool AnyBrokerUp(string json, out DateTime? takenAt)
         {
+            takenAt = null;
             try
             {
                 using JsonDocument stats = JsonDocument.Parse(json);
+                if (stats.RootElement.TryGetProperty("time", out JsonElement time) && time.TryGetInt64(out long seconds))
+                {
+                    takenAt = DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime;
+                }
                 if (!stats.RootElement.TryGetProperty("brokers", out JsonElement brokers) || brokers.ValueKind != JsonValueKind.Object)
                 {
                     return false;
