@@ -64,6 +64,7 @@ namespace OpenMsiStream.Diagnostics
         public const string UndecryptableMessage = "UndecryptableMessage";
         public const string MetadataUnsupported = "MetadataUnsupported";
         public const string ConsumerGroupsUnlisted = "ConsumerGroupsUnlisted";
+        public const string NoConsumerGroup = "NoConsumerGroup";
         public const string MetricsPortInUse = "MetricsPortInUse";
         public const string MetricsServerFailed = "MetricsServerFailed";
         public const string StaticMemberFenced = "StaticMemberFenced";
