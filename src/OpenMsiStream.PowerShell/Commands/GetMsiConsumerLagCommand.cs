@@ -43,9 +43,10 @@ namespace OpenMsiStream.PowerShell.Commands
     /// <para>Adds up the backlog of lab-archive over all partitions: messages and bytes.</para>
     /// </example>
     /// <example>
-    /// <code>Get-MsiService -Scope User | Get-MsiConsumerLag -Config ./lab.config</code>
+    /// <code>Get-MsiService -Scope User | Where-Object GroupId | Get-MsiConsumerLag -Config ./lab.config</code>
     /// <para>Shows the backlog of every per-user service that consumes a topic, with the group each one
-    /// really uses; an uploader service among them is reported as a NoConsumerGroup error and skipped.</para>
+    /// really uses. Where-Object GroupId leaves out the services without a consumer group (uploaders),
+    /// which would otherwise each be a NoConsumerGroup error.</para>
     /// </example>
     /// <example>
     /// <code>Get-MsiConsumerLag -Topic lab -BootstrapServers kafka.lab:9092 | Where-Object Lag -gt 1000</code>
