@@ -33,8 +33,8 @@ namespace OpenMsiStream.PowerShell.Commands.Services
     /// it runs.</para>
     /// </example>
     /// <example>
-    /// <code>Get-MsiService xrd-upload -Scope User | Format-List Name, Topic, GroupId, ResultDelivery, ResultDeliveryReason</code>
-    /// <para>Shows what the per-user service xrd-upload reads or writes and as which consumer group
+    /// <code>Get-MsiService xrd-upload | Format-List Name, Topic, GroupId, ResultDelivery, ResultDeliveryReason</code>
+    /// <para>Shows what the system service xrd-upload reads or writes and as which consumer group
     /// (none for an uploader), and for a processor how its results reach the result topic and
     /// why.</para>
     /// </example>
