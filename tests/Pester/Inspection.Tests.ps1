@@ -92,6 +92,14 @@ Describe 'Get-MsiConsumerLag' {
         (Get-MsiConsumerLag $topic archive | Measure-Object Lag -Sum).Sum | Should -Be 4
     }
 
+    It 'an empty group name is a non-terminating InvalidArgument, and the next input is measured' {
+        $objects = [pscustomobject]@{ Topic = $topic; GroupId = '' }, [pscustomobject]@{ Topic = $topic; GroupId = 'archive' }
+        $piped = $objects | Get-MsiConsumerLag -ErrorVariable problems -ErrorAction SilentlyContinue
+        ($piped | Measure-Object Lag -Sum).Sum | Should -Be 4
+        $problems.FullyQualifiedErrorId | Should -Be 'InvalidArgument,OpenMsiStream.PowerShell.Commands.GetMsiConsumerLagCommand'
+        $problems[0].Exception.Message | Should -Be '-GroupId has an empty name: name each consumer group, or leave -GroupId out to measure every group on the topic.'
+    }
+
     It 'an unreachable broker stops the command with BrokerUnreachable' {
         { Get-MsiConsumerLag -Topic $topic -GroupId archive -BootstrapServers 127.0.0.1:1 } | Should -Throw -ErrorId 'BrokerUnreachable,OpenMsiStream.PowerShell.Commands.GetMsiConsumerLagCommand'
     }
