@@ -25,11 +25,29 @@ namespace OpenMsiStream.Cli
         public static Task<int> InvokeHosted(string[] args, System.Threading.CancellationToken cancellationToken) =>
             Invoke(BuildRoot(), args, new InvocationConfiguration { ProcessTerminationTimeout = null }, cancellationToken);
 
-        /// <summary>The parse errors of a command line, empty when it is valid (checked before a service is registered).</summary>
+        /// <summary>
+        /// The problems of a command line, empty when it is valid (checked before a service is registered):
+        /// its parse errors, then the values a long-running operation would refuse when it starts.
+        /// </summary>
         public static System.Collections.Generic.IReadOnlyList<string> Validate(string[] args)
         {
             ParseResult parse = BuildRoot().Parse(args);
-            return parse.Errors.Select(e => e.Message).ToList();
+            if (parse.Errors.Count > 0)
+            {
+                return parse.Errors.Select(e => e.Message).ToList();
+            }
+            try
+            {
+                if (parse.CommandResult.Command is OperationCommand operation)
+                {
+                    operation.Operation.Validate(operation.Read(parse));
+                }
+                return Array.Empty<string>();
+            }
+            catch (Diagnostics.OpenMsiStreamException error)
+            {
+                return new[] { error.Message };
+            }
         }
 
         private static Task<int> Invoke(RootCommand root, string[] args, InvocationConfiguration invocation, System.Threading.CancellationToken cancellationToken)
@@ -53,7 +71,7 @@ namespace OpenMsiStream.Cli
             return parse.InvokeAsync(invocation, cancellationToken);
         }
 
-        private static RootCommand BuildRoot()
+        internal static RootCommand BuildRoot()
         {
             var root = new RootCommand("openmsistream: stream laboratory data files through Apache Kafka, wire-compatible with OpenMSIStream.")
             {

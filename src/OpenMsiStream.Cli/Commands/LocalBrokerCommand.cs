@@ -29,7 +29,7 @@ namespace OpenMsiStream.Cli.Commands
                 int partitionCount = parse.GetValue(partitions);
                 if (partitionCount < 1 || partitionCount > 10000)
                 {
-                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                         $"--partitions must be between 1 and 10000 (got {partitionCount}).");
                 }
                 string[] named = parse.GetValue(topics) ?? Array.Empty<string>();

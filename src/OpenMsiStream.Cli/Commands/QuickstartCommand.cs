@@ -59,7 +59,7 @@ namespace OpenMsiStream.Cli.Commands
                 sourceDirectory = Path.GetFullPath(sourceArgument);
                 if (!Directory.Exists(sourceDirectory))
                 {
-                    throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"Directory '{sourceDirectory}' does not exist.", target: sourceDirectory);
+                    throw new OpenMsiStreamException(ErrorIds.FileNotFound, $"Directory '{sourceDirectory}' does not exist.", target: sourceDirectory);
                 }
             }
             string outputDirectory = Path.GetFullPath(outputArgument ?? Path.Combine(workDirectory, "received"));
@@ -69,7 +69,7 @@ namespace OpenMsiStream.Cli.Commands
                 .ToArray();
             if (files.Length == 0)
             {
-                throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"Directory '{sourceDirectory}' has no files to send.", target: sourceDirectory);
+                throw new OpenMsiStreamException(ErrorIds.FileNotFound, $"Directory '{sourceDirectory}' has no files to send.", target: sourceDirectory);
             }
 
             using LocalKafkaBroker broker = LocalKafkaBroker.Start();

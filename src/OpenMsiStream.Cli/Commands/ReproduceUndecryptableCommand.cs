@@ -33,7 +33,7 @@ namespace OpenMsiStream.Cli.Commands
                 string path = Path.GetFullPath(parse.GetValue(directory)!);
                 if (!Directory.Exists(path))
                 {
-                    throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"Directory '{path}' does not exist.", target: path);
+                    throw new OpenMsiStreamException(ErrorIds.FileNotFound, $"Directory '{path}' does not exist.", target: path);
                 }
                 string nested = Path.Combine(path, UndecryptableMessageStore.DirectoryName);
                 IReadOnlyList<SavedMessage> saved = UndecryptableMessageStore.List(Directory.Exists(nested) ? nested : path);

@@ -56,12 +56,12 @@ namespace OpenMsiStream.Cli.Commands
             CommandRunner.SetAction(install, (parse, _) =>
             {
                 string[] arguments = parse.GetValue(command)!;
-                ServiceDefinition.ValidateCommand(arguments);
                 IReadOnlyList<string> errors = Program.Validate(arguments);
-                if (errors.Count > 0)
+                if (errors.Count > 0 && ServiceDefinition.LongRunningCommands.Contains(arguments[0]))
                 {
-                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, $"The service's command line is not valid: {string.Join("; ", errors)}");
+                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument, $"The service's command line is not valid: {string.Join("; ", errors)}");
                 }
+                ServiceDefinition.ValidateCommand(arguments);
                 ServiceLayout layout = Layout(parse, user);
                 var definition = new ServiceDefinition
                 {

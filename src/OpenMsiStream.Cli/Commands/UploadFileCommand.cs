@@ -44,11 +44,13 @@ namespace OpenMsiStream.Cli.Commands
                     sender.RequireMetadataSupport("--metadata");
                 }
                 var sends = new List<(string Path, Task<SentFile> Task)>();
+                var claims = new RelativePathClaims("--root-directory");
                 foreach (string path in parse.GetValue(paths)!)
                 {
                     try
                     {
                         FileToSend file = FileToSend.Create(path, parse.GetValue(rootDirectory)).WithMetadata(fileMetadata);
+                        claims.Claim(file);
                         sends.Add((path, sender.SendAsync(file, null, cancellationToken)));
                     }
                     catch (OpenMsiStreamException error)

@@ -27,7 +27,7 @@ namespace OpenMsiStream.Cli.Commands
                 var topics = parse.GetValue(topic) is string one ? new[] { one } : UploadRegistry.Topics(state).ToArray();
                 if (topics.Length == 0)
                 {
-                    throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"No uploads are recorded for '{root}' (looked in '{state}').", target: root);
+                    throw new OpenMsiStreamException(ErrorIds.FileNotFound, $"No uploads are recorded for '{root}' (looked in '{state}').", target: root);
                 }
                 foreach (string name in topics)
                 {

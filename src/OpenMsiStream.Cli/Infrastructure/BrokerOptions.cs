@@ -23,21 +23,15 @@ namespace OpenMsiStream.Cli.Infrastructure
             command.Options.Add(BootstrapServers);
         }
 
-        public KafkaSettings Resolve(ParseResult parse)
-        {
-            string? config = parse.GetValue(Config);
-            string? servers = parse.GetValue(BootstrapServers);
-            if (config == null && servers == null)
-            {
-                throw new OpenMsiStreamException(ErrorIds.NoBrokerSpecified, ErrorKind.InvalidArgument,
+        public KafkaSettings Resolve(ParseResult parse) => Resolve(parse.GetValue(Config), parse.GetValue(BootstrapServers));
+
+        /// <summary>The settings of a long-running operation's --config and --bootstrap-servers.</summary>
+        public static KafkaSettings Resolve(OpenMsiStream.Operations.OperationArguments arguments) =>
+            Resolve(arguments.Text("Config"), arguments.Text("BootstrapServers"));
+
+        private static KafkaSettings Resolve(string? config, string? servers) =>
+            OpenMsiStream.Operations.Operation.Broker(config, servers, null)
+                ?? throw new OpenMsiStreamException(ErrorIds.NoBrokerSpecified,
                     "No broker given: use --config FILE or --bootstrap-servers HOST:PORT (try `openmsistream local-broker` for a local one).");
-            }
-            KafkaSettings? settings = config != null ? KafkaSettings.FromFile(config) : null;
-            if (servers != null)
-            {
-                settings = settings == null ? KafkaSettings.FromBootstrapServers(servers) : settings.WithBootstrapServers(servers);
-            }
-            return settings!;
-        }
     }
 }

@@ -19,7 +19,7 @@ namespace OpenMsiStream.Cli.Infrastructure
                 int equals = pair.IndexOf('=');
                 if (equals <= 0)
                 {
-                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, $"{option} takes key=value (got '{pair}').");
+                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument, $"{option} takes key=value (got '{pair}').");
                 }
                 values.Add(new System.Collections.Generic.KeyValuePair<string, string>(pair.Substring(0, equals), pair.Substring(equals + 1)));
             }
@@ -28,16 +28,7 @@ namespace OpenMsiStream.Cli.Infrastructure
 
         /// <summary>A count that must be at least one.</summary>
         public static int Positive(int value, string option) =>
-            value >= 1 ? value : throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, $"{option} must be at least 1 (got {value}).");
-
-        /// <summary>A count that must be at least one; null stays null.</summary>
-        public static long? Positive(long? value, string option) =>
-            value == null || value >= 1 ? value : throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, $"{option} must be at least 1 (got {value}).");
-
-        /// <summary>A number of seconds that may be zero but not negative.</summary>
-        public static TimeSpan NonNegativeSeconds(double seconds, string option) =>
-            seconds >= 0 && !double.IsInfinity(seconds) ? TimeSpan.FromSeconds(seconds)
-                : throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, $"{option} must be zero or a positive number of seconds (got {seconds}).");
+            value >= 1 ? value : throw new OpenMsiStreamException(ErrorIds.InvalidArgument, $"{option} must be at least 1 (got {value}).");
 
         /// <summary>A number of seconds that must be positive, as a time span; null stays null.</summary>
         public static TimeSpan? Seconds(double? seconds, string option)
@@ -48,7 +39,7 @@ namespace OpenMsiStream.Cli.Infrastructure
             }
             if (!(seconds > 0) || double.IsInfinity(seconds.Value))
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, $"{option} must be a positive number of seconds (got {seconds}).");
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, $"{option} must be a positive number of seconds (got {seconds}).");
             }
             return TimeSpan.FromSeconds(seconds.Value);
         }

@@ -23,7 +23,7 @@ namespace OpenMsiStream.Cli.Infrastructure
             catch (OpenMsiStreamException error)
             {
                 CliConsole.Error(error);
-                return error.Kind == ErrorKind.InvalidArgument ? ExitCodes.Usage : ExitCodes.Failed;
+                return ExitCodes.Of(error);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -35,7 +35,7 @@ namespace OpenMsiStream.Cli.Infrastructure
                 // One line, never a stack trace; the id says whether it was the input or a bug.
                 OpenMsiStreamException error = OpenMsiStreamException.From(unexpected);
                 CliConsole.Error(error);
-                return error.Kind == ErrorKind.InvalidArgument ? ExitCodes.Usage : ExitCodes.Failed;
+                return ExitCodes.Of(error);
             }
         }
     }

@@ -1,3 +1,5 @@
+using OpenMsiStream.Diagnostics;
+
 namespace OpenMsiStream.Cli.Infrastructure
 {
     /// <summary>Process exit codes (documented in the README).</summary>
@@ -11,5 +13,8 @@ namespace OpenMsiStream.Cli.Infrastructure
 
         /// <summary>The command line was wrong (System.CommandLine's own parse errors also use this range).</summary>
         public const int Usage = 2;
+
+        /// <summary>The exit code of a command that stopped with this error: its id's kind says whether the command line was wrong.</summary>
+        public static int Of(OpenMsiStreamException error) => error.Kind == ErrorKind.InvalidArgument ? Usage : Failed;
     }
 }

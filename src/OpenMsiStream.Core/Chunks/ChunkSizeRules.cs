@@ -21,14 +21,14 @@ namespace OpenMsiStream.Chunks
         {
             if (chunkSize <= 0 || (chunkSize & (chunkSize - 1)) != 0)
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidChunkSize, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidChunkSize,
                     $"Chunk size {chunkSize} is not a power of two. Use a power of two such as {Default} (the default), 262144 or 16384.",
                     target: chunkSize);
             }
             if ((long)chunkSize + HeaderAllowance > messageMaxBytes)
             {
                 int largest = LargestFitting(messageMaxBytes);
-                throw new OpenMsiStreamException(ErrorIds.InvalidChunkSize, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidChunkSize,
                     $"Chunk size {chunkSize} does not fit in a Kafka message: message.max.bytes is {messageMaxBytes} and a chunk needs up to {HeaderAllowance} more bytes for its header. " +
                     (largest > 0 ? $"Use {largest} or smaller, or raise message.max.bytes on the producer and on the broker or topic." : "Raise message.max.bytes."),
                     target: chunkSize);

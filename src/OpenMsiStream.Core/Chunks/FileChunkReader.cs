@@ -206,7 +206,7 @@ namespace OpenMsiStream.Chunks
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw new OpenMsiStreamException(ErrorIds.FileUnreadable, ErrorKind.ReadError,
+                throw new OpenMsiStreamException(ErrorIds.FileUnreadable,
                     $"File '{path}' cannot be opened for reading: {ex.Message}", ex, path);
             }
         }
@@ -226,10 +226,10 @@ namespace OpenMsiStream.Chunks
         }
 
         private static OpenMsiStreamException NotFound(string path, Exception inner) =>
-            new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"File '{path}' does not exist.", inner, path);
+            new OpenMsiStreamException(ErrorIds.FileNotFound, $"File '{path}' does not exist.", inner, path);
 
         private static OpenMsiStreamException Changed(string path, string how) =>
-            new OpenMsiStreamException(ErrorIds.FileChangedDuringSend, ErrorKind.ReadError,
+            new OpenMsiStreamException(ErrorIds.FileChangedDuringSend,
                 $"File '{path}' changed while it was being sent ({how}) and was not sent completely. Send it again once it is complete.", target: path);
     }
 }

@@ -16,11 +16,19 @@ namespace OpenMsiStream.Config
     {
         public const string ConfigDirectoryVariable = "OPENMSISTREAM_CONFIG_FILE_DIR";
 
+        /// <summary>
+        /// A path (anything with a directory part, '~' or a drive) as opposed to a bare name ("lab", "lab.config"),
+        /// which is looked for in the working directory and then in $OPENMSISTREAM_CONFIG_FILE_DIR. Front ends make
+        /// only a path absolute (PowerShell: against its location), never a bare name.
+        /// </summary>
+        public static bool IsPath(string nameOrPath) =>
+            nameOrPath.StartsWith("~", StringComparison.Ordinal) || nameOrPath.IndexOfAny(new[] { '/', '\\', ':' }) >= 0;
+
         public static string Resolve(string nameOrPath, Func<string, string?>? environment = null, string? workingDirectory = null)
         {
             if (string.IsNullOrWhiteSpace(nameOrPath))
             {
-                throw new OpenMsiStreamException(ErrorIds.ConfigFileNotFound, ErrorKind.ObjectNotFound, "A config file path is required.");
+                throw new OpenMsiStreamException(ErrorIds.ConfigFileNotFound, "A config file path is required.");
             }
             environment ??= Environment.GetEnvironmentVariable;
             string candidate = Path.GetFileName(nameOrPath).Contains(".") ? nameOrPath : nameOrPath + ".config";
@@ -41,7 +49,7 @@ namespace OpenMsiStream.Config
                     return inDirectory;
                 }
             }
-            throw new OpenMsiStreamException(ErrorIds.ConfigFileNotFound, ErrorKind.ObjectNotFound,
+            throw new OpenMsiStreamException(ErrorIds.ConfigFileNotFound,
                 $"Config file '{nameOrPath}' was not found (looked for {string.Join(" and ", looked.ConvertAll(p => "'" + p + "'"))}).",
                 target: nameOrPath);
         }

@@ -89,7 +89,7 @@ namespace OpenMsiStream.Config
                 string? resolved = _environment(name);
                 if (resolved == null)
                 {
-                    throw new OpenMsiStreamException(ErrorIds.ConfigUnsetVariable, ErrorKind.InvalidConfiguration,
+                    throw new OpenMsiStreamException(ErrorIds.ConfigUnsetVariable,
                         $"Config file '{_file}' [{section}] {key}: environment variable '{name}' is not set. Set it, or write the value into the file.",
                         target: name);
                 }
@@ -98,7 +98,7 @@ namespace OpenMsiStream.Config
         }
 
         private OpenMsiStreamException Invalid(string section, string key, string reason) =>
-            new OpenMsiStreamException(ErrorIds.ConfigFileInvalid, ErrorKind.InvalidConfiguration,
+            new OpenMsiStreamException(ErrorIds.ConfigFileInvalid,
                 $"Config file '{_file}' [{section}] {key}: {reason}.", target: _file);
     }
 }

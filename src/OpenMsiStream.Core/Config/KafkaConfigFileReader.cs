@@ -26,12 +26,12 @@ namespace OpenMsiStream.Config
             }
             catch (FormatException ex)
             {
-                throw new OpenMsiStreamException(ErrorIds.ConfigFileInvalid, ErrorKind.InvalidConfiguration,
+                throw new OpenMsiStreamException(ErrorIds.ConfigFileInvalid,
                     $"Config file '{path}' is not a valid INI file: {ex.Message}", ex, path);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw new OpenMsiStreamException(ErrorIds.ConfigFileNotFound, ErrorKind.ReadError,
+                throw new OpenMsiStreamException(ErrorIds.ConfigFileNotFound,
                     $"Config file '{path}' could not be read: {ex.Message}", ex, path);
             }
 
@@ -41,7 +41,7 @@ namespace OpenMsiStream.Config
                 int colon = pair.Key.IndexOf(':');
                 if (colon < 0)
                 {
-                    throw new OpenMsiStreamException(ErrorIds.ConfigFileInvalid, ErrorKind.InvalidConfiguration,
+                    throw new OpenMsiStreamException(ErrorIds.ConfigFileInvalid,
                         $"Config file '{path}': '{pair.Key}' is outside any [section]; put it under [broker], [producer] or [consumer].", target: path);
                 }
                 string section = pair.Key.Substring(0, colon).Trim().ToLowerInvariant();
@@ -57,7 +57,7 @@ namespace OpenMsiStream.Config
             string[] unknown = raw.Keys.Where(s => s != DefaultSection && !KafkaSettings.KnownSections.Contains(s)).ToArray();
             if (unknown.Length > 0)
             {
-                throw new OpenMsiStreamException(ErrorIds.ConfigUnknownSection, ErrorKind.InvalidConfiguration,
+                throw new OpenMsiStreamException(ErrorIds.ConfigUnknownSection,
                     $"Config file '{path}' has unknown section{(unknown.Length > 1 ? "s" : "")} {string.Join(", ", unknown.Select(s => "[" + s + "]"))}. " +
                     $"Known sections: {string.Join(", ", KafkaSettings.KnownSections.Select(s => "[" + s + "]"))}.", target: unknown[0]);
             }

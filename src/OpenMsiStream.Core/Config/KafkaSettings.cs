@@ -51,7 +51,7 @@ namespace OpenMsiStream.Config
         {
             if (string.IsNullOrWhiteSpace(bootstrapServers))
             {
-                throw new OpenMsiStreamException(ErrorIds.NoBrokerSpecified, ErrorKind.InvalidArgument, "The bootstrap servers address is empty; give host:port of a Kafka broker.");
+                throw new OpenMsiStreamException(ErrorIds.NoBrokerSpecified, "The bootstrap servers address is empty; give host:port of a Kafka broker.");
             }
             var sections = new Dictionary<string, List<ConfigEntry>>(StringComparer.Ordinal)
             {
@@ -107,7 +107,7 @@ namespace OpenMsiStream.Config
             string? servers = BootstrapServers;
             if (string.IsNullOrWhiteSpace(servers))
             {
-                throw new OpenMsiStreamException(ErrorIds.NoBrokerSpecified, ErrorKind.InvalidConfiguration,
+                throw new OpenMsiStreamException(ErrorIds.NoBrokerSpecified,
                     $"{Source} does not say where the broker is: add 'bootstrap.servers = host:port' under [broker].", target: SourceFile);
             }
             return servers!;

@@ -12,11 +12,11 @@ namespace OpenMsiStream.Config
         {
             if (string.IsNullOrEmpty(topic))
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidTopicName, ErrorKind.InvalidArgument, "A topic name is required.");
+                throw new OpenMsiStreamException(ErrorIds.InvalidTopicName, "A topic name is required.");
             }
             if (topic!.Length > MaxLength || topic == "." || topic == ".." || !topic.All(IsLegal))
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidTopicName, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidTopicName,
                     $"'{topic}' is not a valid Kafka topic name: use 1 to {MaxLength} of the characters a-z, A-Z, 0-9, '.', '_' and '-' (not '.' or '..' alone).",
                     target: topic);
             }

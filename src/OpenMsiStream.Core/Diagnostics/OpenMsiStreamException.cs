@@ -9,19 +9,21 @@ namespace OpenMsiStream.Diagnostics
     /// </summary>
     public class OpenMsiStreamException : Exception
     {
-        public OpenMsiStreamException(string errorId, ErrorKind kind, string message, Exception? innerException = null, object? target = null)
+        public OpenMsiStreamException(ErrorId id, string message, Exception? innerException = null, object? target = null)
             : base(message, innerException)
         {
-            ErrorId = errorId;
-            Kind = kind;
+            Id = id;
             Target = target;
         }
 
-        /// <summary>Stable identifier, for example <c>BrokerUnreachable</c> or <c>HashMismatch</c>.</summary>
-        public string ErrorId { get; }
+        /// <summary>The id as declared in <see cref="ErrorIds"/>, with its kind.</summary>
+        public ErrorId Id { get; }
 
-        /// <summary>What kind of failure this is; the cmdlets map it to an ErrorCategory.</summary>
-        public ErrorKind Kind { get; }
+        /// <summary>Stable identifier, for example <c>BrokerUnreachable</c> or <c>HashMismatch</c>.</summary>
+        public string ErrorId => Id.Name;
+
+        /// <summary>What kind of failure this is (the id's); the cmdlets map it to an ErrorCategory, the CLI to an exit code.</summary>
+        public ErrorKind Kind => Id.Kind;
 
         /// <summary>The file, topic or setting the error is about, when there is one.</summary>
         public object? Target { get; }
@@ -35,10 +37,10 @@ namespace OpenMsiStream.Diagnostics
         public static OpenMsiStreamException From(Exception error) => error switch
         {
             OpenMsiStreamException ours => ours,
-            ArgumentException argument => new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, argument.Message.Replace("\r", "").Replace("\n", " "), argument),
-            UnauthorizedAccessException denied => new OpenMsiStreamException(ErrorIds.FileSystemError, ErrorKind.WriteError, denied.Message, denied),
-            System.IO.IOException io => new OpenMsiStreamException(ErrorIds.FileSystemError, ErrorKind.WriteError, io.Message, io),
-            _ => new OpenMsiStreamException(ErrorIds.Unexpected, ErrorKind.InvalidOperation, $"Unexpected {error.GetType().FullName}: {error.Message}", error),
+            ArgumentException argument => new OpenMsiStreamException(ErrorIds.InvalidArgument, argument.Message.Replace("\r", "").Replace("\n", " "), argument),
+            UnauthorizedAccessException denied => new OpenMsiStreamException(ErrorIds.FileSystemError, denied.Message, denied),
+            System.IO.IOException io => new OpenMsiStreamException(ErrorIds.FileSystemError, io.Message, io),
+            _ => new OpenMsiStreamException(ErrorIds.Unexpected, $"Unexpected {error.GetType().FullName}: {error.Message}", error),
         };
     }
 

@@ -142,7 +142,7 @@ namespace OpenMsiStream.Download
             {
                 if (chunk.Key != end)
                 {
-                    throw new OpenMsiStreamException(ErrorIds.InconsistentChunks, ErrorKind.InvalidData,
+                    throw new OpenMsiStreamException(ErrorIds.InconsistentChunks,
                         $"The chunks of '{RelativePath}' do not fit together: a chunk starts at byte {chunk.Key} where byte {end} was expected. The file was not written.",
                         target: RelativePath);
                 }

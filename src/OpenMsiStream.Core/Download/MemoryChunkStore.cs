@@ -80,7 +80,7 @@ namespace OpenMsiStream.Download
         public void Dispose() => Discard();
 
         public static OpenMsiStreamException TooLarge(string relativePath, long maxBytes) =>
-            new OpenMsiStreamException(ErrorIds.FileTooLargeForMemory, ErrorKind.InvalidArgument,
+            new OpenMsiStreamException(ErrorIds.FileTooLargeForMemory,
                 $"'{relativePath}' is larger than the in-memory limit of {maxBytes} bytes; receive it with -OutputDirectory, or raise -MaxMemoryFileSize.",
                 target: relativePath);
     
@@ -101,7 +101,7 @@ namespace OpenMsiStream.Download
         {
             if (_used + bytes > _limit)
             {
-                throw new OpenMsiStreamException(ErrorIds.FileTooLargeForMemory, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.FileTooLargeForMemory,
                     $"'{relativePath}' cannot be received into memory: files in progress already hold {_used} bytes, and together they may hold at most {_limit}. Receive with -OutputDirectory.",
                     target: relativePath);
             }

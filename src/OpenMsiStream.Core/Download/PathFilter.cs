@@ -20,7 +20,7 @@ namespace OpenMsiStream.Download
             }
             catch (ArgumentException ex)
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     $"{option} '{pattern}' is not a valid regular expression: {ex.Message}", ex, pattern);
             }
         }

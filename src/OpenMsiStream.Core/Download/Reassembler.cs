@@ -122,7 +122,7 @@ namespace OpenMsiStream.Download
             }
             if (chunk.Offset + chunk.Data.Length > _maxFileSize)
             {
-                return ChunkResult.Failed(new OpenMsiStreamException(ErrorIds.InconsistentChunks, ErrorKind.InvalidData,
+                return ChunkResult.Failed(new OpenMsiStreamException(ErrorIds.InconsistentChunks,
                     $"Chunk {chunk.ChunkIndex} of '{relativePath}' claims bytes {chunk.Offset}..{chunk.Offset + chunk.Data.Length}, beyond the largest file this receiver accepts ({_maxFileSize} bytes); the chunk was rejected.",
                     target: relativePath), new[] { position });
             }
@@ -220,7 +220,7 @@ namespace OpenMsiStream.Download
                 string why = _inProgress.Count > _maxFilesInProgress
                     ? $"more than {_maxFilesInProgress} files were in progress at once (raise --max-files-in-progress / -MaxFilesInProgress if that is expected)"
                     : $"files in progress held more than {ByteSize.Format(_maxBytesInProgress)} ({_maxBytesInProgress} bytes; raise --max-bytes-in-progress / -MaxBytesInProgress if that is expected)";
-                _evicted.Add(new OpenMsiStreamException(ErrorIds.IncompleteFileAbandoned, ErrorKind.InvalidData,
+                _evicted.Add(new OpenMsiStreamException(ErrorIds.IncompleteFileAbandoned,
                     $"Gave up on '{oldest.RelativePath}' ({oldest.ReceivedChunks} of {oldest.Generation.TotalChunks} chunks): {why}, and it had waited longest for its next chunk. Send it again to deliver it.",
                     target: oldest.RelativePath));
                 _evictedPositions.AddRange(oldest.Positions);
@@ -253,7 +253,7 @@ namespace OpenMsiStream.Download
                 if (_target.KeepsIncompleteFiles)
                 {
                     resolved.AddRange(stalled.Release());
-                    errors.Add(new OpenMsiStreamException(ErrorIds.IncompleteFileAbandoned, ErrorKind.OperationTimeout,
+                    errors.Add(new OpenMsiStreamException(ErrorIds.IncompleteFileAbandoned,
                         $"Stopped waiting for {waited}. Its chunks are kept and it completes if the rest arrives; it no longer holds back the consumer's position.",
                         target: stalled.RelativePath));
                 }
@@ -261,7 +261,7 @@ namespace OpenMsiStream.Download
                 {
                     resolved.AddRange(stalled.Positions);
                     Remove(stalled);
-                    errors.Add(new OpenMsiStreamException(ErrorIds.IncompleteFileAbandoned, ErrorKind.OperationTimeout,
+                    errors.Add(new OpenMsiStreamException(ErrorIds.IncompleteFileAbandoned,
                         $"Gave up waiting for {waited}. Send the file again to deliver it.", target: stalled.RelativePath));
                 }
             }
@@ -440,7 +440,7 @@ namespace OpenMsiStream.Download
                 case NotSupportedException _:
                     // Retrying cannot help (a path too long for the file system, an offset it cannot
                     // seek to): the file fails for good and its messages are committed past.
-                    return FailAssembly(assembly, new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
+                    return FailAssembly(assembly, new OpenMsiStreamException(ErrorIds.OutputWriteFailed,
                         $"Could not write '{assembly.RelativePath}': {ex.Message}", ex, assembly.RelativePath), abandoned);
                 default:
                     throw new InvalidOperationException($"Rebuilding '{assembly.RelativePath}' failed: {ex.Message}", ex); // IsFileFailure keeps others out
@@ -448,7 +448,7 @@ namespace OpenMsiStream.Download
         }
 
         private static OpenMsiStreamException WriteFailed(string relativePath, Exception ex) =>
-            new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
+            new OpenMsiStreamException(ErrorIds.OutputWriteFailed,
                 $"Could not write '{relativePath}': {RetryableOutputFailure.Describe(ex)} Receiving pauses and tries again, from every 5 s to once a minute, until writing works; nothing is lost meanwhile.", ex, relativePath);
 
         /// <summary>
@@ -487,7 +487,7 @@ namespace OpenMsiStream.Download
             IReadOnlyList<(int ChunkIndex, MessagePosition Position)> corrupt = assembly.FindCorruptChunks();
             if (corrupt.Count == 0)
             {
-                return FailAssembly(assembly, new OpenMsiStreamException(ErrorIds.HashMismatch, ErrorKind.InvalidData,
+                return FailAssembly(assembly, new OpenMsiStreamException(ErrorIds.HashMismatch,
                     $"'{assembly.RelativePath}' was rebuilt from all {assembly.Generation.TotalChunks} chunks but its SHA-512 does not match the producer's; it was not written.",
                     target: assembly.RelativePath), abandoned);
             }
@@ -496,7 +496,7 @@ namespace OpenMsiStream.Download
                 : $"Chunks {string.Join(", ", corrupt.Select(c => c.ChunkIndex))} of {assembly.Generation.TotalChunks} of '{assembly.RelativePath}' are corrupt: their data does not match their SHA-512 chunk hashes";
             string where = assembly.Generation.TotalChunks == 1 ? string.Empty
                 : (corrupt.Count == 1 ? " (message at " : " (messages at ") + string.Join("; ", corrupt.Select(c => c.Position.ToString())) + ")";
-            var error = new OpenMsiStreamException(ErrorIds.CorruptChunk, ErrorKind.InvalidData,
+            var error = new OpenMsiStreamException(ErrorIds.CorruptChunk,
                 assembly.Generation.TotalChunks == 1 ? which + "." : $"{which}{where}; the file was not written.", target: assembly.RelativePath);
             ChunkResult failed = FailAssembly(assembly, error, abandoned);
             return ChunkResult.Failed(error, failed.Resolved, badMessage: corrupt[0].Position);
@@ -590,7 +590,7 @@ namespace OpenMsiStream.Download
         private static IReadOnlyList<MessagePosition> Concat(IReadOnlyList<MessagePosition> first, MessagePosition position) => Concat(first, new[] { position });
 
         private static OpenMsiStreamException Contradiction(string relativePath) =>
-            new OpenMsiStreamException(ErrorIds.InconsistentChunks, ErrorKind.InvalidData,
+            new OpenMsiStreamException(ErrorIds.InconsistentChunks,
                 $"Chunks of '{relativePath}' with the same file hash disagree about the number of chunks; the chunk was rejected.", target: relativePath);
     }
 

@@ -429,7 +429,7 @@ namespace OpenMsiStream.Download
                 }
                 if (Directory.Exists(current) && (File.GetAttributes(current) & FileAttributes.ReparsePoint) != 0)
                 {
-                    throw new OpenMsiStreamException(ErrorIds.UnsafePath, ErrorKind.InvalidData,
+                    throw new OpenMsiStreamException(ErrorIds.UnsafePath,
                         $"Refused to write '{relativePath}': '{current}' is a symbolic link or junction. Nothing was written.", target: relativePath);
                 }
                 if (!Directory.Exists(current))
@@ -461,7 +461,7 @@ namespace OpenMsiStream.Download
         }
 
         private static OpenMsiStreamException Conflict(string relativePath, string reason) =>
-            new OpenMsiStreamException(ErrorIds.OutputPathConflict, ErrorKind.WriteError,
+            new OpenMsiStreamException(ErrorIds.OutputPathConflict,
                 $"Could not write '{relativePath}': {reason}. Move it aside; the file was not written.", target: relativePath);
 
         /// <summary>

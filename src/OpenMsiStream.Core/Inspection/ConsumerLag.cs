@@ -188,7 +188,7 @@ namespace OpenMsiStream.Inspection
             }
             catch (KafkaException ex)
             {
-                throw new OpenMsiStreamException(ErrorIds.BrokerUnreachable, ErrorKind.ConnectionError,
+                throw new OpenMsiStreamException(ErrorIds.BrokerUnreachable,
                     $"Could not read the offsets of consumer group '{group}' on {settings.BootstrapServers}: {ex.Error.Reason}.", ex, group);
             }
         }
@@ -210,7 +210,7 @@ namespace OpenMsiStream.Inspection
         {
             if (ClusterIdentity.IsEmbeddedBroker(ClusterIdentity.Read(settings, timeout)))
             {
-                throw new OpenMsiStreamException(ErrorIds.ConsumerGroupsUnlisted, ErrorKind.InvalidOperation,
+                throw new OpenMsiStreamException(ErrorIds.ConsumerGroupsUnlisted,
                     $"The embedded broker at {settings.BootstrapServers} cannot list its consumer groups; name one (-GroupId, --group-id).", target: topic);
             }
             List<string> all;
@@ -221,7 +221,7 @@ namespace OpenMsiStream.Inspection
             }
             catch (Exception ex) when (ex is KafkaException || ex is InvalidOperationException)
             {
-                throw new OpenMsiStreamException(ErrorIds.ConsumerGroupsUnlisted, ErrorKind.InvalidOperation,
+                throw new OpenMsiStreamException(ErrorIds.ConsumerGroupsUnlisted,
                     $"The broker at {settings.BootstrapServers} could not list its consumer groups ({ex.Message}); name one (-GroupId, --group-id). The embedded broker cannot list them.", ex, topic);
             }
             if (all.Count == 0)

@@ -8,6 +8,7 @@ using OpenMsiStream.Config;
 using OpenMsiStream.Crypto.Runtime;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Kafka;
+using OpenMsiStream.Messaging;
 
 namespace OpenMsiStream.Inspection
 {
@@ -58,8 +59,7 @@ namespace OpenMsiStream.Inspection
         private readonly ClientDiagnostics _diagnostics;
         private readonly TimeSpan _timeout;
         private readonly IConsumer<byte[], byte[]> _consumer;
-        private readonly KafkaCryptoNode? _cryptoNode;
-        private readonly MessageDecryptor? _decryptor;
+        private readonly ConsumerDecryption? _decryptor;
 
         public TopicScanner(KafkaSettings settings, string topic, ClientDiagnostics diagnostics, TimeSpan timeout, DecryptionOptions? decryption = null)
         {
@@ -71,8 +71,7 @@ namespace OpenMsiStream.Inspection
             _consumer = KafkaClientFactory.BuildConsumer(KafkaClientFactory.ConsumerProperties(settings, "openmsistream-scan"), diagnostics, onAssigned: null, onRevoked: null);
             try
             {
-                _cryptoNode = KafkaCryptoNode.Acquire(settings, diagnostics);
-                _decryptor = _cryptoNode == null ? null : new MessageDecryptor(_cryptoNode, decryption ?? new DecryptionOptions { InitialWait = TimeSpan.FromSeconds(20), Wait = TimeSpan.FromSeconds(2) });
+                _decryptor = SecureMessaging.Decryption(settings, diagnostics, decryption);
             }
             catch
             {
@@ -87,7 +86,7 @@ namespace OpenMsiStream.Inspection
             ClusterMetadata metadata = KafkaConnectionProbe.Probe(_consumer, _topic, _timeout, _settings, _diagnostics, cancellationToken);
             if (metadata.TopicExists != true)
             {
-                throw new OpenMsiStreamException(ErrorIds.TopicNotFound, ErrorKind.ObjectNotFound,
+                throw new OpenMsiStreamException(ErrorIds.TopicNotFound,
                     $"Topic '{_topic}' does not exist on {_settings.BootstrapServers}.", target: _topic);
             }
             return Enumerable.Range(0, metadata.PartitionCount!.Value).ToDictionary(p => p, p => _consumer.QueryWatermarkOffsets(new TopicPartition(_topic, new Partition(p)), _timeout));
@@ -124,7 +123,7 @@ namespace OpenMsiStream.Inspection
                     }
                     if (quiet.Elapsed > _timeout && remaining.Count > 0)
                     {
-                        throw new OpenMsiStreamException(ErrorIds.BrokerUnreachable, ErrorKind.ConnectionError,
+                        throw new OpenMsiStreamException(ErrorIds.BrokerUnreachable,
                             $"Reading topic '{_topic}' stopped arriving before its end (partitions {string.Join(", ", remaining.Keys)}): {_diagnostics.LastErrorReason ?? "no reason given"}.", target: _topic);
                     }
                     continue;
@@ -143,7 +142,7 @@ namespace OpenMsiStream.Inspection
         {
             _consumer.Close();
             _consumer.Dispose();
-            _cryptoNode?.Release();
+            _decryptor?.Dispose();
         }
 
         private ScannedMessage Decrypt(ConsumeResult<byte[], byte[]> result)

@@ -87,7 +87,7 @@ namespace OpenMsiStream.Kafka
                         string what = result == LibRdKafkaNative.ConfUnknown
                             ? $"'{entry.Key}' is not a Kafka client property"
                             : $"'{entry.Key} = {entry.Value}' is not a valid setting";
-                        throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty, ErrorKind.InvalidConfiguration,
+                        throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty,
                             $"{entry.Origin}: {what} (librdkafka: {error}).", target: entry.Key);
                     }
                 }
@@ -104,7 +104,7 @@ namespace OpenMsiStream.Kafka
         {
             if (!known.Contains(entry.Value))
             {
-                throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty, ErrorKind.InvalidConfiguration,
+                throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty,
                     $"{entry.Origin}: {entry.Key} = {entry.Value} is not one of OpenMSIStream's names ({string.Join(", ", known)}).", target: entry.Key);
             }
         }

@@ -184,7 +184,7 @@ namespace OpenMsiStream.Kafka
             catch (Exception ex) when (ex is InvalidOperationException || ex is KafkaException)
             {
                 string reason = ex is KafkaException kafka ? kafka.Error.Reason : ex.Message.Trim();
-                throw new Diagnostics.OpenMsiStreamException(Diagnostics.ErrorIds.ConfigInvalidProperty, Diagnostics.ErrorKind.InvalidConfiguration,
+                throw new Diagnostics.OpenMsiStreamException(Diagnostics.ErrorIds.ConfigInvalidProperty,
                     $"The Kafka {client} cannot be created with these settings: {reason}{NamedFiles(reason, properties)}", ex);
             }
         }

@@ -62,7 +62,7 @@ namespace OpenMsiStream.Metrics
             {
                 return address;
             }
-            throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+            throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                 $"'{text}' is not an address to serve metrics on: give an IP address of this computer (127.0.0.1, the default; 0.0.0.0 for all addresses) or localhost.", target: text);
         }
 
@@ -84,13 +84,13 @@ namespace OpenMsiStream.Metrics
             }
             catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
             {
-                throw new OpenMsiStreamException(ErrorIds.MetricsPortInUse, ErrorKind.InvalidOperation,
+                throw new OpenMsiStreamException(ErrorIds.MetricsPortInUse,
                     $"Cannot serve metrics on {Describe(address, port)}: another program is already listening on port {port}. Choose another --metrics-port / -MetricsPort (0 lets the system pick a free one).",
                     ex, port);
             }
             catch (SocketException ex)
             {
-                throw new OpenMsiStreamException(ErrorIds.MetricsServerFailed, ErrorKind.InvalidOperation,
+                throw new OpenMsiStreamException(ErrorIds.MetricsServerFailed,
                     $"Cannot serve metrics on {Describe(address, port)}: {ex.Message} ({ex.SocketErrorCode}). "
                     + "The address must be one of this computer's (--metrics-address / -MetricsAddress), and ports below 1024 need administrator rights.",
                     ex, port);

@@ -7,6 +7,7 @@ using Confluent.Kafka;
 using OpenMsiStream.Config;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Kafka;
+using OpenMsiStream.Messaging;
 
 namespace OpenMsiStream.Monitoring
 {
@@ -79,22 +80,8 @@ namespace OpenMsiStream.Monitoring
 
         private int Read(Action<Heartbeat> onHeartbeat, Action<OpenMsiStreamException> onInvalid, bool stopAtEnd, CancellationToken cancellationToken)
         {
-            Crypto.Runtime.KafkaCryptoNode? cryptoNode = Crypto.Runtime.KafkaCryptoNode.Acquire(_settings, _diagnostics);
-            try
-            {
-                return Read(cryptoNode, onHeartbeat, onInvalid, stopAtEnd, cancellationToken);
-            }
-            finally
-            {
-                cryptoNode?.Release();
-            }
-        }
-
-        private int Read(Crypto.Runtime.KafkaCryptoNode? cryptoNode, Action<Heartbeat> onHeartbeat, Action<OpenMsiStreamException> onInvalid, bool stopAtEnd, CancellationToken cancellationToken)
-        {
-            // Heartbeats are small and frequent: a shorter wait for keys than for data files.
-            Crypto.Runtime.MessageDecryptor? decryptor = cryptoNode == null ? null : new Crypto.Runtime.MessageDecryptor(cryptoNode,
-                new Crypto.Runtime.DecryptionOptions { InitialWait = TimeSpan.FromSeconds(20), Wait = TimeSpan.FromSeconds(2) });
+            // Heartbeats are small and frequent: the shorter wait for keys. Disposed after the consumer.
+            using ConsumerDecryption? decryptor = SecureMessaging.Decryption(_settings, _diagnostics);
             ClientPropertySet properties = KafkaClientFactory.ConsumerProperties(_settings, "openmsistream-heartbeat-reader");
             using IConsumer<byte[], byte[]> consumer = KafkaClientFactory.BuildConsumer(properties, _diagnostics, onAssigned: null, onRevoked: null);
             int partitions = PartitionCount(consumer, cancellationToken);
@@ -134,7 +121,7 @@ namespace OpenMsiStream.Monitoring
                     Crypto.Runtime.DecryptedMessage decrypted = decryptor.Decrypt(result.Topic, key, value, cancellationToken);
                     if (!decrypted.Succeeded)
                     {
-                        onInvalid(new OpenMsiStreamException(ErrorIds.UndecryptableMessage, ErrorKind.InvalidData,
+                        onInvalid(new OpenMsiStreamException(ErrorIds.UndecryptableMessage,
                             $"The message at {result.Topic}[{result.Partition.Value}]@{result.Offset.Value} could not be decrypted by KafkaCrypto node '{decryptor.NodeId}': {decrypted.Failure}."));
                         continue;
                     }
@@ -153,7 +140,7 @@ namespace OpenMsiStream.Monitoring
                 }
                 catch (FormatException ex)
                 {
-                    onInvalid(new OpenMsiStreamException(ErrorIds.InvalidHeartbeat, ErrorKind.InvalidData,
+                    onInvalid(new OpenMsiStreamException(ErrorIds.InvalidHeartbeat,
                         $"The heartbeat of '{programId}' at {result.Topic}[{result.Partition.Value}]@{result.Offset.Value} cannot be read: {ex.Message}.", target: programId));
                 }
             }
@@ -166,7 +153,7 @@ namespace OpenMsiStream.Monitoring
             ClusterMetadata metadata = KafkaConnectionProbe.Probe(consumer, _options.Topic, _options.ConnectTimeout, _settings, _diagnostics, cancellationToken);
             if (metadata.TopicExists != true)
             {
-                throw new OpenMsiStreamException(ErrorIds.TopicNotFound, ErrorKind.ObjectNotFound,
+                throw new OpenMsiStreamException(ErrorIds.TopicNotFound,
                     $"Topic '{_options.Topic}' does not exist on {_settings.BootstrapServers}: no program has sent heartbeats to it yet.", target: _options.Topic);
             }
             return metadata.PartitionCount!.Value;

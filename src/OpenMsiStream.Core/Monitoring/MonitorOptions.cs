@@ -57,17 +57,17 @@ namespace OpenMsiStream.Monitoring
             }
             if (HeartbeatInterval <= TimeSpan.Zero || LogInterval <= TimeSpan.Zero)
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, "Heartbeat and log intervals must be positive.");
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, "Heartbeat and log intervals must be positive.");
             }
             if (MetricsPort is int port && (port < 0 || port > 65535))
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     $"{port} is not a TCP port for the metrics: use 1 to 65535 (or 0 for one the system picks).", target: port);
             }
             Metrics.MetricsServer.ParseAddress(MetricsAddress);
             if (ProgramId != null && (ProgramId.Length == 0 || ProgramId.Length > 200 || ProgramId.IndexOfAny(new[] { '/', '\\', '\0', '\n', '\r' }) >= 0))
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     $"'{ProgramId}' cannot be a program id: use 1 to 200 characters without slashes or line breaks.", target: ProgramId);
             }
         }

@@ -6,6 +6,7 @@ using System.Threading;
 using Confluent.Kafka;
 using OpenMsiStream.Config;
 using OpenMsiStream.Kafka;
+using OpenMsiStream.Messaging;
 
 namespace OpenMsiStream.Monitoring
 {
@@ -20,8 +21,7 @@ namespace OpenMsiStream.Monitoring
         private static readonly TimeSpan FlushBound = TimeSpan.FromSeconds(5);
         private readonly MonitorOptions _options;
         private readonly ProgramKind _kind;
-        private readonly IProducer<byte[], byte[]>? _producer;
-        private readonly Crypto.Runtime.KafkaCryptoNode? _cryptoNode;
+        private readonly EncryptingProducer? _producer;
         private readonly ClientDiagnostics _ownDiagnostics = new ClientDiagnostics();
         private readonly ProgramStatus _status;
         private readonly string _statusPath;
@@ -72,8 +72,7 @@ namespace OpenMsiStream.Monitoring
                     }
                 };
                 // Heartbeats and logs are encrypted too when the config turns KafkaCrypto on (as OpenMSIStream does since PR #73).
-                _cryptoNode = Crypto.Runtime.KafkaCryptoNode.Acquire(settings, _ownDiagnostics);
-                _producer = KafkaClientFactory.BuildProducer(KafkaClientFactory.ProducerProperties(settings), _ownDiagnostics, partitioner: null);
+                _producer = SecureMessaging.Producer(settings, KafkaClientFactory.ProducerProperties(settings), _ownDiagnostics);
             }
             if (options.MetricsPort is int port)
             {
@@ -86,7 +85,6 @@ namespace OpenMsiStream.Monitoring
                 catch
                 {
                     _producer?.Dispose();
-                    _cryptoNode?.Release();
                     _export.Dispose();
                     Metrics.Dispose();
                     Log.Dispose();
@@ -193,7 +191,7 @@ namespace OpenMsiStream.Monitoring
                 _status.State = failure == null ? "Stopped" : "Failed";
             }
             Beat(DateTimeOffset.UtcNow, withLog: true);
-            _producer?.Flush(FlushBound);
+            _producer?.Producer.Flush(FlushBound);
         }
 
         public void Dispose()
@@ -205,7 +203,6 @@ namespace OpenMsiStream.Monitoring
             _disposed = true;
             Stop();
             _producer?.Dispose();
-            _cryptoNode?.Release();
             _metricsServer?.Dispose();
             _export?.Dispose();
             Metrics.Dispose();
@@ -304,14 +301,7 @@ namespace OpenMsiStream.Monitoring
             }
             try
             {
-                byte[] keyBytes = Encoding.UTF8.GetBytes(key), valueBytes = Encoding.UTF8.GetBytes(value);
-                if (_cryptoNode != null)
-                {
-                    Crypto.Runtime.MessageEncryptor encryptor = _cryptoNode.EncryptorFor(topic);
-                    keyBytes = encryptor.Key(keyBytes)!;
-                    valueBytes = encryptor.Value(valueBytes)!;
-                }
-                _producer.Produce(topic, new Message<byte[], byte[]> { Key = keyBytes, Value = valueBytes }, report =>
+                _producer.Producer.Produce(topic, _producer.Encrypt(topic, Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value)), report =>
                 {
                     if (report.Error.IsError)
                     {

@@ -11,6 +11,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Download;
+using OpenMsiStream.Processes;
 
 namespace OpenMsiStream.Processing
 {
@@ -135,7 +136,7 @@ namespace OpenMsiStream.Processing
             }
             catch (System.ComponentModel.Win32Exception ex)
             {
-                throw new OpenMsiStreamException(ErrorIds.CommandNotFound, ErrorKind.ObjectNotFound,
+                throw new OpenMsiStreamException(ErrorIds.CommandNotFound,
                     $"Cannot start '{_program}': {ex.Message}", ex, _program);
             }
             process.StandardInput.Close();
@@ -280,7 +281,7 @@ namespace OpenMsiStream.Processing
         }
 
         private static OpenMsiStreamException NotFound(string command, string why) =>
-            new OpenMsiStreamException(ErrorIds.CommandNotFound, ErrorKind.ObjectNotFound, $"Cannot find the command '{command}': {why}.", target: command);
+            new OpenMsiStreamException(ErrorIds.CommandNotFound, $"Cannot find the command '{command}': {why}.", target: command);
 
         private static void TryDeleteDirectory(string directory)
         {

@@ -78,7 +78,7 @@ namespace OpenMsiStream.Processing
 
         /// <summary>The failure as a product error that names the file (the handler's own error when it is one); null when processed.</summary>
         public OpenMsiStreamException? Failure() => Error == null ? null
-            : Error as OpenMsiStreamException ?? new OpenMsiStreamException(ErrorIds.ProcessingFailed, ErrorKind.InvalidOperation,
+            : Error as OpenMsiStreamException ?? new OpenMsiStreamException(ErrorIds.ProcessingFailed,
                 $"Processing '{RelativePath}' failed: {ErrorMessage}", Error, RelativePath);
     }
 

@@ -113,7 +113,7 @@ namespace OpenMsiStream.Processing
         {
             if (mode == ExactlyOnceMode.On)
             {
-                throw new OpenMsiStreamException(ErrorIds.ExactlyOnceUnavailable, ErrorKind.InvalidOperation,
+                throw new OpenMsiStreamException(ErrorIds.ExactlyOnceUnavailable,
                     $"Exactly-once results were asked for, but {why}. Use a broker of Kafka 0.11 or later that allows transactions, or leave exactly-once on auto (at-least-once here).");
             }
             return new ResultDeliveryDecision(ResultDelivery.AtLeastOnce, why);

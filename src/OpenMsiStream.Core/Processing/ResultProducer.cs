@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Confluent.Kafka;
 using OpenMsiStream.Config;
 using OpenMsiStream.Kafka;
+using OpenMsiStream.Messaging;
 
 namespace OpenMsiStream.Processing
 {
@@ -20,8 +21,7 @@ namespace OpenMsiStream.Processing
     {
         private readonly KafkaSettings _settings;
         private readonly ClientDiagnostics _diagnostics;
-        private readonly Crypto.Runtime.KafkaCryptoNode? _cryptoNode;
-        private readonly Crypto.Runtime.MessageEncryptor? _encryptor;
+        private readonly EncryptingProducer _producer;
         private readonly bool _transactional;
         private long _queued;
 
@@ -37,22 +37,12 @@ namespace OpenMsiStream.Processing
             {
                 properties.Set("transactional.id", transactionalId, "exactly-once results");
             }
-            _cryptoNode = Crypto.Runtime.KafkaCryptoNode.Acquire(settings, diagnostics);
-            try
-            {
-                _encryptor = _cryptoNode?.EncryptorFor(topic);
-                Producer = KafkaClientFactory.BuildProducer(properties, diagnostics, partitioner: null);
-            }
-            catch
-            {
-                _cryptoNode?.Release();
-                throw;
-            }
+            _producer = SecureMessaging.Producer(settings, properties, diagnostics, topic: topic);
         }
 
         public string Topic { get; }
 
-        internal IProducer<byte[], byte[]> Producer { get; }
+        internal IProducer<byte[], byte[]> Producer => _producer.Producer;
 
         /// <summary>Results handed to the producer whose acknowledgement has not come yet: the result producer's queue depth.</summary>
         public long Queued => Interlocked.Read(ref _queued);
@@ -64,11 +54,7 @@ namespace OpenMsiStream.Processing
         public async Task<TopicPartitionOffset?> ProduceAsync(string key, IReadOnlyList<string> messages, CancellationToken cancellationToken)
         {
             byte[] keyBytes = Encoding.UTF8.GetBytes(key);
-            var deliveries = messages.Select(message => Counted(() => Producer.ProduceAsync(Topic, new Message<byte[], byte[]>
-            {
-                Key = _encryptor?.Key(keyBytes) ?? keyBytes,
-                Value = _encryptor?.Value(Encoding.UTF8.GetBytes(message)) ?? Encoding.UTF8.GetBytes(message),
-            }, cancellationToken))).ToList();
+            var deliveries = messages.Select(message => Counted(() => Producer.ProduceAsync(Topic, _producer.Encrypt(Topic, keyBytes, Encoding.UTF8.GetBytes(message)), cancellationToken))).ToList();
             try
             {
                 DeliveryResult<byte[], byte[]>[] delivered = await Task.WhenAll(deliveries).ConfigureAwait(false);
@@ -105,8 +91,7 @@ namespace OpenMsiStream.Processing
                 // A transactional producer has nothing left to flush: every transaction ended before.
                 Producer.Flush(TimeSpan.FromSeconds(10));
             }
-            Producer.Dispose();
-            _cryptoNode?.Release();
+            _producer.Dispose();
         }
     }
 }

@@ -158,7 +158,7 @@ namespace OpenMsiStream.Processing
                 }
                 catch (Exception ex) when (ex is KafkaException && !IsFatal(ex))
                 {
-                    throw Break(new OpenMsiStreamException(ErrorIds.ResultCommitUndecided, ErrorKind.OperationTimeout,
+                    throw Break(new OpenMsiStreamException(ErrorIds.ResultCommitUndecided,
                         $"Whether the last result transaction on topic '{_results.Topic}' committed is not known ({((KafkaException)ex).Error.Reason}); the processor stops, and its next start finds out from the result topic.", ex));
                 }
                 catch (Exception ex)
@@ -178,7 +178,7 @@ namespace OpenMsiStream.Processing
             {
                 // An abort that fails leaves the transaction to the broker, which aborts it at its timeout
                 // or when this id is initialised again; nothing of it becomes visible meanwhile.
-                throw Break(new OpenMsiStreamException(ErrorIds.ResultCommitUndecided, ErrorKind.OperationTimeout,
+                throw Break(new OpenMsiStreamException(ErrorIds.ResultCommitUndecided,
                     $"A result transaction on topic '{_results.Topic}' could not be aborted ({ex.Error.Reason}); the processor stops, and its next start ends it.", ex));
             }
         }
@@ -191,7 +191,7 @@ namespace OpenMsiStream.Processing
         {
             Exception cause = ex is AggregateException aggregate && aggregate.InnerExceptions.Count == 1 ? aggregate.InnerException! : ex;
             string reason = cause is KafkaException kafka ? kafka.Error.Reason : cause.Message;
-            return new OpenMsiStreamException(ErrorIds.ResultNotProduced, cause is OpenMsiStreamException known ? known.Kind : ErrorKind.ConnectionError,
+            return new OpenMsiStreamException(ErrorIds.ResultNotProduced,
                 $"The result transaction on topic '{_results.Topic}' was aborted: {reason}", cause);
         }
 
@@ -204,7 +204,7 @@ namespace OpenMsiStream.Processing
             }
             else if (ex is KafkaException kafka && (kafka.Error.Code == ErrorCode.ProducerFenced || kafka.Error.Code == ErrorCode.Local_Fenced || kafka.Error.Code == ErrorCode.InvalidProducerEpoch))
             {
-                _broken = new OpenMsiStreamException(ErrorIds.ProcessorFenced, ErrorKind.InvalidOperation,
+                _broken = new OpenMsiStreamException(ErrorIds.ProcessorFenced,
                     $"Another processor took over transactional id '{TransactionalId}' ({kafka.Error.Reason}): this one stops. Only one processor may run per state directory; give each its own.", ex);
             }
             else if (ex is KafkaException other)
@@ -213,7 +213,7 @@ namespace OpenMsiStream.Processing
             }
             else
             {
-                _broken = new OpenMsiStreamException(ErrorIds.ResultCommitUndecided, ErrorKind.InvalidOperation, ex.Message, ex);
+                _broken = new OpenMsiStreamException(ErrorIds.ResultCommitUndecided, ex.Message, ex);
             }
             return _broken;
         }

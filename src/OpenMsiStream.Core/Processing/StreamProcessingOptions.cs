@@ -3,6 +3,7 @@ using System.IO;
 using System.Text.RegularExpressions;
 using OpenMsiStream.Download;
 using OpenMsiStream.State;
+using OpenMsiStream.Wire;
 
 namespace OpenMsiStream.Processing
 {

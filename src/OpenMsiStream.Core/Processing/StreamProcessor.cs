@@ -50,12 +50,12 @@ namespace OpenMsiStream.Processing
             }
             if (options.Mode != ProcessingMode.Memory && options.OutputDirectory == null)
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     $"Processing mode {options.Mode} writes files to disk and needs an output directory.");
             }
             if (options.ThrottleLimit < 1)
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, "The throttle limit must be at least 1.");
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, "The throttle limit must be at least 1.");
             }
             _settings = settings;
             _options = options;
@@ -180,7 +180,7 @@ namespace OpenMsiStream.Processing
                     bool? committed = probe?.IsCommitted(first.Partition, first.Offset, UndecidedTransactionWait) ?? false;
                     if (committed == null)
                     {
-                        throw new OpenMsiStreamException(ErrorIds.ResultCommitUndecided, ErrorKind.OperationTimeout,
+                        throw new OpenMsiStreamException(ErrorIds.ResultCommitUndecided,
                             $"Whether the results of '{record.RelativePath}' (topic '{_options.ResultTopic}', {first}) were committed is still not known after {UndecidedTransactionWait.TotalSeconds:0} s: "
                             + "an open transaction holds the topic's last stable offset. Start the processor again later.", target: record.RelativePath);
                     }
@@ -496,7 +496,7 @@ namespace OpenMsiStream.Processing
                 // Forget the content so the file is not tried again from it; a new delivery of the file
                 // (sent again, or this group's offsets reset) is processed normally.
                 _registry.Failed(file, record.Attempts, $"Cannot process '{record.RelativePath}' again: {problem}.", contentPath: null);
-                _observer!.Error(new OpenMsiStreamException(ErrorIds.ProcessingContentMissing, ErrorKind.ObjectNotFound,
+                _observer!.Error(new OpenMsiStreamException(ErrorIds.ProcessingContentMissing,
                     $"Cannot process '{record.RelativePath}' again: {problem}. Send the file again to process it.", target: record.RelativePath));
                 return null;
             }
@@ -661,7 +661,7 @@ namespace OpenMsiStream.Processing
         }
 
         private OpenMsiStreamException TimedOut(ReceivedFile file, Exception? inner = null) =>
-            new OpenMsiStreamException(ErrorIds.ProcessingTimedOut, ErrorKind.OperationTimeout,
+            new OpenMsiStreamException(ErrorIds.ProcessingTimedOut,
                 $"Processing '{file.RelativePath}' took longer than the timeout of {_options.Timeout!.Value.TotalSeconds:0.###} s and was stopped.", inner, file.RelativePath);
 
         private ResultDelivery DeliveryInForce => _delivery?.Delivery ?? ResultDelivery.None;
@@ -703,7 +703,7 @@ namespace OpenMsiStream.Processing
             }
             catch (OpenMsiStreamException ex) when (ex.ErrorId == ErrorIds.ResultNotProduced)
             {
-                throw new OpenMsiStreamException(ErrorIds.ResultNotProduced, ex.Kind,
+                throw new OpenMsiStreamException(ErrorIds.ResultNotProduced,
                     $"The results for '{file.RelativePath}' could not be committed to topic '{_options.ResultTopic}': {ex.Message}", ex, file.RelativePath);
             }
         }
@@ -716,7 +716,7 @@ namespace OpenMsiStream.Processing
             }
             catch (OpenMsiStreamException ex)
             {
-                throw new OpenMsiStreamException(ErrorIds.ResultNotProduced, ex.Kind,
+                throw new OpenMsiStreamException(ErrorIds.ResultNotProduced,
                     $"The results for '{file.RelativePath}' could not be produced to topic '{_options.ResultTopic}': {ex.Message}", ex, file.RelativePath);
             }
         }
@@ -754,7 +754,7 @@ namespace OpenMsiStream.Processing
             }
             catch (IOException ex)
             {
-                throw new OpenMsiStreamException(ErrorIds.StateDirectoryInUse, ErrorKind.InvalidOperation,
+                throw new OpenMsiStreamException(ErrorIds.StateDirectoryInUse,
                     $"Another stream processor of topic '{topic}' and group '{groupId}' is running with state directory '{stateDirectory}'; only one may run at a time (for more parallelism, raise its throttle limit or give the others their own state directory).", ex, stateDirectory);
             }
         }

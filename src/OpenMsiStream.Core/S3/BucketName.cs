@@ -11,7 +11,7 @@ namespace OpenMsiStream.S3
             string why = Problem(bucket);
             if (why.Length > 0)
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidBucketName, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidBucketName,
                     $"'{bucket}' is not a valid S3 bucket name: {why}.", target: bucket);
             }
         }

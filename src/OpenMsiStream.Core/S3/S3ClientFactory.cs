@@ -42,7 +42,7 @@ namespace OpenMsiStream.S3
             catch (AmazonClientException error) when (endpoint == null && settings.Region == null)
             {
                 // Neither the command line, the config file nor the AWS environment says where S3 is.
-                throw new Diagnostics.OpenMsiStreamException(Diagnostics.ErrorIds.InvalidArgument, Diagnostics.ErrorKind.InvalidConfiguration,
+                throw new Diagnostics.OpenMsiStreamException(Diagnostics.ErrorIds.InvalidArgument,
                     "No S3 server given: for an S3-compatible server give -EndpointUrl (--endpoint-url, or endpoint_url in the config file's [s3] section); "
                     + "for AWS give -Region (--region, region in [s3], or $AWS_REGION).", error);
             }

@@ -50,18 +50,18 @@ namespace OpenMsiStream.S3
                 string code = service.ErrorCode ?? ((int)service.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 if (code == "NoSuchBucket" || (service.StatusCode == HttpStatusCode.NotFound && doing.StartsWith("Checking bucket", StringComparison.Ordinal)))
                 {
-                    return new OpenMsiStreamException(ErrorIds.S3BucketNotFound, ErrorKind.ObjectNotFound,
+                    return new OpenMsiStreamException(ErrorIds.S3BucketNotFound,
                         $"{doing} failed: bucket '{bucket}' does not exist{where}. Create it first; this program does not create buckets.", error, bucket);
                 }
                 if (service.StatusCode == HttpStatusCode.Forbidden || code == "AccessDenied" || code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch")
                 {
-                    return new OpenMsiStreamException(ErrorIds.S3AccessDenied, ErrorKind.AuthenticationError,
+                    return new OpenMsiStreamException(ErrorIds.S3AccessDenied,
                         $"{doing} failed: access to bucket '{bucket}'{where} was denied ({code}: {service.Message}). Check access_key_id and secret_key_id in the [s3] section, or the AWS credentials in use.", error, bucket);
                 }
-                return new OpenMsiStreamException(ErrorIds.S3TransferFailed, ErrorKind.ConnectionError,
+                return new OpenMsiStreamException(ErrorIds.S3TransferFailed,
                     $"{doing} failed{where}: {code} (HTTP {(int)service.StatusCode}): {service.Message}", error, bucket);
             }
-            return new OpenMsiStreamException(ErrorIds.S3TransferFailed, ErrorKind.ConnectionError,
+            return new OpenMsiStreamException(ErrorIds.S3TransferFailed,
                 $"{doing} failed{where}: {Innermost(error).Message}", error, bucket);
         }
 

@@ -251,7 +251,7 @@ namespace OpenMsiStream.S3
         {
             if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
             {
-                throw new OpenMsiStreamException(ErrorIds.S3IntegrityMismatch, ErrorKind.InvalidData,
+                throw new OpenMsiStreamException(ErrorIds.S3IntegrityMismatch,
                     $"Bucket '{_bucket}' reports ETag {actual} for {what} of '{key}', but the bytes sent have {expected}: the data did not arrive intact.", target: key);
             }
         }
@@ -265,7 +265,7 @@ namespace OpenMsiStream.S3
         }
 
         private static OpenMsiStreamException Changed(ReceivedFile file, string why) =>
-            new OpenMsiStreamException(ErrorIds.FileChangedDuringSend, ErrorKind.InvalidData,
+            new OpenMsiStreamException(ErrorIds.FileChangedDuringSend,
                 $"'{file.FullName ?? file.RelativePath}' changed after it was received ({why}); it was not stored.", target: file.RelativePath);
 
         /// <summary>S3's ETag of a multipart object: the MD5 of the parts' MD5s, a dash and the number of parts.</summary>

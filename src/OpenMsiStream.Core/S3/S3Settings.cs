@@ -39,7 +39,7 @@ namespace OpenMsiStream.S3
             {
                 if (!KnownKeys.Contains(entry.Key))
                 {
-                    throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty, ErrorKind.InvalidConfiguration,
+                    throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty,
                         $"Unknown key '{entry.Key}' in {entry.Origin}; the [s3] section takes {string.Join(", ", KnownKeys)}.", target: entry.Key);
                 }
             }
@@ -64,7 +64,7 @@ namespace OpenMsiStream.S3
             }
             if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
-                throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty, ErrorKind.InvalidConfiguration,
+                throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty,
                     $"The S3 endpoint '{EndpointUrl}' is not an http or https URL.", target: EndpointUrl);
             }
             return url;
@@ -74,7 +74,7 @@ namespace OpenMsiStream.S3
         {
             if (string.IsNullOrEmpty(AccessKeyId) != string.IsNullOrEmpty(SecretAccessKey))
             {
-                throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty, ErrorKind.InvalidConfiguration,
+                throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty,
                     "S3 credentials need both access_key_id and secret_key_id (or neither, for the AWS credential chain).");
             }
             EndpointUri();

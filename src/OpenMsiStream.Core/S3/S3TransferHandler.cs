@@ -28,7 +28,7 @@ namespace OpenMsiStream.S3
             BucketName.Validate(bucket);
             if (partSize < S3ObjectUploader.MinimumPartSize)
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     $"The part size must be at least {ByteSize.Format(S3ObjectUploader.MinimumPartSize)} (S3's smallest part).", target: partSize);
             }
             Bucket = bucket;

@@ -52,7 +52,7 @@ namespace OpenMsiStream.Services
             {
                 return Environment.UserName;
             }
-            throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+            throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                 $"Give {option} USER: a service does not run as root unless you ask for it with {option} root.");
         }
 
@@ -70,7 +70,7 @@ namespace OpenMsiStream.Services
             {
                 return given; // a virtual account or a (group) managed service account: Windows keeps their passwords
             }
-            throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+            throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                 $"A Windows service can only run as '{given}' with that account's password, which is not taken on a command line. " +
                 $"Leave out {option} (the service's own virtual account {VirtualAccountDomain}{unitName}), give {option} LocalService, NetworkService " +
                 "or a managed service account (DOMAIN\\name$), register with -Scope User / --user (a task that runs as you at logon), " +

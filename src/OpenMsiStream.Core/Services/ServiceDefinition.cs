@@ -58,14 +58,14 @@ namespace OpenMsiStream.Services
         public DateTimeOffset RegisteredAt { get; set; }
 
         /// <summary>The `openmsistream` commands that run until stopped, and so make sense as services.</summary>
-        public static readonly IReadOnlyList<string> LongRunningCommands = new[] { "upload-directory", "download-directory", "process", "s3-transfer" };
+        public static IReadOnlyList<string> LongRunningCommands { get; } = Operations.Operation.LongRunning.Select(o => o.Command).ToList();
 
         /// <summary>A service's command line must start with one of <see cref="LongRunningCommands"/>.</summary>
         public static void ValidateCommand(IReadOnlyList<string> arguments)
         {
             if (arguments.Count == 0 || !LongRunningCommands.Contains(arguments[0]))
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     $"'{(arguments.Count == 0 ? string.Empty : arguments[0])}' does not run until stopped; a service runs one of: {string.Join(", ", LongRunningCommands)}.",
                     target: arguments.Count == 0 ? null : arguments[0]);
             }
@@ -75,7 +75,7 @@ namespace OpenMsiStream.Services
         {
             if (name == null || !ValidName.IsMatch(name))
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     $"'{name}' cannot be a service name: use 1 to 64 letters, digits, '_', '.' and '-', starting with a letter or digit.", target: name);
             }
         }
@@ -86,7 +86,7 @@ namespace OpenMsiStream.Services
         {
             if (!File.Exists(path))
             {
-                throw new OpenMsiStreamException(ErrorIds.ServiceNotFound, ErrorKind.ObjectNotFound,
+                throw new OpenMsiStreamException(ErrorIds.ServiceNotFound,
                     $"There is no service '{name}' (no definition at '{path}').", target: name);
             }
             try
@@ -96,7 +96,7 @@ namespace OpenMsiStream.Services
             }
             catch (JsonException ex)
             {
-                throw new OpenMsiStreamException(ErrorIds.ConfigFileInvalid, ErrorKind.InvalidData,
+                throw new OpenMsiStreamException(ErrorIds.ConfigFileInvalid,
                     $"The service definition '{path}' is not valid JSON: {ex.Message}", ex, name);
             }
         }

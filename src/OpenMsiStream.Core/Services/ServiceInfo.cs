@@ -68,7 +68,7 @@ namespace OpenMsiStream.Services
 
         /// <summary>The error for measuring the backlog of a service that has no consumer group (null when it has one).</summary>
         public OpenMsiStreamException? NoConsumerGroup() => GroupId != null ? null
-            : new OpenMsiStreamException(ErrorIds.NoConsumerGroup, ErrorKind.InvalidArgument,
+            : new OpenMsiStreamException(ErrorIds.NoConsumerGroup,
                 $"Service '{Name}' has no consumer group to measure the backlog of: {Consumer.NoGroupReason}.", target: Name);
     }
 }

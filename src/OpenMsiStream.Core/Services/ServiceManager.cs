@@ -36,13 +36,13 @@ namespace OpenMsiStream.Services
             ServiceDefinition.ValidateName(definition.Name);
             if (!Layout.IsWindows && !RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && Layout.Root == null)
             {
-                throw new OpenMsiStreamException(ErrorIds.ServiceNotSupported, ErrorKind.InvalidOperation,
+                throw new OpenMsiStreamException(ErrorIds.ServiceNotSupported,
                     "Services are supported on Linux (systemd) and Windows; on macOS run the command under launchd yourself.");
             }
             string definitionPath = Layout.DefinitionPath(definition.Name);
             if (File.Exists(definitionPath) && !force)
             {
-                throw new OpenMsiStreamException(ErrorIds.ServiceAlreadyExists, ErrorKind.InvalidOperation,
+                throw new OpenMsiStreamException(ErrorIds.ServiceAlreadyExists,
                     $"A service '{definition.Name}' is already registered ({definitionPath}); unregister it first or use -Force/--force.", target: definition.Name);
             }
             definition.EnvironmentVariables = secrets.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
@@ -99,7 +99,7 @@ namespace OpenMsiStream.Services
             string definitionPath = Layout.DefinitionPath(name);
             if (!File.Exists(definitionPath))
             {
-                throw new OpenMsiStreamException(ErrorIds.ServiceNotFound, ErrorKind.ObjectNotFound, $"There is no service '{name}' (no definition at '{definitionPath}').", target: name);
+                throw new OpenMsiStreamException(ErrorIds.ServiceNotFound, $"There is no service '{name}' (no definition at '{definitionPath}').", target: name);
             }
             var plan = new ServicePlan();
             string unit = Layout.UnitName(name);
@@ -304,7 +304,7 @@ namespace OpenMsiStream.Services
                 UseShellExecute = false,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
-                Arguments = string.Join(" ", command.Skip(1).Select(Processing.CommandLine.Quote)),
+                Arguments = string.Join(" ", command.Skip(1).Select(Processes.CommandLine.Quote)),
             };
             Process process;
             try
@@ -313,7 +313,7 @@ namespace OpenMsiStream.Services
             }
             catch (System.ComponentModel.Win32Exception ex)
             {
-                throw new OpenMsiStreamException(ErrorIds.ServiceCommandFailed, ErrorKind.ObjectNotFound, $"'{command[0]}' could not be run: {ex.Message}", ex, command[0]);
+                throw new OpenMsiStreamException(ErrorIds.ServiceCommandFailed, $"'{command[0]}' could not be run: {ex.Message}", ex, command[0]);
             }
             using (process)
             {
@@ -322,11 +322,11 @@ namespace OpenMsiStream.Services
                 if (!process.WaitForExit((int)CommandTimeout.TotalMilliseconds))
                 {
                     process.Kill();
-                    throw new OpenMsiStreamException(ErrorIds.ServiceCommandFailed, ErrorKind.OperationTimeout, $"'{string.Join(" ", command)}' did not finish in {CommandTimeout.TotalSeconds:0} s.");
+                    throw new OpenMsiStreamException(ErrorIds.ServiceCommandFailed, $"'{string.Join(" ", command)}' did not finish in {CommandTimeout.TotalSeconds:0} s.");
                 }
                 if (check && process.ExitCode != 0)
                 {
-                    throw new OpenMsiStreamException(ErrorIds.ServiceCommandFailed, ErrorKind.InvalidOperation,
+                    throw new OpenMsiStreamException(ErrorIds.ServiceCommandFailed,
                         // sc.exe and schtasks say why on stdout, systemctl on stderr.
                         $"'{string.Join(" ", command)}' failed with exit code {process.ExitCode}: {(stderr.Result.Trim() + " " + stdout.Result.Trim()).Trim()}", target: command[0]);
                 }
@@ -340,7 +340,7 @@ namespace OpenMsiStream.Services
             File.WriteAllText(path, string.Empty);
             if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows) && chmod(path, 0x180 /* 0600 */) != 0)
             {
-                throw new OpenMsiStreamException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
+                throw new OpenMsiStreamException(ErrorIds.OutputWriteFailed,
                     $"Could not make '{path}' readable by its owner only (errno {Marshal.GetLastWin32Error()}).", target: path);
             }
             File.WriteAllText(path, content);

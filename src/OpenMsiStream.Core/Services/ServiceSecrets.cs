@@ -48,7 +48,7 @@ namespace OpenMsiStream.Services
             }
             if (missing.Count > 0)
             {
-                throw new OpenMsiStreamException(ErrorIds.ServiceVariableUnset, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.ServiceVariableUnset,
                     $"The service needs {string.Join(", ", missing.Select(n => "$" + n))}, which {(missing.Count == 1 ? "is" : "are")} not set here: set {(missing.Count == 1 ? "it" : "them")} in this session and register again (the values go to the service's secrets file).",
                     target: missing[0]);
             }

@@ -19,7 +19,7 @@ namespace OpenMsiStream.State
         /// directory and its staging folder): a failure is reported as one to write in that folder, which
         /// is what the user can fix, with the internal folder named second.
         /// </param>
-        public static void Create(string path, string what, string errorId, (string Path, string What)? inside = null)
+        public static void Create(string path, string what, ErrorId errorId, (string Path, string What)? inside = null)
         {
             try
             {
@@ -33,10 +33,10 @@ namespace OpenMsiStream.State
                     : ex.Message;
                 if (inside is (string owner, string ownerWhat) && file == null)
                 {
-                    throw new OpenMsiStreamException(errorId, ErrorKind.WriteError,
+                    throw new OpenMsiStreamException(errorId,
                         $"Cannot write in {ownerWhat} '{owner}': {reason} (it needs {what} '{path}').", ex, owner);
                 }
-                throw new OpenMsiStreamException(errorId, ErrorKind.WriteError, $"Cannot create {what} '{path}': {reason}.", ex, path);
+                throw new OpenMsiStreamException(errorId, $"Cannot create {what} '{path}': {reason}.", ex, path);
             }
         }
 

@@ -90,7 +90,7 @@ namespace OpenMsiStream.Upload
         {
             if (_producer.MetadataRefusal is string why)
             {
-                throw new OpenMsiStreamException(ErrorIds.MetadataUnsupported, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.MetadataUnsupported,
                     $"{source} cannot be used here: files would carry metadata, {why}");
             }
         }
@@ -196,7 +196,7 @@ namespace OpenMsiStream.Upload
             long size = (long)chunk.Key.Length + chunk.Value.Length + (file.Metadata.IsEmpty ? 0 : FileMetadata.HeaderName.Length + file.Metadata.Header.Length);
             if (size > _producer.MessageMaxBytes)
             {
-                throw new OpenMsiStreamException(ErrorIds.MessageTooLarge, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.MessageTooLarge,
                     $"A chunk of '{file.FullPath}' needs {size} bytes, more than message.max.bytes ({_producer.MessageMaxBytes}); the file or directory name is very long. Use a smaller -ChunkSize.",
                     target: file.FullPath);
             }

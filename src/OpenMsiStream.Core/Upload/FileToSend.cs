@@ -37,7 +37,7 @@ namespace OpenMsiStream.Upload
         public static FileToSend Create(string path, string? rootDirectory = null)
         {
             // Before GetFullPath: on Windows it turns a device name such as C:\data\aux.csv into \\.\aux.
-            string? nameProblem = Download.SafeRelativePath.ProblemInName(Path.GetFileName(path));
+            string? nameProblem = Wire.SafeRelativePath.ProblemInName(Path.GetFileName(path));
             if (nameProblem != null)
             {
                 throw Refused(Path.GetFileName(path), nameProblem, path);
@@ -45,7 +45,7 @@ namespace OpenMsiStream.Upload
             string full = Path.GetFullPath(path);
             if (Directory.Exists(full))
             {
-                throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.FileNotFound,
                     $"'{full}' is a directory. Send the files in it (for example Get-ChildItem -File -Recurse | Send-MsiDataFile -RootDirectory '{full}').", target: full);
             }
             string fileDirectory = Path.GetDirectoryName(full)!;
@@ -57,7 +57,7 @@ namespace OpenMsiStream.Upload
             string prefix = root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal) ? root : root + Path.DirectorySeparatorChar;
             if (!fileDirectory.StartsWith(prefix, PathComparison))
             {
-                throw new OpenMsiStreamException(ErrorIds.FileOutsideRootDirectory, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.FileOutsideRootDirectory,
                     $"File '{full}' is not inside the root directory '{root}'.", target: full);
             }
             string relative = fileDirectory.Substring(prefix.Length);
@@ -75,20 +75,20 @@ namespace OpenMsiStream.Upload
         /// </summary>
         private static FileToSend Checked(FileToSend file)
         {
-            string? problem = Download.SafeRelativePath.ProblemOnEveryReceiver(file.RelativePath);
+            string? problem = Wire.SafeRelativePath.ProblemOnEveryReceiver(file.RelativePath);
             if (problem != null)
             {
                 throw Refused(file.RelativePath, problem, file.FullPath);
             }
             if (!File.Exists(file.FullPath))
             {
-                throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"File '{file.FullPath}' does not exist.", target: file.FullPath);
+                throw new OpenMsiStreamException(ErrorIds.FileNotFound, $"File '{file.FullPath}' does not exist.", target: file.FullPath);
             }
             return file;
         }
 
         private static OpenMsiStreamException Refused(string relativePath, string problem, string target) =>
-            new OpenMsiStreamException(ErrorIds.UnsafePath, ErrorKind.InvalidArgument,
+            new OpenMsiStreamException(ErrorIds.UnsafePath,
                 $"'{relativePath}' is not sent: {problem}, so no receiver would write it. Rename it.", target: target);
 
         private static StringComparison PathComparison => FileSystem.PathRules.Comparison;

@@ -85,12 +85,12 @@ namespace OpenMsiStream.UploadDirectory
             _root = Path.GetFullPath(options.Directory).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
             if (File.Exists(_root))
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     $"'{_root}' is a file, not a directory: the uploader watches a directory (to send one file, use Send-MsiDataFile or 'openmsistream upload-file').", target: _root);
             }
             if (!Directory.Exists(_root))
             {
-                throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"Directory '{_root}' does not exist.", target: _root);
+                throw new OpenMsiStreamException(ErrorIds.FileNotFound, $"Directory '{_root}' does not exist.", target: _root);
             }
             Diagnostics = diagnostics ?? new ClientDiagnostics();
             StateDirectory = Path.GetFullPath(options.StateDirectory ?? UploadRegistry.DefaultStateDirectory(_root));
@@ -424,7 +424,7 @@ namespace OpenMsiStream.UploadDirectory
         /// </summary>
         private void Settle(string relativePath, FileState state, DateTime now)
         {
-            if (Download.SafeRelativePath.ProblemOnEveryReceiver(relativePath) != null)
+            if (Wire.SafeRelativePath.ProblemOnEveryReceiver(relativePath) != null)
             {
                 Enqueue(relativePath, state, null);
                 return;
@@ -590,18 +590,19 @@ namespace OpenMsiStream.UploadDirectory
         private void Failed(InFlightFile file, Exception error)
         {
             var known = error as OpenMsiStreamException;
-            switch (known?.ErrorId)
+            if (known?.ErrorId == ErrorIds.FileChangedDuringSend)
             {
-                case ErrorIds.FileChangedDuringSend:
-                    StageProgress(file);
-                    _observer.Warning($"'{file.RelativePath}' changed while it was being sent; its latest content is sent once it stops changing.");
-                    _settle.Observe(file.RelativePath, null, DateTime.UtcNow);
-                    return;
-                case ErrorIds.FileNotFound:
-                    _unsaved[file.RelativePath] = (file.PlannedRecord ?? file.Previous)?.AsFailed("The file was deleted before it was sent completely.")
-                        ?? UploadRecord.FailedBeforeSending(_options.Topic, file.RelativePath, new FileState(0, DateTime.MinValue), "The file was deleted before it was sent.", null);
-                    _observer.Warning($"'{file.RelativePath}' was deleted before it was sent completely.");
-                    return;
+                StageProgress(file);
+                _observer.Warning($"'{file.RelativePath}' changed while it was being sent; its latest content is sent once it stops changing.");
+                _settle.Observe(file.RelativePath, null, DateTime.UtcNow);
+                return;
+            }
+            if (known?.ErrorId == ErrorIds.FileNotFound)
+            {
+                _unsaved[file.RelativePath] = (file.PlannedRecord ?? file.Previous)?.AsFailed("The file was deleted before it was sent completely.")
+                    ?? UploadRecord.FailedBeforeSending(_options.Topic, file.RelativePath, new FileState(0, DateTime.MinValue), "The file was deleted before it was sent.", null);
+                _observer.Warning($"'{file.RelativePath}' was deleted before it was sent completely.");
+                return;
             }
             StageProgress(file);
             string message = known?.Message ?? error.Message;
@@ -613,7 +614,7 @@ namespace OpenMsiStream.UploadDirectory
             TimeSpan delay = TimeSpan.FromSeconds(Math.Min(MaxRetryDelay.TotalSeconds, 10 * Math.Pow(2, Math.Min(failed.Attempts - 1, 10))));
             _retryAt[file.RelativePath] = DateTime.UtcNow + delay;
             _errors++;
-            _observer.Error(new OpenMsiStreamException(known?.ErrorId ?? ErrorIds.DeliveryFailed, known?.Kind ?? ErrorKind.ConnectionError,
+            _observer.Error(new OpenMsiStreamException(known?.Id ?? ErrorIds.DeliveryFailed,
                 $"{message} '{file.RelativePath}' is tried again in {delay.TotalSeconds:0} s.", error, file.RelativePath));
         }
 

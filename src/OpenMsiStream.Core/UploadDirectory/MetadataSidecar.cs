@@ -67,7 +67,7 @@ namespace OpenMsiStream.UploadDirectory
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     $"The metadata file '{sidecarRelativePath}' cannot be read: {ex.Message}", ex, sidecarRelativePath);
             }
             // Windows PowerShell 5.1 writes UTF-8 with a byte-order mark (Set-Content -Encoding UTF8).
@@ -109,7 +109,7 @@ namespace OpenMsiStream.UploadDirectory
         }
 
         private static OpenMsiStreamException Invalid(string sidecar, string why) =>
-            new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+            new OpenMsiStreamException(ErrorIds.InvalidArgument,
                 $"The metadata file '{sidecar}' is not a JSON object of strings: {why}.", target: sidecar);
     }
 }

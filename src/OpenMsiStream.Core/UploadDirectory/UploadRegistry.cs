@@ -106,7 +106,7 @@ CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NU
                 (string Directory, string FirstStartedAt, bool BaselineDone) watched = RecordStart(database, topic, fullWatched);
                 if (!string.Equals(watched.Directory, fullWatched, PathComparison))
                 {
-                    throw new OpenMsiStreamException(ErrorIds.StateDirectoryInUse, ErrorKind.InvalidArgument,
+                    throw new OpenMsiStreamException(ErrorIds.StateDirectoryInUse,
                         $"State directory '{fullState}' already records uploads of '{watched.Directory}' to topic '{topic}'; give '{fullWatched}' a state directory of its own (-StateDirectory).", target: fullState);
                 }
                 DateTime firstStarted = DateTimeOffset.Parse(watched.FirstStartedAt, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind).UtcDateTime;
@@ -180,7 +180,7 @@ CREATE TABLE IF NOT EXISTS watched(topic TEXT PRIMARY KEY, directory TEXT NOT NU
             }
             catch (IOException ex)
             {
-                throw new OpenMsiStreamException(ErrorIds.StateDirectoryInUse, ErrorKind.InvalidOperation,
+                throw new OpenMsiStreamException(ErrorIds.StateDirectoryInUse,
                     $"Another uploader is already sending '{watched}' to topic '{topic}' with state directory '{stateDirectory}'; only one may run at a time.", ex, stateDirectory);
             }
         }

@@ -63,7 +63,7 @@ namespace OpenMsiStream.Wire
             byte[] actual = Hash(chunk.Data, sha512);
             if (!actual.AsSpan().SequenceEqual(chunk.ChunkHash))
             {
-                throw new OpenMsiStreamException(ErrorIds.CorruptChunk, ErrorKind.InvalidData,
+                throw new OpenMsiStreamException(ErrorIds.CorruptChunk,
                     $"Chunk {chunk.ChunkIndex} of {chunk.TotalChunks} of '{chunk.RelativePath}' is corrupt: its data does not match its SHA-512 chunk hash.",
                     target: chunk.RelativePath);
             }
@@ -197,6 +197,6 @@ namespace OpenMsiStream.Wire
         }
 
         private static OpenMsiStreamException Undecodable(string reason, Exception? inner = null) =>
-            new OpenMsiStreamException(ErrorIds.UndecodableMessage, ErrorKind.InvalidData, "The message cannot be read: " + reason + ".", inner);
+            new OpenMsiStreamException(ErrorIds.UndecodableMessage, "The message cannot be read: " + reason + ".", inner);
     }
 }

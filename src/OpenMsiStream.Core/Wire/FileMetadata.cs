@@ -111,6 +111,6 @@ namespace OpenMsiStream.Wire
 
         public override string ToString() => IsEmpty ? string.Empty : Encoding.UTF8.GetString(Header);
 
-        private static OpenMsiStreamException Invalid(string message) => new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, message);
+        private static OpenMsiStreamException Invalid(string message) => new OpenMsiStreamException(ErrorIds.InvalidArgument, message);
     }
 }

@@ -97,7 +97,7 @@ namespace OpenMsiStream.PowerShell.Commands
             if (GroupId != null && GroupId.Any(string.IsNullOrWhiteSpace))
             {
                 // Null is allowed (a piped object without a group measures every group); an empty name is not.
-                WriteError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                WriteError(new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     "-GroupId has an empty name: name each consumer group, or leave -GroupId out to measure every group on the topic."), Topic);
                 return;
             }

@@ -75,7 +75,7 @@ namespace OpenMsiStream.PowerShell.Commands
             IReadOnlyList<string> topics = Topic != null ? new[] { Topic } : UploadRegistry.Topics(state);
             if (topics.Count == 0 || (Topic != null && !UploadRegistry.Topics(state).Contains(Topic)))
             {
-                WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound,
+                WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound,
                     $"No uploads{(Topic != null ? " to topic '" + Topic + "'" : "")} are recorded for '{directory}' (looked in '{state}').", target: directory));
                 return;
             }

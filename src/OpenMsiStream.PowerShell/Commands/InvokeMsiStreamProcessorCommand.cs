@@ -9,6 +9,7 @@ using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Monitoring;
 using OpenMsiStream.Download;
 using OpenMsiStream.Kafka;
+using OpenMsiStream.Operations;
 using OpenMsiStream.PowerShell.Infrastructure;
 using OpenMsiStream.PowerShell.Processing;
 using OpenMsiStream.Processing;
@@ -177,15 +178,11 @@ namespace OpenMsiStream.PowerShell.Commands
         {
             if (Metadata && ResultTopic == null)
             {
-                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     "-Metadata publishes each file's metadata to -ResultTopic; give -ResultTopic too."));
             }
-            if (Mode != ProcessingMode.Memory && OutputDirectory == null)
-            {
-                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
-                    $"-Mode {Mode} writes files to disk: give -OutputDirectory."));
-            }
-            StreamProcessingOptions options = BuildOptions();
+            OperationArguments arguments = Arguments();
+            StreamProcessingOptions options = Terminating(() => Operation.Process.Build(arguments, HandlerCode()));
             if (!ShouldProcess(Topic, $"Run {Describe()} on every file of topic '{Topic}' (consumer group '{options.GroupId}')"))
             {
                 return;
@@ -194,7 +191,7 @@ namespace OpenMsiStream.PowerShell.Commands
             FileHandler handler = CreateHandler(options);
             try
             {
-                RunProcessor(settings, (queue, diagnostics, observer, cancellation) =>
+                RunProcessor(arguments, settings, (queue, diagnostics, observer, cancellation) =>
                 {
                     if (handler is ScriptBlockHandler scripted)
                     {
@@ -210,9 +207,7 @@ namespace OpenMsiStream.PowerShell.Commands
             }
         }
 
-        internal override string ProgramName => "process";
-
-        protected override ProgramKind Kind => ResultTopic == null ? ProgramKind.Processor : ProgramKind.Reproducer;
+        internal override Operation Operation => Operation.Process;
 
         private string Describe() => ParameterSetName switch
         {
@@ -221,36 +216,13 @@ namespace OpenMsiStream.PowerShell.Commands
             _ => "the script block",
         };
 
-        private StreamProcessingOptions BuildOptions() =>
-            new StreamProcessingOptions(Topic, GroupId ?? DefaultGroupId())
-            {
-                ProgramId = MonitoredProgramId(Topic),
-                Mode = Mode,
-                OutputDirectory = OutputDirectory == null ? null : ResolvePath(OutputDirectory),
-                StateDirectory = StateDirectory == null ? null : ResolvePath(StateDirectory),
-                Filter = FilterRegex(),
-                ThrottleLimit = ThrottleLimit,
-                Timeout = IsBound(nameof(Timeout)) ? Timeout : (TimeSpan?)null,
-                ResultTopic = ResultTopic,
-                ExactlyOnce = ExactlyOnce,
-                Count = IsBound(nameof(Count)) ? Count : (int?)null,
-                IdleTimeout = IsBound(nameof(IdleTimeout)) ? IdleTimeout : (TimeSpan?)null,
-                RetryFailedAfter = IsBound(nameof(RetryFailedAfter)) ? RetryFailedAfter : (TimeSpan?)null,
-                MaxMemoryFileSize = MaxMemoryFileSize,
-                Decryption = BuildDecryption(),
-            };
-
-        /// <summary>Without -GroupId the group is named after the topic and the code (see StreamProcessingOptions.DefaultGroupId).</summary>
-        private string DefaultGroupId()
+        /// <summary>What the files are handled with: the default consumer group is named after it.</summary>
+        private string HandlerCode() => ParameterSetName switch
         {
-            string code = ParameterSetName switch
-            {
-                CommandSet => Command + "\n" + string.Join("\n", ArgumentList.Select(a => a?.ToString())),
-                HandlerSet => Handler!.GetType().FullName!,
-                _ => ScriptBlock!.ToString().Trim(),
-            };
-            return StreamProcessingOptions.DefaultGroupId(Topic, code);
-        }
+            CommandSet => Command + "\n" + string.Join("\n", ArgumentList.Select(a => a?.ToString())),
+            HandlerSet => Handler!.GetType().FullName!,
+            _ => ScriptBlock!.ToString().Trim(),
+        };
 
         private FileHandler CreateHandler(StreamProcessingOptions options)
         {
@@ -285,7 +257,7 @@ namespace OpenMsiStream.PowerShell.Commands
             PSVariable? variable = SessionState.PSVariable.Get(name);
             if (variable == null)
             {
-                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     $"The script block uses $using:{name}, but there is no variable '{name}' here.", target: name));
             }
             return variable!.Value;

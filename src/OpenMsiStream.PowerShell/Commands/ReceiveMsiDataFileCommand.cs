@@ -8,6 +8,7 @@ using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Monitoring;
 using OpenMsiStream.Download;
 using OpenMsiStream.Kafka;
+using OpenMsiStream.Operations;
 using OpenMsiStream.PowerShell.Infrastructure;
 
 namespace OpenMsiStream.PowerShell.Commands
@@ -127,8 +128,11 @@ namespace OpenMsiStream.PowerShell.Commands
 
         protected override void EndProcessing()
         {
-            ReceiveOptions options = BuildOptions();
-            ValidateMonitoring();
+            OperationArguments arguments = Arguments();
+            ReceiveOptions options = Terminating(() => Operation.DownloadDirectory.Build(arguments));
+            // A file counts as taken only once it was written to the pipeline: if the pipeline
+            // stops first, the next run with the same group gets it again.
+            options.AcknowledgeFiles = true;
             string target = options.OutputDirectory ?? "memory";
             if (!ShouldProcess(target, $"Receive files from topic '{Topic}'"))
             {
@@ -141,7 +145,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 {
                     var diagnostics = new ClientDiagnostics();
                     ForwardDiagnostics(diagnostics, queue);
-                    return RunMonitored(settings, diagnostics, ProgramKind.Processor, Topic, queue, monitor =>
+                    return RunMonitored(arguments, settings, diagnostics, queue, monitor =>
                     {
                         using var receiver = new FileReceiver(settings, options, diagnostics);
                         queue.Verbose($"Receiving from topic '{Topic}' on {settings.BootstrapServers} as consumer group '{receiver.GroupId}'.");
@@ -160,30 +164,9 @@ namespace OpenMsiStream.PowerShell.Commands
             }
         }
 
-        internal override string ProgramName => "download-directory";
+        internal override Operation Operation => Operation.DownloadDirectory;
 
         private string Activity => $"Receiving files from topic '{Topic}'";
-
-        private ReceiveOptions BuildOptions()
-        {
-            var options = new ReceiveOptions(Topic)
-            {
-                GroupId = GroupId,
-                ProgramId = MonitoredProgramId(Topic),
-                OutputDirectory = OutputDirectory == null ? null : ResolvePath(OutputDirectory),
-                Count = IsBound(nameof(Count)) ? Count : (int?)null,
-                IdleTimeout = IsBound(nameof(IdleTimeout)) ? IdleTimeout : (TimeSpan?)null,
-                MaxMemoryFileSize = MaxMemoryFileSize,
-                MaxFilesInProgress = MaxFilesInProgress,
-                MaxBytesInProgress = MaxBytesInProgress,
-                // A file counts as taken only once it was written to the pipeline: if the pipeline
-                // stops first, the next run with the same group gets it again.
-                AcknowledgeFiles = true,
-                Decryption = BuildDecryption(),
-            };
-            options.Filter = FilterRegex(Filter);
-            return options;
-        }
 
         private void WriteReceiveProgress()
         {

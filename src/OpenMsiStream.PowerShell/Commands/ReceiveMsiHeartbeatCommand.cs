@@ -102,7 +102,7 @@ namespace OpenMsiStream.PowerShell.Commands
         {
             if (Latest && Wait)
             {
-                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                ThrowTerminatingError(new OpenMsiStreamException(ErrorIds.InvalidArgument,
                     "-Latest reads the heartbeats already in the topic and -Wait only new ones: use one of them."));
             }
             HeartbeatReadOptions options = BuildOptions();

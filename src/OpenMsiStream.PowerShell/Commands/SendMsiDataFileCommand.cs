@@ -92,7 +92,7 @@ namespace OpenMsiStream.PowerShell.Commands
         private const int ProgressActivityId = 1;
 
         /// <summary>The file sent under each relative path by this command, to refuse a second file with the same one.</summary>
-        private readonly Dictionary<string, string> _sentAs = new Dictionary<string, string>(StringComparer.Ordinal);
+        private readonly RelativePathClaims _claims = new RelativePathClaims("-RootDirectory");
 
         private readonly List<KeyValuePair<FileToSend, Task<SentFile>>> _inFlight = new List<KeyValuePair<FileToSend, Task<SentFile>>>();
         private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();
@@ -165,22 +165,13 @@ namespace OpenMsiStream.PowerShell.Commands
                 try
                 {
                     file = FileToSend.Create(path, RootDirectory == null ? null : ResolvePath(RootDirectory)).WithMetadata(_metadata);
+                    _claims.Claim(file);
                 }
                 catch (OpenMsiStreamException error)
                 {
                     WriteError(error, path);
                     continue;
                 }
-                if (_sentAs.TryGetValue(file.RelativePath, out string? first) && !string.Equals(first, file.FullPath, StringComparison.Ordinal))
-                {
-                    // Get-ChildItem -Recurse without -RootDirectory: a/x.csv and b/x.csv would both be
-                    // "x.csv", and every receiver would keep only one of them.
-                    WriteError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
-                        $"'{file.FullPath}' is not sent: '{first}' is already sent as '{file.RelativePath}' by this command, and receivers would keep only one. Give -RootDirectory so that subdirectories are kept.",
-                        target: file.FullPath), file.FullPath);
-                    continue;
-                }
-                _sentAs[file.RelativePath] = file.FullPath;
                 long length = new FileInfo(file.FullPath).Length;
                 if (!ShouldProcess($"{file.FullPath} ({ByteSize.Format(length)})", $"Send to topic '{Topic}' as '{file.RelativePath}'"))
                 {
@@ -409,13 +400,13 @@ namespace OpenMsiStream.PowerShell.Commands
                     matches = GetResolvedProviderPathFromPSPath(pattern, out ProviderInfo provider);
                     if (provider.Name != "FileSystem")
                     {
-                        WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.InvalidArgument, $"'{pattern}' is not a file-system path.", target: pattern));
+                        WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound, $"'{pattern}' is not a file-system path.", target: pattern));
                         continue;
                     }
                 }
                 catch (ItemNotFoundException)
                 {
-                    WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"File '{pattern}' does not exist.", target: pattern));
+                    WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound, $"File '{pattern}' does not exist.", target: pattern));
                     continue;
                 }
                 foreach (string match in matches)

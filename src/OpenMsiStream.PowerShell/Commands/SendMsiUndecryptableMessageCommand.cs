@@ -78,7 +78,7 @@ namespace OpenMsiStream.PowerShell.Commands
                         .FirstOrDefault(m => string.Equals(m.KeyFile, path, StringComparison.Ordinal) || string.Equals(m.ValueFile, path, StringComparison.Ordinal));
                     if (message == null)
                     {
-                        WriteError(new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument,
+                        WriteError(new OpenMsiStreamException(ErrorIds.InvalidArgument,
                             $"'{path}' is not a saved undecryptable message (encrypted_message_from_<topic>_..._key.bin or _value.bin).", target: path), path);
                         continue;
                     }
@@ -86,7 +86,7 @@ namespace OpenMsiStream.PowerShell.Commands
                 }
                 else
                 {
-                    WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"Path '{path}' does not exist.", target: path), path);
+                    WriteError(new OpenMsiStreamException(ErrorIds.FileNotFound, $"Path '{path}' does not exist.", target: path), path);
                 }
             }
         }

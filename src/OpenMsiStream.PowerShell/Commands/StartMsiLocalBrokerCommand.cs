@@ -68,7 +68,7 @@ namespace OpenMsiStream.PowerShell.Commands
         {
             if (LocalBrokerSession.Current is LocalBrokerInfo running)
             {
-                WriteError(new OpenMsiStreamException(ErrorIds.LocalBrokerAlreadyRunning, ErrorKind.InvalidOperation,
+                WriteError(new OpenMsiStreamException(ErrorIds.LocalBrokerAlreadyRunning,
                     $"The embedded broker is already running at {running.BootstrapServers} (config file '{running.ConfigPath}'). Stop it first with Stop-MsiLocalBroker.",
                     target: running.BootstrapServers));
                 return;
@@ -90,7 +90,7 @@ namespace OpenMsiStream.PowerShell.Commands
             }
             catch (Exception ex) when (ex is InvalidOperationException || ex is DllNotFoundException || ex is IOException || ex is UnauthorizedAccessException)
             {
-                WriteError(new OpenMsiStreamException(ErrorIds.LocalBrokerStartFailed, ErrorKind.InvalidOperation,
+                WriteError(new OpenMsiStreamException(ErrorIds.LocalBrokerStartFailed,
                     "The embedded broker could not start: " + ex.Message, ex));
             }
         }

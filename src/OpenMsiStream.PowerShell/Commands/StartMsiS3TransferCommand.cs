@@ -3,6 +3,7 @@ using System.Management.Automation;
 using OpenMsiStream.Config;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Kafka;
+using OpenMsiStream.Operations;
 using OpenMsiStream.PowerShell.Infrastructure;
 using OpenMsiStream.Processing;
 using OpenMsiStream.S3;
@@ -100,14 +101,15 @@ namespace OpenMsiStream.PowerShell.Commands
 
         protected override void EndProcessing()
         {
-            S3TransferOptions options = BuildOptions();
+            OperationArguments arguments = Arguments();
+            S3TransferOptions options = Terminating(() => Operation.S3Transfer.Build(arguments));
             if (!ShouldProcess($"s3://{Bucket}/{Topic}/", $"Copy every file of topic '{Topic}' (consumer group '{options.ResolveGroupId()}')"))
             {
                 return;
             }
             KafkaSettings kafka = ResolveSettings();
-            S3Settings s3 = ResolveS3Settings(kafka);
-            RunProcessor(kafka, (queue, diagnostics, observer, cancellation) =>
+            S3Settings s3 = Terminating(() => Storage(arguments, kafka));
+            RunProcessor(arguments, kafka, (queue, diagnostics, observer, cancellation) =>
             {
                 using var transfer = new S3Transfer(kafka, s3, options, diagnostics);
                 queue.Verbose($"Copying topic '{Topic}' to bucket '{Bucket}' at {transfer.Endpoint ?? "AWS"} as consumer group '{transfer.GroupId}'; state in '{transfer.StateDirectory}'.");
@@ -115,61 +117,17 @@ namespace OpenMsiStream.PowerShell.Commands
             }, result => S3TransferResult.From(result, Bucket));
         }
 
-        internal override string ProgramName => "s3-transfer";
+        internal override Operation Operation => Operation.S3Transfer;
 
-        private S3TransferOptions BuildOptions()
+        private S3Settings Storage(OperationArguments arguments, KafkaSettings kafka)
         {
-            try
+            S3Settings s3 = Operation.S3Transfer.Storage(arguments, kafka);
+            if (Credential != null)
             {
-                BucketName.Validate(Bucket);
+                s3.AccessKeyId = Credential.UserName;
+                s3.SecretAccessKey = Credential.GetNetworkCredential().Password;
             }
-            catch (OpenMsiStreamException error)
-            {
-                ThrowTerminatingError(error);
-            }
-            return new S3TransferOptions(Topic, Bucket)
-            {
-                GroupId = GroupId,
-                ProgramId = MonitoredProgramId(Topic),
-                Mode = Mode,
-                StateDirectory = StateDirectory == null ? null : ResolvePath(StateDirectory),
-                Filter = FilterRegex(),
-                ThrottleLimit = ThrottleLimit,
-                PartSize = PartSize,
-                Count = IsBound(nameof(Count)) ? Count : (int?)null,
-                IdleTimeout = IsBound(nameof(IdleTimeout)) ? IdleTimeout : (TimeSpan?)null,
-                RetryFailedAfter = RetryFailedAfter,
-                MaxMemoryFileSize = MaxMemoryFileSize,
-                Decryption = BuildDecryption(),
-            };
-        }
-
-        private S3Settings ResolveS3Settings(KafkaSettings kafka)
-        {
-            try
-            {
-                S3Settings s3 = S3Settings.From(kafka);
-                if (EndpointUrl != null)
-                {
-                    s3.EndpointUrl = EndpointUrl;
-                }
-                if (Region != null)
-                {
-                    s3.Region = Region;
-                }
-                if (Credential != null)
-                {
-                    s3.AccessKeyId = Credential.UserName;
-                    s3.SecretAccessKey = Credential.GetNetworkCredential().Password;
-                }
-                s3.EndpointUri(); // a malformed endpoint fails here, before anything runs
-                return s3;
-            }
-            catch (OpenMsiStreamException error)
-            {
-                ThrowTerminatingError(error);
-                throw; // not reached
-            }
+            return s3;
         }
     }
 }

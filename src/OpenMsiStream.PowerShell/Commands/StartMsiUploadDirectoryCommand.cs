@@ -8,6 +8,7 @@ using OpenMsiStream.Config;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Monitoring;
 using OpenMsiStream.Kafka;
+using OpenMsiStream.Operations;
 using OpenMsiStream.PowerShell.Infrastructure;
 using OpenMsiStream.Upload;
 using OpenMsiStream.UploadDirectory;
@@ -173,8 +174,8 @@ namespace OpenMsiStream.PowerShell.Commands
 
         protected override void EndProcessing()
         {
-            UploadDirectoryOptions options = BuildOptions();
-            ValidateMonitoring();
+            OperationArguments arguments = Arguments();
+            UploadDirectoryOptions options = Terminating(() => Operation.UploadDirectory.Build(arguments));
             if (!ShouldProcess(options.Directory, $"Watch and send new and changed files to topic '{Topic}'"))
             {
                 return;
@@ -186,15 +187,11 @@ namespace OpenMsiStream.PowerShell.Commands
                 {
                     var diagnostics = new ClientDiagnostics();
                     ForwardDiagnostics(diagnostics, queue);
-                    return RunMonitored(settings, diagnostics, ProgramKind.Uploader, Topic, queue, monitor =>
+                    return RunMonitored(arguments, settings, diagnostics, queue, monitor =>
                     {
                         var uploader = new DirectoryUploader(settings, options, diagnostics);
                         queue.Verbose($"Watching '{options.Directory}' for topic '{Topic}' on {settings.BootstrapServers}; state in '{uploader.StateDirectory}'.");
-                        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-                        if (IsBound(nameof(Duration)))
-                        {
-                            stop.CancelAfter(Duration);
-                        }
+                        using CancellationTokenSource stop = Operation.StopAfter(arguments, cancellation);
                         IUploadObserver observer = new QueueObserver(queue, this);
                         return uploader.Run(monitor?.Watch(observer) ?? observer, stop.Token);
                     });
@@ -210,35 +207,9 @@ namespace OpenMsiStream.PowerShell.Commands
             }
         }
 
-        internal override string ProgramName => "upload-directory";
+        internal override Operation Operation => Operation.UploadDirectory;
 
         private string Activity => $"Sending new and changed files of '{Path}' to topic '{Topic}'";
-
-        private UploadDirectoryOptions BuildOptions()
-        {
-            var options = new UploadDirectoryOptions(ResolvePath(Path), Topic)
-            {
-                StateDirectory = StateDirectory == null ? null : ResolvePath(StateDirectory),
-                SettleTime = SettleTime,
-                PollingOnly = Polling,
-                ScanInterval = IsBound(nameof(ScanInterval)) ? ScanInterval : (TimeSpan?)null,
-                IncludeHidden = IncludeHidden,
-                UploadExisting = UploadExisting,
-                MetadataSidecar = MetadataSidecar,
-                ChunkSize = ChunkSize,
-                MaxBytesPerSecond = IsBound(nameof(MaxBytesPerSecond)) ? MaxBytesPerSecond : (long?)null,
-            };
-            foreach (string pattern in Include)
-            {
-                options.Include.Add(pattern);
-            }
-            foreach (string pattern in Exclude)
-            {
-                options.Exclude.Add(pattern);
-            }
-            options.Filter = FilterRegex(Filter);
-            return options;
-        }
 
         private void WriteUploadProgress()
         {

@@ -33,7 +33,7 @@ namespace OpenMsiStream.PowerShell.Commands
             LocalBrokerInfo? running = LocalBrokerSession.Current;
             if (running == null)
             {
-                WriteError(new OpenMsiStreamException(ErrorIds.LocalBrokerNotRunning, ErrorKind.InvalidOperation,
+                WriteError(new OpenMsiStreamException(ErrorIds.LocalBrokerNotRunning,
                     "The embedded broker is not running in this PowerShell process."));
                 return;
             }

@@ -1,6 +1,5 @@
 using System;
 using System.Management.Automation;
-using OpenMsiStream.Crypto.Runtime;
 
 namespace OpenMsiStream.PowerShell.Infrastructure
 {
@@ -23,20 +22,5 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         [Parameter]
         [SecondsOrTimeSpan]
         public TimeSpan MaxInitialWaitPerDecrypt { get; set; } = Defaults.MaxInitialWaitPerDecrypt;
-
-        protected DecryptionOptions BuildDecryption()
-        {
-            if (MaxWaitPerDecrypt < TimeSpan.Zero || MaxInitialWaitPerDecrypt < TimeSpan.Zero)
-            {
-                ThrowTerminatingError(ErrorRecords.From(new Diagnostics.OpenMsiStreamException(Diagnostics.ErrorIds.InvalidArgument, Diagnostics.ErrorKind.InvalidArgument,
-                    "-MaxWaitPerDecrypt and -MaxInitialWaitPerDecrypt cannot be negative.")));
-            }
-            return new DecryptionOptions
-            {
-                Wait = MaxWaitPerDecrypt,
-                InitialWait = MaxInitialWaitPerDecrypt,
-                TreatUndecryptableAsPlaintext = TreatUndecryptableAsPlaintext,
-            };
-        }
     }
 }

@@ -28,22 +28,14 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         {
             try
             {
-                KafkaSettings? settings = null;
                 string location = CurrentLocation;
-                if (Config != null)
-                {
-                    settings = KafkaSettings.FromFile(ConfigArgument(Config), null, location);
-                }
-                if (BootstrapServers != null)
-                {
-                    settings = settings == null ? KafkaSettings.FromBootstrapServers(BootstrapServers, location) : settings.WithBootstrapServers(BootstrapServers);
-                }
+                KafkaSettings? settings = Operations.Operation.Broker(Config == null || !ConfigFileLocator.IsPath(Config) ? Config : ResolvePath(Config), BootstrapServers, location);
                 if (settings == null)
                 {
                     LocalBrokerInfo? local = LocalBrokerSession.Current;
                     if (local == null)
                     {
-                        throw new OpenMsiStreamException(ErrorIds.NoBrokerSpecified, ErrorKind.InvalidArgument,
+                        throw new OpenMsiStreamException(ErrorIds.NoBrokerSpecified,
                             "No broker given: use -Config <file> or -BootstrapServers host:port, or start the embedded broker with Start-MsiLocalBroker.");
                     }
                     WriteVerbose($"Using the embedded local broker at {local.BootstrapServers}.");
@@ -61,17 +53,5 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>Forwards librdkafka's messages to the Verbose stream (queued: they arrive on librdkafka's threads).</summary>
         protected static void ForwardDiagnostics(ClientDiagnostics diagnostics, PipelineQueue queue) =>
             diagnostics.Message += message => queue.Verbose(message.ToString());
-
-        /// <summary>
-        /// A path (anything with a directory part, '~' or a drive) is resolved as PowerShell means it,
-        /// against the current location; a bare name ("lab", "lab.config") is looked for in the current
-        /// location and then, as OpenMSIStream does, in $env:OPENMSISTREAM_CONFIG_FILE_DIR. Never against
-        /// the directory the process started in.
-        /// </summary>
-        private string ConfigArgument(string config)
-        {
-            bool bareName = config.IndexOfAny(new[] { '/', '\\', ':' }) < 0 && !config.StartsWith("~", System.StringComparison.Ordinal);
-            return bareName ? config : ResolvePath(config);
-        }
     }
 }

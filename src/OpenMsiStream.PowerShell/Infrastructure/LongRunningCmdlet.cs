@@ -4,6 +4,8 @@ using OpenMsiStream.Config;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Kafka;
 using OpenMsiStream.Monitoring;
+using OpenMsiStream.Operations;
+using System.Collections.Generic;
 
 namespace OpenMsiStream.PowerShell.Infrastructure
 {
@@ -67,66 +69,53 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         /// <summary>The address the metrics are served on (default 127.0.0.1; 0.0.0.0 for all of this computer's addresses — there is no authentication, so only behind a firewall). Needs -MetricsPort.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        [PSDefaultValue(Help = "127.0.0.1")]
-        public string? MetricsAddress { get; set; }
+        public string MetricsAddress { get; set; } = Defaults.MetricsAddress;
 
-        /// <summary>The CLI command this cmdlet matches; also the program name in default program ids.</summary>
-        internal abstract string ProgramName { get; }
+        /// <summary>The operation this cmdlet runs: its options, defaults, rules and run recipe, shared with the CLI command and the service translator.</summary>
+        internal abstract Operation Operation { get; }
 
-        /// <summary>Runs <paramref name="body"/> under a program monitor when any monitoring parameter was given.</summary>
-        protected T RunMonitored<T>(KafkaSettings settings, ClientDiagnostics diagnostics, ProgramKind kind, string topic, PipelineQueue queue, Func<ProgramMonitor?, T> body) =>
-            MonitoredRun.Run(settings, BuildMonitorOptions(), diagnostics, kind, ProgramName, topic, monitor =>
+        /// <summary>The bound parameters as the operation's arguments: paths resolved against the PowerShell location, values checked as the CLI's are.</summary>
+        protected OperationArguments Arguments()
+        {
+            var arguments = new OperationArguments(Operation, OptionNaming.PowerShell, ResolvePath);
+            Terminating(() =>
             {
-                if (monitor?.MetricsUrl is Uri metrics)
+                foreach (KeyValuePair<string, object> bound in MyInvocation.BoundParameters)
                 {
-                    queue.Verbose($"Serving metrics at {metrics}.");
+                    OperationOption? option = Operation.Find(bound.Key);
+                    if (option != null && !option.Common)
+                    {
+                        arguments.Set(option.Name, Plain(bound.Value));
+                    }
                 }
-                return body(monitor);
+                return arguments;
             });
+            return arguments;
+        }
 
-        /// <summary>
-        /// The program id a monitored run reports under, or null when no monitoring parameter was given: a
-        /// consumer that has one is a static member of its consumer group (see README, "Static membership").
-        /// </summary>
-        protected string? MonitoredProgramId(string topic) => BuildMonitorOptions()?.ResolveProgramId(ProgramName, topic);
-
-        /// <summary>Checks the monitoring parameters before anything starts, as a terminating InvalidArgument error.</summary>
-        protected void ValidateMonitoring()
+        /// <summary>Runs <paramref name="build"/>; its OpenMsiStream error becomes this cmdlet's terminating error.</summary>
+        protected T Terminating<T>(Func<T> build)
         {
             try
             {
-                if (IsBound(nameof(MetricsAddress)) && !IsBound(nameof(MetricsPort)))
-                {
-                    throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, "-MetricsAddress needs -MetricsPort: the port to serve the metrics on.");
-                }
-                BuildMonitorOptions()?.Validate();
+                return build();
             }
             catch (OpenMsiStreamException error)
             {
-                ThrowTerminatingError(error, ProgramId ?? HeartbeatTopic ?? LogTopic);
+                ThrowTerminatingError(error);
+                throw; // not reached: ThrowTerminatingError always throws
             }
         }
 
-        private MonitorOptions? BuildMonitorOptions()
+        /// <summary>Runs <paramref name="body"/> under a program monitor when any monitoring parameter was given.</summary>
+        protected T RunMonitored<T>(OperationArguments arguments, KafkaSettings settings, ClientDiagnostics diagnostics, PipelineQueue queue, Func<ProgramMonitor?, T> body) =>
+            Operation.Run(arguments, settings, diagnostics, line => queue.Verbose(char.ToUpperInvariant(line[0]) + line.Substring(1) + "."), body);
+
+        private static object? Plain(object? value) => value switch
         {
-            bool any = IsBound(nameof(ProgramId)) || IsBound(nameof(HeartbeatTopic)) || IsBound(nameof(HeartbeatInterval)) || IsBound(nameof(LogTopic))
-                || IsBound(nameof(LogInterval)) || IsBound(nameof(LogFile)) || IsBound(nameof(LogLevel)) || IsBound(nameof(MetricsPort));
-            if (!any)
-            {
-                return null;
-            }
-            return new MonitorOptions
-            {
-                ProgramId = ProgramId,
-                HeartbeatTopic = HeartbeatTopic,
-                HeartbeatInterval = HeartbeatInterval,
-                LogTopic = LogTopic,
-                LogInterval = LogInterval,
-                LogFile = LogFile == null ? null : ResolvePath(LogFile),
-                LogLevel = LogLevel,
-                MetricsPort = IsBound(nameof(MetricsPort)) ? MetricsPort : (int?)null,
-                MetricsAddress = MetricsAddress ?? Defaults.MetricsAddress,
-            };
-        }
+            SwitchParameter switched => switched.IsPresent,
+            PSObject wrapped => wrapped.BaseObject,
+            _ => value,
+        };
     }
 }

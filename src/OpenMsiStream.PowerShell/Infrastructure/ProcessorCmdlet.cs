@@ -1,10 +1,10 @@
 using System;
 using System.Management.Automation;
-using System.Text.RegularExpressions;
 using OpenMsiStream.Config;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Kafka;
 using OpenMsiStream.Monitoring;
+using OpenMsiStream.Operations;
 using OpenMsiStream.Processing;
 
 namespace OpenMsiStream.PowerShell.Infrastructure
@@ -71,26 +71,20 @@ namespace OpenMsiStream.PowerShell.Infrastructure
 
         protected abstract string Activity { get; }
 
-        protected Regex? FilterRegex() => FilterRegex(Filter);
-
-        /// <summary>Heartbeat fields: a processor that produces results also reports what it produced.</summary>
-        protected virtual ProgramKind Kind => ProgramKind.Processor;
-
         /// <summary>
         /// Runs a processor on a worker thread (under a program monitor when asked for), writing its
         /// results on the pipeline thread. Kafka's messages go to the Verbose stream and the log.
         /// </summary>
-        protected void RunProcessor(KafkaSettings settings, Func<PipelineQueue, ClientDiagnostics, IProcessingObserver, System.Threading.CancellationToken, ProcessingSummary> run,
+        protected void RunProcessor(OperationArguments arguments, KafkaSettings settings, Func<PipelineQueue, ClientDiagnostics, IProcessingObserver, System.Threading.CancellationToken, ProcessingSummary> run,
             Func<ProcessedFile, object> output)
         {
-            ValidateMonitoring();
             try
             {
                 RunOnWorker((queue, cancellation) =>
                 {
                     var diagnostics = new ClientDiagnostics();
                     ForwardDiagnostics(diagnostics, queue);
-                    return RunMonitored(settings, diagnostics, Kind, Topic, queue, monitor =>
+                    return RunMonitored(arguments, settings, diagnostics, queue, monitor =>
                     {
                         IProcessingObserver observer = new QueueObserver(queue, this, output);
                         return run(queue, diagnostics, monitor?.Watch(observer) ?? observer, cancellation);

@@ -123,7 +123,7 @@ namespace OpenMsiStream.PowerShell.Processing
             }
             if (objects.Count != 1 || !PSObjectJson.IsObject(objects[0]))
             {
-                throw new OpenMsiStreamException(ErrorIds.ResultNotSerializable, ErrorKind.InvalidData,
+                throw new OpenMsiStreamException(ErrorIds.ResultNotSerializable,
                     $"With -Metadata the script must output exactly one hashtable or object for '{file.RelativePath}'; it output {Describe(objects)}.", target: file.RelativePath);
             }
             return new[] { PSObjectJson.Serialize(objects[0]) };

@@ -7,6 +7,7 @@ using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Text;
 using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Operations;
 
 namespace OpenMsiStream.PowerShell.Services
 {
@@ -25,108 +26,41 @@ namespace OpenMsiStream.PowerShell.Services
             "InformationVariable", "OutVariable", "OutBuffer", "PipelineVariable", "WhatIf", "Confirm",
         };
 
-        /// <summary>Parameters given in seconds on the command line and as seconds or a time span to the cmdlets.</summary>
-        private static readonly HashSet<string> Durations = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        {
-            "SettleTime", "ScanInterval", "Duration", "IdleTimeout", "RetryFailedAfter", "Timeout", "HeartbeatInterval", "LogInterval",
-            "MaxWaitPerDecrypt", "MaxInitialWaitPerDecrypt",
-        };
-
-        /// <summary>Paths made absolute against the current location, since a service may start elsewhere.</summary>
-        private static readonly HashSet<string> Paths = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        {
-            "Path", "OutputDirectory", "StateDirectory", "LogFile",
-        };
-
-        private static readonly Dictionary<string, CmdletShape> Shapes = new Dictionary<string, CmdletShape>(StringComparer.OrdinalIgnoreCase)
-        {
-            ["Start-MsiUploadDirectory"] = new CmdletShape("upload-directory", new[] { "Path" })
-                .Rename("MaxBytesPerSecond", "--max-rate"),
-            ["Receive-MsiDataFile"] = new CmdletShape("download-directory", new[] { "OutputDirectory" })
-                .Refuse("MaxMemoryFileSize", "a service writes files to -OutputDirectory, so there is no in-memory limit to set"),
-            ["Invoke-MsiStreamProcessor"] = new CmdletShape("process", new[] { "Topic" })
-                .Refuse("ScriptBlock", "the service host runs programs, not PowerShell: use -Command with -ArgumentList, or a script file run by pwsh or powershell.exe")
-                .Refuse("Handler", "the service host runs programs, not .NET handler objects: use -Command")
-                .Refuse("Metadata", "it belongs to -ScriptBlock")
-                .Refuse("MaxMemoryFileSize", "the command line has no such option")
-                .Trailing("Command", "ArgumentList"),
-            ["Start-MsiS3Transfer"] = new CmdletShape("s3-transfer", new[] { "Topic", "Bucket" })
-                .Refuse("Credential", "a service must not hold a credential object: put the keys in the config file's [s3] section (as ${VARIABLES}) or in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY")
-                .Refuse("MaxMemoryFileSize", "the command line has no such option"),
-        };
-
-        public static IReadOnlyCollection<string> Cmdlets => Shapes.Keys;
+        public static IReadOnlyCollection<string> Cmdlets => Operation.LongRunning.Select(o => o.Cmdlet).ToList();
 
         /// <summary>The command line for <paramref name="block"/>, with variables taken from <paramref name="session"/>.</summary>
         public static List<string> From(ScriptBlock block, SessionState session)
         {
             CommandAst command = SingleCommand(block);
             string name = command.GetCommandName() ?? string.Empty;
-            if (!Shapes.TryGetValue(name, out CmdletShape? shape))
-            {
-                throw Refused($"'{name}' is not a long-running OpenMsiStream cmdlet; a service runs one of: {string.Join(", ", Shapes.Keys)}.", name);
-            }
+            Operation operation = Operation.ForCmdlet(name)
+                ?? throw Refused($"'{name}' is not a long-running OpenMsiStream cmdlet; a service runs one of: {string.Join(", ", Cmdlets)}.", name);
             StaticBindingResult binding = StaticParameterBinder.BindCommand(command, resolve: true);
             if (binding.BindingExceptions.Count > 0)
             {
                 KeyValuePair<string, StaticBindingError> first = binding.BindingExceptions.First();
                 throw Refused($"The parameters of '{name}' cannot be bound: {first.Value.BindingException.Message}", first.Key);
             }
-            var values = new Dictionary<string, (int Start, List<string> Text)>(StringComparer.OrdinalIgnoreCase);
-            foreach (KeyValuePair<string, ParameterBindingResult> bound in binding.BoundParameters)
+            // Values are recorded in the order they were written; the operation checks them with the code the
+            // service will run, so a command line that would fail at the service's start fails here.
+            var arguments = new OperationArguments(operation, OptionNaming.PowerShell, session.Path.GetUnresolvedProviderPathFromPSPath);
+            foreach (KeyValuePair<string, ParameterBindingResult> bound in binding.BoundParameters.OrderBy(b => b.Value.Value?.Extent.StartOffset ?? int.MaxValue))
             {
                 string parameter = bound.Value.Parameter?.Name ?? bound.Key;
                 if (IgnoredCommonParameters.Contains(parameter))
                 {
                     continue;
                 }
-                if (shape.Refusals.TryGetValue(parameter, out string? why))
+                OperationOption option = operation.Find(parameter)
+                    ?? throw Refused($"-{parameter} of {name} has no command-line form, so it cannot run as a service.", parameter);
+                if (option.CmdletOnly != null)
                 {
-                    throw Refused($"-{parameter} of {name} cannot run as a service: {why}.", parameter);
+                    throw Refused($"-{parameter} of {name} cannot run as a service: {option.CmdletOnly}.", parameter);
                 }
-                values[parameter] = (bound.Value.Value?.Extent.StartOffset ?? int.MaxValue, Texts(parameter, bound.Value, session));
+                arguments.Set(option.Name, Value(parameter, bound.Value, session));
             }
-            return Assemble(name, shape, values);
-        }
-
-        private static List<string> Assemble(string name, CmdletShape shape, Dictionary<string, (int Start, List<string> Text)> values)
-        {
-            var arguments = new List<string> { shape.Command };
-            foreach (string positional in shape.Positional)
-            {
-                if (!values.TryGetValue(positional, out var given) || given.Text.Count != 1)
-                {
-                    throw Refused($"A service running {name} needs -{positional} (a single value).", positional);
-                }
-                arguments.Add(given.Text[0]);
-            }
-            foreach (KeyValuePair<string, (int Start, List<string> Text)> option in values.OrderBy(v => v.Value.Start))
-            {
-                if (shape.Positional.Contains(option.Key, StringComparer.OrdinalIgnoreCase) || shape.IsTrailing(option.Key))
-                {
-                    continue;
-                }
-                string flag = shape.Renames.TryGetValue(option.Key, out string? renamed) ? renamed : "--" + Kebab(option.Key);
-                if (option.Value.Text.Count == 0)
-                {
-                    arguments.Add(flag); // a switch that is on
-                }
-                foreach (string text in option.Value.Text)
-                {
-                    arguments.Add(flag);
-                    arguments.Add(text);
-                }
-            }
-            if (shape.TrailingCommand != null && values.TryGetValue(shape.TrailingCommand, out var program))
-            {
-                arguments.Add("--");
-                arguments.AddRange(program.Text);
-                if (values.TryGetValue(shape.TrailingArguments!, out var rest))
-                {
-                    arguments.AddRange(rest.Text);
-                }
-            }
-            return arguments;
+            operation.Validate(arguments);
+            return operation.ToCommandLine(arguments);
         }
 
         private static CommandAst SingleCommand(ScriptBlock block)
@@ -143,24 +77,19 @@ namespace OpenMsiStream.PowerShell.Services
             return (CommandAst)((PipelineAst)body!.Statements[0]).PipelineElements[0];
         }
 
-        /// <summary>The command-line text of one parameter's value: none for a switch that is on, several for an array.</summary>
-        private static List<string> Texts(string parameter, ParameterBindingResult bound, SessionState session)
+        /// <summary>The value of one parameter: true for a switch that is on, else the constant or variable's value.</summary>
+        private static object? Value(string parameter, ParameterBindingResult bound, SessionState session)
         {
             if (bound.Value == null || bound.Value is CommandParameterAst)
             {
-                return new List<string>(); // -Switch
+                return true; // -Switch
             }
             object? value = Evaluate(parameter, bound.Value, session);
-            if (value is bool on)
+            if (value is bool on && !on)
             {
-                if (!on)
-                {
-                    throw Refused($"-{parameter}:$false has no command-line form; leave the switch out.", parameter);
-                }
-                return new List<string>();
+                throw Refused($"-{parameter}:$false has no command-line form; leave the switch out.", parameter);
             }
-            IEnumerable items = value is IEnumerable many && !(value is string) ? many : new[] { value };
-            return items.Cast<object?>().Select(item => Text(parameter, item, session)).ToList();
+            return value is PSObject wrapped ? wrapped.BaseObject : value;
         }
 
         private static object? Evaluate(string parameter, Ast value, SessionState session)
@@ -201,108 +130,10 @@ namespace OpenMsiStream.PowerShell.Services
             }
         }
 
-        private static string Text(string parameter, object? value, SessionState session)
-        {
-            value = value is PSObject wrapped ? wrapped.BaseObject : value;
-            if (Durations.Contains(parameter))
-            {
-                return Seconds(parameter, value).ToString("R", CultureInfo.InvariantCulture);
-            }
-            string text = Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty;
-            if (Paths.Contains(parameter) || (parameter.Equals("Config", StringComparison.OrdinalIgnoreCase) && LooksLikePath(text)))
-            {
-                return session.Path.GetUnresolvedProviderPathFromPSPath(text);
-            }
-            return text;
-        }
-
-        /// <summary>-Config takes a path or a bare name looked up in $OPENMSISTREAM_CONFIG_FILE_DIR; only a path is made absolute.</summary>
-        private static bool LooksLikePath(string text) =>
-            text.StartsWith("~", StringComparison.Ordinal) || text.StartsWith(".", StringComparison.Ordinal) || text.IndexOfAny(new[] { '/', '\\' }) >= 0;
-
-        private static double Seconds(string parameter, object? value)
-        {
-            switch (value)
-            {
-                case TimeSpan span:
-                    return span.TotalSeconds;
-                case string text when TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out TimeSpan parsed) && text.Contains(":"):
-                    return parsed.TotalSeconds;
-                default:
-                    try
-                    {
-                        return Convert.ToDouble(value, CultureInfo.InvariantCulture);
-                    }
-                    catch (Exception ex) when (ex is FormatException || ex is InvalidCastException)
-                    {
-                        throw Refused($"-{parameter} must be seconds or a time span, not '{value}'.", parameter);
-                    }
-            }
-        }
-
-        /// <summary>HeartbeatTopic → heartbeat-topic.</summary>
-        private static string Kebab(string name)
-        {
-            var text = new StringBuilder();
-            foreach (char c in name)
-            {
-                if (char.IsUpper(c) && text.Length > 0)
-                {
-                    text.Append('-');
-                }
-                text.Append(char.ToLowerInvariant(c));
-            }
-            return text.ToString();
-        }
-
         private static OpenMsiStreamException Unsafe(string parameter, Ast value) =>
             Refused($"-{parameter} is given as '{value.Extent.Text}': in a service command use constants or variables, whose current values are recorded.", parameter);
 
         private static OpenMsiStreamException Refused(string message, string target) =>
-            new OpenMsiStreamException(ErrorIds.ServiceCommandUnsupported, ErrorKind.InvalidArgument, message, target: target);
-
-        private sealed class CmdletShape
-        {
-            public CmdletShape(string command, string[] positional)
-            {
-                Command = command;
-                Positional = positional;
-            }
-
-            public string Command { get; }
-
-            public string[] Positional { get; }
-
-            public Dictionary<string, string> Renames { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-
-            public Dictionary<string, string> Refusals { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-
-            public string? TrailingCommand { get; private set; }
-
-            public string? TrailingArguments { get; private set; }
-
-            public CmdletShape Rename(string parameter, string option)
-            {
-                Renames[parameter] = option;
-                return this;
-            }
-
-            public CmdletShape Refuse(string parameter, string why)
-            {
-                Refusals[parameter] = why;
-                return this;
-            }
-
-            /// <summary>The program and its arguments go after "--".</summary>
-            public CmdletShape Trailing(string command, string arguments)
-            {
-                TrailingCommand = command;
-                TrailingArguments = arguments;
-                return this;
-            }
-
-            public bool IsTrailing(string parameter) =>
-                string.Equals(parameter, TrailingCommand, StringComparison.OrdinalIgnoreCase) || string.Equals(parameter, TrailingArguments, StringComparison.OrdinalIgnoreCase);
-        }
+            new OpenMsiStreamException(ErrorIds.ServiceCommandUnsupported, message, target: target);
     }
 }

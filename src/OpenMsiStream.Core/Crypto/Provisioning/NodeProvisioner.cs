@@ -32,7 +32,7 @@ namespace OpenMsiStream.Crypto.Provisioning
             IReadOnlyList<string> topics = RootTopics(request.Topics);
             if (!(request.LifetimeSeconds > 0) || double.IsInfinity(request.LifetimeSeconds))
             {
-                throw Failed(ErrorKind.InvalidArgument, "The certificate lifetime must be a positive number of seconds.");
+                throw Failed("The certificate lifetime must be a positive number of seconds.");
             }
             string directory = Path.GetFullPath(string.IsNullOrEmpty(request.Directory) ? "." : request.Directory);
             string configPath = Path.Combine(directory, nodeId + ".config");
@@ -42,7 +42,7 @@ namespace OpenMsiStream.Crypto.Provisioning
             {
                 if (File.Exists(path) || System.IO.Directory.Exists(path))
                 {
-                    throw new OpenMsiStreamException(ErrorIds.CryptoProvisioningFailed, ErrorKind.InvalidOperation,
+                    throw new OpenMsiStreamException(ErrorIds.CryptoProvisioningFailed,
                         $"The node file '{path}' already exists. Provisioning never overwrites a node (its ratchet and keys would be lost); choose another node id or directory.",
                         target: path);
                 }
@@ -106,7 +106,7 @@ namespace OpenMsiStream.Crypto.Provisioning
                     {
                     }
                 }
-                throw new OpenMsiStreamException(ErrorIds.CryptoProvisioningFailed, ErrorKind.WriteError,
+                throw new OpenMsiStreamException(ErrorIds.CryptoProvisioningFailed,
                     $"The node files could not be written in '{directory}': {ex.Message}", ex, directory);
             }
         }
@@ -115,8 +115,7 @@ namespace OpenMsiStream.Crypto.Provisioning
         {
             if (string.IsNullOrEmpty(nodeId) || !NodeIdPattern.IsMatch(nodeId) || nodeId == "." || nodeId == ".." || nodeId == "DEFAULT")
             {
-                throw Failed(ErrorKind.InvalidArgument,
-                    $"'{nodeId}' is not a usable node id: use letters, digits, '_', '-' and '.' (not '.', '..' or 'DEFAULT').");
+                throw Failed($"'{nodeId}' is not a usable node id: use letters, digits, '_', '-' and '.' (not '.', '..' or 'DEFAULT').");
             }
             return nodeId;
         }
@@ -137,17 +136,16 @@ namespace OpenMsiStream.Crypto.Provisioning
                 }
                 if (string.IsNullOrEmpty(topic) || topic.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
                 {
-                    throw Failed(ErrorKind.InvalidArgument, $"'{topic}' is not a topic name.");
+                    throw Failed($"'{topic}' is not a topic name.");
                 }
                 if (topic[0] == '^')
                 {
-                    throw Failed(ErrorKind.InvalidArgument,
-                        $"The topic pattern '{topic}' cannot be used: KafkaCrypto 0.9.11 honours only '{NodeCertificates.AllTopics}' (all topics); list the root topics instead.");
+                    throw Failed($"The topic pattern '{topic}' cannot be used: KafkaCrypto 0.9.11 honours only '{NodeCertificates.AllTopics}' (all topics); list the root topics instead.");
                 }
                 string root = TopicKeys.RootOf(topic);
                 if (root.Length == 0)
                 {
-                    throw Failed(ErrorKind.InvalidArgument, $"The topic '{topic}' has an empty root (it starts with '.').");
+                    throw Failed($"The topic '{topic}' has an empty root (it starts with '.').");
                 }
                 if (!roots.Contains(root))
                 {
@@ -161,11 +159,11 @@ namespace OpenMsiStream.Crypto.Provisioning
         {
             if (SodiumPrimitives.SignOpen(signedProvisioner, rotPublic) == null || SodiumPrimitives.SignOpen(signedNode, provPublic) == null)
             {
-                throw Failed(ErrorKind.InvalidOperation, "The new certificate chain does not verify; the node was not written.");
+                throw Failed("The new certificate chain does not verify; the node was not written.");
             }
         }
 
-        private static OpenMsiStreamException Failed(ErrorKind kind, string message) =>
-            new OpenMsiStreamException(ErrorIds.CryptoProvisioningFailed, kind, message);
+        private static OpenMsiStreamException Failed(string message) =>
+            new OpenMsiStreamException(ErrorIds.CryptoProvisioningFailed, message);
     }
 }

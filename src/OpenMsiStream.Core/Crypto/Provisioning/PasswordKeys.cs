@@ -43,12 +43,12 @@ namespace OpenMsiStream.Crypto.Provisioning
         {
             if (Array.IndexOf(Roles, role) < 0)
             {
-                throw new OpenMsiStreamException(ErrorIds.CryptoProvisioningFailed, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.CryptoProvisioningFailed,
                     $"'{role}' is not a KafkaCrypto provisioner role; use producer, consumer or prodcon.", target: role);
             }
             if (rotPublicKey == null || rotPublicKey.Length != SodiumPrimitives.SignPublicKeyBytes)
             {
-                throw new OpenMsiStreamException(ErrorIds.CryptoProvisioningFailed, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.CryptoProvisioningFailed,
                     $"A root-of-trust public key is {SodiumPrimitives.SignPublicKeyBytes} bytes.");
             }
             return SodiumPrimitives.Sha256(Concat(Utf8(role), rotPublicKey));
@@ -59,7 +59,7 @@ namespace OpenMsiStream.Crypto.Provisioning
         {
             if (password == null || CodePoints(password) < minimum)
             {
-                throw new OpenMsiStreamException(ErrorIds.CryptoProvisioningFailed, ErrorKind.InvalidArgument,
+                throw new OpenMsiStreamException(ErrorIds.CryptoProvisioningFailed,
                     $"The {which} password must be at least {minimum} characters long (KafkaCrypto's simple-provision rule).");
             }
         }

@@ -77,7 +77,7 @@ namespace OpenMsiStream.Crypto.Runtime
         {
             if (topics == null || topics.Count == 0 || topics.Any(string.IsNullOrWhiteSpace))
             {
-                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, ErrorKind.InvalidArgument, "Give the root topic(s) the node may use (for topic 'lab.xrd' the root is 'lab').");
+                throw new OpenMsiStreamException(ErrorIds.InvalidArgument, "Give the root topic(s) the node may use (for topic 'lab.xrd' the root is 'lab').");
             }
             TimeSpan life = lifetime ?? DefaultLifetime;
             double now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;

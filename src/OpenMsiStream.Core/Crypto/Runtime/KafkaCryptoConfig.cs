@@ -30,7 +30,7 @@ namespace OpenMsiStream.Crypto.Runtime
             }
             foreach (ConfigEntry entry in entries.Where(e => !KnownKeys.Contains(e.Key)))
             {
-                throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty, ErrorKind.InvalidConfiguration,
+                throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty,
                     $"Unknown key '{entry.Key}' in {entry.Origin}; the [kafkacrypto] section takes node_id or config_file.", target: entry.Key);
             }
             string? nodeId = entries.LastOrDefault(e => e.Key == "node_id")?.Value?.Trim();
@@ -43,12 +43,12 @@ namespace OpenMsiStream.Crypto.Runtime
             }
             if (string.IsNullOrEmpty(nodeId))
             {
-                throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty, ErrorKind.InvalidConfiguration,
+                throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty,
                     $"The [kafkacrypto] section of {settings.Source} needs node_id = <node> or config_file = <path to the node's .config>.");
             }
             if (nodeId!.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || nodeId == "." || nodeId == "..")
             {
-                throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty, ErrorKind.InvalidConfiguration,
+                throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty,
                     $"node_id '{nodeId}' in {settings.Source} is not a valid node name.", target: nodeId);
             }
             var searched = new List<string>();
@@ -82,6 +82,6 @@ namespace OpenMsiStream.Crypto.Runtime
             settings.SourceFile != null ? Path.GetDirectoryName(Path.GetFullPath(settings.SourceFile))! : settings.WorkingDirectory;
 
         private static OpenMsiStreamException NotFound(string message, string target) =>
-            new OpenMsiStreamException(ErrorIds.CryptoNodeNotFound, ErrorKind.ObjectNotFound, message, target: target);
+            new OpenMsiStreamException(ErrorIds.CryptoNodeNotFound, message, target: target);
     }
 }

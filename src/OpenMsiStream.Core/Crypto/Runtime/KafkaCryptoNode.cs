@@ -40,7 +40,7 @@ namespace OpenMsiStream.Crypto.Runtime
                 Files = files;
                 if (files.ChainElements.Count == 0)
                 {
-                    throw new OpenMsiStreamException(ErrorIds.CryptoNodeInvalid, ErrorKind.InvalidConfiguration,
+                    throw new OpenMsiStreamException(ErrorIds.CryptoNodeInvalid,
                         $"KafkaCrypto node '{files.NodeId}' has no certificate chain ('{configPath}'); provision it with New-MsiCryptoNode (KafkaCrypto would sign with its public temporary root, which we never do).",
                         target: configPath);
                 }
@@ -166,7 +166,7 @@ namespace OpenMsiStream.Crypto.Runtime
                 new Trust.TrustStore(Files.Allowlist, Files.Denylist), _clock());
             if (!own.IsValid)
             {
-                throw new OpenMsiStreamException(ErrorIds.CryptoNodeInvalid, ErrorKind.InvalidConfiguration,
+                throw new OpenMsiStreamException(ErrorIds.CryptoNodeInvalid,
                     $"KafkaCrypto node '{NodeId}' may not encrypt for topic root '{root}' ({own.Reason}); consumers could never get the key. Use a node provisioned as Producer or ProducerConsumer for '{root}'.",
                     target: NodeId);
             }

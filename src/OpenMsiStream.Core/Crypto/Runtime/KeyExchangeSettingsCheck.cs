@@ -25,7 +25,7 @@ namespace OpenMsiStream.Crypto.Runtime
             {
                 return;
             }
-            throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty, ErrorKind.InvalidConfiguration,
+            throw new OpenMsiStreamException(ErrorIds.ConfigInvalidProperty,
                 $"KafkaCrypto node '{node.NodeId}' would exchange keys with security.protocol {nodeProtocol.Value} ({nodeProtocol.Origin}), " +
                 $"but the program reaches {settings.BootstrapServers} with {dataProtocol} ({data.Entry(Protocol)?.Origin ?? "no security.protocol in [broker]: librdkafka's default"}). " +
                 $"Set security.protocol in [broker] of {settings.Source}; it applies to both, as in Python OpenMSIStream (PLAINTEXT keeps the data clients as they are).",

@@ -34,13 +34,13 @@ namespace OpenMsiStream.Crypto.Runtime
             }
             catch (IOException ex) when (!(ex is FileNotFoundException) && !(ex is DirectoryNotFoundException))
             {
-                throw new OpenMsiStreamException(ErrorIds.CryptoNodeInUse, ErrorKind.InvalidOperation,
+                throw new OpenMsiStreamException(ErrorIds.CryptoNodeInUse,
                     $"KafkaCrypto node '{nodeId}' is already in use by another process (lock '{path}'). Two programs on one node identity would reuse encryption keys and nonces; give each program its own node (New-MsiCryptoNode).",
                     ex, target: nodeId);
             }
             catch (UnauthorizedAccessException ex)
             {
-                throw new OpenMsiStreamException(ErrorIds.CryptoNodeInvalid, ErrorKind.InvalidConfiguration,
+                throw new OpenMsiStreamException(ErrorIds.CryptoNodeInvalid,
                     $"Cannot create the lock file '{path}' for KafkaCrypto node '{nodeId}': {ex.Message}", ex, target: path);
             }
         }

@@ -35,7 +35,7 @@ namespace OpenMsiStream.Crypto.Runtime
             TopicName.Validate(target);
             if (message.ValueFile == null)
             {
-                throw new OpenMsiStreamException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound,
+                throw new OpenMsiStreamException(ErrorIds.FileNotFound,
                     $"'{message.KeyFile}' has no matching _value.bin file; the message cannot be sent again.", target: message.KeyFile);
             }
             byte[] key = File.ReadAllBytes(message.KeyFile);
@@ -54,7 +54,7 @@ namespace OpenMsiStream.Crypto.Runtime
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new OpenMsiStreamException(ErrorIds.DeliveryFailed, ErrorKind.OperationTimeout,
+                throw new OpenMsiStreamException(ErrorIds.DeliveryFailed,
                     $"The broker did not acknowledge '{message.ValueFile}' on topic '{target}' within {DeliveryTimeout.TotalSeconds:0} s.", target: message.ValueFile);
             }
         }

@@ -166,7 +166,7 @@ namespace OpenMsiStream.PowerShell.Commands.Services
                 ?? throw Missing($"neither the package {CliLocator.PackageName} (Install-PSResource {CliLocator.PackageName}) is installed nor is {CliLocator.ExecutableName} on the PATH");
         }
 
-        private static OpenMsiStreamException Missing(string why) => new OpenMsiStreamException(ErrorIds.ServiceNotSupported, ErrorKind.ObjectNotFound,
+        private static OpenMsiStreamException Missing(string why) => new OpenMsiStreamException(ErrorIds.ServiceNotSupported,
             $"A service runs the openmsistream command, and {why}: install the package, or give -CliPath (or $env:OPENMSISTREAM_CLI).");
     }
 }

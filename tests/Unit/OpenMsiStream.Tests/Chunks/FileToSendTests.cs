@@ -29,7 +29,7 @@ namespace OpenMsiStream.Tests.Chunks
         public void ANameThatEveryReceiverRefusesIsRefusedWhenSending(string relativePath, string message)
         {
             // The message is the sender's; the reason comes from the receivers' own rule, so the two agree.
-            Assert.Equal(message, $"'{relativePath}' is not sent: {OpenMsiStream.Download.SafeRelativePath.ProblemOnEveryReceiver(relativePath)}, so no receiver would write it. Rename it.");
+            Assert.Equal(message, $"'{relativePath}' is not sent: {OpenMsiStream.Wire.SafeRelativePath.ProblemOnEveryReceiver(relativePath)}, so no receiver would write it. Rename it.");
             if (System.OperatingSystem.IsWindows())
             {
                 return; // such files cannot exist on Windows: the rule above is all there is to check

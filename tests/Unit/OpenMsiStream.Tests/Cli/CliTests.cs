@@ -119,6 +119,22 @@ namespace OpenMsiStream.Tests.Cli
             Assert.StartsWith("sent present.dat (10 B, 1 chunks, partition 0) sha512 ", upload.Stdout);
         }
 
+        [Fact]
+        public async Task TwoFilesUnderOneRelativePathAreNotBothSentAndTheSecondIsNamed()
+        {
+            using var broker = new EmbeddedBroker(1, "t");
+            string first = _temp.WriteFile(Path.Combine("a", "x.csv"), new byte[10]);
+            string second = _temp.WriteFile(Path.Combine("b", "x.csv"), new byte[20]);
+
+            using CliProcess upload = await CliProcess.RunAsync(Timeout, "upload-file", first, second, first, "--topic", "t", "--bootstrap-servers", broker.Broker.BootstrapServers);
+
+            Assert.Equal(1, upload.ExitCode);
+            Assert.Equal($"openmsistream: error InvalidArgument: '{second}' is not sent: '{first}' is already sent as 'x.csv' by this command, and receivers would keep only one. Give --root-directory so that subdirectories are kept.\n", upload.Stderr);
+            string[] sent = upload.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(2, sent.Length); // the same file twice is allowed: it is one file
+            Assert.All(sent, line => Assert.StartsWith("sent x.csv (10 B, 1 chunks, partition 0) sha512 ", line));
+        }
+
         [Theory]
         [InlineData(new[] { "upload-file", "x.dat" }, "openmsistream: usage: Option '--topic' is required.")]
         [InlineData(new[] { "upload-file", "x.dat", "--topic", "t", "--bootstrap-servers", "h:1", "--chunk-size", "1000" }, "openmsistream: error InvalidChunkSize: Chunk size 1000 is not a power of two. Use a power of two such as 524288 (the default), 262144 or 16384.")]

@@ -158,13 +158,33 @@ namespace OpenMsiStream.Tests.Cli
         /// <summary>Kafka's API key of EndTxn, the request that commits (or aborts) a transaction.</summary>
         private const short EndTxnApiKey = 26;
 
-        /// <summary>librdkafka's monotonic clock (CLOCK_MONOTONIC, as .NET's Stopwatch on Linux) on the wall clock.</summary>
-        private static DateTime WallClock(long monotonicMicroseconds)
+        /// <summary>
+        /// librdkafka's monotonic clock (CLOCK_MONOTONIC, as .NET's Stopwatch on Linux) on the wall clock. The
+        /// offset between the two clocks is read once, from the tightest of many brackets of the wall clock
+        /// by the monotonic one: a single read can be off by as long as the thread was descheduled between
+        /// the two calls, which on a loaded machine was longer than a transaction's round trips and made a
+        /// committed transaction look uncommitted.
+        /// </summary>
+        private static DateTime WallClock(long monotonicMicroseconds) => MonotonicEpoch.Value.AddTicks(monotonicMicroseconds * 10);
+
+        private static readonly Lazy<DateTime> MonotonicEpoch = new Lazy<DateTime>(() =>
         {
-            DateTime now = DateTime.UtcNow;
-            long nowMicroseconds = (long)(Stopwatch.GetTimestamp() / (Stopwatch.Frequency / 1_000_000.0));
-            return now.AddTicks((monotonicMicroseconds - nowMicroseconds) * 10);
-        }
+            double microsecondsPerTick = 1_000_000.0 / Stopwatch.Frequency;
+            long tightest = long.MaxValue;
+            DateTime epoch = default;
+            for (int sample = 0; sample < 1000; sample++)
+            {
+                long before = Stopwatch.GetTimestamp();
+                DateTime now = DateTime.UtcNow;
+                long after = Stopwatch.GetTimestamp();
+                if (after - before < tightest)
+                {
+                    tightest = after - before;
+                    epoch = now.AddTicks(-(long)((before + after) / 2.0 * microsecondsPerTick * 10));
+                }
+            }
+            return epoch;
+        });
 
         private static IEnumerable<string> SettledAsCommitted(string stderr) =>
             stderr.Split('\n').Where(l => l.Contains("were committed before the last run ended"))

@@ -11,7 +11,7 @@ namespace OpenMsiStream.Tests.Diagnostics
         [Fact]
         public void OurOwnErrorsPassUnchanged()
         {
-            var ours = new OpenMsiStreamException(ErrorIds.HashMismatch, ErrorKind.InvalidData, "x");
+            var ours = new OpenMsiStreamException(ErrorIds.HashMismatch, "x");
             Assert.Same(ours, OpenMsiStreamException.From(ours));
         }
 

@@ -145,7 +145,7 @@ namespace OpenMsiStream.Tests.Kafka
 
             (_, RecordingObserver observed) = Receive(new ReceiveOptions(Topic) { OutputDirectory = output, Count = 1, IdleTimeout = Idle });
 
-            Assert.Equal(new[] { ErrorIds.UnsafePath, ErrorIds.UnsafePath, ErrorIds.InconsistentChunks }, observed.Errors.Select(e => e.ErrorId));
+            Assert.Equal(new string[] { ErrorIds.UnsafePath, ErrorIds.UnsafePath, ErrorIds.InconsistentChunks }, observed.Errors.Select(e => e.ErrorId));
             Assert.Contains("Refused to write '../../../escaped/evil.sh': it contains '..'. Nothing was written.", observed.Errors[0].Message);
             Assert.Equal(new[] { "fine.dat" }, TestData.RelativeFiles(output));
             Assert.Equal(new[] { "out" }, Directory.GetFileSystemEntries(_temp.Combine("sandbox")).Select(Path.GetFileName));
@@ -167,7 +167,7 @@ namespace OpenMsiStream.Tests.Kafka
 
             (_, RecordingObserver observed) = Receive(new ReceiveOptions(Topic) { OutputDirectory = output, Count = 1, IdleTimeout = Idle });
 
-            Assert.Equal(new[] { ErrorIds.CorruptChunk, ErrorIds.UndecodableMessage }, observed.Errors.Select(e => e.ErrorId));
+            Assert.Equal(new string[] { ErrorIds.CorruptChunk, ErrorIds.UndecodableMessage }, observed.Errors.Select(e => e.ErrorId));
             Assert.Contains($"(message at topic '{Topic}', partition 1, offset 0, kept in '", observed.Errors[0].Message);
             Assert.Equal(new[] { "fine.dat" }, TestData.RelativeFiles(output));
             Assert.Equal(garbage, File.ReadAllBytes(Path.Combine(output, ".openmsistream", "quarantine", $"{Topic}_p1_o1.value.bin")));

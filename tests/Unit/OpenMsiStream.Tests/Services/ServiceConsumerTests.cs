@@ -56,7 +56,7 @@ namespace OpenMsiStream.Tests.Services
             Assert.Equal("xrd", uploader.Topic);
             Assert.Null(uploader.GroupId);
             OpenMsiStreamException error = uploader.NoConsumerGroup()!;
-            Assert.Equal(ErrorIds.NoConsumerGroup, error.ErrorId);
+            Assert.Equal(ErrorIds.NoConsumerGroup.Name, error.ErrorId);
             Assert.Equal("Service 'svc' has no consumer group to measure the backlog of: it runs upload-directory, which sends files and reads none.", error.Message);
 
             ServiceInfo fresh = Service("download-directory", "/data/in", "--topic", "xrd");

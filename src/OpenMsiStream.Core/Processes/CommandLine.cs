@@ -5,9 +5,9 @@ using System.Linq;
 using System.Reflection;
 using System.Text;
 
-namespace OpenMsiStream.Processing
+namespace OpenMsiStream.Processes
 {
-    /// <summary>Passes a list of arguments to a program so that each arrives as exactly one argument.</summary>
+    /// <summary>Passes a list of arguments to a program so that each arrives as exactly one argument (per-file commands, service management).</summary>
     internal static class CommandLine
     {
         private static readonly PropertyInfo? ArgumentList = typeof(ProcessStartInfo).GetProperty("ArgumentList");

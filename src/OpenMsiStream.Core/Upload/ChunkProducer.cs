@@ -4,11 +4,11 @@ using Confluent.Kafka;
 using OpenMsiStream.Chunks;
 using System.Collections.Generic;
 using OpenMsiStream.Config;
-using OpenMsiStream.Crypto.Data;
-using OpenMsiStream.Crypto.Runtime;
+using OpenMsiStream.Kafka;
+using OpenMsiStream.Messaging;
 using OpenMsiStream.Wire;
 
-namespace OpenMsiStream.Kafka
+namespace OpenMsiStream.Upload
 {
     /// <summary>
     /// The producer of chunk messages: every chunk of a file goes to one partition, delivery reports
@@ -19,9 +19,7 @@ namespace OpenMsiStream.Kafka
     {
         private static readonly TimeSpan QueueFullPause = TimeSpan.FromMilliseconds(5);
         private static readonly TimeSpan PartitionCountRefresh = TimeSpan.FromMinutes(1);
-        private readonly IProducer<byte[], byte[]> _producer;
-        private readonly KafkaCryptoNode? _cryptoNode;
-        private readonly Dictionary<string, MessageEncryptor> _encryptors = new Dictionary<string, MessageEncryptor>(StringComparer.Ordinal);
+        private readonly EncryptingProducer _producer;
         private readonly Dictionary<string, (int Count, DateTime Read)> _partitionCounts = new Dictionary<string, (int, DateTime)>(StringComparer.Ordinal);
 
         private readonly bool _brokerKeepsHeaders;
@@ -33,22 +31,13 @@ namespace OpenMsiStream.Kafka
             Diagnostics = diagnostics;
             ClientPropertySet properties = KafkaClientFactory.ProducerProperties(settings);
             _brokerKeepsHeaders = KafkaClientFactory.BrokerKeepsHeaders(properties);
-            _cryptoNode = KafkaCryptoNode.Acquire(settings, diagnostics);
+            _producer = SecureMessaging.Producer(settings, properties, diagnostics, FilePartitioner.Choose);
             // An encrypted key and value each grow by KafkaCrypto's envelope; the chunk-size check must leave room.
-            MessageMaxBytes = KafkaClientFactory.MessageMaxBytes(properties) - (_cryptoNode != null ? 2 * EncryptedItem.MaxOverheadBytes : 0);
-            try
-            {
-                _producer = KafkaClientFactory.BuildProducer(properties, diagnostics, FilePartitioner.Choose);
-            }
-            catch
-            {
-                _cryptoNode?.Release();
-                throw;
-            }
+            MessageMaxBytes = KafkaClientFactory.MessageMaxBytes(properties) - _producer.EnvelopeBytes;
         }
 
         /// <summary>The KafkaCrypto node encrypting this producer's messages, or null when they are sent in the clear.</summary>
-        public string? CryptoNodeId => _cryptoNode?.NodeId;
+        public string? CryptoNodeId => _producer.CryptoNodeId;
 
         public KafkaSettings Settings { get; }
 
@@ -62,7 +51,7 @@ namespace OpenMsiStream.Kafka
         /// <summary>Fails fast, with the real reason, when the broker cannot be reached or refuses us.</summary>
         public ClusterMetadata Probe(string topic, TimeSpan timeout, CancellationToken cancellationToken)
         {
-            using IAdminClient admin = new DependentAdminClientBuilder(_producer.Handle).Build();
+            using IAdminClient admin = new DependentAdminClientBuilder(_producer.Producer.Handle).Build();
             return KafkaConnectionProbe.Probe(admin, topic, timeout, Settings, Diagnostics, cancellationToken);
         }
 
@@ -75,14 +64,14 @@ namespace OpenMsiStream.Kafka
         {
             if (!metadata.IsEmpty && MetadataRefusal is string why)
             {
-                throw new OpenMsiStream.Diagnostics.OpenMsiStreamException(OpenMsiStream.Diagnostics.ErrorIds.MetadataUnsupported, OpenMsiStream.Diagnostics.ErrorKind.InvalidArgument,
+                throw new OpenMsiStream.Diagnostics.OpenMsiStreamException(OpenMsiStream.Diagnostics.ErrorIds.MetadataUnsupported,
                     $"'{file}' was not sent: it has metadata, {why}", target: file);
             }
         }
 
         /// <summary>Why no metadata can travel with files through this producer (the end of a sentence), or null when it can.</summary>
         public string? MetadataRefusal =>
-            _cryptoNode != null
+            _producer.Encrypts
                 ? "and KafkaCrypto does not encrypt Kafka headers, so the metadata would travel in clear beside the encrypted file. Put it in a file of its own (which is encrypted) instead."
                 : !_brokerKeepsHeaders
                     ? "which travels as a Kafka header, and the config says the broker is older than Kafka 0.11 (broker.version.fallback), which keeps no headers."
@@ -91,16 +80,12 @@ namespace OpenMsiStream.Kafka
         /// <summary>Queues one chunk; <paramref name="onDelivery"/> runs when the broker acknowledged it or it failed for good.</summary>
         public void Produce(string topic, OutgoingChunk chunk, FileMetadata metadata, Action<DeliveryReport<byte[], byte[]>> onDelivery, CancellationToken cancellationToken)
         {
-            var message = new Message<byte[], byte[]> { Key = chunk.Key, Value = chunk.Value, Headers = Headers(metadata) };
-            TopicPartition? partition = null;
-            if (_cryptoNode != null)
-            {
-                // The partition comes from the plaintext key: an encrypted key is random, and would scatter a
-                // file's chunks over partitions (and over the consumers of a group).
-                partition = new TopicPartition(topic, FilePartitioner.Choose(topic, PartitionCount(topic, cancellationToken), chunk.Key, keyIsNull: false));
-                MessageEncryptor encryptor = EncryptorFor(topic);
-                message = new Message<byte[], byte[]> { Key = encryptor.Key(chunk.Key)!, Value = encryptor.Value(chunk.Value)!, Headers = message.Headers };
-            }
+            // Encrypted, the partition comes from the plaintext key: an encrypted key is random, and would
+            // scatter a file's chunks over partitions (and over the consumers of a group).
+            TopicPartition? partition = _producer.Encrypts
+                ? new TopicPartition(topic, FilePartitioner.Choose(topic, PartitionCount(topic, cancellationToken), chunk.Key, keyIsNull: false))
+                : null;
+            Message<byte[], byte[]> message = _producer.Encrypt(topic, chunk.Key, chunk.Value, Headers(metadata));
             Action<DeliveryReport<byte[], byte[]>> delivered = report =>
             {
                 Interlocked.Decrement(ref _queued);
@@ -132,11 +117,11 @@ namespace OpenMsiStream.Kafka
                 {
                     if (partition != null)
                     {
-                        _producer.Produce(partition, message, onDelivery);
+                        _producer.Producer.Produce(partition, message, onDelivery);
                     }
                     else
                     {
-                        _producer.Produce(topic, message, onDelivery);
+                        _producer.Producer.Produce(topic, message, onDelivery);
                     }
                     return;
                 }
@@ -153,29 +138,12 @@ namespace OpenMsiStream.Kafka
         }
 
         /// <summary>Waits until every queued chunk was acknowledged or failed.</summary>
-        public void Flush(CancellationToken cancellationToken) => _producer.Flush(cancellationToken);
+        public void Flush(CancellationToken cancellationToken) => _producer.Producer.Flush(cancellationToken);
 
-        public void Dispose()
-        {
-            _producer.Dispose();
-            _cryptoNode?.Release();
-        }
+        public void Dispose() => _producer.Dispose();
 
         private static Headers? Headers(FileMetadata metadata) =>
             metadata.IsEmpty ? null : new Headers { { FileMetadata.HeaderName, metadata.Header } };
-
-        private MessageEncryptor EncryptorFor(string topic)
-        {
-            lock (_encryptors)
-            {
-                if (!_encryptors.TryGetValue(topic, out MessageEncryptor? encryptor))
-                {
-                    encryptor = _cryptoNode!.EncryptorFor(topic);
-                    _encryptors[topic] = encryptor;
-                }
-                return encryptor;
-            }
-        }
 
         private int PartitionCount(string topic, CancellationToken cancellationToken)
         {

@@ -5,7 +5,7 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using OpenMsiStream.Diagnostics;
 
-namespace OpenMsiStream.Download
+namespace OpenMsiStream.Wire
 {
     /// <summary>
     /// Turns the untrusted directory and file name of a chunk message into a path under the output
@@ -161,7 +161,7 @@ namespace OpenMsiStream.Download
         private static bool IsAsciiLetter(char c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 
         private static OpenMsiStreamException Unsafe(string described, string reason) =>
-            new OpenMsiStreamException(ErrorIds.UnsafePath, ErrorKind.InvalidData,
+            new OpenMsiStreamException(ErrorIds.UnsafePath,
                 $"Refused to write '{described}': {reason}. Nothing was written.", target: described);
     }
 }

@@ -1,8 +1,8 @@
 using OpenMsiStream.Diagnostics;
-using OpenMsiStream.Download;
+using OpenMsiStream.Wire;
 using Xunit;
 
-namespace OpenMsiStream.Tests.Download
+namespace OpenMsiStream.Tests.Wire
 {
     public class SafeRelativePathTests
     {
