@@ -2,7 +2,9 @@
 <#
     Get-MsiConsumerLag and Get-MsiTopicFile in a real pwsh against the embedded broker: the backlog of a
     group, the files on a topic (one of them incomplete), -Filter, the summary on the information
-    stream, the default views, JSON, pipeline input by property name, and the errors with their ids.
+    stream, the default views, JSON, pipeline input by property name, and the errors with their ids;
+    Get-MsiService | Get-MsiConsumerLag with services registered in a staged root, one of them run in the
+    foreground by the service host.
 #>
 
 BeforeAll {
@@ -11,7 +13,8 @@ BeforeAll {
     Use-OwnHome | Out-Null
     $script:topic = New-TestTopic 'lag'
     $script:stock = New-TestTopic 'stock'
-    $script:broker = Start-MsiLocalBroker -Topic $topic, $stock -Partitions 2 -ConfigPath (Join-Path (New-TestDirectory 'broker') 'local.config')
+    $script:results = New-TestTopic 'results'
+    $script:broker = Start-MsiLocalBroker -Topic $topic, $stock, $results -Partitions 2 -ConfigPath (Join-Path (New-TestDirectory 'broker') 'local.config')
     $script:work = New-TestDirectory 'inspection'
 
     # The backlog: three files of two chunks each; the group 'archive' took one of them.
@@ -89,6 +92,14 @@ Describe 'Get-MsiConsumerLag' {
         (Get-MsiConsumerLag $topic archive | Measure-Object Lag -Sum).Sum | Should -Be 4
     }
 
+    It 'an empty group name is a non-terminating InvalidArgument, and the next input is measured' {
+        $objects = [pscustomobject]@{ Topic = $topic; GroupId = '' }, [pscustomobject]@{ Topic = $topic; GroupId = 'archive' }
+        $piped = $objects | Get-MsiConsumerLag -ErrorVariable problems -ErrorAction SilentlyContinue
+        ($piped | Measure-Object Lag -Sum).Sum | Should -Be 4
+        $problems.FullyQualifiedErrorId | Should -Be 'InvalidArgument,OpenMsiStream.PowerShell.Commands.GetMsiConsumerLagCommand'
+        $problems[0].Exception.Message | Should -Be '-GroupId has an empty name: name each consumer group, or leave -GroupId out to measure every group on the topic.'
+    }
+
     It 'an unreachable broker stops the command with BrokerUnreachable' {
         { Get-MsiConsumerLag -Topic $topic -GroupId archive -BootstrapServers 127.0.0.1:1 } | Should -Throw -ErrorId 'BrokerUnreachable,OpenMsiStream.PowerShell.Commands.GetMsiConsumerLagCommand'
     }
@@ -163,5 +174,67 @@ Describe 'Get-MsiTopicFile' {
     It 'joins no consumer group and commits nothing: the lag of the groups is unchanged' {
         Get-MsiTopicFile $topic 6>$null | Should -HaveCount 3
         (Get-MsiConsumerLag $topic archive, never-read | Measure-Object Lag -Sum).Sum | Should -Be 10
+    }
+}
+
+Describe 'Get-MsiService | Get-MsiConsumerLag' {
+    BeforeAll {
+        $env:OPENMSISTREAM_SERVICE_ROOT = New-TestDirectory 'service-root' # services go to a staged root, never this machine's systemd
+        $cli = Join-Path $work 'openmsistream'
+        Copy-Item -LiteralPath (Get-TestCli) -Destination $cli
+        $config = $broker.ConfigPath
+        # A receiver with a fixed group (the 'archive' group above), a processor whose group is its command's
+        # default (named after the topic and the program it runs), and an uploader, which reads nothing.
+        Register-MsiService lab-archive -Scope User -CliPath $cli -ArgumentList 'download-directory', (Join-Path $work 'svc-archive'), '--topic', $topic, '--group-id', 'archive', '--config', $config | Out-Null
+        Register-MsiService lab-process -Scope User -CliPath $cli -ArgumentList 'process', $topic, '--config', $config, '--result-topic', $results, '--count', '3', '--idle-timeout', '60', '--', 'echo', '{name}' | Out-Null
+        Register-MsiService lab-upload -Scope User -CliPath $cli -ArgumentList 'upload-directory', (Join-Path $work 'svc-watch'), '--topic', $stock, '--config', $config | Out-Null
+        $script:before = Get-MsiService -Scope User | Get-MsiConsumerLag -ErrorAction SilentlyContinue
+
+        # The processor runs as its service host runs it (in the foreground here): its status goes to the
+        # service's data directory, where Get-MsiService reads it.
+        $ownHome = $env:OPENMSISTREAM_HOME
+        $env:OPENMSISTREAM_HOME = $null
+        try { $script:run = & (Get-TestCli) service run lab-process --user 2>&1 | ForEach-Object { "$_" } }
+        finally { $env:OPENMSISTREAM_HOME = $ownHome }
+        $script:runExit = $LASTEXITCODE
+        $script:services = Get-MsiService -Scope User
+        $script:piped = $services | Get-MsiConsumerLag -ErrorVariable problems -ErrorAction SilentlyContinue
+        $script:problems = $problems
+    }
+
+    AfterAll {
+        Get-MsiService -Scope User -ErrorAction SilentlyContinue | Unregister-MsiService -ErrorAction SilentlyContinue
+        Remove-Item Env:OPENMSISTREAM_SERVICE_ROOT -ErrorAction SilentlyContinue
+    }
+
+    It 'a service shows the topic and the consumer group its command line reads as' {
+        $services.Name | Should -Be @('lab-archive', 'lab-process', 'lab-upload')
+        $services.Topic | Should -Be @($topic, $topic, $stock)
+        $services[0].GroupId | Should -Be 'archive'
+        $services[2].GroupId | Should -BeNullOrEmpty
+        # The processor's default group is the one the command really joined, as it said when it started.
+        $runExit | Should -Be 0 -Because ($run -join "`n")
+        $joined = ($run | Select-String "processing topic '$topic' as consumer group '([^']+)'").Matches[0].Groups[1].Value
+        $joined | Should -Match '^openmsistream-process-'
+        $services[1].GroupId | Should -Be $joined
+    }
+
+    It 'pipes each consuming service''s topic and group into Get-MsiConsumerLag; the uploader is a non-terminating NoConsumerGroup error' {
+        ($piped | ForEach-Object { '{0}/{1}' -f $_.GroupId, $_.Partition }) | Should -Be @('archive/0', 'archive/1', "$($services[1].GroupId)/0", "$($services[1].GroupId)/1")
+        (@($piped | Where-Object GroupId -eq archive) | Measure-Object Lag -Sum).Sum | Should -Be 4
+        # Before its run the processor's group had read nothing; its run of 3 files left nothing behind.
+        (@($before | Where-Object GroupId -eq $services[1].GroupId) | Measure-Object Lag -Sum).Sum | Should -Be 6
+        (@($piped | Where-Object GroupId -eq $services[1].GroupId) | Measure-Object Lag -Sum).Sum | Should -Be 0
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -Be 'NoConsumerGroup,OpenMsiStream.PowerShell.Commands.GetMsiConsumerLagCommand'
+        $problems[0].TargetObject | Should -Be 'lab-upload'
+        $problems[0].Exception.Message | Should -Be "Service 'lab-upload' has no consumer group to measure the backlog of: it runs upload-directory, which sends files and reads none."
+    }
+
+    It 'shows the processor''s result delivery and why, from its status file' {
+        $services[1].ResultDelivery | Should -Be 'AtLeastOnce'
+        $services[1].ResultDeliveryReason | Should -Match '^the embedded broker accepts Kafka transactions but does not implement them'
+        $services[0].ResultDelivery | Should -BeNullOrEmpty -Because 'a receiver that never ran has no status'
+        ($services[1] | Format-List ResultDelivery | Out-String) | Should -Match 'ResultDelivery : AtLeastOnce'
     }
 }

@@ -68,6 +68,7 @@ namespace OpenMsiStream.Diagnostics
         public static readonly ErrorId UndecryptableMessage = new ErrorId("UndecryptableMessage", ErrorKind.InvalidData);
         public static readonly ErrorId MetadataUnsupported = new ErrorId("MetadataUnsupported", ErrorKind.InvalidArgument);
         public static readonly ErrorId ConsumerGroupsUnlisted = new ErrorId("ConsumerGroupsUnlisted", ErrorKind.InvalidOperation);
+        public static readonly ErrorId NoConsumerGroup = new ErrorId("NoConsumerGroup", ErrorKind.InvalidArgument);
         public static readonly ErrorId MetricsPortInUse = new ErrorId("MetricsPortInUse", ErrorKind.InvalidOperation);
         public static readonly ErrorId MetricsServerFailed = new ErrorId("MetricsServerFailed", ErrorKind.InvalidOperation);
         public static readonly ErrorId StaticMemberFenced = new ErrorId("StaticMemberFenced", ErrorKind.InvalidOperation);

@@ -389,18 +389,24 @@ namespace OpenMsiStream.Download
 
         private static string ResolveGroupId(KafkaSettings settings, string? requested, out bool fresh)
         {
-            fresh = false;
+            string? fixedGroup = FixedGroupId(settings, requested);
+            fresh = fixedGroup == null;
+            return fixedGroup ?? "openmsistream-" + Guid.NewGuid().ToString("N");
+        }
+
+        /// <summary>
+        /// The group a receiver joins when it is not a new one of its own: the one asked for, else the
+        /// config file's [consumer] group.id (OpenMSIStream's "create_new" means a new one); null when
+        /// it gets a new group at every start. Also read by <see cref="Services.ServiceConsumer"/>.
+        /// </summary>
+        internal static string? FixedGroupId(KafkaSettings? settings, string? requested)
+        {
             if (!string.IsNullOrWhiteSpace(requested))
             {
                 return requested!;
             }
-            string? configured = settings.Find(KafkaSettings.ConsumerSection, "group.id")?.Value;
-            if (!string.IsNullOrWhiteSpace(configured) && configured != "create_new")
-            {
-                return configured!;
-            }
-            fresh = true;
-            return "openmsistream-" + Guid.NewGuid().ToString("N");
+            string? configured = settings?.Find(KafkaSettings.ConsumerSection, "group.id")?.Value;
+            return !string.IsNullOrWhiteSpace(configured) && configured != "create_new" ? configured : null;
         }
     }
 }

@@ -32,6 +32,9 @@ namespace OpenMsiStream.Monitoring
         /// <summary>A consumer's messages not read yet when it sent this (OpenMsiStream's addition; null when not sent).</summary>
         public long? ConsumerLag { get; private set; }
 
+        /// <summary>A processor's result delivery when it sent this: "exactly_once" or "at_least_once" (OpenMsiStream's addition; null when not sent).</summary>
+        public string? ResultDelivery { get; private set; }
+
         public string Topic { get; private set; } = string.Empty;
 
         public int Partition { get; private set; }
@@ -87,6 +90,7 @@ namespace OpenMsiStream.Monitoring
                     MessagesProduced = Counter(root, "n_messages_produced"),
                     BytesProduced = Counter(root, "n_bytes_produced"),
                     ConsumerLag = Counter(root, MonitorMessages.ConsumerLagField),
+                    ResultDelivery = root.TryGetProperty(MonitorMessages.ResultDeliveryField, out JsonElement delivery) && delivery.ValueKind == JsonValueKind.String ? delivery.GetString() : null,
                     Topic = topic,
                     Partition = partition,
                     Offset = offset,

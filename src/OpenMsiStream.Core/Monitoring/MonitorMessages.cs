@@ -26,7 +26,13 @@ namespace OpenMsiStream.Monitoring
         /// after them, left out when not known; readers that do not know it ignore it (it is not an
         /// <c>n_</c> count since the previous heartbeat but a level at the time of this one).
         /// </param>
-        public static string Heartbeat(ProgramKind kind, CounterSnapshot sincePrevious, DateTimeOffset now, long? consumerLag = null) => Json(writer =>
+        /// <param name="resultDelivery">
+        /// Processors with a result topic: how their results are delivered and why, as
+        /// <see cref="ResultDeliveryField"/> and <see cref="ResultDeliveryReasonField"/> (additions too, after
+        /// OpenMSIStream's fields); left out before the processor decided.
+        /// </param>
+        public static string Heartbeat(ProgramKind kind, CounterSnapshot sincePrevious, DateTimeOffset now, long? consumerLag = null,
+            Processing.ResultDeliveryDecision? resultDelivery = null) => Json(writer =>
         {
             writer.WriteString("timestamp", Timestamp(now));
             if (kind != ProgramKind.Uploader)
@@ -45,7 +51,26 @@ namespace OpenMsiStream.Monitoring
             {
                 writer.WriteNumber(ConsumerLagField, lag);
             }
+            if (kind != ProgramKind.Uploader && resultDelivery != null && resultDelivery.Delivery != Processing.ResultDelivery.None)
+            {
+                writer.WriteString(ResultDeliveryField, ResultDeliveryValue(resultDelivery.Delivery));
+                writer.WriteString(ResultDeliveryReasonField, resultDelivery.Why);
+            }
         });
+
+        /// <summary>The heartbeat field of a processor's result delivery: "exactly_once" or "at_least_once".</summary>
+        public const string ResultDeliveryField = "result_delivery";
+
+        /// <summary>The heartbeat field that says why the processor's results are delivered so.</summary>
+        public const string ResultDeliveryReasonField = "result_delivery_reason";
+
+        /// <summary>A delivery as the heartbeats write it (snake case, like OpenMSIStream's field names).</summary>
+        public static string ResultDeliveryValue(Processing.ResultDelivery delivery) => delivery switch
+        {
+            Processing.ResultDelivery.ExactlyOnce => "exactly_once",
+            Processing.ResultDelivery.AtLeastOnce => "at_least_once",
+            _ => "none",
+        };
 
         /// <summary>The heartbeat field of a consumer's lag.</summary>
         public const string ConsumerLagField = "consumer_lag";

@@ -186,6 +186,14 @@ namespace OpenMsiStream.Monitoring
                 }
                 _monitor.Metrics.FilesInProgress(progress.Running + progress.Waiting);
                 _monitor.Metrics.SetConsumerLag(progress.Lag);
+                if (progress.ResultDelivery != null)
+                {
+                    _monitor.ResultDeliveryDecided(progress.ResultDelivery);
+                }
+                if (progress.ResultQueueDepth is long queued)
+                {
+                    _monitor.Metrics.ResultProducerQueueDepth(queued);
+                }
                 _inner.Progress(progress);
             }
         }

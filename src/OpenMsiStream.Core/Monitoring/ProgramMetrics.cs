@@ -34,6 +34,7 @@ namespace OpenMsiStream.Monitoring
         private long _filesInProgress = Unknown;
         private long _consumerLag = Unknown;
         private long _producerQueueDepth = Unknown;
+        private long _resultProducerQueueDepth = Unknown;
         private long _lastDeliveryTicks;
 
         public ProgramMetrics(string programId)
@@ -107,6 +108,8 @@ namespace OpenMsiStream.Monitoring
                 if (producesResults && _resultsProduced == null)
                 {
                     _resultsProduced = Counter("openmsistream.results_produced", "{message}", "Result messages produced to the result topic.");
+                    Meter.CreateObservableGauge("openmsistream.result_producer_queue_depth", () => Observe(ref _resultProducerQueueDepth), "{message}",
+                        "Result messages handed to the result producer and not yet acknowledged by the broker.");
                 }
             }
         }
@@ -154,6 +157,8 @@ namespace OpenMsiStream.Monitoring
         public void SetConsumerLag(long? messages) => Volatile.Write(ref _consumerLag, messages is long lag && lag >= 0 ? lag : Unknown);
 
         public void ProducerQueueDepth(long messages) => Volatile.Write(ref _producerQueueDepth, Math.Max(0, messages));
+
+        public void ResultProducerQueueDepth(long messages) => Volatile.Write(ref _resultProducerQueueDepth, Math.Max(0, messages));
 
         public void Dispose() => Meter.Dispose();
 

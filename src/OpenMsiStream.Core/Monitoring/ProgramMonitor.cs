@@ -29,6 +29,7 @@ namespace OpenMsiStream.Monitoring
         private readonly object _gate = new object();
         private Thread? _thread;
         private CounterSnapshot _lastHeartbeat = CounterSnapshot.Zero;
+        private Processing.ResultDeliveryDecision? _resultDelivery;
         private readonly RepeatFilter _repeats = new RepeatFilter(TimeSpan.FromMinutes(1));
         private bool _stopped;
         private bool _disposed;
@@ -137,6 +138,9 @@ namespace OpenMsiStream.Monitoring
             };
         }
 
+        /// <summary>A processor decided how its results are delivered: in every heartbeat and status from now on.</summary>
+        public void ResultDeliveryDecided(Processing.ResultDeliveryDecision decision) => Volatile.Write(ref _resultDelivery, decision);
+
         /// <summary>An error the program reported: counted, logged with its id, and the latest one kept in the status file.</summary>
         public void Error(string message, string? errorId = null)
         {
@@ -238,9 +242,10 @@ namespace OpenMsiStream.Monitoring
             CounterSnapshot since = current.Since(_lastHeartbeat);
             _lastHeartbeat = current;
             long? lag = _kind == ProgramKind.Uploader ? null : Metrics.ConsumerLag;
+            Processing.ResultDeliveryDecision? delivery = Volatile.Read(ref _resultDelivery);
             if (_options.HeartbeatTopic != null)
             {
-                Produce(_options.HeartbeatTopic, MonitorMessages.HeartbeatKey(ProgramId), MonitorMessages.Heartbeat(_kind, since, now, lag));
+                Produce(_options.HeartbeatTopic, MonitorMessages.HeartbeatKey(ProgramId), MonitorMessages.Heartbeat(_kind, since, now, lag, delivery));
             }
             if (withLog)
             {
@@ -261,6 +266,8 @@ namespace OpenMsiStream.Monitoring
                 _status.BytesProcessed = current.BytesProcessed;
                 _status.Errors = current.Errors;
                 _status.ConsumerLag = lag;
+                _status.ResultDelivery = delivery?.Delivery;
+                _status.ResultDeliveryReason = delivery?.Why;
                 try
                 {
                     _status.Save(_statusPath);

@@ -67,6 +67,15 @@ namespace OpenMsiStream.Monitoring
         /// </summary>
         public long? ConsumerLag { get; set; }
 
+        /// <summary>
+        /// Processors: how their results reach the result topic (ExactlyOnce, AtLeastOnce, or None without a
+        /// result topic), once decided at the start; null for other programs and before.
+        /// </summary>
+        public Processing.ResultDelivery? ResultDelivery { get; set; }
+
+        /// <summary>Why <see cref="ResultDelivery"/> (the broker's transactions or their lack, an option).</summary>
+        public string? ResultDeliveryReason { get; set; }
+
         /// <summary>Where the program serves its metrics for Prometheus (null when not asked to).</summary>
         public string? MetricsUrl { get; set; }
 

@@ -23,8 +23,11 @@ namespace OpenMsiStream.Processing
 
     public sealed class ProcessingProgress
     {
-        public ProcessingProgress(int received, int processed, int failed, int running, int waiting, int skipped = 0, long? lag = null)
+        public ProcessingProgress(int received, int processed, int failed, int running, int waiting, int skipped = 0, long? lag = null,
+            ResultDeliveryDecision? resultDelivery = null, long? resultQueueDepth = null)
         {
+            ResultDelivery = resultDelivery;
+            ResultQueueDepth = resultQueueDepth;
             Lag = lag;
             Skipped = skipped;
             Received = received;
@@ -51,6 +54,12 @@ namespace OpenMsiStream.Processing
 
         /// <summary>Messages on the processor's partitions it has not read yet (see <see cref="Download.ReceiveProgress.Lag"/>); null until known.</summary>
         public long? Lag { get; }
+
+        /// <summary>How results are delivered, once the processor decided (null before, and after it stopped).</summary>
+        public ResultDeliveryDecision? ResultDelivery { get; }
+
+        /// <summary>Result messages handed to the result producer and not yet acknowledged by the broker; null without a result producer.</summary>
+        public long? ResultQueueDepth { get; }
     }
 
     /// <summary>How a stream processor run ended.</summary>

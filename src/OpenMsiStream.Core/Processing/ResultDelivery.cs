@@ -67,6 +67,9 @@ namespace OpenMsiStream.Processing
 
         public override string ToString() => Describe();
 
+        /// <summary>Why this delivery, with what the user must know about it: for heartbeats and the status file.</summary>
+        public string Why => Caveat == null ? Reason : Reason + "; " + Caveat;
+
         /// <summary>
         /// The one place the choice is made. The questions to the broker are asked only when the answer
         /// matters, in this order: <paramref name="brokerTooOld"/> says why the broker cannot have

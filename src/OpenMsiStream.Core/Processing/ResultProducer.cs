@@ -23,6 +23,7 @@ namespace OpenMsiStream.Processing
         private readonly ClientDiagnostics _diagnostics;
         private readonly EncryptingProducer _producer;
         private readonly bool _transactional;
+        private long _queued;
 
         public ResultProducer(KafkaSettings settings, string topic, ClientDiagnostics diagnostics, string? transactionalId = null)
         {
@@ -43,6 +44,9 @@ namespace OpenMsiStream.Processing
 
         internal IProducer<byte[], byte[]> Producer => _producer.Producer;
 
+        /// <summary>Results handed to the producer whose acknowledgement has not come yet: the result producer's queue depth.</summary>
+        public long Queued => Interlocked.Read(ref _queued);
+
         /// <summary>
         /// Produces every message with <paramref name="key"/>; returns when all are acknowledged, with where
         /// the first one was written (all share the key, so the partition).
@@ -50,7 +54,7 @@ namespace OpenMsiStream.Processing
         public async Task<TopicPartitionOffset?> ProduceAsync(string key, IReadOnlyList<string> messages, CancellationToken cancellationToken)
         {
             byte[] keyBytes = Encoding.UTF8.GetBytes(key);
-            var deliveries = messages.Select(message => Producer.ProduceAsync(Topic, _producer.Encrypt(Topic, keyBytes, Encoding.UTF8.GetBytes(message)), cancellationToken)).ToList();
+            var deliveries = messages.Select(message => Counted(() => Producer.ProduceAsync(Topic, _producer.Encrypt(Topic, keyBytes, Encoding.UTF8.GetBytes(message)), cancellationToken))).ToList();
             try
             {
                 DeliveryResult<byte[], byte[]>[] delivered = await Task.WhenAll(deliveries).ConfigureAwait(false);
@@ -60,6 +64,24 @@ namespace OpenMsiStream.Processing
             {
                 throw KafkaErrors.From(ex.Error, $"Producing a result to topic '{Topic}'", _settings, _diagnostics, Topic);
             }
+        }
+
+        /// <summary>Counts a message in <see cref="Queued"/> until its delivery (or failure) is known.</summary>
+        private Task<DeliveryResult<byte[], byte[]>> Counted(Func<Task<DeliveryResult<byte[], byte[]>>> produce)
+        {
+            Interlocked.Increment(ref _queued);
+            Task<DeliveryResult<byte[], byte[]>> delivery;
+            try
+            {
+                delivery = produce();
+            }
+            catch
+            {
+                Interlocked.Decrement(ref _queued);
+                throw;
+            }
+            delivery.ContinueWith(_ => Interlocked.Decrement(ref _queued), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return delivery;
         }
 
         public void Dispose()

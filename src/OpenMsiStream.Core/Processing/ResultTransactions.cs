@@ -46,6 +46,9 @@ namespace OpenMsiStream.Processing
         /// <summary>Why this producer cannot run transactions any more (fenced, a commit of unknown outcome); null while it can.</summary>
         public OpenMsiStreamException? Broken => _broken;
 
+        /// <summary>Result messages produced in the open transaction and not yet acknowledged by the broker.</summary>
+        public long Queued => _results.Queued;
+
         /// <summary>Transactions committed so far (with results or offsets only).</summary>
         public int Committed { get; private set; }
 

@@ -136,6 +136,7 @@ namespace OpenMsiStream.Processing
             }
             SettleCommitting(decision.Delivery == ResultDelivery.ExactlyOnce ? new ResultCommitProbe(_settings, _options.ResultTopic!, Diagnostics) : null);
             _delivery = decision;
+            observer.Progress(Progress()); // a monitor learns the decision before the first file
             return decision;
         }
 
@@ -305,7 +306,8 @@ namespace OpenMsiStream.Processing
             _runLock.Dispose();
         }
 
-        private ProcessingProgress Progress() => new ProcessingProgress(_received, _processed, _failed, _running, _waiting, _skipped, Volatile.Read(ref _lag) is long lag && lag >= 0 ? lag : (long?)null);
+        private ProcessingProgress Progress() => new ProcessingProgress(_received, _processed, _failed, _running, _waiting, _skipped, Volatile.Read(ref _lag) is long lag && lag >= 0 ? lag : (long?)null,
+            _delivery, _results?.Queued ?? _transactions?.Queued);
 
         /// <summary>
         /// Disk modes, on the receiver's thread: the file is in the output directory and about to be

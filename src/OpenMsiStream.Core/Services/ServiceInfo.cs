@@ -1,5 +1,7 @@
 using System;
+using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Monitoring;
+using OpenMsiStream.Processing;
 
 namespace OpenMsiStream.Services
 {
@@ -12,6 +14,7 @@ namespace OpenMsiStream.Services
             DefinitionPath = definitionPath;
             State = state;
             Status = status;
+            Consumer = ServiceConsumer.Of(definition);
         }
 
         public string Name => Definition.Name;
@@ -22,6 +25,15 @@ namespace OpenMsiStream.Services
         public string State { get; }
 
         public string Command => string.Join(" ", Definition.Arguments);
+
+        /// <summary>The topic the service reads (or an uploader writes), from its command line.</summary>
+        public string? Topic => Consumer.Topic;
+
+        /// <summary>
+        /// The consumer group the service reads as: its --group-id, else the default its command uses
+        /// (see <see cref="ServiceConsumer"/>); null for an uploader and a receiver with a new group at every start.
+        /// </summary>
+        public string? GroupId => Consumer.GroupId;
 
         public DateTimeOffset? LastHeartbeat => Status?.LastHeartbeatAt ?? Status?.UpdatedAt;
 
@@ -37,6 +49,12 @@ namespace OpenMsiStream.Services
         /// <summary>A consumer's messages not read yet, as of its last heartbeat (null for uploaders and before it knew).</summary>
         public long? Lag => Status?.ConsumerLag;
 
+        /// <summary>How a processor's results reach its result topic (ExactlyOnce, AtLeastOnce; None without one), as the program last wrote it; null before it decided.</summary>
+        public ResultDelivery? ResultDelivery => Status?.ResultDelivery;
+
+        /// <summary>Why that delivery (the broker's lack of transactions, an option).</summary>
+        public string? ResultDeliveryReason => Status?.ResultDeliveryReason;
+
         /// <summary>Where the service serves its metrics for Prometheus (null without --metrics-port).</summary>
         public string? MetricsUrl => Status?.MetricsUrl;
 
@@ -45,5 +63,12 @@ namespace OpenMsiStream.Services
         public ServiceDefinition Definition { get; }
 
         public ProgramStatus? Status { get; }
+
+        internal ServiceConsumer Consumer { get; }
+
+        /// <summary>The error for measuring the backlog of a service that has no consumer group (null when it has one).</summary>
+        public OpenMsiStreamException? NoConsumerGroup() => GroupId != null ? null
+            : new OpenMsiStreamException(ErrorIds.NoConsumerGroup,
+                $"Service '{Name}' has no consumer group to measure the backlog of: {Consumer.NoGroupReason}.", target: Name);
     }
 }

@@ -22,8 +22,11 @@ namespace OpenMsiStream.PowerShell.Commands
     /// measured, in name order. A broker lists its groups, except the embedded broker (Start-MsiLocalBroker),
     /// which cannot: there name the group, or the cmdlet writes a ConsumerGroupsUnlisted error. -Topic and
     /// -GroupId bind from the pipeline by property name, so the objects of this cmdlet (and any with Topic and
-    /// GroupId properties) can be piped in. A topic that does not exist is a non-terminating TopicNotFound
-    /// error; an unreachable broker stops the command (BrokerUnreachable). With KafkaCrypto configured the
+    /// GroupId properties) can be piped in, and so can the services of Get-MsiService: each one's Topic and
+    /// the GroupId its command line reads as (its --group-id, or the default of its command). A service
+    /// with no consumer group (an uploader, or a receiver that starts with a new group every time) is a
+    /// non-terminating NoConsumerGroup error that says why, and the services after it are measured. A
+    /// topic that does not exist is a non-terminating TopicNotFound error; an unreachable broker stops the command (BrokerUnreachable). With KafkaCrypto configured the
     /// backlog is decrypted to count its files; bytes are those the broker holds.</para>
     /// </summary>
     /// <example>
@@ -38,6 +41,12 @@ namespace OpenMsiStream.PowerShell.Commands
     ///     Measure-Object -Property Lag, LagBytes -Sum
     /// </code>
     /// <para>Adds up the backlog of lab-archive over all partitions: messages and bytes.</para>
+    /// </example>
+    /// <example>
+    /// <code>Get-MsiService -Scope User | Where-Object GroupId | Get-MsiConsumerLag -Config ./lab.config</code>
+    /// <para>Shows the backlog of every per-user service that consumes a topic, with the group each one
+    /// really uses. Where-Object GroupId leaves out the services without a consumer group (uploaders),
+    /// which would otherwise each be a NoConsumerGroup error.</para>
     /// </example>
     /// <example>
     /// <code>Get-MsiConsumerLag -Topic lab -BootstrapServers kafka.lab:9092 | Where-Object Lag -gt 1000</code>
@@ -62,7 +71,6 @@ namespace OpenMsiStream.PowerShell.Commands
 
         /// <summary>The consumer groups (default: every group with offsets committed on the topic; the embedded broker cannot list them).</summary>
         [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(Completion.GroupIdCompleter))]
         [PSDefaultValue(Help = "every group with offsets committed on the topic")]
         public string[]? GroupId { get; set; }
@@ -72,8 +80,27 @@ namespace OpenMsiStream.PowerShell.Commands
         [ValidateRange(1, int.MaxValue)]
         public int MaxScanMessages { get; set; } = new LagOptions("-").MaxScanMessages;
 
+        /// <summary>
+        /// What was piped in, so that a service without a consumer group (its GroupId is null) is reported
+        /// as such rather than measured as "every group". Not for direct use.
+        /// </summary>
+        [Parameter(ValueFromPipeline = true, DontShow = true)]
+        public PSObject? InputObject { get; set; }
+
         protected override void ProcessRecord()
         {
+            if (InputObject?.BaseObject is OpenMsiStream.Services.ServiceInfo service && service.NoConsumerGroup() is OpenMsiStreamException noGroup)
+            {
+                WriteError(noGroup, service.Name);
+                return;
+            }
+            if (GroupId != null && GroupId.Any(string.IsNullOrWhiteSpace))
+            {
+                // Null is allowed (a piped object without a group measures every group); an empty name is not.
+                WriteError(new OpenMsiStreamException(ErrorIds.InvalidArgument,
+                    "-GroupId has an empty name: name each consumer group, or leave -GroupId out to measure every group on the topic."), Topic);
+                return;
+            }
             _settings ??= ResolveSettings();
             foreach (string? group in GroupId == null || GroupId.Length == 0 ? new string?[] { null } : GroupId.Distinct(StringComparer.Ordinal).ToArray<string?>())
             {

@@ -11,8 +11,14 @@ namespace OpenMsiStream.PowerShell.Commands.Services
     /// service manager says: Running, Stopped, Failed, Starting, Stopping, or Unknown when it cannot be
     /// asked), the Command line, and from the status file the program rewrites with every heartbeat:
     /// LastHeartbeat, FilesHandled, LastError, LastErrorAt and ProgramState (Running, Stopped or Failed as
-    /// the program itself last wrote it). Nothing talks to Kafka, so it answers when the broker is
-    /// down.</para>
+    /// the program itself last wrote it), Lag, MetricsUrl, and for a processor ResultDelivery
+    /// (ExactlyOnce, AtLeastOnce, or None without a result topic) and ResultDeliveryReason. Topic and
+    /// GroupId come from the command line: the topic it reads (or an uploader writes) and the consumer
+    /// group it reads as, its --group-id or else the default of its command (a processor's group named
+    /// after the topic and its program, openmsistream-s3-BUCKET for an S3 transfer, a receiver's
+    /// [consumer] group.id); GroupId is empty for an uploader and for a receiver that reads as a new
+    /// group at every start. So Get-MsiService | Get-MsiConsumerLag measures each service's backlog.
+    /// Nothing talks to Kafka, so it answers when the broker is down.</para>
     /// <para type="description">A name that is not registered is a non-terminating ServiceNotFound error;
     /// names piped in are looked up one by one.</para>
     /// </summary>
@@ -25,6 +31,12 @@ namespace OpenMsiStream.PowerShell.Commands.Services
     /// <code>Get-MsiService xrd-upload | Format-List Name, State, ProgramState, LastHeartbeat, LastError, LastErrorAt, Command</code>
     /// <para>Shows the details of the system service xrd-upload, including the openmsistream command line
     /// it runs.</para>
+    /// </example>
+    /// <example>
+    /// <code>Get-MsiService xrd-upload | Format-List Name, Topic, GroupId, ResultDelivery, ResultDeliveryReason</code>
+    /// <para>Shows what the system service xrd-upload reads or writes and as which consumer group
+    /// (none for an uploader), and for a processor how its results reach the result topic and
+    /// why.</para>
     /// </example>
     /// <example>
     /// <code>Get-MsiService | Where-Object State -ne Running | Select-Object Name, State, LastError</code>

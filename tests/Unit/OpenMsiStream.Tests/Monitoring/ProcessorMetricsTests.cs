@@ -4,6 +4,8 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Net.Http;
+using System.Text;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using OpenMsiStream.Config;
@@ -74,6 +76,114 @@ namespace OpenMsiStream.Tests.Monitoring
             Assert.DoesNotContain(samples.Keys, k => k.Contains("_sent_total"));
         }
 
+        [Theory]
+        [InlineData(ExactlyOnceMode.Auto, "AtLeastOnce", "at_least_once", "the embedded broker accepts Kafka transactions but does not implement them")]
+        [InlineData(ExactlyOnceMode.On, "ExactlyOnce", "exactly_once", "the broker supports Kafka transactions; though the embedded broker accepts Kafka transactions")]
+        public async Task TheResultDeliveryInForceAndWhyAreInTheHeartbeatsAndTheStatusFile(ExactlyOnceMode mode, string delivery, string field, string why)
+        {
+            const string Heartbeats = "spectra-heartbeats";
+            _broker.Broker.CreateTopic(Heartbeats, 1);
+            await Send(("a.csv", TestData.Bytes(100, 1)));
+            var options = new StreamProcessingOptions(Topic, "delivery-" + mode)
+            {
+                StateDirectory = _temp.Combine("state-" + mode),
+                ResultTopic = Results,
+                ExactlyOnce = mode,
+                Count = 1,
+                IdleTimeout = TimeSpan.FromSeconds(60),
+            };
+            string statusDirectory = _temp.Combine("status-" + mode);
+            var monitorOptions = new MonitorOptions { ProgramId = "xrd-" + mode, LogFile = "", StatusDirectory = statusDirectory, HeartbeatTopic = Heartbeats };
+            using (var monitor = new ProgramMonitor(_broker.Settings, monitorOptions, ProgramKind.Reproducer, "process", Topic))
+            {
+                monitor.Start(); // its first heartbeat goes out before the processor decided: without the fields
+                using (var processor = new StreamProcessor(_broker.Settings, options, new LengthMetadata()))
+                using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90)))
+                {
+                    processor.Run(monitor.Watch(new ProcessingRecorder()), timeout.Token);
+                }
+            } // the last heartbeat, and the status file, at the stop
+
+            ProgramStatus status = ProgramStatus.TryRead(ProgramStatus.PathFor(statusDirectory, "xrd-" + mode))!;
+            Assert.Equal(delivery, status.ResultDelivery.ToString());
+            Assert.StartsWith(why, status.ResultDeliveryReason);
+            Assert.Contains($"\"resultDelivery\": \"{delivery}\"", File.ReadAllText(ProgramStatus.PathFor(statusDirectory, "xrd-" + mode)));
+            List<JsonElement> beats = _broker.ReadAllRaw(Heartbeats, expected: 2)
+                .Where(b => Encoding.UTF8.GetString(b.Message.Key) == "xrd-" + mode + "_heartbeat")
+                .Select(b => JsonDocument.Parse(b.Message.Value).RootElement).ToList();
+            Assert.Equal(2, beats.Count);
+            Assert.False(beats[0].TryGetProperty("result_delivery", out _));
+            Assert.Equal(field, beats[1].GetProperty("result_delivery").GetString());
+            Assert.StartsWith(why, beats[1].GetProperty("result_delivery_reason").GetString());
+            // OpenMSIStream's fields are all still there, first.
+            Assert.Equal(new[] { "timestamp", "n_messages_read", "n_messages_processed", "n_bytes_read", "n_bytes_processed", "n_messages_produced", "n_bytes_produced" },
+                beats[1].EnumerateObject().Select(p => p.Name).Take(7));
+            Assert.Equal(field, Heartbeat.Parse("xrd", Encoding.UTF8.GetBytes(beats[1].GetRawText()), Heartbeats, 0, 1, DateTimeOffset.UtcNow).ResultDelivery);
+        }
+
+        [Fact]
+        public async Task TheResultProducersQueueDepthShowsResultsWaitingForTheBrokerUntilItAcknowledgesThem()
+        {
+            await Send(("a.csv", TestData.Bytes(100, 1)));
+            var handler = new GatedResults(3);
+            var options = new StreamProcessingOptions(Topic, "queue-depth")
+            {
+                StateDirectory = _temp.Combine("state-queue"),
+                ResultTopic = Results,
+                Count = 1,
+                IdleTimeout = TimeSpan.FromSeconds(120),
+            };
+            var monitorOptions = new MonitorOptions { ProgramId = "xrd-queue", MetricsPort = 0, LogFile = "", StatusDirectory = _temp.Combine("status-queue") };
+            using var monitor = new ProgramMonitor(_broker.Settings, monitorOptions, ProgramKind.Reproducer, "process", Topic);
+            monitor.Start();
+            using var processor = new StreamProcessor(_broker.Settings, options, handler);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            Task<ProcessingSummary> run = Task.Run(() => processor.Run(monitor.Watch(new ProcessingRecorder()), timeout.Token));
+            using var http = new HttpClient();
+            try
+            {
+                await handler.Started.Task.WaitAsync(TimeSpan.FromSeconds(90));
+                Assert.Equal(0, (await Scrape(http, monitor.MetricsUrl!))[Series("result_producer_queue_depth")]);
+                _broker.Broker.SetReachable(false); // the results cannot be acknowledged now
+                handler.Release.SetResult(true);
+                await EventuallyScraped(http, monitor.MetricsUrl!, Series("result_producer_queue_depth"), 3);
+                Assert.Equal(0, (await Scrape(http, monitor.MetricsUrl!))[Series("files_processed_total")]);
+            }
+            finally
+            {
+                handler.Release.TrySetResult(true);
+                _broker.Broker.SetReachable(true);
+            }
+            Assert.Equal(1, (await run.WaitAsync(TimeSpan.FromSeconds(120))).Processed);
+            Dictionary<string, double> after = await EventuallyScraped(http, monitor.MetricsUrl!, Series("result_producer_queue_depth"), 0);
+            Assert.Equal(1, after[Series("files_processed_total")]);
+            Assert.Equal(3, after[Series("results_produced_total")]);
+        }
+
+        private static string Series(string name) => $"openmsistream_{name}{{program_id=\"xrd-queue\"}}";
+
+        private static async Task<Dictionary<string, double>> Scrape(HttpClient http, Uri url) =>
+            (await http.GetStringAsync(url)).Split('\n').Where(l => l.Length > 0 && !l.StartsWith('#'))
+                .ToDictionary(l => l.Substring(0, l.LastIndexOf(' ')), l => double.Parse(l.Substring(l.LastIndexOf(' ') + 1), CultureInfo.InvariantCulture));
+
+        private static async Task<Dictionary<string, double>> EventuallyScraped(HttpClient http, Uri url, string series, double expected)
+        {
+            DateTime deadline = DateTime.UtcNow.AddSeconds(90);
+            while (true)
+            {
+                Dictionary<string, double> samples = await Scrape(http, url);
+                if (samples.TryGetValue(series, out double value) && value == expected)
+                {
+                    return samples;
+                }
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"{series} never became {expected}; last scrape:\n" + string.Join("\n", samples.Select(s => $"{s.Key} {s.Value}")));
+                }
+                await Task.Delay(200);
+            }
+        }
+
         private async Task Send(params (string Name, byte[] Content)[] files)
         {
             string source = _temp.Combine("source");
@@ -84,6 +194,25 @@ namespace OpenMsiStream.Tests.Monitoring
             using var sender = new FileSender(_broker.Settings, new SendOptions(Topic) { ChunkSize = 4096 });
             sender.Connect(default);
             await Task.WhenAll(files.Select(f => sender.SendAsync(FileToSend.Create(Path.Combine(source, f.Name), source), null, default)));
+        }
+
+        /// <summary>Produces <c>count</c> results per file once the test lets it.</summary>
+        private sealed class GatedResults : DataFileStreamReproducer
+        {
+            private readonly int _count;
+
+            public GatedResults(int count) => _count = count;
+
+            public TaskCompletionSource<bool> Started { get; } = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            public TaskCompletionSource<bool> Release { get; } = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            protected override async Task<IReadOnlyList<string>> GetResultMessagesAsync(ReceivedFile file, CancellationToken cancellationToken)
+            {
+                Started.TrySetResult(true);
+                await Release.Task.WaitAsync(cancellationToken);
+                return Enumerable.Range(1, _count).Select(i => $"{{\"file\":\"{file.Name}\",\"n\":{i}}}").ToList();
+            }
         }
 
         private sealed class LengthMetadata : MetadataJsonReproducer
