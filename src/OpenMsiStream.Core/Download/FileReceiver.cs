@@ -397,7 +397,7 @@ namespace OpenMsiStream.Download
         /// <summary>
         /// The group a receiver joins when it is not a new one of its own: the one asked for, else the
         /// config file's [consumer] group.id (OpenMSIStream's "create_new" means a new one); null when
-        /// it gets a new group at every start. Also read by <see cref="Services.ServiceConsumer"/>.
+        /// it gets a new group at every start. Also read by Operations.ServiceConsumer.
         /// </summary>
         internal static string? FixedGroupId(KafkaSettings? settings, string? requested)
         {

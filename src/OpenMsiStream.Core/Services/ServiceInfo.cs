@@ -1,7 +1,7 @@
 using System;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Monitoring;
-using OpenMsiStream.Processing;
+using OpenMsiStream.Operations;
 
 namespace OpenMsiStream.Services
 {
@@ -14,7 +14,7 @@ namespace OpenMsiStream.Services
             DefinitionPath = definitionPath;
             State = state;
             Status = status;
-            Consumer = ServiceConsumer.Of(definition);
+            Consumer = ServiceConsumer.Of(definition.Arguments, definition.WorkingDirectory);
         }
 
         public string Name => Definition.Name;
@@ -50,7 +50,7 @@ namespace OpenMsiStream.Services
         public long? Lag => Status?.ConsumerLag;
 
         /// <summary>How a processor's results reach its result topic (ExactlyOnce, AtLeastOnce; None without one), as the program last wrote it; null before it decided.</summary>
-        public ResultDelivery? ResultDelivery => Status?.ResultDelivery;
+        public string? ResultDelivery => Status?.ResultDelivery?.ToString();
 
         /// <summary>Why that delivery (the broker's lack of transactions, an option).</summary>
         public string? ResultDeliveryReason => Status?.ResultDeliveryReason;

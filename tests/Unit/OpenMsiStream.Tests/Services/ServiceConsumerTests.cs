@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Operations;
 using OpenMsiStream.Processing;
 using OpenMsiStream.Services;
 using OpenMsiStream.Tests.Common;

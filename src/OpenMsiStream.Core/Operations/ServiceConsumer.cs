@@ -7,7 +7,7 @@ using OpenMsiStream.Download;
 using OpenMsiStream.Processing;
 using OpenMsiStream.S3;
 
-namespace OpenMsiStream.Services
+namespace OpenMsiStream.Operations
 {
     /// <summary>
     /// The topic of a service and the consumer group it reads as, read from its stored command line the
@@ -22,10 +22,8 @@ namespace OpenMsiStream.Services
         /// The boolean options of the long-running commands: they take no value, so the token after one is
         /// not its value (tests/Unit ServiceConsumerTests checks this list against the CLI's options).
         /// </summary>
-        internal static readonly IReadOnlyCollection<string> Switches = new HashSet<string>(StringComparer.Ordinal)
-        {
-            "--verbose", "--polling", "--include-hidden", "--upload-existing", "--metadata-sidecar", "--treat-undecryptable-as-plaintext",
-        };
+        internal static readonly IReadOnlyCollection<string> Switches = new HashSet<string>(
+            Operation.LongRunning.SelectMany(o => o.Options).Where(o => o.Kind == OptionKind.Switch && o.CmdletOnly == null).Select(o => o.Flag), StringComparer.Ordinal);
 
         private ServiceConsumer(string? topic, string? groupId, string? noGroupReason)
         {
@@ -43,9 +41,10 @@ namespace OpenMsiStream.Services
         /// <summary>Why <see cref="GroupId"/> is null, in words for an error message.</summary>
         public string? NoGroupReason { get; }
 
-        public static ServiceConsumer Of(ServiceDefinition definition)
+        /// <param name="arguments">The service's `openmsistream` command line.</param>
+        /// <param name="workingDirectory">Where the service runs: relative paths in <paramref name="arguments"/> are resolved against it.</param>
+        public static ServiceConsumer Of(IReadOnlyList<string> arguments, string workingDirectory)
         {
-            IReadOnlyList<string> arguments = definition.Arguments;
             string command = arguments.Count > 0 ? arguments[0] : string.Empty;
             var options = new Dictionary<string, string>(StringComparer.Ordinal);
             var positional = new List<string>();
@@ -87,7 +86,7 @@ namespace OpenMsiStream.Services
                 case "upload-directory":
                     return new ServiceConsumer(Option("--topic"), null, "it runs upload-directory, which sends files and reads none");
                 case "download-directory":
-                    return DownloadDirectory(definition, Option("--topic"), groupId, Option("--config"));
+                    return DownloadDirectory(workingDirectory, Option("--topic"), groupId, Option("--config"));
                 case "process" when positional.Count > 0:
                     string topic = positional[0];
                     return new ServiceConsumer(topic, groupId ?? StreamProcessingOptions.DefaultGroupId(topic, string.Join("\n", positional.Skip(1))), null);
@@ -98,7 +97,7 @@ namespace OpenMsiStream.Services
             }
         }
 
-        private static ServiceConsumer DownloadDirectory(ServiceDefinition definition, string? topic, string? groupId, string? config)
+        private static ServiceConsumer DownloadDirectory(string workingDirectory, string? topic, string? groupId, string? config)
         {
             KafkaSettings? settings = null;
             if (string.IsNullOrWhiteSpace(groupId) && config != null)
@@ -106,7 +105,7 @@ namespace OpenMsiStream.Services
                 try
                 {
                     // Only [consumer] group.id matters here: a $VARIABLE the service gets from its secrets file need not be set.
-                    settings = KafkaSettings.FromFile(config, name => Environment.GetEnvironmentVariable(name) ?? string.Empty, definition.WorkingDirectory);
+                    settings = KafkaSettings.FromFile(config, name => Environment.GetEnvironmentVariable(name) ?? string.Empty, workingDirectory);
                 }
                 catch (OpenMsiStreamException ex)
                 {
