@@ -14,17 +14,13 @@ namespace OpenMsiStream.Operations
         {
         }
 
-        /// <summary>The topic, checked, and the monitoring options, checked: what every consumer validates first.</summary>
+        /// <summary>The topic, checked (the monitoring options are checked by <see cref="Operation.MonitoredProgramId"/> in each Build).</summary>
         protected string CheckedTopic(OperationArguments arguments)
         {
             string topic = Topic(arguments);
             TopicName.Validate(topic);
-            Monitoring(arguments);
             return topic;
         }
-
-        protected static System.Text.RegularExpressions.Regex? Filter(OperationArguments arguments) =>
-            Download.PathFilter.Parse(arguments.Text("Filter"), arguments.Display("Filter"));
 
         protected static DecryptionOptions Decryption(OperationArguments arguments) => new DecryptionOptions
         {

@@ -68,6 +68,10 @@ namespace OpenMsiStream.Operations
         /// </summary>
         public abstract void Validate(OperationArguments arguments);
 
+        /// <summary>The Filter option as a regular expression, or null; its errors name the option as the user wrote it.</summary>
+        protected static System.Text.RegularExpressions.Regex? Filter(OperationArguments arguments) =>
+            Download.PathFilter.Parse(arguments.Text("Filter"), arguments.Display("Filter"));
+
         /// <summary>The broker settings from Config and BootstrapServers; null when neither was given (the front end decides what then).</summary>
         public static KafkaSettings? Broker(string? config, string? bootstrapServers, string? workingDirectory)
         {

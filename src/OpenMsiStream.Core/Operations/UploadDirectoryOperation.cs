@@ -46,7 +46,7 @@ namespace OpenMsiStream.Operations
                 SettleTime = arguments.Get<System.TimeSpan>("SettleTime"),
                 PollingOnly = arguments.Get<bool>("Polling"),
                 ScanInterval = arguments.Optional<System.TimeSpan>("ScanInterval"),
-                Filter = Download.PathFilter.Parse(arguments.Text("Filter"), arguments.Display("Filter")),
+                Filter = Filter(arguments),
                 IncludeHidden = arguments.Get<bool>("IncludeHidden"),
                 UploadExisting = arguments.Get<bool>("UploadExisting"),
                 MetadataSidecar = arguments.Get<bool>("MetadataSidecar"),

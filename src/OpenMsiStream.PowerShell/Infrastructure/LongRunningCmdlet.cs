@@ -75,11 +75,10 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         internal abstract Operation Operation { get; }
 
         /// <summary>The bound parameters as the operation's arguments: paths resolved against the PowerShell location, values checked as the CLI's are.</summary>
-        protected OperationArguments Arguments()
-        {
-            var arguments = new OperationArguments(Operation, OptionNaming.PowerShell, ResolvePath);
+        protected OperationArguments Arguments() =>
             Terminating(() =>
             {
+                var arguments = new OperationArguments(Operation, OptionNaming.PowerShell, ResolvePath);
                 foreach (KeyValuePair<string, object> bound in MyInvocation.BoundParameters)
                 {
                     OperationOption? option = Operation.Find(bound.Key);
@@ -90,8 +89,6 @@ namespace OpenMsiStream.PowerShell.Infrastructure
                 }
                 return arguments;
             });
-            return arguments;
-        }
 
         /// <summary>Runs <paramref name="build"/>; its OpenMsiStream error becomes this cmdlet's terminating error.</summary>
         protected T Terminating<T>(Func<T> build)
