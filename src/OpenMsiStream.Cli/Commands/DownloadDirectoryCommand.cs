@@ -22,8 +22,8 @@ namespace OpenMsiStream.Cli.Commands
             {
                 using var receiver = new FileReceiver(settings, options, diagnostics);
                 CliConsole.ErrorLine($"receiving from topic '{options.Topic}' as consumer group '{receiver.GroupId}'");
-                IReceiveObserver observer = new ConsoleObserver();
-                ReceiveSummary summary = receiver.Run(monitor?.Watch(observer) ?? observer, cancellationToken);
+                var observer = new ConsoleObserver<ReceivedFile, ReceiveProgress>(Describe, arguments.Get<bool>("Verbose"));
+                ReceiveSummary summary = receiver.Run(monitor.Watch(observer), cancellationToken);
                 if (summary.StopReason == ReceiveStopReason.Cancelled && summary.DescribeIncomplete(receiver.Resumable, options.OutputDirectory) is string incomplete)
                 {
                     CliConsole.Warning(incomplete); // stopped by Ctrl+C or SIGTERM: say what becomes of the files left
@@ -33,19 +33,8 @@ namespace OpenMsiStream.Cli.Commands
             });
         });
 
-        private sealed class ConsoleObserver : IReceiveObserver
-        {
-            public void FileReceived(ReceivedFile file) =>
-                CliConsole.Line($"received {file.RelativePath} ({ByteSize.Format(file.Length)}, {file.ChunkCount} chunks) sha512 {file.Sha512}"
-                    + (file.Metadata.Count > 0 ? " metadata " + Wire.FileMetadata.ToJson(file.Metadata) : string.Empty));
-
-            public void Error(OpenMsiStreamException error) => CliConsole.Error(error);
-
-            public void Warning(string message) => CliConsole.Warning(message);
-
-            public void Progress(ReceiveProgress progress)
-            {
-            }
-        }
+        private static string Describe(ReceivedFile file) =>
+            $"received {file.RelativePath} ({ByteSize.Format(file.Length)}, {file.ChunkCount} chunks) sha512 {file.Sha512}"
+            + (file.Metadata.Count > 0 ? " metadata " + Wire.FileMetadata.ToJson(file.Metadata) : string.Empty);
     }
 }

@@ -31,8 +31,7 @@ namespace OpenMsiStream.Cli.Commands
             {
                 using var processor = new StreamProcessor(settings, options, handler, diagnostics);
                 CliConsole.ErrorLine($"processing topic '{options.Topic}' as consumer group '{processor.GroupId}' with '{handler.Program}'; state in '{processor.StateDirectory}'");
-                IProcessingObserver observer = new ProcessingConsoleObserver(Describe, verbose);
-                observer = monitor?.Watch(observer) ?? observer;
+                IRunObserver<ProcessedFile, ProcessingProgress> observer = monitor.Watch(new ConsoleObserver<ProcessedFile, ProcessingProgress>(Describe, verbose, FailureLine));
                 ResultDeliveryDecision delivery = processor.Connect(observer, cancellationToken);
                 if (delivery.Delivery != ResultDelivery.None)
                 {
@@ -43,6 +42,10 @@ namespace OpenMsiStream.Cli.Commands
                 return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failed;
             });
         });
+
+        /// <summary>The stderr line of a file a processor failed on (process and s3-transfer): the handler's error as it was.</summary>
+        internal static string? FailureLine(ProcessedFile file) =>
+            file.Status == ProcessedStatus.Failed ? $"error {file.ErrorId}: {CliConsole.OneLine(file.ErrorMessage ?? "failed")}" : null;
 
         private static string Describe(ProcessedFile file)
         {

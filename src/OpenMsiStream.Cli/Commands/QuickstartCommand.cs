@@ -187,7 +187,7 @@ namespace OpenMsiStream.Cli.Commands
         private static bool IsInside(string path, string directory) =>
             path.StartsWith(directory.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
-        private sealed class CollectingObserver : IReceiveObserver
+        private sealed class CollectingObserver : IRunObserver<ReceivedFile, ReceiveProgress>
         {
             private readonly int _expected;
             private long _bytesReceived;
@@ -200,7 +200,7 @@ namespace OpenMsiStream.Cli.Commands
 
             public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
-            public void FileReceived(ReceivedFile file)
+            public void File(ReceivedFile file)
             {
                 Files[file.RelativePath] = file;
                 CliConsole.Line($"  received  {file.RelativePath} (SHA-512 verified)  [{Files.Count} of {_expected}]");
@@ -209,6 +209,10 @@ namespace OpenMsiStream.Cli.Commands
             public void Error(OpenMsiStreamException error) => Errors.Enqueue(error);
 
             public void Warning(string message) => CliConsole.Warning(message);
+
+            public void Verbose(string message)
+            {
+            }
 
             public void Progress(ReceiveProgress progress) => Interlocked.Exchange(ref _bytesReceived, progress.Bytes);
         }

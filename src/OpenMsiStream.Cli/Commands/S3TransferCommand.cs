@@ -29,8 +29,8 @@ namespace OpenMsiStream.Cli.Commands
             {
                 using var transfer = new S3Transfer(kafka, s3, options, diagnostics);
                 CliConsole.ErrorLine($"copying topic '{options.Topic}' to bucket '{transfer.Bucket}' at {transfer.Endpoint ?? "AWS"} as consumer group '{transfer.GroupId}'; state in '{transfer.StateDirectory}'");
-                IProcessingObserver observer = new ProcessingConsoleObserver(file => Describe(S3TransferResult.From(file, options.Bucket)), verbose);
-                ProcessingSummary summary = transfer.Run(monitor?.Watch(observer) ?? observer, cancellationToken);
+                var observer = new ConsoleObserver<ProcessedFile, ProcessingProgress>(file => Describe(S3TransferResult.From(file, options.Bucket)), verbose, ProcessCommand.FailureLine);
+                ProcessingSummary summary = transfer.Run(monitor.Watch(observer), cancellationToken);
                 CliConsole.ErrorLine($"{summary.Processed} files copied, {summary.Failed} failed, {summary.Skipped} skipped in {summary.Elapsed.TotalSeconds:0.0} s.");
                 return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failed;
             });

@@ -26,25 +26,14 @@ namespace OpenMsiStream.Cli.Commands
                 var uploader = new DirectoryUploader(settings, options, diagnostics);
                 using CancellationTokenSource stop = Operation.StopAfter(arguments, cancellationToken);
                 uploader.Watching += () => CliConsole.ErrorLine($"watching '{options.Directory}' for topic '{options.Topic}'; state in '{uploader.StateDirectory}'");
-                IUploadObserver observer = new ConsoleObserver();
-                UploadSummary summary = uploader.Run(monitor?.Watch(observer) ?? observer, stop.Token);
+                var observer = new ConsoleObserver<SentFile, UploadProgress>(Describe, arguments.Get<bool>("Verbose"));
+                UploadSummary summary = uploader.Run(monitor.Watch(observer), stop.Token);
                 CliConsole.ErrorLine($"stopped: {summary.FilesSent} files sent ({ByteSize.Format(summary.BytesSent)}), {summary.Errors} errors, in {summary.Elapsed.TotalSeconds:0.0} s.");
                 return ExitCodes.Success;
             });
         });
 
-        private sealed class ConsoleObserver : IUploadObserver
-        {
-            public void FileSent(SentFile file) =>
-                CliConsole.Line($"sent {file.RelativePath} ({ByteSize.Format(file.Length)}, {file.ChunkCount} chunks{(file.ChunksSentBefore > 0 ? $", {file.ChunksSentBefore} already sent before a restart" : "")}, partition {file.Partition}) sha512 {file.Sha512}");
-
-            public void Error(OpenMsiStreamException error) => CliConsole.Error(error);
-
-            public void Warning(string message) => CliConsole.Warning(message);
-
-            public void Progress(UploadProgress progress)
-            {
-            }
-        }
+        private static string Describe(SentFile file) =>
+            $"sent {file.RelativePath} ({ByteSize.Format(file.Length)}, {file.ChunkCount} chunks{(file.ChunksSentBefore > 0 ? $", {file.ChunksSentBefore} already sent before a restart" : "")}, partition {file.Partition}) sha512 {file.Sha512}";
     }
 }

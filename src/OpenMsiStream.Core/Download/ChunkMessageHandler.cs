@@ -24,11 +24,11 @@ namespace OpenMsiStream.Download
         private readonly ConsumerDecryption? _decryptor = decryptor;
         private readonly string? _undecryptableDirectory = undecryptableDirectory;
         private readonly HashSet<string> _badMetadataReported = new HashSet<string>(StringComparer.Ordinal);
-        private IReceiveObserver? _observer;
+        private IRunObserver<ReceivedFile, ReceiveProgress>? _observer;
         private CancellationToken _running;
 
         /// <summary>A run begins: warnings go to <paramref name="observer"/>, and <paramref name="running"/> stops waiting for keys.</summary>
-        public void Start(IReceiveObserver observer, CancellationToken running)
+        public void Start(IRunObserver<ReceivedFile, ReceiveProgress> observer, CancellationToken running)
         {
             _observer = observer;
             _running = running;

@@ -38,7 +38,7 @@ namespace OpenMsiStream.Download
         private readonly TimeSpan _sessionTimeout;
         private readonly bool _groupIsFresh;
         private readonly ReceiveTimers _timers;
-        private IReceiveObserver? _observer;
+        private IRunObserver<ReceivedFile, ReceiveProgress>? _observer;
         private readonly ConsumerDecryption? _decryptor;
         private readonly string? _undecryptableDirectory;
         private long _lag = -1;
@@ -144,7 +144,7 @@ namespace OpenMsiStream.Download
         /// Receives until <see cref="ReceiveOptions.Count"/> files arrived, nothing arrived for
         /// <see cref="ReceiveOptions.IdleTimeout"/>, or <paramref name="cancellationToken"/> fires.
         /// </summary>
-        public ReceiveSummary Run(IReceiveObserver observer, CancellationToken cancellationToken)
+        public ReceiveSummary Run(IRunObserver<ReceivedFile, ReceiveProgress> observer, CancellationToken cancellationToken)
         {
             _observer = observer;
             _chunks.Start(observer, cancellationToken);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Confluent.Kafka;
+using OpenMsiStream.Diagnostics;
 
 namespace OpenMsiStream.Download
 {
@@ -15,7 +16,7 @@ namespace OpenMsiStream.Download
     {
 
         /// <summary>Commits what may be committed; a failure is a warning (the messages may be read again).</summary>
-        public void Commit(IReceiveObserver? observer)
+        public void Commit(IRunObserver<ReceivedFile, ReceiveProgress>? observer)
         {
             IReadOnlyList<KeyValuePair<int, long>> committable = offsets.Committable();
             if (committable.Count == 0)

@@ -12,7 +12,7 @@ namespace OpenMsiStream.Download
     /// </summary>
     internal sealed class OutcomeReporter(ReceiveOptions options, Reassembler reassembler, OffsetTracker offsets, AcknowledgementQueue acknowledgements, OutputOutage outage)
     {
-        private IReceiveObserver? _observer;
+        private IRunObserver<ReceivedFile, ReceiveProgress>? _observer;
 
         /// <summary>Files received in this run.</summary>
         public int Received { get; private set; }
@@ -21,7 +21,7 @@ namespace OpenMsiStream.Download
         public int Errors { get; private set; }
 
         /// <summary>A run begins: outcomes go to <paramref name="observer"/>, counted from zero.</summary>
-        public void Start(IReceiveObserver observer)
+        public void Start(IRunObserver<ReceivedFile, ReceiveProgress> observer)
         {
             _observer = observer;
             Received = Errors = 0;
@@ -99,7 +99,7 @@ namespace OpenMsiStream.Download
                 _observer!.Warning($"Writing to '{options.OutputDirectory}' works again after {lasted.TotalSeconds:0} s; receiving goes on.");
             }
             Received++;
-            _observer!.FileReceived(outcome.File);
+            _observer!.File(outcome.File);
             return options.Count.HasValue && Received >= options.Count.Value;
         }
 

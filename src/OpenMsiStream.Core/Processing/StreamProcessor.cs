@@ -38,7 +38,7 @@ namespace OpenMsiStream.Processing
         private ResultDeliveryDecision? _delivery;
         private CancellationTokenSource? _stopping;
         private OpenMsiStreamException? _fatal;
-        private IProcessingObserver? _observer;
+        private IRunObserver<ProcessedFile, ProcessingProgress>? _observer;
         private int _received, _processed, _failed, _skipped, _running, _waiting;
 
         public StreamProcessor(KafkaSettings settings, StreamProcessingOptions options, FileHandler handler, ClientDiagnostics? diagnostics = null)
@@ -104,7 +104,7 @@ namespace OpenMsiStream.Processing
         /// whose result transaction was being committed when the last run ended: processed if it committed,
         /// to be processed again if not. Called by <see cref="Run"/> when not called before.
         /// </summary>
-        public ResultDeliveryDecision Connect(IProcessingObserver observer, CancellationToken cancellationToken)
+        public ResultDeliveryDecision Connect(IRunObserver<ProcessedFile, ProcessingProgress> observer, CancellationToken cancellationToken)
         {
             if (_delivery != null)
             {
@@ -222,7 +222,7 @@ namespace OpenMsiStream.Processing
         /// <paramref name="cancellationToken"/> fires (files being handled then are left unfinished and
         /// handled again at the next start).
         /// </summary>
-        public ProcessingSummary Run(IProcessingObserver observer, CancellationToken cancellationToken)
+        public ProcessingSummary Run(IRunObserver<ProcessedFile, ProcessingProgress> observer, CancellationToken cancellationToken)
         {
             Stopwatch clock = Stopwatch.StartNew();
             ResultDeliveryDecision delivery = Connect(observer, cancellationToken);
@@ -578,7 +578,7 @@ namespace OpenMsiStream.Processing
                     item.Acknowledge?.Invoke();
                 }
                 Interlocked.Increment(ref _processed);
-                _observer!.FileProcessed(new ProcessedFile(file, ProcessedStatus.Processed, item.Attempt, clock.Elapsed, outcome, _options.ResultTopic, produced, null, DeliveryInForce));
+                _observer!.File(new ProcessedFile(file, ProcessedStatus.Processed, item.Attempt, clock.Elapsed, outcome, _options.ResultTopic, produced, null, DeliveryInForce));
                 return true;
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -609,7 +609,7 @@ namespace OpenMsiStream.Processing
             _registry.Failed(file, item.Attempt, error.Message, contentPath);
             item.Acknowledge?.Invoke();
             Interlocked.Increment(ref _failed);
-            _observer!.FileProcessed(new ProcessedFile(file, ProcessedStatus.Failed, item.Attempt, clock.Elapsed, outcome, _options.ResultTopic, 0, error, DeliveryInForce));
+            _observer!.File(new ProcessedFile(file, ProcessedStatus.Failed, item.Attempt, clock.Elapsed, outcome, _options.ResultTopic, 0, error, DeliveryInForce));
             return true;
         }
 
@@ -785,7 +785,7 @@ namespace OpenMsiStream.Processing
         }
 
         /// <summary>Receiver events, on the receiver's thread, turned into work and reports.</summary>
-        private sealed class ReceiverBridge : IReceiveObserver
+        private sealed class ReceiverBridge : IRunObserver<ReceivedFile, ReceiveProgress>
         {
             private readonly StreamProcessor _processor;
             private readonly FileReceiver _receiver;
@@ -800,7 +800,7 @@ namespace OpenMsiStream.Processing
                 _receiving = receiving;
             }
 
-            public void FileReceived(ReceivedFile file)
+            public void File(ReceivedFile file)
             {
                 try
                 {
@@ -815,6 +815,8 @@ namespace OpenMsiStream.Processing
             public void Error(OpenMsiStreamException error) => _processor._observer!.Error(error);
 
             public void Warning(string message) => _processor._observer!.Warning(message);
+
+            public void Verbose(string message) => _processor._observer!.Verbose(message);
 
             public void Progress(ReceiveProgress progress)
             {

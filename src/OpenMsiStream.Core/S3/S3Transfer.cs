@@ -1,6 +1,7 @@
 using System;
 using System.Threading;
 using OpenMsiStream.Config;
+using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Kafka;
 using OpenMsiStream.Processing;
 
@@ -43,7 +44,7 @@ namespace OpenMsiStream.S3
         public StreamProcessor Processor => _processor;
 
         /// <summary>Checks the bucket and credentials, then transfers until the processor's end conditions (see <see cref="StreamProcessor.Run"/>).</summary>
-        public ProcessingSummary Run(IProcessingObserver observer, CancellationToken cancellationToken)
+        public ProcessingSummary Run(IRunObserver<ProcessedFile, ProcessingProgress> observer, CancellationToken cancellationToken)
         {
             string? warning = _handler.CheckBucketAsync(cancellationToken).GetAwaiter().GetResult();
             if (warning != null)

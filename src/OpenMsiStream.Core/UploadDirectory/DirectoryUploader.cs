@@ -72,7 +72,7 @@ namespace OpenMsiStream.UploadDirectory
         private DateTime _presentBefore;
         private FileSender _sender = null!;
         private UploadRegistry _registry = null!;
-        private IUploadObserver _observer = null!;
+        private IRunObserver<SentFile, UploadProgress> _observer = null!;
         private long _bytesQueued;
         private int _filesSent;
         private int _errors;
@@ -112,7 +112,7 @@ namespace OpenMsiStream.UploadDirectory
         public event Action? Watching;
 
         /// <summary>Runs until <paramref name="cancellationToken"/> fires; then stops intake, lets the broker acknowledge what was produced, and saves the state.</summary>
-        public UploadSummary Run(IUploadObserver observer, CancellationToken cancellationToken)
+        public UploadSummary Run(IRunObserver<SentFile, UploadProgress> observer, CancellationToken cancellationToken)
         {
             _observer = observer;
             var clock = Stopwatch.StartNew();
@@ -656,7 +656,7 @@ namespace OpenMsiStream.UploadDirectory
             _unsaved.Clear();
             foreach (SentFile sent in _sentUnsaved)
             {
-                Notify(() => _observer.FileSent(sent));
+                Notify(() => _observer.File(sent));
             }
             _sentUnsaved.Clear();
         }

@@ -70,8 +70,6 @@ namespace OpenMsiStream.PowerShell.Commands
     public sealed class ReceiveMsiDataFileCommand : ConsumingCmdlet
     {
         private const int ProgressActivityId = 2;
-        private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();
-        private ReceiveProgress? _latestProgress;
 
         /// <summary>The topic to consume.</summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -139,67 +137,18 @@ namespace OpenMsiStream.PowerShell.Commands
                 return;
             }
             KafkaSettings settings = ResolveSettings();
-            try
+            var progress = new ProgressDisplay<ReceiveProgress>(this, ProgressActivityId, $"Receiving files from topic '{Topic}'", totals =>
+                $"{totals.FilesReceived} files received, {totals.FilesInProgress} in progress, {totals.Messages} messages ({ByteSize.Format(totals.Bytes)})");
+            RunEngine(arguments, settings, progress, (queue, diagnostics, monitor, cancellation) =>
             {
-                RunOnWorker((queue, cancellation) =>
-                {
-                    var diagnostics = new ClientDiagnostics();
-                    ForwardDiagnostics(diagnostics, queue);
-                    return RunMonitored(arguments, settings, diagnostics, queue, monitor =>
-                    {
-                        using var receiver = new FileReceiver(settings, options, diagnostics);
-                        queue.Verbose($"Receiving from topic '{Topic}' on {settings.BootstrapServers} as consumer group '{receiver.GroupId}'.");
-                        IReceiveObserver observer = new QueueObserver(queue, receiver, this);
-                        return (Summary: receiver.Run(monitor?.Watch(observer) ?? observer, cancellation), receiver.Resumable);
-                    });
-                }, WriteReceiveProgress, run => $"Stopped: {run.Summary.FilesReceived} file(s) received, {run.Summary.Messages} messages read; offsets of finished files committed. "
-                    + (run.Summary.DescribeIncomplete(run.Resumable, options.OutputDirectory) ?? "No file was left incomplete."));
-            }
-            finally
-            {
-                if (!StopRequested)
-                {
-                    WriteProgress(new ProgressRecord(ProgressActivityId, Activity, "Done") { RecordType = ProgressRecordType.Completed });
-                }
-            }
+                using var receiver = new FileReceiver(settings, options, diagnostics);
+                queue.Verbose($"Receiving from topic '{Topic}' on {settings.BootstrapServers} as consumer group '{receiver.GroupId}'.");
+                var observer = new PipelineObserver<ReceivedFile, ReceiveProgress>(queue, progress, file => queue.Output(file, () => receiver.Acknowledge(file)));
+                return (Summary: receiver.Run(monitor.Watch(observer), cancellation), receiver.Resumable);
+            }, run => $"Stopped: {run.Summary.FilesReceived} file(s) received, {run.Summary.Messages} messages read; offsets of finished files committed. "
+                + (run.Summary.DescribeIncomplete(run.Resumable, options.OutputDirectory) ?? "No file was left incomplete."));
         }
 
         internal override Operation Operation => Operation.DownloadDirectory;
-
-        private string Activity => $"Receiving files from topic '{Topic}'";
-
-        private void WriteReceiveProgress()
-        {
-            ReceiveProgress? progress = _latestProgress;
-            if (progress == null || !_progressThrottle.IsDue())
-            {
-                return;
-            }
-            WriteProgress(new ProgressRecord(ProgressActivityId, Activity,
-                $"{progress.FilesReceived} files received, {progress.FilesInProgress} in progress, {progress.Messages} messages ({ByteSize.Format(progress.Bytes)})"));
-        }
-
-        /// <summary>Runs on the receiver's thread: queues everything for the pipeline thread.</summary>
-        private sealed class QueueObserver : IReceiveObserver
-        {
-            private readonly PipelineQueue _queue;
-            private readonly FileReceiver _receiver;
-            private readonly ReceiveMsiDataFileCommand _command;
-
-            public QueueObserver(PipelineQueue queue, FileReceiver receiver, ReceiveMsiDataFileCommand command)
-            {
-                _queue = queue;
-                _receiver = receiver;
-                _command = command;
-            }
-
-            public void FileReceived(ReceivedFile file) => _queue.Output(file, () => _receiver.Acknowledge(file));
-
-            public void Error(OpenMsiStreamException error) => _queue.Error(error);
-
-            public void Warning(string message) => _queue.Warning(message);
-
-            public void Progress(ReceiveProgress progress) => _command._latestProgress = progress;
-        }
     }
 }

@@ -95,8 +95,6 @@ namespace OpenMsiStream.PowerShell.Commands
     public sealed class StartMsiUploadDirectoryCommand : LongRunningCmdlet
     {
         private const int ProgressActivityId = 3;
-        private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();
-        private UploadProgress? _latestProgress;
 
         /// <summary>The directory to watch.</summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -181,66 +179,18 @@ namespace OpenMsiStream.PowerShell.Commands
                 return;
             }
             KafkaSettings settings = ResolveSettings();
-            try
+            var progress = new ProgressDisplay<UploadProgress>(this, ProgressActivityId, $"Sending new and changed files of '{Path}' to topic '{Topic}'", totals =>
+                $"{totals.FilesSent} files sent ({ByteSize.Format(totals.BytesSent)}, {ByteSize.Format(totals.BytesPerSecond)}/s); {totals.FilesInFlight} in flight, {totals.FilesWaiting} waiting");
+            RunEngine(arguments, settings, progress, (queue, diagnostics, monitor, cancellation) =>
             {
-                RunOnWorker((queue, cancellation) =>
-                {
-                    var diagnostics = new ClientDiagnostics();
-                    ForwardDiagnostics(diagnostics, queue);
-                    return RunMonitored(arguments, settings, diagnostics, queue, monitor =>
-                    {
-                        var uploader = new DirectoryUploader(settings, options, diagnostics);
-                        queue.Verbose($"Watching '{options.Directory}' for topic '{Topic}' on {settings.BootstrapServers}; state in '{uploader.StateDirectory}'.");
-                        using CancellationTokenSource stop = Operation.StopAfter(arguments, cancellation);
-                        IUploadObserver observer = new QueueObserver(queue, this);
-                        return uploader.Run(monitor?.Watch(observer) ?? observer, stop.Token);
-                    });
-                }, WriteUploadProgress, summary => $"Stopped: {summary.FilesSent} file(s) sent ({ByteSize.Format(summary.BytesSent)}), {summary.Errors} error(s). "
-                    + "Files in flight were recorded and are sent from where they stopped at the next start; Get-MsiUploadState shows them.");
-            }
-            finally
-            {
-                if (!StopRequested)
-                {
-                    WriteProgress(new ProgressRecord(ProgressActivityId, Activity, "Stopped") { RecordType = ProgressRecordType.Completed });
-                }
-            }
+                var uploader = new DirectoryUploader(settings, options, diagnostics);
+                queue.Verbose($"Watching '{options.Directory}' for topic '{Topic}' on {settings.BootstrapServers}; state in '{uploader.StateDirectory}'.");
+                using CancellationTokenSource stop = Operation.StopAfter(arguments, cancellation);
+                return uploader.Run(monitor.Watch(new PipelineObserver<SentFile, UploadProgress>(queue, progress, file => queue.Output(file))), stop.Token);
+            }, summary => $"Stopped: {summary.FilesSent} file(s) sent ({ByteSize.Format(summary.BytesSent)}), {summary.Errors} error(s). "
+                + "Files in flight were recorded and are sent from where they stopped at the next start; Get-MsiUploadState shows them.");
         }
 
         internal override Operation Operation => Operation.UploadDirectory;
-
-        private string Activity => $"Sending new and changed files of '{Path}' to topic '{Topic}'";
-
-        private void WriteUploadProgress()
-        {
-            UploadProgress? progress = _latestProgress;
-            if (progress == null || !_progressThrottle.IsDue())
-            {
-                return;
-            }
-            WriteProgress(new ProgressRecord(ProgressActivityId, Activity,
-                $"{progress.FilesSent} files sent ({ByteSize.Format(progress.BytesSent)}, {ByteSize.Format(progress.BytesPerSecond)}/s); {progress.FilesInFlight} in flight, {progress.FilesWaiting} waiting"));
-        }
-
-        /// <summary>Runs on the uploader's thread: queues everything for the pipeline thread.</summary>
-        private sealed class QueueObserver : IUploadObserver
-        {
-            private readonly PipelineQueue _queue;
-            private readonly StartMsiUploadDirectoryCommand _command;
-
-            public QueueObserver(PipelineQueue queue, StartMsiUploadDirectoryCommand command)
-            {
-                _queue = queue;
-                _command = command;
-            }
-
-            public void FileSent(SentFile file) => _queue.Output(file);
-
-            public void Error(OpenMsiStreamException error) => _queue.Error(error);
-
-            public void Warning(string message) => _queue.Warning(message);
-
-            public void Progress(UploadProgress progress) => _command._latestProgress = progress;
-        }
     }
 }

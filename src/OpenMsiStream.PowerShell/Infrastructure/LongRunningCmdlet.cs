@@ -6,6 +6,7 @@ using OpenMsiStream.Kafka;
 using OpenMsiStream.Monitoring;
 using OpenMsiStream.Operations;
 using System.Collections.Generic;
+using System.Threading;
 
 namespace OpenMsiStream.PowerShell.Infrastructure
 {
@@ -104,9 +105,36 @@ namespace OpenMsiStream.PowerShell.Infrastructure
             }
         }
 
-        /// <summary>Runs <paramref name="body"/> under a program monitor when any monitoring parameter was given.</summary>
-        protected T RunMonitored<T>(OperationArguments arguments, KafkaSettings settings, ClientDiagnostics diagnostics, PipelineQueue queue, Func<ProgramMonitor?, T> body) =>
-            Operation.Run(arguments, settings, diagnostics, line => queue.Verbose(char.ToUpperInvariant(line[0]) + line.Substring(1) + "."), body);
+        /// <summary>
+        /// The run recipe every long-running cmdlet shares: the engine runs on a worker thread with Kafka's
+        /// messages on the Verbose stream, under the operation's program monitor when a monitoring parameter
+        /// was given; this, the pipeline thread, writes what the engine queues and its progress bar, and
+        /// removes the bar when the engine stopped by itself (after Ctrl+C the pipeline is already gone).
+        /// </summary>
+        /// <param name="engine">Runs the engine: gets the queue, the diagnostics, the monitor (null when off) and the cancellation.</param>
+        /// <param name="stopSummary">What the user reads after Ctrl+C, from the engine's result.</param>
+        private protected TResult RunEngine<TProgress, TResult>(OperationArguments arguments, KafkaSettings settings, ProgressDisplay<TProgress> progress,
+            Func<PipelineQueue, ClientDiagnostics, ProgramMonitor?, CancellationToken, TResult> engine, Func<TResult, string> stopSummary)
+            where TProgress : class
+        {
+            try
+            {
+                return RunOnWorker((queue, cancellation) =>
+                {
+                    var diagnostics = new ClientDiagnostics();
+                    ForwardDiagnostics(diagnostics, queue);
+                    return Operation.Run(arguments, settings, diagnostics, line => queue.Verbose(char.ToUpperInvariant(line[0]) + line.Substring(1) + "."),
+                        monitor => engine(queue, diagnostics, monitor, cancellation));
+                }, progress.Show, stopSummary);
+            }
+            finally
+            {
+                if (!StopRequested)
+                {
+                    progress.Complete("Stopped");
+                }
+            }
+        }
 
         private static object? Plain(object? value) => value switch
         {

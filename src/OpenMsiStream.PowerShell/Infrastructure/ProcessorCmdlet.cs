@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using System.Threading;
 using OpenMsiStream.Config;
 using OpenMsiStream.Diagnostics;
 using OpenMsiStream.Kafka;
@@ -17,8 +18,6 @@ namespace OpenMsiStream.PowerShell.Infrastructure
     public abstract class ProcessorCmdlet : ConsumingCmdlet
     {
         private const int ProgressActivityId = 4;
-        private readonly ProgressThrottle _progressThrottle = new ProgressThrottle();
-        private ProcessingProgress? _latestProgress;
 
         /// <summary>The topic to consume.</summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -72,76 +71,27 @@ namespace OpenMsiStream.PowerShell.Infrastructure
         protected abstract string Activity { get; }
 
         /// <summary>
-        /// Runs a processor on a worker thread (under a program monitor when asked for), writing its
-        /// results on the pipeline thread. Kafka's messages go to the Verbose stream and the log.
+        /// Runs a processor through the long-running cmdlets' recipe: one output object per file, and a
+        /// non-terminating error for each file that failed.
         /// </summary>
-        protected void RunProcessor(OperationArguments arguments, KafkaSettings settings, Func<PipelineQueue, ClientDiagnostics, IProcessingObserver, System.Threading.CancellationToken, ProcessingSummary> run,
-            Func<ProcessedFile, object> output)
+        protected void RunProcessor(OperationArguments arguments, KafkaSettings settings,
+            Func<PipelineQueue, ClientDiagnostics, IRunObserver<ProcessedFile, ProcessingProgress>, CancellationToken, ProcessingSummary> run, Func<ProcessedFile, object> output)
         {
-            try
+            var progress = new ProgressDisplay<ProcessingProgress>(this, ProgressActivityId, Activity, totals =>
+                $"{totals.Processed} processed, {totals.Failed} failed, {totals.Skipped} skipped (handled in an earlier run); {totals.Running} running, {totals.Waiting} waiting");
+            RunEngine(arguments, settings, progress, (queue, diagnostics, monitor, cancellation) =>
             {
-                RunOnWorker((queue, cancellation) =>
+                var observer = new PipelineObserver<ProcessedFile, ProcessingProgress>(queue, progress, result =>
                 {
-                    var diagnostics = new ClientDiagnostics();
-                    ForwardDiagnostics(diagnostics, queue);
-                    return RunMonitored(arguments, settings, diagnostics, queue, monitor =>
+                    queue.Output(output(result));
+                    if (result.Status == ProcessedStatus.Failed)
                     {
-                        IProcessingObserver observer = new QueueObserver(queue, this, output);
-                        return run(queue, diagnostics, monitor?.Watch(observer) ?? observer, cancellation);
-                    });
-                }, WriteProcessingProgress, summary => $"Stopped: {summary.Processed} processed, {summary.Failed} failed, {summary.Skipped} skipped (handled in an earlier run). "
-                    + "Files that were being handled are handled again at the next start.");
-            }
-            finally
-            {
-                if (!StopRequested)
-                {
-                    WriteProgress(new ProgressRecord(ProgressActivityId, Activity, "Stopped") { RecordType = ProgressRecordType.Completed });
-                }
-            }
-        }
-
-        private void WriteProcessingProgress()
-        {
-            ProcessingProgress? progress = _latestProgress;
-            if (progress == null || !_progressThrottle.IsDue())
-            {
-                return;
-            }
-            WriteProgress(new ProgressRecord(ProgressActivityId, Activity,
-                $"{progress.Processed} processed, {progress.Failed} failed, {progress.Skipped} skipped (handled in an earlier run); {progress.Running} running, {progress.Waiting} waiting"));
-        }
-
-        /// <summary>Runs on the processor's threads: queues everything for the pipeline thread.</summary>
-        private sealed class QueueObserver : IProcessingObserver
-        {
-            private readonly PipelineQueue _queue;
-            private readonly ProcessorCmdlet _command;
-            private readonly Func<ProcessedFile, object> _output;
-
-            public QueueObserver(PipelineQueue queue, ProcessorCmdlet command, Func<ProcessedFile, object> output)
-            {
-                _queue = queue;
-                _command = command;
-                _output = output;
-            }
-
-            public void FileProcessed(ProcessedFile result)
-            {
-                _queue.Output(_output(result));
-                if (result.Status == ProcessedStatus.Failed)
-                {
-                    _queue.Error(result.Failure()!, result.RelativePath);
-                }
-            }
-
-            public void Error(OpenMsiStreamException error) => _queue.Error(error);
-
-            public void Warning(string message) => _queue.Warning(message);
-
-            public void Verbose(string message) => _queue.Verbose(message);
-
-            public void Progress(ProcessingProgress progress) => _command._latestProgress = progress;
+                        queue.Error(result.Failure()!, result.RelativePath);
+                    }
+                });
+                return run(queue, diagnostics, monitor.Watch(observer), cancellation);
+            }, summary => $"Stopped: {summary.Processed} processed, {summary.Failed} failed, {summary.Skipped} skipped (handled in an earlier run). "
+                + "Files that were being handled are handled again at the next start.");
         }
     }
 }

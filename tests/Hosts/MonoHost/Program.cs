@@ -268,12 +268,12 @@ namespace OpenMsiStream.MonoHost
             }
         }
 
-        private sealed class ReceiveCounter : IReceiveObserver
+        private sealed class ReceiveCounter : IRunObserver<ReceivedFile, ReceiveProgress>
         {
             public int Received;
             public readonly List<string> Errors = new List<string>();
 
-            public void FileReceived(ReceivedFile file) => Interlocked.Increment(ref Received);
+            public void File(ReceivedFile file) => Interlocked.Increment(ref Received);
 
             public void Error(OpenMsiStreamException error)
             {
@@ -284,6 +284,10 @@ namespace OpenMsiStream.MonoHost
             }
 
             public void Warning(string message)
+            {
+            }
+
+            public void Verbose(string message)
             {
             }
 
@@ -292,12 +296,12 @@ namespace OpenMsiStream.MonoHost
             }
         }
 
-        private sealed class UploadCounter : IUploadObserver
+        private sealed class UploadCounter : IRunObserver<SentFile, UploadProgress>
         {
             public int Sent;
             public readonly List<string> Errors = new List<string>();
 
-            public void FileSent(SentFile file) => Interlocked.Increment(ref Sent);
+            public void File(SentFile file) => Interlocked.Increment(ref Sent);
 
             public void Error(OpenMsiStreamException error)
             {
@@ -308,6 +312,10 @@ namespace OpenMsiStream.MonoHost
             }
 
             public void Warning(string message)
+            {
+            }
+
+            public void Verbose(string message)
             {
             }
 

@@ -85,13 +85,13 @@ namespace OpenMsiStream.Platforms.Tests.Support
             File.WriteAllBytes(path, content);
         }
 
-        private sealed class Observer : IReceiveObserver
+        private sealed class Observer : IRunObserver<ReceivedFile, ReceiveProgress>
         {
             public List<ReceivedFile> Files { get; } = new List<ReceivedFile>();
 
             public List<OpenMsiStreamException> Errors { get; } = new List<OpenMsiStreamException>();
 
-            public void FileReceived(ReceivedFile file)
+            public void File(ReceivedFile file)
             {
                 lock (Files)
                 {
@@ -108,6 +108,10 @@ namespace OpenMsiStream.Platforms.Tests.Support
             }
 
             public void Warning(string message)
+            {
+            }
+
+            public void Verbose(string message)
             {
             }
 

@@ -377,17 +377,21 @@ namespace OpenMsiStream.Tests.Processing
             }
         }
 
-        private sealed class AcknowledgingObserver : IReceiveObserver
+        private sealed class AcknowledgingObserver : IRunObserver<ReceivedFile, ReceiveProgress>
         {
             private readonly Action<ReceivedFile> _received;
 
             public AcknowledgingObserver(Action<ReceivedFile> received) => _received = received;
 
-            public void FileReceived(ReceivedFile file) => _received(file);
+            public void File(ReceivedFile file) => _received(file);
 
             public void Error(OpenMsiStreamException error) => throw new InvalidOperationException(error.Message);
 
             public void Warning(string message)
+            {
+            }
+
+            public void Verbose(string message)
             {
             }
 

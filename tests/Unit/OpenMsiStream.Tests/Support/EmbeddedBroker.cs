@@ -73,7 +73,7 @@ namespace OpenMsiStream.Tests.Support
     }
 
     /// <summary>Records what a receiver reports, for assertions.</summary>
-    internal sealed class RecordingObserver : IReceiveObserver
+    internal sealed class RecordingObserver : IRunObserver<ReceivedFile, ReceiveProgress>
     {
         private readonly object _gate = new object();
 
@@ -85,7 +85,7 @@ namespace OpenMsiStream.Tests.Support
 
         public long BytesConsumed;
 
-        public void FileReceived(ReceivedFile file)
+        public void File(ReceivedFile file)
         {
             lock (_gate)
             {
@@ -107,6 +107,10 @@ namespace OpenMsiStream.Tests.Support
             {
                 Warnings.Add(message);
             }
+        }
+
+        public void Verbose(string message)
+        {
         }
 
         public void Progress(ReceiveProgress progress) => Interlocked.Exchange(ref BytesConsumed, progress.Bytes);

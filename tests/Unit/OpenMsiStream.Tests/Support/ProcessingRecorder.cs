@@ -6,7 +6,7 @@ using OpenMsiStream.Processing;
 namespace OpenMsiStream.Tests.Support
 {
     /// <summary>Records what a stream processor reports, for assertions.</summary>
-    internal sealed class ProcessingRecorder : IProcessingObserver
+    internal sealed class ProcessingRecorder : IRunObserver<ProcessedFile, ProcessingProgress>
     {
         private readonly object _gate = new object();
         private readonly List<ProcessedFile> _results = new List<ProcessedFile>();
@@ -48,7 +48,7 @@ namespace OpenMsiStream.Tests.Support
 
         public ProcessedFile Single(string relativePath) => Results.Single(r => r.RelativePath == relativePath);
 
-        public void FileProcessed(ProcessedFile result)
+        public void File(ProcessedFile result)
         {
             lock (_gate)
             {

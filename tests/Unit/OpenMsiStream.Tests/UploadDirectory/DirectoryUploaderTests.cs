@@ -303,7 +303,7 @@ namespace OpenMsiStream.Tests.UploadDirectory
             Assert.StartsWith("xrd-", Path.GetFileName(a));
         }
 
-        private sealed class CountingObserver : IUploadObserver
+        private sealed class CountingObserver : IRunObserver<SentFile, UploadProgress>
         {
             private int _sent;
 
@@ -314,7 +314,7 @@ namespace OpenMsiStream.Tests.UploadDirectory
 
             public List<OpenMsiStreamException> Errors { get; } = new List<OpenMsiStreamException>();
 
-            public void FileSent(SentFile file)
+            public void File(SentFile file)
             {
                 ThrowWhen.ThrowIfCancellationRequested();
                 Interlocked.Increment(ref _sent);
@@ -344,6 +344,10 @@ namespace OpenMsiStream.Tests.UploadDirectory
                 {
                     Warnings.Add(message);
                 }
+            }
+
+            public void Verbose(string message)
+            {
             }
 
             public void Progress(UploadProgress progress) => ThrowWhen.ThrowIfCancellationRequested();

@@ -1,21 +1,6 @@
-using OpenMsiStream.Diagnostics;
-using OpenMsiStream.Upload;
-
 namespace OpenMsiStream.UploadDirectory
 {
-    /// <summary>What a directory uploader reports, on its own thread (front ends queue it).</summary>
-    public interface IUploadObserver
-    {
-        /// <summary>Every chunk of a file's version is on the broker.</summary>
-        void FileSent(SentFile file);
-
-        void Error(OpenMsiStreamException error);
-
-        void Warning(string message);
-
-        void Progress(UploadProgress progress);
-    }
-
+    /// <summary>A directory uploader's running totals (its <see cref="Diagnostics.IRunObserver{TFile, TProgress}"/> progress).</summary>
     public sealed class UploadProgress
     {
         public UploadProgress(int filesSent, long bytesSent, int filesInFlight, int filesWaiting, double bytesPerSecond, long producerQueueDepth = 0)

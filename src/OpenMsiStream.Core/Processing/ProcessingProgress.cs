@@ -1,26 +1,6 @@
-using OpenMsiStream.Diagnostics;
-
 namespace OpenMsiStream.Processing
 {
-    /// <summary>
-    /// What a stream processor reports while it runs. Called from the receiver's and the workers'
-    /// threads: a front end that must write from one thread (a cmdlet) queues these.
-    /// </summary>
-    public interface IProcessingObserver
-    {
-        /// <summary>One call per file handled, processed or failed.</summary>
-        void FileProcessed(ProcessedFile result);
-
-        /// <summary>A message or file that could not be received; the processor goes on.</summary>
-        void Error(OpenMsiStreamException error);
-
-        void Warning(string message);
-
-        void Verbose(string message);
-
-        void Progress(ProcessingProgress progress);
-    }
-
+    /// <summary>A stream processor's running totals (its <see cref="Diagnostics.IRunObserver{TFile, TProgress}"/> progress).</summary>
     public sealed class ProcessingProgress
     {
         public ProcessingProgress(int received, int processed, int failed, int running, int waiting, int skipped = 0, long? lag = null,

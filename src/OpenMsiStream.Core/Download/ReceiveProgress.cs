@@ -1,24 +1,6 @@
-using OpenMsiStream.Diagnostics;
-
 namespace OpenMsiStream.Download
 {
-    /// <summary>
-    /// What a receiver reports while it runs. Called on the receiver's thread: a front end that must
-    /// write from another thread (a cmdlet's pipeline thread) queues these.
-    /// </summary>
-    public interface IReceiveObserver
-    {
-        void FileReceived(ReceivedFile file);
-
-        /// <summary>A message or file that could not be handled; the receiver goes on.</summary>
-        void Error(OpenMsiStreamException error);
-
-        void Warning(string message);
-
-        /// <summary>Running totals, at most a few times per second.</summary>
-        void Progress(ReceiveProgress progress);
-    }
-
+    /// <summary>A receiver's running totals (its <see cref="Diagnostics.IRunObserver{TFile, TProgress}"/> progress), at most a few times per second.</summary>
     public sealed class ReceiveProgress
     {
         public ReceiveProgress(long messages, long bytes, int filesReceived, int filesInProgress, long? lag = null)
