@@ -96,7 +96,7 @@ namespace OpenMsiStream.Pester.Tests
                 throw new XunitException($"The Pester pass '{pass}' did not finish within {PassTimeout.TotalMinutes} min:\n{Tail(log)}");
             }
             process.WaitForExit(); // drains the output
-            Assert.True(process.ExitCode == 0, $"The Pester pass '{pass}' failed (exit code {process.ExitCode}):\n{Tail(log)}");
+            Assert.True(process.ExitCode == 0, $"The Pester pass '{pass}' failed (exit code {process.ExitCode}).\n{FailedTests(log)}\n{Tail(log)}");
             Assert.Contains("Tests Passed:", Tail(log), StringComparison.Ordinal);
 
             void Forward(string? line)
@@ -136,6 +136,20 @@ namespace OpenMsiStream.Pester.Tests
             Task<string> error = process.StandardError.ReadToEndAsync();
             process.WaitForExit();
             Assert.True(process.ExitCode == 0, $"dotnet tool restore failed: {output.Result}{error.Result}");
+        }
+
+        /// <summary>
+        /// Pester's lines for the tests that failed ("[-] ..."), first in the failure message: in a CI log
+        /// the two passes' outputs interleave with the other test projects', and the tail of a pass's
+        /// output is the summary, not the names.
+        /// </summary>
+        private static string FailedTests(StringBuilder log)
+        {
+            lock (log)
+            {
+                string[] failed = log.ToString().Split('\n').Where(line => line.TrimStart().StartsWith("[-]", StringComparison.Ordinal)).ToArray();
+                return failed.Length == 0 ? "No test failed: the pass itself did (see its output)." : "Failed:\n" + string.Join("\n", failed);
+            }
         }
 
         private static string Tail(StringBuilder log)
