@@ -96,7 +96,7 @@ namespace OpenMsiStream.Download
             }
             _timers = new ReceiveTimers(options.IdleTimeout, options.StalledFileTimeout);
             _outage = new OutputOutage(() => _consumer, _offsets);
-            _commits = new GroupOffsetCommitter(options.Topic, _offsets, options.OffsetCommitter, () => _consumer);
+            _commits = new GroupOffsetCommitter(options.Topic, _offsets, options.OffsetCommitter, () => _consumer, Diagnostics.Reachability);
             _acknowledgements = new AcknowledgementQueue(_offsets, _commits);
             _outcomes = new OutcomeReporter(options, _reassembler, _offsets, _acknowledgements, _outage);
             _chunks = new ChunkMessageHandler(options, _offsets, _reassembler, quarantine, _decryptor, _undecryptableDirectory);

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Confluent.Kafka;
 using OpenMsiStream.Diagnostics;
+using OpenMsiStream.Kafka;
 
 namespace OpenMsiStream.Download
 {
@@ -12,14 +13,21 @@ namespace OpenMsiStream.Download
     /// given. Consume thread only (the rebalance callbacks that commit run inside its polls).
     /// </summary>
     /// <param name="consumer">The receiver's consumer now (it is rebuilt once on the embedded broker).</param>
-    internal sealed class GroupOffsetCommitter(string topic, OffsetTracker offsets, IOffsetCommitter? committer, Func<IConsumer<byte[], byte[]>> consumer)
+    /// <param name="reachability">Whether every broker is down, when a commit would only wait.</param>
+    internal sealed class GroupOffsetCommitter(string topic, OffsetTracker offsets, IOffsetCommitter? committer, Func<IConsumer<byte[], byte[]>> consumer,
+        BrokerReachability reachability)
     {
-
-        /// <summary>Commits what may be committed; a failure is a warning (the messages may be read again).</summary>
+        /// <summary>
+        /// Commits what may be committed; a failure is a warning (the messages may be read again). While
+        /// every broker is down nothing is tried: librdkafka's synchronous commit would wait for the group
+        /// coordinator until the broker is back, and the consume thread, which also says that the broker is
+        /// unreachable and stops at Ctrl+C, with it. The offsets stay pending for the first commit after a
+        /// broker is UP again.
+        /// </summary>
         public void Commit(IRunObserver<ReceivedFile, ReceiveProgress>? observer)
         {
             IReadOnlyList<KeyValuePair<int, long>> committable = offsets.Committable();
-            if (committable.Count == 0)
+            if (committable.Count == 0 || reachability.AllBrokersDown)
             {
                 return;
             }

@@ -20,14 +20,35 @@ namespace OpenMsiStream.Kafka
         private string? _reason;
         private bool _announced;
         private TimeSpan? _backAfter;
+        private DateTime? _allDownSince;
 
-        /// <summary>A connection failed (refused, reset, name not resolved, every broker down).</summary>
-        internal void ConnectionFailed(string reason, DateTime now)
+        /// <summary>
+        /// Whether librdkafka said that every broker connection is down, and no statistics since showed a
+        /// broker UP. Then a synchronous offset commit would wait for the group coordinator until the
+        /// broker is back, holding the consume thread (and the outage's warning) the whole time.
+        /// </summary>
+        public bool AllBrokersDown
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _allDownSince.HasValue;
+                }
+            }
+        }
+
+        /// <summary>A connection failed (refused, reset, name not resolved), or every broker is down (<paramref name="allBrokersDown"/>).</summary>
+        internal void ConnectionFailed(string reason, DateTime now, bool allBrokersDown = false)
         {
             lock (_gate)
             {
                 _downSince ??= now;
                 _reason = reason;
+                if (allBrokersDown)
+                {
+                    _allDownSince ??= now;
+                }
             }
         }
 
@@ -45,7 +66,9 @@ namespace OpenMsiStream.Kafka
             }
             lock (_gate)
             {
-                if (_downSince is DateTime since && takenAt is DateTime taken && taken < since - TimeSpan.FromSeconds(1))
+                // Every broker went down after the first failure (or with it): a snapshot from between the two is stale too.
+                DateTime? began = _allDownSince ?? _downSince;
+                if (began is DateTime since && takenAt is DateTime taken && taken < since - TimeSpan.FromSeconds(1))
                 {
                     return;
                 }
@@ -54,6 +77,7 @@ namespace OpenMsiStream.Kafka
                     _backAfter = now - _downSince.Value;
                 }
                 _downSince = null;
+                _allDownSince = null;
                 _announced = false;
             }
         }

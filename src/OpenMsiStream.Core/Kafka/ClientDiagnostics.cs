@@ -115,7 +115,7 @@ namespace OpenMsiStream.Kafka
         {
             if (isConnectionFailure || allBrokersDown)
             {
-                Reachability.ConnectionFailed(reason, DateTime.UtcNow);
+                Reachability.ConnectionFailed(reason, DateTime.UtcNow, allBrokersDown);
             }
             lock (_gate)
             {

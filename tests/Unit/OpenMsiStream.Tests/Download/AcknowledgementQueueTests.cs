@@ -23,7 +23,7 @@ namespace OpenMsiStream.Tests.Download
 
         public AcknowledgementQueueTests()
         {
-            _queue = new AcknowledgementQueue(_offsets, new GroupOffsetCommitter(Topic, _offsets, null, () => _consumer));
+            _queue = new AcknowledgementQueue(_offsets, new GroupOffsetCommitter(Topic, _offsets, null, () => _consumer, new OpenMsiStream.Kafka.BrokerReachability()));
             for (long offset = 0; offset < 4; offset++)
             {
                 _offsets.Begin(new MessagePosition(0, offset)); // file a: 0, 2; file b: 1, 3

@@ -59,7 +59,25 @@ namespace OpenMsiStream.Tests.Kafka
             Assert.NotNull(reachability.TakeNews(Servers, Start.AddSeconds(16)));
         }
 
-        private static string Stats(DateTime takenAt, string state) =>
+        [Fact]
+        public void EveryBrokerDownLastsUntilStatisticsTakenSinceShowOneUp()
+        {
+            var reachability = new BrokerReachability();
+            reachability.ConnectionFailed("Connection refused", Start);
+            Assert.False(reachability.AllBrokersDown); // one connection failing says nothing of the others
+
+            reachability.ConnectionFailed("1/1 brokers are down", Start.AddSeconds(3), allBrokersDown: true);
+            Assert.True(reachability.AllBrokersDown);
+
+            // A snapshot from between the first failure and every broker being down is stale too.
+            reachability.Statistics(Stats(Start.AddSeconds(1), "UP"), Start.AddSeconds(6));
+            Assert.True(reachability.AllBrokersDown);
+
+            reachability.Statistics(Stats(Start.AddSeconds(8), "UP"), Start.AddSeconds(8));
+            Assert.False(reachability.AllBrokersDown);
+        }
+
+        internal static string Stats(DateTime takenAt, string state) =>
             $"{{\"time\": {new DateTimeOffset(takenAt).ToUnixTimeSeconds()}, \"brokers\": {{\"lab:9092/1\": {{\"state\": \"{state}\"}}}}}}";
     }
 }
