@@ -15,6 +15,9 @@ namespace OpenMsiStream.Kafka
         /// <summary>How long the broker must have been unreachable before it is worth a warning.</summary>
         public static readonly TimeSpan WarnAfter = TimeSpan.FromSeconds(15);
 
+        /// <summary>How long a broker connection must have been UP, in statistics, to end an outage.</summary>
+        public static readonly TimeSpan SettledUp = TimeSpan.FromSeconds(1);
+
         private readonly object _gate = new object();
         private DateTime? _downSince;
         private string? _reason;
@@ -53,14 +56,16 @@ namespace OpenMsiStream.Kafka
         }
 
         /// <summary>
-        /// librdkafka's statistics: any broker UP ends an outage, unless the statistics were taken before the
-        /// outage began. Statistics reach this callback late on a loaded machine, and a snapshot from before
-        /// the first connection failure would otherwise restart the outage's clock, so that it never lasted
-        /// long enough to be said (their "time" has whole seconds: one second of slack).
+        /// librdkafka's statistics: a broker that has been UP for a while (<see cref="SettledUp"/>) ends an
+        /// outage, in statistics taken after it began. Statistics reach this callback late on a loaded
+        /// machine, and their "time" has whole seconds: a snapshot of the outage's first second may be from
+        /// before it and is left to the next one (5 s later). A connection that a broker (or a proxy in
+        /// front of it) accepts and drops at once is UP only for an instant, and does not end it either.
+        /// A wrongly ended outage stays ended: librdkafka does not repeat an error it has reported.
         /// </summary>
         internal void Statistics(string json, DateTime now)
         {
-            if (!AnyBrokerUp(json, out DateTime? takenAt))
+            if (!AnyBrokerSettledUp(json, out DateTime? takenAt))
             {
                 return;
             }
@@ -68,7 +73,7 @@ namespace OpenMsiStream.Kafka
             {
                 // Every broker went down after the first failure (or with it): a snapshot from between the two is stale too.
                 DateTime? began = _allDownSince ?? _downSince;
-                if (began is DateTime since && takenAt is DateTime taken && taken < since - TimeSpan.FromSeconds(1))
+                if (began is DateTime since && takenAt is DateTime taken && taken < since)
                 {
                     return;
                 }
@@ -101,7 +106,7 @@ namespace OpenMsiStream.Kafka
             }
         }
 
-        private static bool AnyBrokerUp(string json, out DateTime? takenAt)
+        private static bool AnyBrokerSettledUp(string json, out DateTime? takenAt)
         {
             takenAt = null;
             try
@@ -117,7 +122,9 @@ namespace OpenMsiStream.Kafka
                 }
                 foreach (JsonProperty broker in brokers.EnumerateObject())
                 {
-                    if (broker.Value.TryGetProperty("state", out JsonElement state) && state.ValueEquals("UP"))
+                    if (broker.Value.TryGetProperty("state", out JsonElement state) && state.ValueEquals("UP")
+                        && (!broker.Value.TryGetProperty("stateage", out JsonElement age) || !age.TryGetInt64(out long microseconds)
+                            || microseconds >= SettledUp.Ticks / 10))
                     {
                         return true;
                     }

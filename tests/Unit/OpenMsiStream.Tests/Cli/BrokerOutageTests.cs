@@ -37,7 +37,8 @@ namespace OpenMsiStream.Tests.Cli
             byte[] before = TestData.Bytes(5000, seed: 1), large = TestData.Bytes(600_000, seed: 2), small = TestData.Bytes(700, seed: 3);
 
             using CliProcess uploader = CliProcess.Start("upload-directory", watched, "--topic", Topic, "--config", config, "--state-directory", state, "--settle-time", "0.3", "--chunk-size", "65536");
-            using CliProcess downloader = CliProcess.Start("download-directory", output, "--topic", Topic, "--config", config, "--group-id", "archive");
+            // --verbose: when a wait below fails, its message carries librdkafka's own account of the outage.
+            using CliProcess downloader = CliProcess.Start("download-directory", output, "--topic", Topic, "--config", config, "--group-id", "archive", "--verbose");
             await uploader.WaitUntilAsync(() => uploader.Stderr.Contains("watching"), Long, "the uploader to start watching");
             File.WriteAllBytes(Path.Combine(watched, "before.dat"), before);
             await downloader.WaitUntilAsync(() => downloader.Stdout.Contains("received before.dat"), Long, "the first file to arrive; uploader: " + uploader.Stdout + uploader.Stderr);

@@ -37,15 +37,30 @@ namespace OpenMsiStream.Tests.Kafka
         }
 
         [Fact]
-        public void StatisticsOfTheSameSecondAsTheFailureStillEndTheOutage()
+        public void StatisticsOfTheOutagesFirstSecondLeaveItToTheNextSnapshot()
         {
             var reachability = new BrokerReachability();
             reachability.ConnectionFailed("Connection refused", Start.AddMilliseconds(600));
 
-            // "time" has whole seconds: a snapshot of the same second may come after the failure.
+            // "time" has whole seconds: a snapshot of the same second may be from before the failure.
             reachability.Statistics(Stats(Start, "UP"), Start.AddSeconds(1));
+            Assert.StartsWith("The Kafka broker at lab:9092 has been unreachable for", reachability.TakeNews(Servers, Start.AddSeconds(16)));
 
-            Assert.Null(reachability.TakeNews(Servers, Start.AddSeconds(20)));
+            reachability.Statistics(Stats(Start.AddSeconds(20), "UP"), Start.AddSeconds(20));
+            Assert.StartsWith("The Kafka broker at lab:9092 is reachable again after", reachability.TakeNews(Servers, Start.AddSeconds(20)));
+        }
+
+        [Fact]
+        public void AConnectionUpForAnInstantDoesNotEndTheOutage()
+        {
+            var reachability = new BrokerReachability();
+            reachability.ConnectionFailed("1/1 brokers are down", Start, allBrokersDown: true);
+
+            // A broker (or a proxy before it) that accepts connections and drops them at once.
+            reachability.Statistics(Stats(Start.AddSeconds(5), "UP", stateAgeMicroseconds: 2_000), Start.AddSeconds(5));
+
+            Assert.True(reachability.AllBrokersDown);
+            Assert.NotNull(reachability.TakeNews(Servers, Start.AddSeconds(16)));
         }
 
         [Fact]
@@ -77,7 +92,8 @@ namespace OpenMsiStream.Tests.Kafka
             Assert.False(reachability.AllBrokersDown);
         }
 
-        internal static string Stats(DateTime takenAt, string state) =>
-            $"{{\"time\": {new DateTimeOffset(takenAt).ToUnixTimeSeconds()}, \"brokers\": {{\"lab:9092/1\": {{\"state\": \"{state}\"}}}}}}";
+        /// <summary>librdkafka's statistics with one broker: its state, and how long it has been in it (30 s unless told).</summary>
+        internal static string Stats(DateTime takenAt, string state, long stateAgeMicroseconds = 30_000_000) =>
+            $"{{\"time\": {new DateTimeOffset(takenAt).ToUnixTimeSeconds()}, \"brokers\": {{\"lab:9092/1\": {{\"state\": \"{state}\", \"stateage\": {stateAgeMicroseconds}}}}}}}";
     }
 }
