@@ -61,7 +61,7 @@ namespace OpenMsiStream.Kafka
         /// machine, and their "time" has whole seconds: a snapshot of the outage's first second may be from
         /// before it and is left to the next one (5 s later). A connection that a broker (or a proxy in
         /// front of it) accepts and drops at once is UP only for an instant, and does not end it either.
-        /// A wrongly ended outage stays ended: librdkafka does not repeat an error it has reported.
+        /// A wrongly ended outage may stay ended: librdkafka need not repeat an error it has reported.
         /// </summary>
         internal void Statistics(string json, DateTime now)
         {
