@@ -21,8 +21,7 @@ namespace OpenMsiStream.Download
         public FileAssembly(string relativePath, FileGeneration generation, IChunkStore store, bool restored = false, string? keyPrefix = null)
         {
             RelativePath = relativePath;
-            int slash = relativePath.LastIndexOf('/');
-            KeyPrefix = keyPrefix ?? Wire.ChunkMessageKey.Prefix(slash < 0 ? string.Empty : relativePath.Substring(0, slash), relativePath.Substring(slash + 1));
+            KeyPrefix = keyPrefix ?? Wire.ChunkMessageKey.Prefix(relativePath);
             Generation = generation;
             Store = store;
             LastChunkAt = DateTime.UtcNow;

@@ -15,8 +15,7 @@ namespace OpenMsiStream.Download
             IReadOnlyDictionary<string, string>? metadata = null)
         {
             Metadata = metadata ?? Empty;
-            int slash = relativePath.LastIndexOf('/');
-            KeyPrefix = keyPrefix ?? Wire.ChunkMessageKey.Prefix(slash < 0 ? string.Empty : relativePath.Substring(0, slash), relativePath.Substring(slash + 1));
+            KeyPrefix = keyPrefix ?? Wire.ChunkMessageKey.Prefix(relativePath);
             RelativePath = relativePath;
             FullName = fullName;
             Bytes = bytes;

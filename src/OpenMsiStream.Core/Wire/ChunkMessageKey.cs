@@ -13,6 +13,13 @@ namespace OpenMsiStream.Wire
         public static string Prefix(string subdirectory, string filename) =>
             (subdirectory ?? string.Empty).Replace('/', '_') + "_" + filename + "_chunk";
 
+        /// <summary>The same for a file's relative path (POSIX separators): its directory is the subdirectory.</summary>
+        public static string Prefix(string relativePath)
+        {
+            int slash = relativePath.LastIndexOf('/');
+            return Prefix(slash < 0 ? string.Empty : relativePath.Substring(0, slash), relativePath.Substring(slash + 1));
+        }
+
         public static string For(string subdirectory, string filename, int chunkIndex, int totalChunks) =>
             Prefix(subdirectory, filename) + "_" + chunkIndex.ToString(CultureInfo.InvariantCulture) + "_of_" + totalChunks.ToString(CultureInfo.InvariantCulture);
 

@@ -181,9 +181,9 @@ namespace OpenMsiStream.Tests.Cli
             Assert.Equal(120, keys.Distinct().Count());
             // Only files in flight at the kill (sent, their acknowledgement not yet saved) may go out twice,
             // never one the registry had recorded as sent, however late the last save came on a loaded machine.
-            Assert.All(contents.Keys, name => Assert.Single(keys.Distinct(), key => key.StartsWith(KeyPrefix(name), StringComparison.Ordinal))); // the mapping below sees every file
+            Assert.All(contents.Keys, name => Assert.Single(keys.Distinct(), key => key.StartsWith(ChunkMessageKey.Prefix(name) + "_", StringComparison.Ordinal))); // the mapping below sees every file
             string[] sentTwice = keys.GroupBy(k => k).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
-            string[] resentAfterRecorded = recordedSent.Where(path => sentTwice.Any(key => key.StartsWith(KeyPrefix(path), StringComparison.Ordinal))).ToArray();
+            string[] resentAfterRecorded = recordedSent.Where(path => sentTwice.Any(key => key.StartsWith(ChunkMessageKey.Prefix(path) + "_", StringComparison.Ordinal))).ToArray();
             Assert.True(resentAfterRecorded.Length == 0,
                 $"{resentAfterRecorded.Length} file(s) recorded as sent before the kill were sent again: {string.Join(", ", resentAfterRecorded)}");
             Assert.Equal(keys.Length - 120, sentTwice.Length); // and each of those at most twice
@@ -461,13 +461,6 @@ namespace OpenMsiStream.Tests.Cli
         {
             using UploadRegistry? registry = UploadRegistry.OpenExisting(State, Topic);
             return registry?.All(UploadStatus.Sent).Select(r => r.RelativePath).ToArray() ?? Array.Empty<string>();
-        }
-
-        /// <summary>The start of every chunk key of the file at <paramref name="relativePath"/> (POSIX separators).</summary>
-        private static string KeyPrefix(string relativePath)
-        {
-            int slash = relativePath.LastIndexOf('/');
-            return ChunkMessageKey.Prefix(slash < 0 ? string.Empty : relativePath.Substring(0, slash), relativePath.Substring(slash + 1)) + "_";
         }
 
         private int SentCount()
