@@ -32,6 +32,7 @@ namespace OpenMsiStream.Download
         private IConsumer<byte[], byte[]> _consumer;
         private readonly ClientPropertySet _properties;
         private readonly Action<string> _onStatistics;
+        private readonly Action<CommittedOffsets> _onCommitted;
         private readonly Reassembler _reassembler;
         private readonly DirectoryTarget? _directory;
         private readonly OffsetTracker _offsets = new OffsetTracker();
@@ -60,9 +61,14 @@ namespace OpenMsiStream.Download
             GroupId = ResolveGroupId(settings, options.GroupId, out _groupIsFresh);
             ClientPropertySet properties = KafkaClientFactory.ConsumerProperties(settings, GroupId);
             GroupInstanceId = StaticMembership.Apply(properties, options.ProgramId, _groupIsFresh);
+            if (options.OffsetCommitter == null)
+            {
+                KafkaClientFactory.CommitStoredOffsetsInBackground(properties); // see GroupOffsetCommitter
+            }
             _properties = properties;
             bool readCommitted = !string.Equals(properties["isolation.level"], "read_uncommitted", StringComparison.OrdinalIgnoreCase);
             _onStatistics = json => Volatile.Write(ref _lag, ConsumerStatistics.Lag(json, options.Topic, readCommitted) ?? -1);
+            _onCommitted = committed => OnCommitted(committed);
             _sessionTimeout = TimeSpan.FromMilliseconds(KafkaClientFactory.SessionTimeoutMs(properties));
             ReassemblyTarget target;
             Quarantine? quarantine = null;
@@ -87,7 +93,7 @@ namespace OpenMsiStream.Download
                         ? System.IO.Path.Combine(options.OutputDirectory, UndecryptableMessageStore.DirectoryName)
                         : options.UndecryptableDirectory;
                 }
-                _consumer = KafkaClientFactory.BuildConsumer(properties, Diagnostics, onAssigned: OnAssigned, onRevoked: OnRevoked, onStatistics: _onStatistics);
+                _consumer = KafkaClientFactory.BuildConsumer(properties, Diagnostics, onAssigned: OnAssigned, onRevoked: OnRevoked, onStatistics: _onStatistics, onCommitted: _onCommitted);
             }
             catch
             {
@@ -270,7 +276,13 @@ namespace OpenMsiStream.Download
                 incomplete = _reassembler.Incomplete(); // files left in progress stay with this receiver until it is disposed
                 try
                 {
-                    _consumer.Close();
+                    // With every broker down, closing would wait for the group coordinator to commit and
+                    // leave: nothing can be committed, and the broker drops this member after its session
+                    // timeout. Dispose then releases the consumer without waiting.
+                    if (!Diagnostics.Reachability.AllBrokersDown)
+                    {
+                        _consumer.Close();
+                    }
                 }
                 catch (KafkaException ex) when (ex.Error.IsFatal)
                 {
@@ -300,7 +312,7 @@ namespace OpenMsiStream.Download
                 return;
             }
             _consumer.Dispose();
-            _consumer = KafkaClientFactory.BuildConsumer(_properties, Diagnostics, onAssigned: OnAssigned, onRevoked: OnRevoked, onStatistics: _onStatistics);
+            _consumer = KafkaClientFactory.BuildConsumer(_properties, Diagnostics, onAssigned: OnAssigned, onRevoked: OnRevoked, onStatistics: _onStatistics, onCommitted: _onCommitted);
             Diagnostics.Publish(DiagnosticLevel.Info, "receiver",
                 $"The embedded broker does not implement static group membership: joining group '{GroupId}' as a dynamic member, not as '{GroupInstanceId}'.");
             GroupInstanceId = null;
@@ -364,6 +376,8 @@ namespace OpenMsiStream.Download
         private static bool IsFenced(Error error) =>
             error.Code == ErrorCode.FencedInstanceId
             || (error.IsFatal && error.Reason.IndexOf("fenced", StringComparison.OrdinalIgnoreCase) >= 0);
+
+        private void OnCommitted(CommittedOffsets committed) => _commits.Committed(committed, _observer);
 
         private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> revoked)
         {

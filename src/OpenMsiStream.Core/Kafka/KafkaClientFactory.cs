@@ -82,6 +82,22 @@ namespace OpenMsiStream.Kafka
         }
 
         /// <summary>
+        /// For a consumer whose offsets librdkafka commits in the background: the offsets the program
+        /// stores (only those of chunks safely handled; offsets are still never stored automatically) are
+        /// committed every <c>auto.commit.interval.ms</c>, when partitions are revoked and at close.
+        /// See <see cref="Download.GroupOffsetCommitter"/> for why.
+        /// </summary>
+        public static void CommitStoredOffsetsInBackground(ClientPropertySet properties)
+        {
+            properties.Set("enable.auto.commit", "true", Required);
+            if (properties["auto.commit.interval.ms"] == null)
+            {
+                // The receiver stores what it may commit every second (ReceiveTimers): a commit as often.
+                properties.Set("auto.commit.interval.ms", "1000", ProductDefault);
+            }
+        }
+
+        /// <summary>
         /// Whether the broker can keep message headers: false when the config names a broker older than
         /// Kafka 0.11 (<c>api.version.request = false</c> with <c>broker.version.fallback</c> below 0.11).
         /// </summary>
@@ -132,7 +148,8 @@ namespace OpenMsiStream.Kafka
             ClientDiagnostics diagnostics,
             Action<IConsumer<byte[], byte[]>, System.Collections.Generic.List<TopicPartition>>? onAssigned,
             Action<IConsumer<byte[], byte[]>, System.Collections.Generic.List<TopicPartitionOffset>>? onRevoked,
-            Action<string>? onStatistics = null)
+            Action<string>? onStatistics = null,
+            Action<CommittedOffsets>? onCommitted = null)
         {
             var config = new ConsumerConfig(new ClientConfig(properties.ToDictionary()));
             var builder = new ConsumerBuilder<byte[], byte[]>(config)
@@ -150,6 +167,10 @@ namespace OpenMsiStream.Kafka
             if (onRevoked != null)
             {
                 builder.SetPartitionsRevokedHandler(onRevoked);
+            }
+            if (onCommitted != null)
+            {
+                builder.SetOffsetsCommittedHandler((_, committed) => onCommitted(committed));
             }
             return Build(builder.Build, "consumer", properties);
         }

@@ -218,6 +218,26 @@ namespace OpenMsiStream.LocalBroker
             }
         }
 
+        /// <summary>A slow answer, for tests: every broker answers its next <paramref name="count"/> requests of <paramref name="apiKey"/> <paramref name="delay"/> late.</summary>
+        internal void DelayNextAnswers(short apiKey, int count, TimeSpan delay)
+        {
+            lock (_gate)
+            {
+                ThrowIfStopped();
+                for (int id = 1; id <= BrokerCount; id++)
+                {
+                    for (int i = 0; i < count; i++)
+                    {
+                        int err = LibRdKafkaNative.rd_kafka_mock_broker_push_request_error_rtts(_cluster, id, apiKey, (UIntPtr)1, 0, (int)delay.TotalMilliseconds);
+                        if (err != 0)
+                        {
+                            throw new InvalidOperationException($"The embedded broker could not delay broker {id}'s answers: error {err}.");
+                        }
+                    }
+                }
+            }
+        }
+
         /// <summary>For tests: from now on the brokers note every request they receive (<see cref="Requests"/>).</summary>
         internal void TrackRequests()
         {

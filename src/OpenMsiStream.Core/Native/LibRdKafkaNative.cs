@@ -59,6 +59,14 @@ namespace OpenMsiStream.Native
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         public static extern int rd_kafka_mock_broker_set_rtt(IntPtr mcluster, int brokerId, int rttMs);
 
+        /// <summary>
+        /// The broker answers the next request of <paramref name="apiKey"/> with <paramref name="error"/> after
+        /// <paramref name="rttMs"/> (tests). The C function is variadic, (error, rtt) pairs after the count:
+        /// declared here for one pair, which x64 calling conventions pass as they pass fixed integer arguments.
+        /// </summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int rd_kafka_mock_broker_push_request_error_rtts(IntPtr mcluster, int brokerId, short apiKey, UIntPtr count, int error, int rttMs);
+
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         public static extern void rd_kafka_mock_start_request_tracking(IntPtr mcluster);
 
