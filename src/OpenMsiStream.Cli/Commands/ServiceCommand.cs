@@ -135,7 +135,15 @@ namespace OpenMsiStream.Cli.Commands
                 CliConsole.Line(Describe(info));
                 CliConsole.Line($"  command:        openmsistream {info.Command}");
                 CliConsole.Line($"  definition:     {info.DefinitionPath}");
+                if (info.Topic != null)
+                {
+                    CliConsole.Line($"  topic:          {info.Topic}{(info.GroupId != null ? $", consumer group {info.GroupId}" : string.Empty)}");
+                }
                 CliConsole.Line($"  program state:  {info.ProgramState ?? "(never ran)"}{(info.Status != null ? $", updated {info.Status.UpdatedAt:u}, {info.FilesHandled} files" : string.Empty)}{(info.Lag is long lag ? $", lag {lag} messages" : string.Empty)}");
+                if (info.ResultDelivery != null)
+                {
+                    CliConsole.Line($"  results:        {info.ResultDelivery}{(info.ResultDeliveryReason != null ? $" ({info.ResultDeliveryReason})" : string.Empty)}");
+                }
                 if (info.MetricsUrl != null)
                 {
                     CliConsole.Line($"  metrics:        {info.MetricsUrl}");

@@ -161,6 +161,7 @@ namespace OpenMsiStream.Tests.Services
             using CliProcess shown = await Cli("service", "status", "lab");
             Assert.Contains("program state:  Stopped", shown.Stdout);
             Assert.Contains(", 1 files", shown.Stdout);
+            Assert.Contains($"  topic:          {Topic}\n", shown.Stdout.Replace("\r\n", "\n")); // an uploader has no consumer group
 
             var observer = new RecordingObserver();
             using (var receiver = new FileReceiver(_broker.Settings, new ReceiveOptions(Topic) { OutputDirectory = _temp.Combine("received"), Count = 1, IdleTimeout = TimeSpan.FromSeconds(30) }))
@@ -168,6 +169,26 @@ namespace OpenMsiStream.Tests.Services
                 receiver.Run(observer, default);
             }
             Assert.Equal(large, File.ReadAllBytes(Assert.Single(observer.Files).FullName!));
+        }
+
+        [Fact]
+        public async Task StatusShowsAProcessorsTopicGroupAndResultDelivery()
+        {
+            using CliProcess registered = await Cli("service", "install", "xrd", "--run-as", "root", "--", "process", Topic, "--config", Config,
+                "--group-id", "analysis", "--result-topic", "svc-results", "--", "true", "{path}");
+            Assert.True(registered.ExitCode == 0, registered.Stderr);
+            new ProgramStatus
+            {
+                ProgramId = "xrd", Program = "process", State = "Stopped",
+                ResultDelivery = OpenMsiStream.Processing.ResultDelivery.AtLeastOnce, ResultDeliveryReason = "asked for with --exactly-once off",
+            }.Save(Path.Combine(Root, "var/lib/openmsistream/xrd/status/xrd.json"));
+
+            using CliProcess shown = await Cli("service", "status", "xrd");
+
+            Assert.True(shown.ExitCode == 0, shown.Stderr);
+            string stdout = shown.Stdout.Replace("\r\n", "\n");
+            Assert.Contains($"  topic:          {Topic}, consumer group analysis\n", stdout);
+            Assert.Contains("  results:        AtLeastOnce (asked for with --exactly-once off)\n", stdout);
         }
 
         private Task<CliProcess> Cli(params string[] arguments) => CliProcess.RunWithAsync(_environment, Long, arguments);
