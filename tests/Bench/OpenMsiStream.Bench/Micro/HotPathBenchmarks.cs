@@ -74,7 +74,7 @@ namespace OpenMsiStream.Bench.Micro
             using var store = new DiskChunkStore(staging, "s");
             for (long offset = 0; offset < FileLength; offset += ChunkSize)
             {
-                store.Write(offset, _data);
+                store.Write(offset, _data, completesFile: offset + ChunkSize >= FileLength);
             }
             int length = store.ComputeHash(FileLength).Length;
             store.Discard();
