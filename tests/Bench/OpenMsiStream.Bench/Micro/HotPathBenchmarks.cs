@@ -48,7 +48,7 @@ namespace OpenMsiStream.Bench.Micro
         [Benchmark]
         public long ChunkAndHashFile()
         {
-            FileChunkReader reader = FileChunkReader.Open(_file, string.Empty, ChunkSize, CancellationToken.None);
+            using FileChunkReader reader = FileChunkReader.Open(_file, string.Empty, ChunkSize, CancellationToken.None);
             long total = 0;
             foreach (OutgoingChunk chunk in reader.ReadChunks(CancellationToken.None))
             {
