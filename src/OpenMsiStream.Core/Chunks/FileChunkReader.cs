@@ -24,11 +24,14 @@ namespace OpenMsiStream.Chunks
     /// file that never existed. Size and mtime alone cannot show it: the kernel sets the mtime when a
     /// write starts, so a read that overlaps an in-place rewrite sees old and new bytes with both
     /// unchanged. A file of one chunk gets the second read too (it is small and in the page cache).
+    /// The second read goes through the file the first one opened (opening a small file cost as much as
+    /// reading it): a rewrite in place still shows, and a file replaced by a rename between the two
+    /// reads is sent as the version that was hashed, which is complete (the new one has its own mtime).
     /// The chunk hashes are computed in the first read too, on a second thread beside the file hash
     /// (<see cref="ChunkHasher"/>): each byte is hashed twice, as the format needs, but both hashes run
     /// before anything is sent, and the second read only copies bytes into messages.
     /// </remarks>
-    internal sealed class FileChunkReader
+    internal sealed class FileChunkReader : IDisposable
     {
         /// <summary>
         /// Chunk hashes are computed in the first read (beside the file hash, on a second thread) for files
@@ -40,8 +43,13 @@ namespace OpenMsiStream.Chunks
         private readonly ulong[] _fingerprints;
         private readonly byte[][]? _chunkHashes;
 
-        private FileChunkReader(string fullPath, string subdirectory, int chunkSize, FileState state, byte[] fileHash, int chunkCount, ulong[] fingerprints, byte[][]? chunkHashes)
+        /// <summary>The file as the first read opened it, until the second read takes it.</summary>
+        private FileStream? _opened;
+
+        private FileChunkReader(string fullPath, string subdirectory, int chunkSize, FileState state, byte[] fileHash, int chunkCount, ulong[] fingerprints, byte[][]? chunkHashes,
+            FileStream opened)
         {
+            _opened = opened;
             _chunkHashes = chunkHashes;
             FullPath = fullPath;
             Filename = Path.GetFileName(fullPath);
@@ -83,8 +91,21 @@ namespace OpenMsiStream.Chunks
             {
                 throw Changed(fullPath, "it changed after it had settled");
             }
+            FileStream stream = OpenForReading(fullPath);
+            try
+            {
+                return FirstRead(stream, fullPath, subdirectory, chunkSize, before, cancellationToken, hashed);
+            }
+            catch
+            {
+                stream.Dispose();
+                throw;
+            }
+        }
+
+        private static FileChunkReader FirstRead(FileStream stream, string fullPath, string subdirectory, int chunkSize, FileState before, CancellationToken cancellationToken, Action<long>? hashed)
+        {
             int chunkCount = CountChunks(before.Length, chunkSize);
-            using FileStream stream = OpenForReading(fullPath);
             var fingerprints = new ulong[chunkCount];
             using ChunkHasher? chunkHasher = chunkCount > 1 && chunkCount <= MaxPrecomputedChunkHashes ? new ChunkHasher(chunkSize, chunkCount) : null;
             byte[] single = chunkHasher == null ? ArrayPool<byte>.Shared.Rent(chunkSize) : Array.Empty<byte>();
@@ -104,7 +125,7 @@ namespace OpenMsiStream.Chunks
                 }
                 byte[][]? chunkHashes = chunkHasher?.Complete();
                 EnsureUnchanged(fullPath, before);
-                return new FileChunkReader(fullPath, subdirectory, chunkSize, before, fileHash.GetHashAndReset(), chunkCount, fingerprints, chunkHashes);
+                return new FileChunkReader(fullPath, subdirectory, chunkSize, before, fileHash.GetHashAndReset(), chunkCount, fingerprints, chunkHashes, stream);
             }
             finally
             {
@@ -115,6 +136,13 @@ namespace OpenMsiStream.Chunks
             }
         }
 
+        /// <summary>Closes the file if the second read did not (it was not read, or not to the end).</summary>
+        public void Dispose()
+        {
+            _opened?.Dispose();
+            _opened = null;
+        }
+
         /// <summary>
         /// The chunk messages in order (the second read), leaving out those <paramref name="skip"/> says
         /// were already delivered (1-based chunk numbers).
@@ -123,7 +151,8 @@ namespace OpenMsiStream.Chunks
         {
             var scratch = new GrowableBufferWriter();
             using SHA512 sha512 = SHA512.Create();
-            using FileStream stream = OpenForReading(FullPath);
+            using FileStream stream = _opened ?? OpenForReading(FullPath); // opened again only for a second pass
+            _opened = null;
             for (int i = 0; i < ChunkCount; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();

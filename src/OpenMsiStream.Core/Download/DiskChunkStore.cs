@@ -16,6 +16,14 @@ namespace OpenMsiStream.Download
         private IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
         private long _hashedUpTo;
 
+        /// <summary>
+        /// The file, still open after the write that completed it, until its fsync (<see cref="FlushToDisk"/>):
+        /// opening it again cost a small file as much as writing it. Only complete files keep it, so at most
+        /// a group's worth of files (<see cref="GroupCommit.MaxFiles"/>) hold a handle; files waiting for
+        /// chunks hold none.
+        /// </summary>
+        private FileStream? _completed;
+
         /// <param name="stagingPath">The staging file (it may hold chunks from an earlier run).</param>
         /// <param name="stagingName">Its name relative to the staging root, as the registry knows it.</param>
         public DiskChunkStore(string stagingPath, string stagingName)
@@ -31,6 +39,18 @@ namespace OpenMsiStream.Download
         /// <summary>Forces what was written to disk, before the registry records it.</summary>
         public void FlushToDisk()
         {
+            if (_completed != null)
+            {
+                try
+                {
+                    _completed.Flush(flushToDisk: true);
+                }
+                finally
+                {
+                    CloseCompleted(); // closed before the rename: Windows does not rename a file open without FileShare.Delete
+                }
+                return;
+            }
             if (!File.Exists(StagingPath))
             {
                 return;
@@ -39,14 +59,29 @@ namespace OpenMsiStream.Download
             stream.Flush(flushToDisk: true);
         }
 
-        public void Write(long offset, ReadOnlyMemory<byte> data)
+        public void Write(long offset, ReadOnlyMemory<byte> data, bool completesFile)
         {
             ArraySegment<byte> segment = AsSegment(data);
-            using (var stream = new FileStream(StagingPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, bufferSize: 1))
+            CloseCompleted(); // a chunk written again after a failed flush
+            var stream = new FileStream(StagingPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, bufferSize: 1);
+            try
             {
                 stream.Position = offset;
                 stream.Write(segment.Array!, segment.Offset, segment.Count);
                 FileSystem.WriteBehind.Start(stream, offset, segment.Count);
+            }
+            catch
+            {
+                stream.Dispose();
+                throw;
+            }
+            if (completesFile)
+            {
+                _completed = stream;
+            }
+            else
+            {
+                stream.Dispose();
             }
             if (offset == _hashedUpTo)
             {
@@ -107,13 +142,22 @@ namespace OpenMsiStream.Download
         }
 
         /// <summary>Renames the verified staging file to <paramref name="target"/>, replacing what is there.</summary>
-        public void MoveTo(string target) => FileSystem.AtomicFile.MoveReplacing(StagingPath, target);
+        public void MoveTo(string target)
+        {
+            CloseCompleted();
+            FileSystem.AtomicFile.MoveReplacing(StagingPath, target);
+        }
 
         /// <summary>As <see cref="MoveTo"/>, leaving the directory's fsync to the caller.</summary>
-        public void MoveToUnsynced(string target) => FileSystem.AtomicFile.Rename(StagingPath, target);
+        public void MoveToUnsynced(string target)
+        {
+            CloseCompleted();
+            FileSystem.AtomicFile.Rename(StagingPath, target);
+        }
 
         public void Discard()
         {
+            CloseCompleted();
             try
             {
                 File.Delete(StagingPath);
@@ -124,7 +168,17 @@ namespace OpenMsiStream.Download
             }
         }
 
-        public void Dispose() => _hash.Dispose();
+        public void Dispose()
+        {
+            CloseCompleted();
+            _hash.Dispose();
+        }
+
+        private void CloseCompleted()
+        {
+            _completed?.Dispose();
+            _completed = null;
+        }
 
         private static ArraySegment<byte> AsSegment(ReadOnlyMemory<byte> data) =>
             MemoryMarshal.TryGetArray(data, out ArraySegment<byte> segment) ? segment : new ArraySegment<byte>(data.ToArray());

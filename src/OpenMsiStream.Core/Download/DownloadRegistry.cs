@@ -77,7 +77,7 @@ CREATE TABLE IF NOT EXISTS staged_chunks(
         {
             lock (_database.Gate)
             {
-                using SqliteCommand query = _database.Command("SELECT file_hash, total_chunks, mtime, sent_at_ms, partition_id, first_offset, last_offset FROM received WHERE topic = $topic AND group_id = $group AND rel_path = $path");
+                SqliteCommand query = _database.Prepared("SELECT file_hash, total_chunks, mtime, sent_at_ms, partition_id, first_offset, last_offset FROM received WHERE topic = $topic AND group_id = $group AND rel_path = $path");
                 AddKey(query, relativePath);
                 using SqliteDataReader reader = query.ExecuteReader();
                 return reader.Read() ? ReadGeneration(reader, 0) : null;
@@ -93,7 +93,7 @@ CREATE TABLE IF NOT EXISTS staged_chunks(
             }
             _database.Write(transaction =>
             {
-                using SqliteCommand upsert = _database.Command(
+                SqliteCommand upsert = _database.Prepared(
                     "INSERT OR REPLACE INTO received(topic, group_id, rel_path, file_hash, total_chunks, mtime, sent_at_ms, partition_id, first_offset, last_offset, length, received_at) " +
                     "VALUES ($topic, $group, $path, $hash, $count, $mtime, $sent, $partition, $first, $last, $length, $now)", transaction);
                 string now = DateTimeOffset.Now.ToString("o", CultureInfo.InvariantCulture);
@@ -286,7 +286,7 @@ CREATE TABLE IF NOT EXISTS staged_chunks(
 
         private void DeleteStaged(SqliteTransaction transaction, string stagingFile)
         {
-            using SqliteCommand delete = _database.Command("DELETE FROM staged WHERE staging_file = $file", transaction);
+            SqliteCommand delete = _database.Prepared("DELETE FROM staged WHERE staging_file = $file", transaction);
             delete.Parameters.AddWithValue("$file", stagingFile);
             delete.ExecuteNonQuery();
         }

@@ -117,7 +117,7 @@ namespace OpenMsiStream.Download
             {
                 return false;
             }
-            Store.Write(chunk.Offset, chunk.Data);
+            Store.Write(chunk.Offset, chunk.Data, completesFile: _chunks.Count + 1 == Generation.TotalChunks);
             _chunks.Add(chunk.Offset, new StoredChunk(chunk.Data.Length, chunk.ChunkHash, position, chunk.ChunkIndex));
             _unpersisted.Add((chunk.Offset, chunk.Data.Length, position));
             ChangeBytes(chunk.Data.Length);

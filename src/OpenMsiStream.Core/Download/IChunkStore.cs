@@ -5,7 +5,11 @@ namespace OpenMsiStream.Download
     /// <summary>Where the chunks of one file in progress are kept until it is complete and verified.</summary>
     internal interface IChunkStore : IDisposable
     {
-        void Write(long offset, ReadOnlyMemory<byte> data);
+        /// <param name="completesFile">
+        /// This chunk is the file's last missing one: its fsync comes next (with its group), so a disk store
+        /// keeps the file open for it rather than closing it and opening it again.
+        /// </param>
+        void Write(long offset, ReadOnlyMemory<byte> data, bool completesFile);
 
         /// <summary>SHA-512 of the first <paramref name="length"/> bytes, read back only where needed.</summary>
         byte[] ComputeHash(long length);

@@ -28,7 +28,7 @@ namespace OpenMsiStream.Download
         /// <summary>The assembled bytes, available after <see cref="ComputeHash"/>.</summary>
         public byte[] Content => _content ?? throw new InvalidOperationException("The file is not assembled yet.");
 
-        public void Write(long offset, ReadOnlyMemory<byte> data)
+        public void Write(long offset, ReadOnlyMemory<byte> data, bool completesFile)
         {
             // Both the end position and the bytes actually held count: overlapping chunks from a
             // hostile producer must not get around the limit.

@@ -285,17 +285,21 @@ namespace OpenMsiStream.Download
             try
             {
                 CreateDirectoriesWithoutLinks(Path.GetDirectoryName(target)!, assembly.RelativePath, created);
-                if (Directory.Exists(target))
-                {
-                    throw Conflict(assembly.RelativePath, $"a directory named '{target}' is in the way");
-                }
                 string? sameButForCase = ExistingNameDifferingInCase(target);
                 if (sameButForCase != null)
                 {
                     // Windows and macOS would replace the other file, and one of the two would be lost unseen.
                     throw Conflict(assembly.RelativePath, $"'{sameButForCase}' is already there and its name differs only in case, which this file system cannot keep apart");
                 }
-                store.MoveToUnsynced(target);
+                try
+                {
+                    store.MoveToUnsynced(target);
+                }
+                catch (IOException) when (Directory.Exists(target))
+                {
+                    // Looked for only when the rename failed: a lookup per file before it cost more than the rename.
+                    throw Conflict(assembly.RelativePath, $"a directory named '{target}' is in the way");
+                }
             }
             catch (Exception ex)
             {

@@ -27,6 +27,11 @@ namespace OpenMsiStream.FileSystem
         /// </summary>
         internal static void Rename(string source, string target)
         {
+            if (PosixRename.TryReplace(source, target))
+            {
+                return;
+            }
+            // Windows, or rename(2) refused: .NET's calls, which raise the exception that says why.
             if (!File.Exists(target))
             {
                 try

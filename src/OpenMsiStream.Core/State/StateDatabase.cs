@@ -17,6 +17,13 @@ namespace OpenMsiStream.State
     {
         private readonly object _gate = new object();
 
+        /// <summary>
+        /// Commands kept with their statements prepared, by SQL text: SQLite parses and plans a statement
+        /// again for every new command, which costs more than running it, and some statements run once
+        /// per file (a lookup per new file, a delete per file received).
+        /// </summary>
+        private readonly Dictionary<string, SqliteCommand> _prepared = new Dictionary<string, SqliteCommand>(StringComparer.Ordinal);
+
         private StateDatabase(string path, SqliteConnection connection)
         {
             Path = path;
@@ -128,7 +135,32 @@ namespace OpenMsiStream.State
             return command;
         }
 
-        public void Dispose() => Connection.Dispose();
+        /// <summary>
+        /// As <see cref="Command"/>, for statements that run often: the same command each time, its statement
+        /// prepared once, its parameters cleared. Callers hold <see cref="Gate"/> and do not dispose it.
+        /// </summary>
+        public SqliteCommand Prepared(string sql, SqliteTransaction? transaction = null)
+        {
+            if (!_prepared.TryGetValue(sql, out SqliteCommand? command))
+            {
+                command = Connection.CreateCommand();
+                command.CommandText = sql;
+                _prepared.Add(sql, command);
+            }
+            command.Transaction = transaction;
+            command.Parameters.Clear();
+            return command;
+        }
+
+        public void Dispose()
+        {
+            foreach (SqliteCommand command in _prepared.Values)
+            {
+                command.Dispose();
+            }
+            _prepared.Clear();
+            Connection.Dispose();
+        }
 
         private static void Execute(SqliteConnection connection, string sql)
         {

@@ -142,7 +142,7 @@ namespace OpenMsiStream.Upload
         {
             ResumePoint? resume = hooks.Resume;
             _producer.RequireMetadataSupport(file.Metadata, file.FullPath);
-            FileChunkReader reader = FileChunkReader.Open(file.FullPath, file.Subdirectory, resume?.ChunkSize ?? _options.ChunkSize, cancellationToken, hooks.SettledState, hooks.BytesHashed);
+            using FileChunkReader reader = FileChunkReader.Open(file.FullPath, file.Subdirectory, resume?.ChunkSize ?? _options.ChunkSize, cancellationToken, hooks.SettledState, hooks.BytesHashed);
             bool resumed = resume != null && reader.FileHash.AsSpan().SequenceEqual(resume.FileHash);
             hooks.Planned?.Invoke(new FileSendPlan(reader.State, reader.FileHash, reader.ChunkSize, reader.ChunkCount, resumed));
             var tracker = new DeliveryTracker();

@@ -48,7 +48,7 @@ namespace OpenMsiStream.Bench.Micro
         [Benchmark]
         public long ChunkAndHashFile()
         {
-            FileChunkReader reader = FileChunkReader.Open(_file, string.Empty, ChunkSize, CancellationToken.None);
+            using FileChunkReader reader = FileChunkReader.Open(_file, string.Empty, ChunkSize, CancellationToken.None);
             long total = 0;
             foreach (OutgoingChunk chunk in reader.ReadChunks(CancellationToken.None))
             {
@@ -74,7 +74,7 @@ namespace OpenMsiStream.Bench.Micro
             using var store = new DiskChunkStore(staging, "s");
             for (long offset = 0; offset < FileLength; offset += ChunkSize)
             {
-                store.Write(offset, _data);
+                store.Write(offset, _data, completesFile: offset + ChunkSize >= FileLength);
             }
             int length = store.ComputeHash(FileLength).Length;
             store.Discard();

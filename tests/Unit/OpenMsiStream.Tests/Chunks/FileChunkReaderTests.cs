@@ -129,7 +129,8 @@ namespace OpenMsiStream.Tests.Chunks
 
             Assert.Equal(ErrorIds.FileChangedDuringSend, error.ErrorId);
             Assert.Equal($"File '{path}' changed while it was being sent (it changed after it had settled) and was not sent completely. Send it again once it is complete.", error.Message);
-            Assert.Equal(4, FileChunkReader.Open(path, "", 1024, default, FileState.Of(path)).ChunkCount);
+            using FileChunkReader settledReader = FileChunkReader.Open(path, "", 1024, default, FileState.Of(path));
+            Assert.Equal(4, settledReader.ChunkCount);
         }
 
         [Fact]
