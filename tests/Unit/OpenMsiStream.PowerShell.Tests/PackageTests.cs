@@ -103,9 +103,11 @@ namespace OpenMsiStream.PowerShell.Tests
         {
             string repository = Directory.CreateDirectory(_temp.Combine("repository")).FullName;
             string built = Path.Combine(PackagesDirectory, $"OpenMsiStream.Cli.{Version}.nupkg");
-            // `dotnet test` of the solution starts this project's tests while other projects still build, and
-            // the CLI's package (GeneratePackageOnBuild) was seen written a moment after they started.
-            Assert.True(await WhenWrittenAsync(built, TimeSpan.FromMinutes(3)), $"the build did not make '{built}'");
+            // `dotnet test` of the solution starts this project's tests while other projects still build. The
+            // CLI's package (GeneratePackageOnBuild) is written by the solution's own build of the CLI, which
+            // MSBuild may schedule only when one of its nodes is free: in a clean-clone CI run both nodes ran
+            // test projects, and the package was written only after the 7-minute unit test run had ended.
+            Assert.True(await WhenWrittenAsync(built, TimeSpan.FromMinutes(15)), $"the build did not make '{built}'");
             string package = Path.Combine(repository, Path.GetFileName(built));
             File.Copy(built, package);
             using (var reader = new PackageArchiveReader(package))

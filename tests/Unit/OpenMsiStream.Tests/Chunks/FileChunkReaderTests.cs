@@ -96,6 +96,24 @@ namespace OpenMsiStream.Tests.Chunks
         }
 
         [Fact]
+        public void AFileReplacedByARenameBetweenHashingAndSendingIsSentAsTheVersionThatWasHashed()
+        {
+            // Both reads go through the handle the first one opened: the replaced version is still what it reads.
+            using var temp = new TempDirectory("chunks");
+            byte[] hashed = TestData.Bytes(5000, seed: 1), replacement = TestData.Bytes(7000, seed: 2);
+            string path = temp.WriteFile("scan.raw", hashed);
+            using FileChunkReader reader = FileChunkReader.Open(path, "", 1024, default);
+
+            File.Move(temp.WriteFile("scan.raw.tmp", replacement), path, overwrite: true);
+            DataFileChunk[] chunks = reader.ReadChunks(default).Select(c => ChunkMessageDeserializer.Deserialize(c.Value)).ToArray();
+
+            Assert.Equal(hashed, chunks.SelectMany(c => c.Data.ToArray()).ToArray());
+            Assert.All(chunks, c => Assert.Equal(TestData.Sha512Hex(hashed), Hex.Lower(c.FileHash)));
+            Assert.All(chunks, c => Assert.Equal(5, c.TotalChunks));
+            Assert.Equal(replacement, File.ReadAllBytes(path));
+        }
+
+        [Fact]
         public void AOneChunkFileRewrittenInPlaceWithItsSizeAndMtimeUnchangedIsDetected()
         {
             // What a read overlapping an in-place rewrite sees: other bytes, the same size and mtime (the
