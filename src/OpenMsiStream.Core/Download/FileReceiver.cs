@@ -61,10 +61,7 @@ namespace OpenMsiStream.Download
             GroupId = ResolveGroupId(settings, options.GroupId, out _groupIsFresh);
             ClientPropertySet properties = KafkaClientFactory.ConsumerProperties(settings, GroupId);
             GroupInstanceId = StaticMembership.Apply(properties, options.ProgramId, _groupIsFresh);
-            if (options.OffsetCommitter == null)
-            {
-                KafkaClientFactory.CommitStoredOffsetsInBackground(properties); // see GroupOffsetCommitter
-            }
+            GroupOffsetCommitter.PrepareConsumer(properties, options.OffsetCommitter);
             _properties = properties;
             bool readCommitted = !string.Equals(properties["isolation.level"], "read_uncommitted", StringComparison.OrdinalIgnoreCase);
             _onStatistics = json => Volatile.Write(ref _lag, ConsumerStatistics.Lag(json, options.Topic, readCommitted) ?? -1);

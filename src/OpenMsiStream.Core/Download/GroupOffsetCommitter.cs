@@ -24,6 +24,15 @@ namespace OpenMsiStream.Download
     internal sealed class GroupOffsetCommitter(string topic, OffsetTracker offsets, IOffsetCommitter? committer, Func<IConsumer<byte[], byte[]>> consumer,
         BrokerReachability reachability)
     {
+        /// <summary>Sets up the consumer's properties for the way its offsets are committed (see the class).</summary>
+        public static void PrepareConsumer(ClientPropertySet properties, IOffsetCommitter? committer)
+        {
+            if (committer == null)
+            {
+                KafkaClientFactory.CommitStoredOffsetsInBackground(properties);
+            }
+        }
+
         /// <summary>Failed background commits already reported, by error: each is said once until a commit succeeds.</summary>
         private readonly HashSet<ErrorCode> _reportedFailures = new HashSet<ErrorCode>();
 

@@ -4,7 +4,6 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using OpenMsiStream.Config;
 using OpenMsiStream.Download;
 using OpenMsiStream.Tests.Common;
 using OpenMsiStream.Tests.Support;
@@ -35,13 +34,12 @@ namespace OpenMsiStream.Tests.Download
         [Fact]
         public async Task AReceiverWhoseCommitIsOnTheWireWhenEveryBrokerGoesAwaySaysSoAndStopsWhenCancelled()
         {
-            string config = _temp.Combine("broker.config");
-            File.WriteAllText(config, $"[broker]\nbootstrap.servers = {_broker.Broker.BootstrapServers}\n[consumer]\nsession.timeout.ms = 6000\nheartbeat.interval.ms = 1000\n");
-            // Commits are answered 5 s late, so the commit of the file sent now (the receiver's first) is on
-            // the wire when the brokers go away 1.5 s after it is reported: it is committed within a second.
+            // Commits are answered 5 s late: the brokers go away as soon as the commit of the file sent now
+            // (the receiver's first) has arrived, so it is on the wire then.
             const short offsetCommit = 8;
             _broker.Broker.DelayNextAnswers(offsetCommit, count: 3, TimeSpan.FromSeconds(5));
-            using var receiver = new FileReceiver(KafkaSettings.FromFile(config), new ReceiveOptions(Topic) { GroupId = "archive", OutputDirectory = _temp.Combine("out") });
+            _broker.Broker.TrackRequests();
+            using var receiver = new FileReceiver(_broker.ShortSessionSettings(_temp), new ReceiveOptions(Topic) { GroupId = "archive", OutputDirectory = _temp.Combine("out") });
             using var cancel = new CancellationTokenSource();
             var observer = new RecordingObserver();
             Task<ReceiveSummary> run = Task.Factory.StartNew(() => receiver.Run(observer, cancel.Token), TaskCreationOptions.LongRunning);
@@ -54,7 +52,7 @@ namespace OpenMsiStream.Tests.Download
                 await sender.SendAsync(FileToSend.Create(file, _temp.Path), null, default);
             }
             await StaticMembershipTests.WaitFor(() => observer.Files.Count == 1, "the file to be received", Long, () => string.Join("\n", observer.Warnings));
-            await Task.Delay(1500);
+            await StaticMembershipTests.WaitFor(() => _broker.Broker.Requests().Any(r => r.ApiKey == offsetCommit), "the receiver's commit to reach the broker", Long);
             _broker.Broker.SetReachable(false);
 
             await StaticMembershipTests.WaitFor(() => observer.Warnings.Any(w => w.Contains("has been unreachable for")), "the receiver to say the broker is unreachable", Long,

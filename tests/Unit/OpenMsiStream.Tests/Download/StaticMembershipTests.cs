@@ -125,12 +125,7 @@ namespace OpenMsiStream.Tests.Download
         }
 
         /// <summary>The embedded broker rebalances only when a session ends: short ones keep the test short (as local-broker's config has).</summary>
-        private KafkaSettings ShortSessions()
-        {
-            string config = _temp.Combine("short-sessions.config");
-            System.IO.File.WriteAllText(config, $"[broker]\nbootstrap.servers = {_broker.Broker.BootstrapServers}\n[consumer]\nsession.timeout.ms = 6000\nheartbeat.interval.ms = 1000\n");
-            return KafkaSettings.FromFile(config);
-        }
+        private KafkaSettings ShortSessions() => _broker.ShortSessionSettings(_temp);
 
         internal static async Task WaitFor(Func<bool> condition, string what, TimeSpan? within = null, Func<string>? context = null)
         {

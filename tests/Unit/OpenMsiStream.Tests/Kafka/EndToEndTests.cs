@@ -254,16 +254,8 @@ namespace OpenMsiStream.Tests.Kafka
 
         private static byte[] Key(string text) => Encoding.UTF8.GetBytes(text);
 
-        /// <summary>
-        /// The embedded broker (unlike Kafka) lets a new member into a group that a member just left only
-        /// after the session timeout, so tests that run one group twice shorten it.
-        /// </summary>
-        private OpenMsiStream.Config.KafkaSettings ShortSessionSettings()
-        {
-            string config = _temp.Combine("short-session.config");
-            File.WriteAllText(config, $"[broker]\nbootstrap.servers = {_broker.Broker.BootstrapServers}\n[consumer]\nsession.timeout.ms = 6000\nheartbeat.interval.ms = 1000\n");
-            return OpenMsiStream.Config.KafkaSettings.FromFile(config);
-        }
+        /// <summary>Tests that run one group twice shorten its session (<see cref="EmbeddedBroker.ShortSessionSettings"/>).</summary>
+        private OpenMsiStream.Config.KafkaSettings ShortSessionSettings() => _broker.ShortSessionSettings(_temp);
 
         private async Task<List<SentFile>> SendAll(string root, int chunkSize)
         {

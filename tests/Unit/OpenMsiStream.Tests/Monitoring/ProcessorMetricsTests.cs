@@ -39,9 +39,7 @@ namespace OpenMsiStream.Tests.Monitoring
             // 4 KiB chunks: 2 + 1 chunks processed, 3 chunks of the file that fails.
             var files = new[] { ("a.csv", TestData.Bytes(5000, 1)), ("b.csv", TestData.Bytes(100, 2)), ("broken.csv", TestData.Bytes(9000, 3)) };
             await Send(files);
-            string config = _temp.Combine("short-session.config");
-            File.WriteAllText(config, $"[broker]\nbootstrap.servers = {_broker.Broker.BootstrapServers}\n[consumer]\nsession.timeout.ms = 6000\nheartbeat.interval.ms = 1000\n");
-            KafkaSettings settings = KafkaSettings.FromFile(config);
+            KafkaSettings settings = _broker.ShortSessionSettings(_temp);
             var options = new StreamProcessingOptions(Topic, "metrics-processor")
             {
                 StateDirectory = _temp.Combine("state"),

@@ -344,12 +344,7 @@ namespace OpenMsiStream.Tests.Processing
                 IdleTimeout = idle ?? TimeSpan.FromSeconds(30),
             };
 
-        private KafkaSettings Settings()
-        {
-            string config = _temp.Combine("short-session.config");
-            File.WriteAllText(config, $"[broker]\nbootstrap.servers = {_broker.Broker.BootstrapServers}\n[consumer]\nsession.timeout.ms = 6000\nheartbeat.interval.ms = 1000\n");
-            return KafkaSettings.FromFile(config);
-        }
+        private KafkaSettings Settings() => _broker.ShortSessionSettings(_temp);
 
         private async Task Send(params (string Name, byte[] Content)[] files)
         {

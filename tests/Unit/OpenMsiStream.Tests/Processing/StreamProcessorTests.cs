@@ -202,12 +202,7 @@ namespace OpenMsiStream.Tests.Processing
             };
 
         /// <summary>A group that runs twice: a short session timeout, so the second run is not kept waiting for the first member.</summary>
-        private KafkaSettings Settings()
-        {
-            string config = _temp.Combine("short-session.config");
-            File.WriteAllText(config, $"[broker]\nbootstrap.servers = {_broker.Broker.BootstrapServers}\n[consumer]\nsession.timeout.ms = 6000\nheartbeat.interval.ms = 1000\n");
-            return KafkaSettings.FromFile(config);
-        }
+        private KafkaSettings Settings() => _broker.ShortSessionSettings(_temp);
 
         private ProcessingRecorder Run(FileHandler handler, StreamProcessingOptions options)
         {

@@ -25,6 +25,18 @@ namespace OpenMsiStream.Tests.Support
 
         public KafkaSettings Settings => KafkaSettings.FromBootstrapServers(Broker.BootstrapServers);
 
+        /// <summary>
+        /// Settings from a config file in <paramref name="temp"/> with a short consumer session: the embedded
+        /// broker (unlike Kafka) lets a new member into a group that a member just left, and rebalances
+        /// after an outage, only once the session timeout has passed.
+        /// </summary>
+        public KafkaSettings ShortSessionSettings(Common.TempDirectory temp)
+        {
+            string config = temp.Combine("short-session.config");
+            System.IO.File.WriteAllText(config, $"[broker]\nbootstrap.servers = {Broker.BootstrapServers}\n[consumer]\nsession.timeout.ms = 6000\nheartbeat.interval.ms = 1000\n");
+            return KafkaSettings.FromFile(config);
+        }
+
         /// <summary>Produces raw key/value bytes, as a foreign or hostile producer would.</summary>
         public void ProduceRaw(string topic, IEnumerable<(byte[] Key, byte[] Value)> messages, int? partition = null)
         {
