@@ -37,6 +37,7 @@ namespace OpenMsiStream.Bench.Measurements
             string list = Path.Combine(workDirectory, topic + ".args");
             File.WriteAllLines(list, files.Select(f => Quote(f.FullPath)));
             var clock = Stopwatch.StartNew();
+            TimeSpan receiverStartedBefore = receiver.SinceStart;
             using ChildProcess sender = ChildProcess.Start(cli, new[]
             {
                 "upload-file", "@" + list, "--topic", topic, "--config", broker.ConfigPath, "--root-directory", sourceDirectory,
@@ -61,7 +62,8 @@ namespace OpenMsiStream.Bench.Measurements
                 ReceiverPeakRss = receiver.PeakRssBytes,
                 SenderCpu = sender.CpuTime,
                 ReceiverCpu = receiver.CpuTime,
-                Note = $"sender done after {sent.TotalSeconds:0.0} s",
+                Note = $"sender done after {sent.TotalSeconds:0.0} s" + (receiver.LastStdoutLine is TimeSpan last
+                    ? $", last file reported after {(last - receiverStartedBefore).TotalSeconds:0.0} s" : ""),
             };
             return figure;
         }

@@ -21,6 +21,8 @@ namespace OpenMsiStream.Bench.Support
         private long _peakRssBytes;
         private long _cpuTicks;
         private int _stdoutLines;
+        private readonly Stopwatch _sinceStart = Stopwatch.StartNew();
+        private long _lastStdoutTicks = -1;
 
         private ChildProcess(Process process)
         {
@@ -33,6 +35,7 @@ namespace OpenMsiStream.Bench.Support
                     {
                         _stdout.AppendLine(e.Data);
                         _stdoutLines++;
+                        _lastStdoutTicks = _sinceStart.Elapsed.Ticks;
                     }
                 }
             };
@@ -76,6 +79,21 @@ namespace OpenMsiStream.Bench.Support
         public TimeSpan CpuTime => TimeSpan.FromMilliseconds(Interlocked.Read(ref _cpuTicks) * 10);
 
         public int Id => _process.Id;
+
+        /// <summary>When the process printed its last line to stdout, since it started (the receiver prints a line per file it has made durable).</summary>
+        public TimeSpan? LastStdoutLine
+        {
+            get
+            {
+                lock (_stdout)
+                {
+                    return _lastStdoutTicks < 0 ? (TimeSpan?)null : TimeSpan.FromTicks(_lastStdoutTicks);
+                }
+            }
+        }
+
+        /// <summary>Time since the process was started.</summary>
+        public TimeSpan SinceStart => _sinceStart.Elapsed;
 
         public int StdoutLines
         {
