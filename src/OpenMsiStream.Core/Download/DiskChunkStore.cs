@@ -1,20 +1,19 @@
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 
 namespace OpenMsiStream.Download
 {
     /// <summary>
     /// Keeps a file in progress in a staging file inside the output directory (so the final rename is
-    /// atomic and never crosses volumes). Chunks that arrive in order are hashed as they are written,
-    /// so the usual case never reads the file back; the rest is read back once at completion.
+    /// atomic and never crosses volumes). Chunks that arrive in order are hashed as they are written
+    /// (beside the consumer, see <see cref="RunningHash"/>), so the usual case never reads the file back;
+    /// the rest is read back once at completion.
     /// </summary>
     internal sealed class DiskChunkStore : IChunkStore
     {
         private const int ReadBackBlock = 1 << 20;
-        private IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
-        private long _hashedUpTo;
+        private readonly RunningHash _hash = new RunningHash();
 
         /// <summary>
         /// The file, still open after the write that completed it, until its fsync (<see cref="FlushToDisk"/>):
@@ -83,37 +82,34 @@ namespace OpenMsiStream.Download
             {
                 stream.Dispose();
             }
-            if (offset == _hashedUpTo)
+            if (offset == _hash.Length)
             {
-                _hash.AppendData(segment.Array!, segment.Offset, segment.Count);
-                _hashedUpTo += segment.Count;
+                _hash.Append(segment, inBackground: !completesFile); // a received message's buffer is not reused
             }
         }
 
         public byte[] ComputeHash(long length)
         {
-            if (_hashedUpTo < length)
+            if (_hash.Length < length)
             {
                 // Verified from the page cache; made durable (fsync) with the other files of its group
                 // before it is renamed into place and recorded (see GroupCommit).
                 using (var stream = new FileStream(StagingPath, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1))
                 {
-                    var buffer = new byte[(int)Math.Min(ReadBackBlock, length - _hashedUpTo)];
-                    stream.Position = _hashedUpTo;
-                    while (_hashedUpTo < length)
+                    var buffer = new byte[(int)Math.Min(ReadBackBlock, length - _hash.Length)];
+                    stream.Position = _hash.Length;
+                    while (_hash.Length < length)
                     {
-                        int read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, length - _hashedUpTo));
+                        int read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, length - _hash.Length));
                         if (read == 0)
                         {
                             break;
                         }
-                        _hash.AppendData(buffer, 0, read);
-                        _hashedUpTo += read;
+                        _hash.Append(new ArraySegment<byte>(buffer, 0, read), inBackground: false); // the buffer is reused
                     }
                 }
             }
-            _hashedUpTo = 0; // the hash starts again: a second call reads everything back
-            return _hash.GetHashAndReset();
+            return _hash.Finish(); // the hash starts again: a second call reads everything back
         }
 
         public byte[] Read(long offset, int length)
@@ -136,9 +132,7 @@ namespace OpenMsiStream.Download
 
         public void ResetRunningHash()
         {
-            _hash.Dispose();
-            _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
-            _hashedUpTo = 0;
+            _hash.Reset();
         }
 
         /// <summary>Renames the verified staging file to <paramref name="target"/>, replacing what is there.</summary>

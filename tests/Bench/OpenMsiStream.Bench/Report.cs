@@ -65,7 +65,7 @@ namespace OpenMsiStream.Bench
         {
             var text = new StringBuilder();
             text.AppendLine($"Machine: {Machine()}; scale {_scale.ToString(CultureInfo.InvariantCulture)}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average at start {_loadAtStart}, at end {LoadAverage()}.");
-            text.AppendLine($"Broker for every Kafka figure: {_broker.Description}. MB = 10^6 bytes, GB = 10^9; end-to-end figures count only files rebuilt and verified by SHA-512; CPU is user + system time of each process (start-up included), per GB moved.");
+            text.AppendLine($"Broker for every Kafka figure: {_broker.Description}. MB = 10^6 bytes, GB = 10^9; end-to-end figures count only files rebuilt and verified by SHA-512; CPU is user + system time of each process (start-up included), per GB moved, with the system (kernel) part in parentheses: it swings with the state of the disk, user time does not.");
             text.AppendLine();
             text.AppendLine("| Measurement | MB/s | files/s | bound (same run) | of bound | time (s) | CPU s/GB send / receive | peak RSS send / receive | lost | note |");
             text.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|---:|---|");
@@ -188,7 +188,11 @@ namespace OpenMsiStream.Bench
 
         private static string Cpu(Figure figure) =>
             figure.SenderCpuPerGigabyte == null && figure.ReceiverCpuPerGigabyte == null ? string.Empty
-                : $"{figure.SenderCpuPerGigabyte?.ToString("0.00", CultureInfo.InvariantCulture) ?? "-"} / {figure.ReceiverCpuPerGigabyte?.ToString("0.00", CultureInfo.InvariantCulture) ?? "-"}";
+                : $"{PerGigabyte(figure.SenderCpuPerGigabyte)} / {PerGigabyte(figure.ReceiverCpuPerGigabyte)}"
+                    + (figure.SenderSystemCpuPerGigabyte == null && figure.ReceiverSystemCpuPerGigabyte == null ? string.Empty
+                        : $" (system {PerGigabyte(figure.SenderSystemCpuPerGigabyte)} / {PerGigabyte(figure.ReceiverSystemCpuPerGigabyte)})");
+
+        private static string PerGigabyte(double? seconds) => seconds?.ToString("0.00", CultureInfo.InvariantCulture) ?? "-";
 
         private static string Target(string what, bool met) => $"- {what} — {(met ? "met" : "**not met**")}";
 

@@ -62,6 +62,8 @@ namespace OpenMsiStream.Bench.Measurements
                 ReceiverPeakRss = receiver.PeakRssBytes,
                 SenderCpu = sender.CpuTime,
                 ReceiverCpu = receiver.CpuTime,
+                SenderSystemCpu = sender.SystemCpuTime,
+                ReceiverSystemCpu = receiver.SystemCpuTime,
                 Note = $"sender done after {sent.TotalSeconds:0.0} s" + (receiver.LastStdoutLine is TimeSpan last
                     ? $", last file reported after {(last - receiverStartedBefore).TotalSeconds:0.0} s" : ""),
             };

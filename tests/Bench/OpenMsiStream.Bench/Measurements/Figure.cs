@@ -17,6 +17,12 @@ namespace OpenMsiStream.Bench.Measurements
         /// <summary>CPU time of the receiving process (or the plain consumer).</summary>
         public TimeSpan? ReceiverCpu { get; init; }
 
+        /// <summary>The kernel's part of <see cref="SenderCpu"/>.</summary>
+        public TimeSpan? SenderSystemCpu { get; init; }
+
+        /// <summary>The kernel's part of <see cref="ReceiverCpu"/>.</summary>
+        public TimeSpan? ReceiverSystemCpu { get; init; }
+
         public double MegabytesPerSecond => Bytes / 1e6 / Elapsed.TotalSeconds;
 
         public double FilesPerSecond => Files / Elapsed.TotalSeconds;
@@ -24,6 +30,10 @@ namespace OpenMsiStream.Bench.Measurements
         public double? SenderCpuPerGigabyte => SenderCpu is TimeSpan cpu && Bytes > 0 ? cpu.TotalSeconds / (Bytes / 1e9) : null;
 
         public double? ReceiverCpuPerGigabyte => ReceiverCpu is TimeSpan cpu && Bytes > 0 ? cpu.TotalSeconds / (Bytes / 1e9) : null;
+
+        public double? SenderSystemCpuPerGigabyte => SenderSystemCpu is TimeSpan cpu && Bytes > 0 ? cpu.TotalSeconds / (Bytes / 1e9) : null;
+
+        public double? ReceiverSystemCpuPerGigabyte => ReceiverSystemCpu is TimeSpan cpu && Bytes > 0 ? cpu.TotalSeconds / (Bytes / 1e9) : null;
 
         public string? Note { get; init; }
 

@@ -73,6 +73,8 @@ namespace OpenMsiStream.Bench.Measurements
                 ReceiverPeakRss = receiver.PeakRssBytes,
                 SenderCpu = sender.CpuTime,
                 ReceiverCpu = receiver.CpuTime,
+                SenderSystemCpu = sender.SystemCpuTime,
+                ReceiverSystemCpu = receiver.SystemCpuTime,
             };
         }
     }

@@ -46,6 +46,8 @@ namespace OpenMsiStream.Bench.Measurements
             {
                 SenderCpu = producer.CpuTime,
                 ReceiverCpu = consumer.CpuTime,
+                SenderSystemCpu = producer.SystemCpuTime,
+                ReceiverSystemCpu = consumer.SystemCpuTime,
                 SenderPeakRss = producer.PeakRssBytes,
                 ReceiverPeakRss = consumer.PeakRssBytes,
             };
