@@ -138,6 +138,7 @@ namespace OpenMsiStream.Bench
                     Step($"(a) one file of {big >> 20} MiB");
                     string sourceA = Path.Combine(work, "a");
                     List<SourceFile> a = TestFiles.Write(sourceA, "big", 1, big);
+                    WriteBack();
                     report.Cases.Add(EndToEnd.Measure($"(a) 1 file of {Size(big)}", broker, work, a, sourceA) with { Bound = report.BestPlain });
                 }
 
@@ -146,6 +147,7 @@ namespace OpenMsiStream.Bench
                     Step($"(b) {smallCount} files of 10 KiB");
                     string sourceB = Path.Combine(work, "b");
                     List<SourceFile> b = TestFiles.Write(sourceB, "small", smallCount, 10 * 1024);
+                    WriteBack();
                     report.Cases.Add(EndToEnd.Measure($"(b) {smallCount} files of 10 KiB", broker, work, b, sourceB) with { Bound = report.GroupFloor });
                 }
 
@@ -161,6 +163,7 @@ namespace OpenMsiStream.Bench
                         Step($"(c) {mediumCount} files of 5 MiB");
                         string sourceC = Path.Combine(work, "c");
                         List<SourceFile> c = TestFiles.Write(sourceC, "medium", mediumCount, 5L << 20);
+                    WriteBack();
                         report.Cases.Add(EndToEnd.Measure($"(c) {mediumCount} files of 5 MiB", broker, work, c, sourceC) with { Bound = report.BestPlain });
                     }
                 }
@@ -269,12 +272,21 @@ namespace OpenMsiStream.Bench
         /// </summary>
         private static void Step(string what)
         {
+            WriteBack();
+            Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {what}");
+        }
+
+        /// <summary>
+        /// Writes back what is dirty (sync): before each measurement, and again after its source files are
+        /// written, whose gigabyte the kernel otherwise wrote back while the receiver's final fsync waited.
+        /// </summary>
+        private static void WriteBack()
+        {
             if (!OperatingSystem.IsWindows())
             {
                 using var sync = System.Diagnostics.Process.Start("sync");
                 sync?.WaitForExit();
             }
-            Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {what}");
         }
     }
 }

@@ -297,7 +297,11 @@ namespace OpenMsiStream.Tests.Common
                 "message.max.bytes=10485760",
                 "replica.fetch.max.bytes=10485760",
                 "socket.request.max.bytes=104857600",
-                "log.segment.bytes=1073741824",
+                // Kafka fsyncs a log segment when it rolls to the next. At its default 1 GiB, the benchmark's
+                // 1 GiB file made the broker write back a whole gigabyte at once just as the receiver, on the
+                // same disk here (never so in production), made the file durable: its fsync waited ~2 s
+                // behind the broker's. At 128 MiB the broker's flushes spread over the run.
+                "log.segment.bytes=134217728",
                 "log.retention.hours=100000",
                 "log.retention.check.interval.ms=300000",
                 "num.recovery.threads.per.data.dir=1",
