@@ -1,19 +1,20 @@
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 
 namespace OpenMsiStream.Download
 {
     /// <summary>
     /// Keeps a file in progress in a staging file inside the output directory (so the final rename is
-    /// atomic and never crosses volumes). Chunks that arrive in order are hashed as they are written
-    /// (beside the consumer, see <see cref="RunningHash"/>), so the usual case never reads the file back;
-    /// the rest is read back once at completion.
+    /// atomic and never crosses volumes). Chunks that arrive in order are hashed as they are written,
+    /// so the usual case never reads the file back; the rest is read back once at completion.
     /// </summary>
     internal sealed class DiskChunkStore : IChunkStore
     {
         private const int ReadBackBlock = 1 << 20;
-        private readonly RunningHash _hash = new RunningHash();
+        private IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
+        private long _hashedUpTo;
 
         /// <summary>
         /// The file, still open after the write that completed it, until its fsync (<see cref="FlushToDisk"/>):
@@ -82,34 +83,37 @@ namespace OpenMsiStream.Download
             {
                 stream.Dispose();
             }
-            if (offset == _hash.Length)
+            if (offset == _hashedUpTo)
             {
-                _hash.Append(segment, inBackground: !completesFile); // a received message's buffer is not reused
+                _hash.AppendData(segment.Array!, segment.Offset, segment.Count);
+                _hashedUpTo += segment.Count;
             }
         }
 
         public byte[] ComputeHash(long length)
         {
-            if (_hash.Length < length)
+            if (_hashedUpTo < length)
             {
                 // Verified from the page cache; made durable (fsync) with the other files of its group
                 // before it is renamed into place and recorded (see GroupCommit).
                 using (var stream = new FileStream(StagingPath, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1))
                 {
-                    var buffer = new byte[(int)Math.Min(ReadBackBlock, length - _hash.Length)];
-                    stream.Position = _hash.Length;
-                    while (_hash.Length < length)
+                    var buffer = new byte[(int)Math.Min(ReadBackBlock, length - _hashedUpTo)];
+                    stream.Position = _hashedUpTo;
+                    while (_hashedUpTo < length)
                     {
-                        int read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, length - _hash.Length));
+                        int read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, length - _hashedUpTo));
                         if (read == 0)
                         {
                             break;
                         }
-                        _hash.Append(new ArraySegment<byte>(buffer, 0, read), inBackground: false); // the buffer is reused
+                        _hash.AppendData(buffer, 0, read);
+                        _hashedUpTo += read;
                     }
                 }
             }
-            return _hash.Finish(); // the hash starts again: a second call reads everything back
+            _hashedUpTo = 0; // the hash starts again: a second call reads everything back
+            return _hash.GetHashAndReset();
         }
 
         public byte[] Read(long offset, int length)
@@ -132,7 +136,9 @@ namespace OpenMsiStream.Download
 
         public void ResetRunningHash()
         {
-            _hash.Reset();
+            _hash.Dispose();
+            _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
+            _hashedUpTo = 0;
         }
 
         /// <summary>Renames the verified staging file to <paramref name="target"/>, replacing what is there.</summary>
