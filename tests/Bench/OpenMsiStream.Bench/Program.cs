@@ -163,7 +163,7 @@ namespace OpenMsiStream.Bench
                         Step($"(c) {mediumCount} files of 5 MiB");
                         string sourceC = Path.Combine(work, "c");
                         List<SourceFile> c = TestFiles.Write(sourceC, "medium", mediumCount, 5L << 20);
-                    WriteBack();
+                        WriteBack();
                         report.Cases.Add(EndToEnd.Measure($"(c) {mediumCount} files of 5 MiB", broker, work, c, sourceC) with { Bound = report.BestPlain });
                     }
                 }

@@ -27,15 +27,17 @@ namespace OpenMsiStream.Bench.Measurements
 
         public double FilesPerSecond => Files / Elapsed.TotalSeconds;
 
-        public double? SenderCpuPerGigabyte => SenderCpu is TimeSpan cpu && Bytes > 0 ? cpu.TotalSeconds / (Bytes / 1e9) : null;
+        public double? SenderCpuPerGigabyte => PerGigabyte(SenderCpu);
 
-        public double? ReceiverCpuPerGigabyte => ReceiverCpu is TimeSpan cpu && Bytes > 0 ? cpu.TotalSeconds / (Bytes / 1e9) : null;
+        public double? ReceiverCpuPerGigabyte => PerGigabyte(ReceiverCpu);
 
-        public double? SenderSystemCpuPerGigabyte => SenderSystemCpu is TimeSpan cpu && Bytes > 0 ? cpu.TotalSeconds / (Bytes / 1e9) : null;
+        public double? SenderSystemCpuPerGigabyte => PerGigabyte(SenderSystemCpu);
 
-        public double? ReceiverSystemCpuPerGigabyte => ReceiverSystemCpu is TimeSpan cpu && Bytes > 0 ? cpu.TotalSeconds / (Bytes / 1e9) : null;
+        public double? ReceiverSystemCpuPerGigabyte => PerGigabyte(ReceiverSystemCpu);
 
         public string? Note { get; init; }
+
+        private double? PerGigabyte(TimeSpan? cpu) => cpu is TimeSpan time && Bytes > 0 ? time.TotalSeconds / (Bytes / 1e9) : null;
 
         /// <summary>What bounds this figure (measured in the same run), and whether it is compared in files/s rather than MB/s.</summary>
         public Bound? Bound { get; init; }
