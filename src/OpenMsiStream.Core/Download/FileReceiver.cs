@@ -27,6 +27,9 @@ namespace OpenMsiStream.Download
     {
         private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(100);
 
+        /// <summary>Poll slice while a group is being made durable on a worker thread: how late its files may be reported after it is in place.</summary>
+        private static readonly TimeSpan DeliveryPollSlice = TimeSpan.FromMilliseconds(5);
+
         private readonly KafkaSettings _settings;
         private readonly ReceiveOptions _options;
         private IConsumer<byte[], byte[]> _consumer;
@@ -199,9 +202,7 @@ namespace OpenMsiStream.Download
                         observer.Warning($"Still waiting for the broker to give consumer group '{GroupId}' partitions of '{_options.Topic}' after {ReceiveTimers.SlowJoinNotice.TotalSeconds:0} s. "
                             + $"When a member of this group left recently (an earlier run), the broker waits for it up to the session timeout ({_sessionTimeout.TotalSeconds:0} s, session.timeout.ms in [consumer]) before it rebalances.");
                     }
-                    // With files waiting for their group commit, a poll does not wait: when no message is
-                    // at hand the group is committed now rather than after a pause.
-                    ConsumeResult<byte[], byte[]>? result = ConsumeOnce(ref topicMissingReported, _reassembler.FilesCompleting > 0 && !_outage.Waiting ? TimeSpan.Zero : PollSlice);
+                    ConsumeResult<byte[], byte[]>? result = ConsumeOnce(ref topicMissingReported, NextPollTimeout());
                     bool countReached = false;
                     if (result?.Message != null && _outage.Waiting)
                     {
@@ -217,9 +218,17 @@ namespace OpenMsiStream.Download
                         _outcomes.ReportGivenUp(_reassembler.TakeEvicted()); // files given up because too many were in progress
                         countReached = _outcomes.ApplyAll(_reassembler.TakeCommitted().Append(outcome)); // files of a group this chunk settled first (Reassembler.Accept)
                     }
-                    if (!_outage.Waiting && _reassembler.FilesCompleting > 0 && (result?.Message == null || _outcomes.GroupCommitDue()))
+                    if (!_outage.Waiting)
                     {
-                        countReached |= _outcomes.CommitCompleted();
+                        if (_reassembler.FilesCompleting > 0 && (result?.Message == null || _outcomes.GroupCommitDue()))
+                        {
+                            // Made durable on a worker thread while this one reads on (after the group before it is passed on).
+                            countReached |= _outcomes.BeginCommit();
+                        }
+                        else if (result?.Message == null && _reassembler.FilesDelivering > 0)
+                        {
+                            countReached |= _outcomes.TakeDelivered(); // nothing to read: report the group on its way as soon as it is in place
+                        }
                     }
                     if (countReached)
                     {
@@ -263,6 +272,13 @@ namespace OpenMsiStream.Download
                     // before the end, also at Ctrl+C.
                     _outcomes.CommitCompleted();
                 }
+                else if (!failed)
+                {
+                    // Paused for the output: the group already on its way finishes, and its files that
+                    // went into place are reported; the waiting ones are read again by the next run.
+                    _reassembler.FinishDelivery();
+                    _outcomes.TakeDelivered();
+                }
                 if (reason == ReceiveStopReason.CountReached || reason == ReceiveStopReason.IdleTimeout)
                 {
                     _acknowledgements.WaitForAll(cancellationToken);
@@ -295,6 +311,24 @@ namespace OpenMsiStream.Download
                 observer.Warning(warning); // a run that ends by a count or an idle timeout never drops files silently
             }
             return summary;
+        }
+
+        /// <summary>
+        /// How long a poll may wait for a message. With files waiting for their group commit it does not
+        /// wait: when no message is at hand the group goes now rather than after a pause. With a group on its
+        /// way to disk it waits briefly, so that group is reported soon after it is in place.
+        /// </summary>
+        private TimeSpan NextPollTimeout()
+        {
+            if (_outage.Waiting)
+            {
+                return PollSlice;
+            }
+            if (_reassembler.FilesCompleting > 0)
+            {
+                return TimeSpan.Zero;
+            }
+            return _reassembler.FilesDelivering > 0 ? DeliveryPollSlice : PollSlice;
         }
 
         /// <summary>

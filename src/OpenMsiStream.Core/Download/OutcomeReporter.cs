@@ -32,14 +32,44 @@ namespace OpenMsiStream.Download
         /// enough, or it holds as many files as are still to be received (a group never goes past --count).
         /// </summary>
         public bool GroupCommitDue() =>
-            reassembler.CommitDue(DateTime.UtcNow) || (options.Count.HasValue && Received + reassembler.FilesCompleting >= options.Count.Value);
+            reassembler.CommitDue(DateTime.UtcNow)
+            || (options.Count.HasValue && Received + reassembler.FilesDelivering + reassembler.FilesCompleting >= options.Count.Value);
 
-        /// <summary>Makes the files waiting for their group durable and passes on what that led to; true when <see cref="ReceiveOptions.Count"/> files have arrived.</summary>
+        /// <summary>
+        /// Makes the files waiting for their group durable, after the group on its way, and passes on what
+        /// that led to; returns when all are done. True when <see cref="ReceiveOptions.Count"/> files have arrived.
+        /// </summary>
         public bool CommitCompleted()
         {
             reassembler.CommitCompleted();
             return ApplyAll(reassembler.TakeCommitted());
         }
+
+        /// <summary>
+        /// Passes on what the group on its way led to (waiting for it if need be), then starts making the
+        /// files waiting for their group durable on a worker thread (<see cref="Reassembler.BeginCommit"/>),
+        /// unless that group paused receiving or reached the count (then they wait, and go with the retry
+        /// or at the end). A group that can reach the count is made durable at once instead, so no file
+        /// past the count is read meanwhile. True when <see cref="ReceiveOptions.Count"/> files have arrived.
+        /// </summary>
+        public bool BeginCommit()
+        {
+            reassembler.FinishDelivery();
+            bool reached = ApplyAll(reassembler.TakeCommitted());
+            if (reached || outage.Waiting)
+            {
+                return reached;
+            }
+            if (options.Count.HasValue && Received + reassembler.FilesCompleting >= options.Count.Value)
+            {
+                return CommitCompleted();
+            }
+            reassembler.BeginCommit();
+            return false;
+        }
+
+        /// <summary>Passes on what the group on its way led to if it is done, without waiting; true when <see cref="ReceiveOptions.Count"/> files have arrived.</summary>
+        public bool TakeDelivered() => ApplyAll(reassembler.TakeCommitted());
 
         /// <summary>
         /// Passes on what several files led to (a group commit, a retry after a pause): all of them, since

@@ -40,6 +40,13 @@ namespace OpenMsiStream.Download
         private readonly List<ChunkResult> _committed = new List<ChunkResult>();
         private readonly bool _groupCommit;
 
+        /// <summary>
+        /// The group being made durable on a worker thread (<see cref="BeginCommit"/>) while the consumer
+        /// thread assembles the next one; at most one, settled (<see cref="SettleDelivery"/>) before the next
+        /// starts and before anything that could depend on it.
+        /// </summary>
+        private GroupDelivery? _delivering;
+
         /// <param name="groupCommit">
         /// Completed files wait (<see cref="CommitDue"/>) to be made durable together with the files that
         /// complete close to them, and are reported through <see cref="TakeCommitted"/>; otherwise each is
@@ -80,17 +87,45 @@ namespace OpenMsiStream.Download
         /// <summary>Verified files waiting for their group to be made durable.</summary>
         public int FilesCompleting => _completing.Count;
 
+        /// <summary>Files of the group being made durable on a worker thread (<see cref="BeginCommit"/>), not yet settled.</summary>
+        public int FilesDelivering => _delivering?.Files.Count ?? 0;
+
         /// <summary>Whether the waiting group is full, or its first file has waited long enough.</summary>
         public bool CommitDue(DateTime utcNow) =>
             _completing.Count >= GroupCommit.MaxFiles || _completingBytes >= GroupCommit.MaxBytes
             || (_completing.Count > 0 && (utcNow - _oldestCompleting).TotalMilliseconds >= GroupCommit.MaxWaitMilliseconds);
 
-        /// <summary>Makes the waiting files durable, puts them in place and records them; their results come from <see cref="TakeCommitted"/>.</summary>
+        /// <summary>
+        /// Makes the waiting files durable, puts them in place and records them, after the group on its way
+        /// (<see cref="BeginCommit"/>), and returns when all are done; their results come from <see cref="TakeCommitted"/>.
+        /// </summary>
         public void CommitCompleted() => _committed.AddRange(CommitGroup());
 
-        /// <summary>What the files made durable since the last call led to (received, failed or blocked).</summary>
+        /// <summary>
+        /// Starts making the waiting files durable on a worker thread and returns at once, so the consumer
+        /// thread reads the next files while the disk syncs these. At most one group is on its way: one
+        /// already there is settled first (waiting for it if need be), its results queued for
+        /// <see cref="TakeCommitted"/> ahead of this group's, so files are reported in the order they were made durable.
+        /// </summary>
+        public void BeginCommit()
+        {
+            FinishDelivery();
+            if (_completing.Count > 0)
+            {
+                _delivering = new GroupDelivery(TakeCompleting(), _target, _topic);
+            }
+        }
+
+        /// <summary>
+        /// What the files made durable since the last call led to (received, failed or blocked), including
+        /// a group made durable on a worker thread that has finished meanwhile (without waiting for one that has not).
+        /// </summary>
         public IReadOnlyList<ChunkResult> TakeCommitted()
         {
+            if (_delivering?.IsDone == true)
+            {
+                SettleDelivery();
+            }
             if (_committed.Count == 0)
             {
                 return Array.Empty<ChunkResult>();
@@ -127,7 +162,7 @@ namespace OpenMsiStream.Download
                     target: relativePath), new[] { position });
             }
 
-            if (_completingPaths.Contains(relativePath))
+            if (_completingPaths.Contains(relativePath) || _delivering?.Holds(relativePath) == true)
             {
                 CommitCompleted(); // a version of this path is on its way into place: settle it first, then judge this chunk against it
             }
@@ -293,6 +328,7 @@ namespace OpenMsiStream.Download
         /// <summary>Forgets files waiting for their group (a receiver that stops without committing them): their messages are read again.</summary>
         private void DropCompleting(bool discard)
         {
+            WaitForDelivery();
             foreach (CompletedFile completed in _completing)
             {
                 if (discard)
@@ -379,7 +415,8 @@ namespace OpenMsiStream.Download
         /// </summary>
         public IReadOnlyList<ChunkResult> RetryBlocked()
         {
-            var results = new List<ChunkResult>();
+            SettleDelivery();
+            var results = new List<ChunkResult>(TakeCommitted());
             foreach (UnrecordedFile unrecorded in _unrecorded.Values.ToList())
             {
                 try
@@ -510,16 +547,64 @@ namespace OpenMsiStream.Download
         /// </summary>
         private List<ChunkResult> CommitGroup()
         {
-            var results = new List<ChunkResult>(_completing.Count);
+            SettleDelivery();
+            var results = new List<ChunkResult>(_committed);
+            _committed.Clear();
             if (_completing.Count == 0)
             {
                 return results;
             }
+            List<CompletedFile> group = TakeCompleting();
+            _target.Deliver(group, _topic);
+            results.AddRange(Outcomes(group));
+            return results;
+        }
+
+        private List<CompletedFile> TakeCompleting()
+        {
             List<CompletedFile> group = _completing.ToList();
             _completing.Clear();
             _completingPaths.Clear();
             _completingBytes = 0;
-            _target.Deliver(group, _topic);
+            return group;
+        }
+
+        /// <summary>
+        /// Waits for the group on its way (<see cref="BeginCommit"/>), if any, and adds what its files led to
+        /// to the results <see cref="TakeCommitted"/> returns. A failure of the delivery itself (not of one
+        /// file) is thrown here, on the consumer thread, as it would have been without the worker.
+        /// </summary>
+        public void FinishDelivery() => SettleDelivery();
+
+        private void SettleDelivery()
+        {
+            GroupDelivery? delivery = _delivering;
+            if (delivery == null)
+            {
+                return;
+            }
+            _delivering = null;
+            delivery.Wait();
+            _committed.AddRange(Outcomes(delivery.Files));
+        }
+
+        /// <summary>At the end (or when dropping everything): the group on its way finishes before its files are let go; what it led to is not reported.</summary>
+        private void WaitForDelivery()
+        {
+            try
+            {
+                SettleDelivery();
+            }
+            catch (Exception)
+            {
+                // Ending anyway (its failure, if any, is not this call's to report): files not recorded are read again by the next run.
+            }
+        }
+
+        /// <summary>What each file of a group made durable (<see cref="ReassemblyTarget.Deliver"/>) led to.</summary>
+        private List<ChunkResult> Outcomes(IReadOnlyList<CompletedFile> group)
+        {
+            var results = new List<ChunkResult>(group.Count);
             foreach (CompletedFile completed in group)
             {
                 FileAssembly assembly = completed.Assembly;
@@ -592,6 +677,40 @@ namespace OpenMsiStream.Download
         private static OpenMsiStreamException Contradiction(string relativePath) =>
             new OpenMsiStreamException(ErrorIds.InconsistentChunks,
                 $"Chunks of '{relativePath}' with the same file hash disagree about the number of chunks; the chunk was rejected.", target: relativePath);
+    }
+
+    /// <summary>A group of verified files being made durable and put in place on a worker thread.</summary>
+    internal sealed class GroupDelivery
+    {
+        private readonly HashSet<string> _paths;
+        private readonly System.Threading.Tasks.Task _task;
+
+        public GroupDelivery(List<CompletedFile> files, ReassemblyTarget target, string topic)
+        {
+            Files = files;
+            _paths = new HashSet<string>(files.Select(f => f.Assembly.RelativePath), StringComparer.Ordinal);
+            _task = System.Threading.Tasks.Task.Run(() => target.Deliver(files, topic));
+        }
+
+        public List<CompletedFile> Files { get; }
+
+        public bool IsDone => _task.IsCompleted;
+
+        /// <summary>Whether a version of <paramref name="relativePath"/> is in this group.</summary>
+        public bool Holds(string relativePath) => _paths.Contains(relativePath);
+
+        /// <summary>Waits until the group is in place; an exception of the delivery is rethrown as it was thrown.</summary>
+        public void Wait()
+        {
+            try
+            {
+                _task.Wait();
+            }
+            catch (AggregateException ex) when (ex.InnerExceptions.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerException!).Throw();
+            }
+        }
     }
 
     /// <summary>A file put in place whose record as received is still to be written.</summary>

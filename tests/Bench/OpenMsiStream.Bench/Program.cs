@@ -43,10 +43,11 @@ namespace OpenMsiStream.Bench
             var peerUpload = new Option<string?>("--peer-upload") { Description = "the other tool's command that sends one file and exits: placeholders {file}, {dir} (its directory), {config}, {topic}, {work} (a scratch directory), {cli} (this repository's openmsistream); run as /bin/sh -c \"exec CMD\"" };
             var peerUploadDirectory = new Option<string?>("--peer-upload-directory") { Description = "the other tool's command that watches {dir} and sends what appears there (runs until SIGTERM)" };
             var peerDownload = new Option<string?>("--peer-download") { Description = "the other tool's command that rebuilds files from {topic} into {dir} (runs until SIGTERM)" };
+            var workDirectory = new Option<string?>("--work-directory") { Description = "where the run's files, outputs and broker log go, in a new folder that is kept at the end (default: a new folder in the temp directory, deleted at the end). The durable-write figures are this disk's. Deleting thousands of files slows file creation on some file systems for minutes afterwards (see README), so back-to-back runs should keep theirs and delete them later" };
             var peerWarmUp = new Option<double>("--peer-warmup") { Description = "seconds both directory programs get to start before files are written (the same for both tools)", DefaultValueFactory = _ => 15 };
             var root = new RootCommand("OpenMsiStream benchmark: end-to-end throughput, CPU, memory and latency, each beside its bound measured in the same run.")
             {
-                scale, brokerKind, partitions, markdown, cases, extraConfig, peerName, peerUpload, peerUploadDirectory, peerDownload, peerWarmUp,
+                scale, brokerKind, partitions, markdown, cases, extraConfig, peerName, peerUpload, peerUploadDirectory, peerDownload, peerWarmUp, workDirectory,
             };
             root.SetAction(parse =>
             {
@@ -68,13 +69,13 @@ namespace OpenMsiStream.Bench
                     return 2;
                 }
                 var settings = new RunSettings(parse.GetValue(scale), parse.GetValue(brokerKind)!, parse.GetValue(partitions), parse.GetValue(markdown),
-                    parse.GetValue(extraConfig), selected, peer, TimeSpan.FromSeconds(parse.GetValue(peerWarmUp)));
+                    parse.GetValue(extraConfig), selected, peer, TimeSpan.FromSeconds(parse.GetValue(peerWarmUp)), parse.GetValue(workDirectory));
                 return Run(settings);
             });
             return root.Parse(args).Invoke();
         }
 
-        private sealed record RunSettings(double Scale, string BrokerKind, int Partitions, string? Markdown, string? ExtraConfig, ISet<string> Cases, PeerTool? Peer, TimeSpan PeerWarmUp);
+        private sealed record RunSettings(double Scale, string BrokerKind, int Partitions, string? Markdown, string? ExtraConfig, ISet<string> Cases, PeerTool? Peer, TimeSpan PeerWarmUp, string? WorkDirectory);
 
         private static int Run(RunSettings run)
         {
@@ -88,12 +89,12 @@ namespace OpenMsiStream.Bench
             // Everything a measurement writes stays until the end of the run: ext4 makes every new file
             // search past the inodes deleted in the last minutes (recently_deleted), so deleting one
             // measurement's thousands of files made the next one's file creation several times slower.
-            string work = Path.Combine(Path.GetTempPath(), "openmsistream-bench-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            string work = Path.Combine(run.WorkDirectory == null ? Path.GetTempPath() : Path.GetFullPath(run.WorkDirectory), "openmsistream-bench-" + Guid.NewGuid().ToString("N").Substring(0, 8));
             Directory.CreateDirectory(work);
             try
             {
                 using IBenchBroker broker = StartBroker(run.BrokerKind, work, run.Partitions, run.ExtraConfig == null ? null : File.ReadAllText(run.ExtraConfig));
-                var report = new Report(scale, broker);
+                var report = new Report(scale, broker) { FileCreationMicroseconds = FileCreationProbe.Measure(work) };
                 long big = Scaled(1L << 30, scale, 8L << 20);
                 if (!broker.KeepsAllData)
                 {
@@ -148,7 +149,7 @@ namespace OpenMsiStream.Bench
                     string sourceB = Path.Combine(work, "b");
                     List<SourceFile> b = TestFiles.Write(sourceB, "small", smallCount, 10 * 1024);
                     WriteBack();
-                    report.Cases.Add(EndToEnd.Measure($"(b) {smallCount} files of 10 KiB", broker, work, b, sourceB) with { Bound = report.GroupFloor });
+                    report.Cases.Add(EndToEnd.Measure($"(b) {smallCount} files of 10 KiB", broker, work, b, sourceB, receiveAgain: true) with { Bound = report.GroupFloor });
                 }
 
                 int mediumCount = (int)Math.Max(10, 200 * scale);
@@ -216,7 +217,14 @@ namespace OpenMsiStream.Bench
             {
                 try
                 {
-                    Directory.Delete(work, recursive: true);
+                    if (run.WorkDirectory != null)
+                    {
+                        Console.Error.WriteLine($"Kept the run's files in {work}.");
+                    }
+                    else
+                    {
+                        Directory.Delete(work, recursive: true);
+                    }
                 }
                 catch (IOException)
                 {

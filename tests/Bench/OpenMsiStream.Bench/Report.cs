@@ -20,6 +20,9 @@ namespace OpenMsiStream.Bench
         private readonly IBenchBroker _broker;
         private readonly string _loadAtStart = LoadAverage();
 
+        /// <summary>Above this a file's creation pays for recent deletions (quiet: 30–60 µs on these VMs; just after a run's clean-up: 500–800).</summary>
+        private const int SlowFileCreationMicroseconds = 150;
+
         public Report(double scale, IBenchBroker broker)
         {
             _scale = scale;
@@ -27,6 +30,9 @@ namespace OpenMsiStream.Bench
         }
 
         public Figure? Hash { get; set; }
+
+        /// <summary>Microseconds to create one empty file in the work directory before the run (<see cref="FileCreationProbe"/>).</summary>
+        public double? FileCreationMicroseconds { get; set; }
 
         public List<Figure> Floors { get; } = new List<Figure>();
 
@@ -65,6 +71,11 @@ namespace OpenMsiStream.Bench
         {
             var text = new StringBuilder();
             text.AppendLine($"Machine: {Machine()}; scale {_scale.ToString(CultureInfo.InvariantCulture)}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average at start {_loadAtStart}, at end {LoadAverage()}.");
+            if (FileCreationMicroseconds is double creation)
+            {
+                text.AppendLine($"Creating an empty file in the work directory before the run: {creation:0} µs"
+                    + (creation > SlowFileCreationMicroseconds ? $" — the disk is in a slow state (usually under {SlowFileCreationMicroseconds} µs: on ext4 without a journal, after thousands of files were deleted in the last six minutes), which lowers (b) and its floor alike." : "."));
+            }
             text.AppendLine($"Broker for every Kafka figure: {_broker.Description}. MB = 10^6 bytes, GB = 10^9; end-to-end figures count only files rebuilt and verified by SHA-512; CPU is user + system time of each process (start-up included), per GB moved, with the system (kernel) part in parentheses: it swings with the state of the disk, user time does not.");
             text.AppendLine();
             text.AppendLine("| Measurement | MB/s | files/s | bound (same run) | of bound | time (s) | CPU s/GB send / receive | peak RSS send / receive | lost | note |");

@@ -19,7 +19,12 @@ namespace OpenMsiStream.Bench.Measurements
     {
         private static readonly TimeSpan Bound = TimeSpan.FromMinutes(20);
 
-        public static Figure Measure(string name, IBenchBroker broker, string workDirectory, IReadOnlyList<SourceFile> files, string sourceDirectory)
+        /// <param name="receiveAgain">
+        /// Afterwards, a second receiver of a group of its own reads the same messages again, alone on the
+        /// machine: its pace (first file to last) is the receiver's own, without the sender and the broker's
+        /// intake competing for the cores. Shown in the note.
+        /// </param>
+        public static Figure Measure(string name, IBenchBroker broker, string workDirectory, IReadOnlyList<SourceFile> files, string sourceDirectory, bool receiveAgain = false)
         {
             string topic = "bench-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             string output = Path.Combine(workDirectory, "out-" + topic);
@@ -65,9 +70,29 @@ namespace OpenMsiStream.Bench.Measurements
                 SenderSystemCpu = sender.SystemCpuTime,
                 ReceiverSystemCpu = receiver.SystemCpuTime,
                 Note = $"sender done after {sent.TotalSeconds:0.0} s" + (receiver.LastStdoutLine is TimeSpan last
-                    ? $", last file reported after {(last - receiverStartedBefore).TotalSeconds:0.0} s" : ""),
+                    ? $", last file reported after {(last - receiverStartedBefore).TotalSeconds:0.0} s" : "")
+                    + (receiveAgain ? "; " + ReceiveAlone(broker, workDirectory, topic, files) : ""),
             };
             return figure;
+        }
+
+        /// <summary>A second receiver reads the topic again with nothing else running: files per second from its first file reported to its last.</summary>
+        private static string ReceiveAlone(IBenchBroker broker, string workDirectory, string topic, IReadOnlyList<SourceFile> files)
+        {
+            string output = Path.Combine(workDirectory, "again-" + topic);
+            using ChildProcess receiver = ChildProcess.Start(Cli.Executable(), new[]
+            {
+                "download-directory", output, "--topic", topic, "--config", broker.ConfigPath, "--count", files.Count.ToString(),
+                "--idle-timeout", "120",
+            });
+            receiver.WaitForExit(Bound, "the second receiver");
+            int verified = TestFiles.Verified(files, output).Count;
+            if (receiver.ExitCode != 0 || verified != files.Count || receiver.FirstStdoutLine is not TimeSpan first || receiver.LastStdoutLine is not TimeSpan last || last <= first)
+            {
+                return $"receiving again alone failed (exit {receiver.ExitCode}, {verified} of {files.Count} files)";
+            }
+            double perSecond = (receiver.StdoutLines - 1) / (last - first).TotalSeconds;
+            return $"receiving the same again alone: {perSecond:0} files/s from first file to last, CPU {receiver.CpuTime.TotalSeconds:0.0} s (system {receiver.SystemCpuTime.TotalSeconds:0.0})";
         }
 
         private static string Quote(string path) => path.Contains(' ') ? "\"" + path + "\"" : path;

@@ -23,6 +23,7 @@ namespace OpenMsiStream.Bench.Support
         private long _systemCpuTicks;
         private int _stdoutLines;
         private readonly Stopwatch _sinceStart = Stopwatch.StartNew();
+        private long _firstStdoutTicks = -1;
         private long _lastStdoutTicks = -1;
 
         private ChildProcess(Process process)
@@ -37,6 +38,10 @@ namespace OpenMsiStream.Bench.Support
                         _stdout.AppendLine(e.Data);
                         _stdoutLines++;
                         _lastStdoutTicks = _sinceStart.Elapsed.Ticks;
+                        if (_firstStdoutTicks < 0)
+                        {
+                            _firstStdoutTicks = _lastStdoutTicks;
+                        }
                     }
                 }
             };
@@ -96,6 +101,18 @@ namespace OpenMsiStream.Bench.Support
                 lock (_stdout)
                 {
                     return _lastStdoutTicks < 0 ? (TimeSpan?)null : TimeSpan.FromTicks(_lastStdoutTicks);
+                }
+            }
+        }
+
+        /// <summary>When the process printed its first line to stdout, since it started.</summary>
+        public TimeSpan? FirstStdoutLine
+        {
+            get
+            {
+                lock (_stdout)
+                {
+                    return _firstStdoutTicks < 0 ? (TimeSpan?)null : TimeSpan.FromTicks(_firstStdoutTicks);
                 }
             }
         }

@@ -118,6 +118,36 @@ namespace OpenMsiStream.Tests.Kafka
         }
 
         [Fact]
+        public async Task ACountIsExactWhileGroupsAreMadeDurableBesideTheConsumerAndTheRestFollowOnce()
+        {
+            // 600 one-chunk files: many groups, each made durable on a worker while the next is read.
+            string source = _temp.Combine("source");
+            for (int i = 0; i < 600; i++)
+            {
+                _temp.WriteFile(Path.Combine("source", $"small{i:D3}.dat"), TestData.Bytes(1000, seed: i));
+            }
+            await SendAll(source, chunkSize: 16384);
+
+            OpenMsiStream.Config.KafkaSettings settings = ShortSessionSettings();
+            string output = _temp.Combine("out");
+            (ReceiveSummary counted, RecordingObserver first) = Receive(new ReceiveOptions(Topic) { GroupId = "counted", OutputDirectory = output, Count = 250, IdleTimeout = Idle }, settings);
+            Assert.Equal(ReceiveStopReason.CountReached, counted.StopReason);
+            Assert.Equal(250, first.Files.Count);
+            Assert.Equal(250, TestData.RelativeFiles(output).Length); // none past the count went into place
+
+            (_, RecordingObserver second) = Receive(new ReceiveOptions(Topic) { GroupId = "counted", OutputDirectory = output, IdleTimeout = TimeSpan.FromSeconds(3) }, settings);
+
+            Assert.Equal(350, second.Files.Count);
+            Assert.Empty(first.Files.Select(f => f.RelativePath).Intersect(second.Files.Select(f => f.RelativePath)));
+            string[] received = TestData.RelativeFiles(output);
+            Assert.Equal(600, received.Length);
+            for (int i = 0; i < 600; i += 37)
+            {
+                Assert.Equal(TestData.Bytes(1000, seed: i), File.ReadAllBytes(Path.Combine(output, $"small{i:D3}.dat")));
+            }
+        }
+
+        [Fact]
         public void OpenMsiStreamsOwnMessagesAreRebuiltIncludingTheLegacyForm()
         {
             var messages = OpenMsiStreamVectors.Messages.Where(m => m.Name != "sample_1")
