@@ -20,7 +20,7 @@ namespace OpenMsiStream.Bench
     /// </summary>
     public static class Program
     {
-        private const string DefaultCases = "hash,floor,limit,start,a,b,c,latency,files";
+        private const string DefaultCases = "hash,floor,limit,start,a,a4,b,c,latency,files";
 
         public static int Main(string[] args)
         {
@@ -141,6 +141,24 @@ namespace OpenMsiStream.Bench
                     List<SourceFile> a = TestFiles.Write(sourceA, "big", 1, big);
                     WriteBack();
                     report.Cases.Add(EndToEnd.Measure($"(a) 1 file of {Size(big)}", broker, work, a, sourceA) with { Bound = report.BestPlain });
+                }
+
+                if (cases.Contains("a4"))
+                {
+                    // Memory must not grow with the file's size: the 1 GiB file's peak again at four times the size.
+                    long huge = Scaled(4L << 30, scale, 32L << 20);
+                    if (!broker.KeepsAllData)
+                    {
+                        report.NotMeasured.Add($"(a) at {Size(huge)}: more than the embedded broker keeps per partition");
+                    }
+                    else
+                    {
+                        Step($"(a) one file of {huge >> 20} MiB, for memory");
+                        string sourceHuge = Path.Combine(work, "a4");
+                        List<SourceFile> a4 = TestFiles.Write(sourceHuge, "huge", 1, huge);
+                        WriteBack();
+                        report.Cases.Add(EndToEnd.Measure($"(a) 1 file of {Size(huge)}", broker, work, a4, sourceHuge) with { Bound = report.BestPlain });
+                    }
                 }
 
                 if (cases.Contains("b"))

@@ -149,10 +149,12 @@ namespace OpenMsiStream.Bench
                     text.AppendLine(Target($"(a) receiver CPU per GB within 2× the plain consumer's: {receive:0.00} vs {consume:0.00} s/GB ({receive / consume:0.0}×)", receive <= 2 * consume));
                 }
             }
-            if (a != null)
+            List<Figure> large = Cases.Where(c => c.Name.StartsWith("(a)", StringComparison.Ordinal)).ToList();
+            if (large.Count > 0)
             {
-                long peak = Math.Max(a.SenderPeakRss ?? 0, a.ReceiverPeakRss ?? 0);
-                text.AppendLine(Target($"(a) memory under 300 MB: sender {Mb(a.SenderPeakRss)}, receiver {Mb(a.ReceiverPeakRss)}", peak < 300_000_000));
+                long peak = large.Max(f => Math.Max(f.SenderPeakRss ?? 0, f.ReceiverPeakRss ?? 0));
+                string each = string.Join("; ", large.Select(f => $"{f.Name.Substring("(a) ".Length)}: sender {Mb(f.SenderPeakRss)}, receiver {Mb(f.ReceiverPeakRss)}"));
+                text.AppendLine(Target($"(a) memory under 300 MB: {each}", peak < 300_000_000));
             }
             if (b != null)
             {
