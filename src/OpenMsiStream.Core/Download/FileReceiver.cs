@@ -19,7 +19,9 @@ namespace OpenMsiStream.Download
     /// loop (<see cref="Run"/>, on the caller's thread, the consume thread: it and the rebalance
     /// callbacks, which run inside its polls, own all the bookkeeping) and composes the parts:
     /// <see cref="ChunkMessageHandler"/> (a message → a <see cref="ChunkResult"/>),
-    /// <see cref="OutcomeReporter"/> (results → offsets, observer, counts, <see cref="OutputOutage"/>),
+    /// <see cref="OutcomeReporter"/> (results → offsets, observer, counts, <see cref="OutputOutage"/>;
+    /// a group of completed files is made durable on a worker thread, <see cref="Reassembler.BeginCommit"/>,
+    /// and what it led to comes back to the consume thread),
     /// <see cref="AcknowledgementQueue"/> (the front end's acknowledgements, from its threads),
     /// <see cref="GroupOffsetCommitter"/> (with <see cref="OffsetTracker"/>) and <see cref="ReceiveTimers"/>.
     /// </summary>

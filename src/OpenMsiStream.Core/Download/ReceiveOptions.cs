@@ -52,10 +52,12 @@ namespace OpenMsiStream.Download
         public TimeSpan StalledFileTimeout { get; set; } = Defaults.StalledFileTimeout;
 
         /// <summary>
-        /// With an output directory: called on the receiver's thread with each file once it is in place
-        /// and before it is recorded as received. A consumer that keeps its own durable record of files
-        /// to handle writes it here, so a crash between the two records cannot lose a file (a received
-        /// file is not delivered again).
+        /// With an output directory: called with each file once it is in place and before it is recorded
+        /// as received, one call at a time, on the worker thread that makes its group durable (or on the
+        /// receiver's thread), so it must not touch what the observer's calls touch without a lock. The
+        /// files of the group before have been passed to the observer by then. A consumer that keeps its
+        /// own durable record of files to handle writes it here, so a crash between the two records
+        /// cannot lose a file (a received file is not delivered again).
         /// </summary>
         public Action<ReceivedFile>? Delivering { get; set; }
 
