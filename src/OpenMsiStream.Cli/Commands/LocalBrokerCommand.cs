@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.IO;
 using System.Threading;
@@ -39,13 +40,17 @@ namespace OpenMsiStream.Cli.Commands
                 }
                 string configPath = Path.GetFullPath(parse.GetValue(configOut) ?? Path.Combine(Path.GetTempPath(), $"openmsistream-local-broker-{Environment.ProcessId}.config"));
                 using LocalKafkaBroker broker = LocalKafkaBroker.Start();
+                var created = new List<string>();
                 foreach (string topic in named)
                 {
-                    CliConsole.Line(broker.CreateTopic(topic, partitionCount)
+                    created.Add(broker.CreateTopic(topic, partitionCount)
                         ? $"Created topic '{topic}' with {partitionCount} partitions."
                         : $"Topic '{topic}' exists already{(broker.Topics.TryGetValue(topic, out int existing) ? $" with {existing} partition(s)" : string.Empty)}: a topic's KafkaCrypto key-exchange topics (.reqs, .keys, .subs) are created with it.");
                 }
                 broker.WriteConfigFile(configPath);
+                // Nothing is printed before the topics and the config file exist: a script (or a second
+                // terminal) that goes on at the first line finds everything it was told about.
+                created.ForEach(CliConsole.Line);
                 CliConsole.Line($"Embedded local broker listening on {broker.BootstrapServers}");
                 CliConsole.Line($"Config file: {configPath}");
                 CliConsole.Line("In memory only; each partition keeps at most 5 MiB (older messages are dropped). Stop with Ctrl+C.");

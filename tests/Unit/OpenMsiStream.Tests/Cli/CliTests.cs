@@ -76,6 +76,29 @@ namespace OpenMsiStream.Tests.Cli
         }
 
         [Fact]
+        public async Task TheLocalBrokerSaysNothingBeforeItsTopicsAndItsConfigFileExist()
+        {
+            // A tutorial's second terminal (and a script) goes on at the broker's first line: the config
+            // file it names must be there by then, however long the topics took to create.
+            string config = _temp.Combine("ready.config");
+            using CliProcess broker = CliProcess.Start("local-broker", "--config-out", config, "--topic", "first", "--topic", "second", "--topic", "third", "--topic", "fourth");
+            DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+            while (broker.Stdout.Length == 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(2);
+            }
+            bool configThere = File.Exists(config);
+            string firstOutput = broker.Stdout;
+
+            Assert.True(configThere, $"the broker printed before writing its config file:\n{firstOutput}");
+            Assert.StartsWith("Created topic 'first' with 4 partitions.", firstOutput);
+            broker.Terminate();
+            await broker.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(0, broker.ExitCode);
+            Assert.Contains($"listening on {KafkaSettings.FromFile(config).BootstrapServers}", broker.Stdout); // the file written whole, for this broker
+        }
+
+        [Fact]
         public async Task NamingAKeyExchangeTopicBesideItsRootIsNotAnError()
         {
             // Creating a root creates its key-exchange topics; naming one of them again (as a Python
