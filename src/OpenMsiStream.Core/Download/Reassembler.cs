@@ -42,7 +42,7 @@ namespace OpenMsiStream.Download
 
         /// <summary>
         /// The group being made durable on a worker thread (<see cref="BeginCommit"/>) while the consumer
-        /// thread assembles the next one; at most one, settled (<see cref="SettleDelivery"/>) before the next
+        /// thread assembles the next one; at most one, settled (<see cref="FinishDelivery"/>) before the next
         /// starts and before anything that could depend on it.
         /// </summary>
         private GroupDelivery? _delivering;
@@ -124,7 +124,7 @@ namespace OpenMsiStream.Download
         {
             if (_delivering?.IsDone == true)
             {
-                SettleDelivery();
+                FinishDelivery();
             }
             if (_committed.Count == 0)
             {
@@ -415,7 +415,7 @@ namespace OpenMsiStream.Download
         /// </summary>
         public IReadOnlyList<ChunkResult> RetryBlocked()
         {
-            SettleDelivery();
+            FinishDelivery();
             var results = new List<ChunkResult>(TakeCommitted());
             foreach (UnrecordedFile unrecorded in _unrecorded.Values.ToList())
             {
@@ -547,17 +547,14 @@ namespace OpenMsiStream.Download
         /// </summary>
         private List<ChunkResult> CommitGroup()
         {
-            SettleDelivery();
-            var results = new List<ChunkResult>(_committed);
-            _committed.Clear();
+            FinishDelivery(); // the group on its way first: its results are queued ahead of these
             if (_completing.Count == 0)
             {
-                return results;
+                return new List<ChunkResult>();
             }
             List<CompletedFile> group = TakeCompleting();
             _target.Deliver(group, _topic);
-            results.AddRange(Outcomes(group));
-            return results;
+            return Outcomes(group);
         }
 
         private List<CompletedFile> TakeCompleting()
@@ -574,9 +571,7 @@ namespace OpenMsiStream.Download
         /// to the results <see cref="TakeCommitted"/> returns. A failure of the delivery itself (not of one
         /// file) is thrown here, on the consumer thread, as it would have been without the worker.
         /// </summary>
-        public void FinishDelivery() => SettleDelivery();
-
-        private void SettleDelivery()
+        public void FinishDelivery()
         {
             GroupDelivery? delivery = _delivering;
             if (delivery == null)
@@ -593,7 +588,7 @@ namespace OpenMsiStream.Download
         {
             try
             {
-                SettleDelivery();
+                FinishDelivery();
             }
             catch (Exception)
             {

@@ -30,11 +30,7 @@ namespace OpenMsiStream.Bench.Measurements
             string output = Path.Combine(workDirectory, "out-" + topic);
             string cli = Cli.Executable();
             Topics.Create(broker, topic);
-            using ChildProcess receiver = ChildProcess.Start(cli, new[]
-            {
-                "download-directory", output, "--topic", topic, "--config", broker.ConfigPath, "--count", files.Count.ToString(),
-                "--idle-timeout", "120",
-            });
+            using ChildProcess receiver = StartReceiver(broker, output, topic, files.Count);
             receiver.WaitForStderr("receiving from topic", TimeSpan.FromSeconds(60), "the receiver");
             Thread.Sleep(2000); // let it join its group
 
@@ -80,11 +76,7 @@ namespace OpenMsiStream.Bench.Measurements
         private static string ReceiveAlone(IBenchBroker broker, string workDirectory, string topic, IReadOnlyList<SourceFile> files)
         {
             string output = Path.Combine(workDirectory, "again-" + topic);
-            using ChildProcess receiver = ChildProcess.Start(Cli.Executable(), new[]
-            {
-                "download-directory", output, "--topic", topic, "--config", broker.ConfigPath, "--count", files.Count.ToString(),
-                "--idle-timeout", "120",
-            });
+            using ChildProcess receiver = StartReceiver(broker, output, topic, files.Count);
             receiver.WaitForExit(Bound, "the second receiver");
             int verified = TestFiles.Verified(files, output).Count;
             if (receiver.ExitCode != 0 || verified != files.Count || receiver.FirstStdoutLine is not TimeSpan first || receiver.LastStdoutLine is not TimeSpan last || last <= first)
@@ -94,6 +86,14 @@ namespace OpenMsiStream.Bench.Measurements
             double perSecond = (receiver.StdoutLines - 1) / (last - first).TotalSeconds;
             return $"receiving the same again alone: {perSecond:0} files/s from first file to last, CPU {receiver.CpuTime.TotalSeconds:0.0} s (system {receiver.SystemCpuTime.TotalSeconds:0.0})";
         }
+
+        /// <summary>`openmsistream download-directory` of <paramref name="topic"/> into <paramref name="output"/>, in a new group, until <paramref name="count"/> files are in.</summary>
+        private static ChildProcess StartReceiver(IBenchBroker broker, string output, string topic, int count) =>
+            ChildProcess.Start(Cli.Executable(), new[]
+            {
+                "download-directory", output, "--topic", topic, "--config", broker.ConfigPath, "--count", count.ToString(),
+                "--idle-timeout", "120",
+            });
 
         private static string Quote(string path) => path.Contains(' ') ? "\"" + path + "\"" : path;
     }
