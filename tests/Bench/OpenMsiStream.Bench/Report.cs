@@ -20,7 +20,7 @@ namespace OpenMsiStream.Bench
         private readonly IBenchBroker _broker;
         private readonly string _loadAtStart = LoadAverage();
 
-        /// <summary>Above this a file's creation pays for recent deletions (quiet: 35–46 µs on these VMs; within minutes of a run's clean-up: 150–770).</summary>
+        /// <summary>Above this a file's creation pays for recent deletions (quiet: 35–46 µs on these VMs; within minutes of a run's clean-up: 150–1,070).</summary>
         private const int SlowFileCreationMicroseconds = 150;
 
         public Report(double scale, IBenchBroker broker)

@@ -8,7 +8,7 @@ namespace OpenMsiStream.Bench.Measurements
     /// What creating one empty file costs in the work directory before the run: the state of the disk
     /// that (b)'s floor and receiver both depend on. On an ext4 without a journal (these VMs) a new
     /// file's inode search skips every inode freed in the last six minutes, so after thousands of
-    /// deletions (another run's clean-up) creating a file costs up to 20× more for a while (150–770 µs
+    /// deletions (another run's clean-up) creating a file costs up to 25× more for a while (150–1,070 µs
     /// against 35–45 µs measured on 2026-12-08).
     /// </summary>
     internal static class FileCreationProbe
